@@ -1,0 +1,28 @@
+"""auth-service: users, roles, SMS codes, sessions, JWT signing and the JWKS."""
+
+from pathlib import Path
+
+from xyd_common.app import create_service_app, register_event_commands
+
+from .config import load_settings
+from .models import OutboxMessage, db
+
+MIGRATIONS = str(Path(__file__).resolve().parent.parent / "migrations")
+
+
+def create_app(test_config: dict | None = None):
+    app, api = create_service_app(__name__, load_settings(), db, MIGRATIONS, test_config)
+    from . import api as endpoints
+    from .cli import register_cli
+    from .services import signing_key
+
+    api.register_blueprint(endpoints.auth)
+    api.register_blueprint(endpoints.internal)
+
+    @app.get("/.well-known/jwks.json")
+    def jwks():
+        return signing_key().jwks()
+
+    register_event_commands(app, db, outbox_model=OutboxMessage)
+    register_cli(app)
+    return app

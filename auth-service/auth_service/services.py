@@ -1,0 +1,265 @@
+"""auth-service use cases: SMS codes, login, token refresh, logout, the personal center.
+
+Each function checks, changes, records its events in the outbox and commits once. None of them
+touches the request; the API layer passes in what they need.
+"""
+
+import hashlib
+import hmac
+import logging
+import secrets
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import select, update
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from xyd_common.errors import ApiError, Throttled
+from xyd_common.events.outbox import record_event, utcnow
+from xyd_common.redis_store import get_redis, revoked_session_key
+from xyd_common.sealed import seal
+
+from . import signing
+from .models import AuthSession, OutboxMessage, SmsCode, User, db
+from .throttles import check_sms_throttles
+
+log = logging.getLogger(__name__)
+
+SOURCE = "auth-service"
+SMS_PURPOSES = ("login", "register", "reset_password")
+LOGIN_FAILED = "手机号、密码或验证码错误"
+
+
+def login_failed() -> ApiError:
+    # One answer for an unknown phone, a wrong code and a wrong password.
+    return ApiError(401, "invalid_credentials", LOGIN_FAILED)
+
+
+def hash_password(password: str) -> str:
+    return generate_password_hash(password, method="scrypt")
+
+
+def signing_key() -> signing.SigningKey:
+    key = current_app.extensions.get("xyd_signing_key")
+    if key is None:
+        key = signing.SigningKey.load(current_app.config["JWT_PRIVATE_KEY_FILE"])
+        current_app.extensions["xyd_signing_key"] = key
+    return key
+
+
+# --- SMS codes -------------------------------------------------------------------------------------
+
+def _code_hash(phone: str, purpose: str, code: str) -> str:
+    # Keyed, so a leaked table cannot be brute-forced over the million possible codes.
+    key = current_app.config["SMS_EVENT_KEY"].encode()
+    return hmac.new(key, f"{phone}:{purpose}:{code}".encode(), hashlib.sha256).hexdigest()
+
+
+def request_sms_code(phone: str, purpose: str, client_ip: str | None) -> dict:
+    """Send a code unless a throttle says no. The answer is the same whether the phone has an
+    account or not; for login and reset a phone without one simply gets no SMS."""
+    cfg = current_app.config
+    check_sms_throttles(phone, purpose, client_ip)
+    has_account = db.session.scalar(select(User.id).where(User.phone == phone)) is not None
+    if has_account or purpose == "register":
+        code = f"{secrets.randbelow(10**6):06d}"
+        ttl = cfg["SMS_CODE_TTL_SECONDS"]
+        db.session.add(SmsCode(phone=phone, purpose=purpose, code_hash=_code_hash(phone, purpose, code),
+                               expires_at=utcnow() + timedelta(seconds=ttl)))
+        record_event(db.session, OutboxMessage, "auth.sms_code_requested", {
+            "phone": phone, "purpose": purpose, "expires_in": ttl,
+            "sealed_code": seal(cfg["SMS_EVENT_KEY"], code),
+        }, SOURCE)
+        db.session.commit()
+    return {"expires_in": cfg["SMS_CODE_TTL_SECONDS"], "resend_after": cfg["SMS_RESEND_SECONDS"]}
+
+
+def verify_sms_code(phone: str, purpose: str, code: str) -> SmsCode | None:
+    """The live code row if `code` matches the newest code for phone and purpose. A wrong guess is
+    counted (committed at once); after SMS_MAX_ATTEMPTS wrong guesses the code is dead."""
+    row = db.session.scalar(
+        select(SmsCode).where(SmsCode.phone == phone, SmsCode.purpose == purpose)
+        .order_by(SmsCode.id.desc()).limit(1))
+    if row is None or row.used_at is not None or row.expires_at <= utcnow():
+        return None
+    if row.attempts >= current_app.config["SMS_MAX_ATTEMPTS"]:
+        return None
+    if not hmac.compare_digest(row.code_hash, _code_hash(phone, purpose, code)):
+        db.session.execute(update(SmsCode).where(SmsCode.id == row.id)
+                           .values(attempts=SmsCode.attempts + 1))
+        db.session.commit()
+        return None
+    return row
+
+
+def consume_sms_code(row: SmsCode) -> bool:
+    """Mark the code used; False if a concurrent request used it first."""
+    result = db.session.execute(update(SmsCode).where(SmsCode.id == row.id, SmsCode.used_at.is_(None))
+                                .values(used_at=utcnow()))
+    return result.rowcount == 1
+
+
+# --- sessions and tokens ---------------------------------------------------------------------------
+
+def token_pair(user: User, session: AuthSession, refresh_secret: str) -> dict:
+    cfg = current_app.config
+    return {
+        "access_token": signing.access_token(signing_key(), cfg, user, session.id),
+        "refresh_token": f"{session.id}.{refresh_secret}",
+        "token_type": "Bearer",
+        "expires_in": cfg["ACCESS_TOKEN_TTL_SECONDS"],
+        "user": user,
+    }
+
+
+def open_session(user: User, client_ip: str | None) -> dict:
+    refresh_secret = signing.new_refresh_secret()
+    session = AuthSession(id=secrets.token_hex(16), user_id=user.id,
+                          refresh_hash=signing.hash_secret(refresh_secret), client_ip=client_ip,
+                          refresh_expires_at=utcnow() + timedelta(
+                              seconds=current_app.config["REFRESH_TOKEN_TTL_SECONDS"]))
+    db.session.add(session)
+    return token_pair(user, session, refresh_secret)
+
+
+def revoke_sessions(sessions: list[AuthSession]) -> None:
+    """Revoke sessions: their refresh tokens stop working, and their access tokens are refused by the
+    gateway and every service from the moment the Redis key exists."""
+    if not sessions:
+        return
+    now = utcnow()
+    ttl = current_app.config["ACCESS_TOKEN_TTL_SECONDS"] + 60
+    pipe = get_redis().pipeline()
+    for session in sessions:
+        session.revoked_at = session.revoked_at or now
+        pipe.set(revoked_session_key(session.id), 1, ex=ttl)
+    pipe.execute()
+
+
+def revoke_user_sessions(user_id: int, keep_session_id: str | None = None) -> None:
+    sessions = db.session.scalars(select(AuthSession).where(
+        AuthSession.user_id == user_id, AuthSession.revoked_at.is_(None))).all()
+    revoke_sessions([s for s in sessions if s.id != keep_session_id])
+
+
+def login(phone: str, password: str, sms_code: str, client_ip: str | None) -> dict:
+    cfg = current_app.config
+    user = db.session.scalar(select(User).where(User.phone == phone))
+    code = verify_sms_code(phone, "login", sms_code)
+    if user is None or code is None:
+        raise login_failed()
+    now = utcnow()
+    if user.locked_until is not None and user.locked_until > now:
+        raise Throttled(int((user.locked_until - now).total_seconds()) + 1, code="account_locked",
+                        message="密码错误次数过多，账号已临时锁定，请稍后再试")
+    if not check_password_hash(user.password_hash, password):
+        failures = user.failed_logins + 1
+        if failures >= cfg["LOGIN_MAX_FAILURES"]:
+            user.failed_logins = 0
+            user.locked_until = now + timedelta(seconds=cfg["LOGIN_LOCK_SECONDS"])
+            log.warning("account %s locked after %s failed logins", user.id, failures)
+        else:
+            user.failed_logins = failures
+        db.session.commit()
+        raise login_failed()
+    if user.status != "active":
+        raise login_failed()
+    if not consume_sms_code(code):
+        db.session.rollback()
+        raise login_failed()
+    user.failed_logins = 0
+    user.locked_until = None
+    user.last_login_at = now
+    pair = open_session(user, client_ip)
+    db.session.commit()
+    return pair
+
+
+def refresh(refresh_token: str) -> dict:
+    session_id, _, secret = refresh_token.partition(".")
+    session = db.session.get(AuthSession, session_id) if session_id and secret else None
+    if session is None or session.revoked_at is not None:
+        raise ApiError(401, "unauthorized", "登录已失效，请重新登录")
+    presented = signing.hash_secret(secret)
+    if session.previous_refresh_hash and hmac.compare_digest(presented, session.previous_refresh_hash):
+        # A rotated-out token came back: someone holds a copy. End the session for both holders.
+        log.warning("refresh token reuse on session %s; session revoked", session.id)
+        revoke_sessions([session])
+        db.session.commit()
+        raise ApiError(401, "unauthorized", "登录已失效，请重新登录")
+    user = db.session.get(User, session.user_id)
+    if (not hmac.compare_digest(presented, session.refresh_hash) or session.refresh_expires_at <= utcnow()
+            or user is None or user.status != "active"):
+        raise ApiError(401, "unauthorized", "登录已失效，请重新登录")
+    new_secret = signing.new_refresh_secret()
+    result = db.session.execute(
+        update(AuthSession).where(AuthSession.id == session.id, AuthSession.refresh_hash == presented)
+        .values(previous_refresh_hash=presented, refresh_hash=signing.hash_secret(new_secret),
+                last_used_at=utcnow()))
+    if result.rowcount != 1:  # a concurrent refresh with the same token won
+        db.session.rollback()
+        raise ApiError(401, "unauthorized", "登录已失效，请重新登录")
+    db.session.commit()
+    return token_pair(user, session, new_secret)
+
+
+def logout(session_id: str | None) -> None:
+    session = db.session.get(AuthSession, session_id) if session_id else None
+    if session is not None:
+        revoke_sessions([session])
+        db.session.commit()
+
+
+def get_user(user_id: int | None) -> User:
+    user = db.session.get(User, user_id) if user_id is not None else None
+    if user is None:
+        raise ApiError(404, "not_found", "用户不存在")
+    return user
+
+
+def update_profile(user_id: int, changes: dict) -> User:
+    user = get_user(user_id)
+    for field in ("name", "email"):
+        if field in changes:
+            setattr(user, field, changes[field])
+    record_event(db.session, OutboxMessage, "auth.user_updated", user_event_data(user), SOURCE)
+    db.session.commit()
+    return user
+
+
+def user_event_data(user: User) -> dict:
+    return {"id": user.id, "role": user.role, "phone": user.phone, "name": user.name,
+            "institution_id": user.institution_id, "enterprise_uscc": user.enterprise_uscc,
+            "enterprise_name": user.enterprise_name, "region_code": user.region_code,
+            "status": user.status}
+
+
+# --- platform bootstrap and service tokens ---------------------------------------------------------
+
+def bootstrap_admin(phone: str, password: str | None) -> tuple[User | None, str | None]:
+    """Create the platform admin unless an admin exists. Returns (user, generated password)."""
+    if db.session.scalar(select(User.id).where(User.role == "admin").limit(1)) is not None:
+        return None, None
+    generated = None
+    if not password:
+        generated = password = secrets.token_urlsafe(9) + "9a"
+    user = User(phone=phone, name="平台管理员", role="admin", password_hash=hash_password(password),
+                must_change_password=generated is not None)
+    db.session.add(user)
+    db.session.flush()
+    record_event(db.session, OutboxMessage, "auth.user_created", user_event_data(user), SOURCE)
+    db.session.commit()
+    return user, generated
+
+
+KNOWN_SERVICES = ("gateway", "auth-service", "product-service", "order-service", "credit-service",
+                  "notification-service")
+
+
+def issue_service_token(service: str, secret: str) -> dict:
+    expected = current_app.config["SERVICE_TOKEN_SECRET"]
+    if not expected or service not in KNOWN_SERVICES or not hmac.compare_digest(secret, expected):
+        raise ApiError(401, "unauthorized", "服务凭据无效")
+    cfg = current_app.config
+    return {"access_token": signing.service_token(signing_key(), cfg, service), "token_type": "Bearer",
+            "expires_in": cfg["SERVICE_TOKEN_TTL_SECONDS"]}

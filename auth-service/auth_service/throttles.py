@@ -1,0 +1,38 @@
+"""SMS send throttles, kept in Redis so that every auth-service replica sees the same counts.
+
+- per phone and purpose: one code every SMS_RESEND_SECONDS;
+- per phone: SMS_DAILY_LIMIT codes a (China) day;
+- per client IP: SMS_IP_HOURLY_LIMIT requests an hour.
+"""
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+
+from xyd_common.errors import Throttled
+from xyd_common.redis_store import get_redis, redis_key
+
+CHINA = ZoneInfo("Asia/Shanghai")
+
+
+def check_sms_throttles(phone: str, purpose: str, client_ip: str | None) -> None:
+    """Count this request against every throttle; raise Throttled (429, Retry-After) if one is hit."""
+    cfg = current_app.config
+    r = get_redis()
+    if client_ip:
+        key = redis_key("sms", "ip", client_ip)
+        count, _ = r.pipeline().incr(key).expire(key, 3600, nx=True).execute()
+        if count > cfg["SMS_IP_HOURLY_LIMIT"]:
+            raise Throttled(max(r.ttl(key), 1))
+
+    resend_key = redis_key("sms", "resend", purpose, phone)
+    if cfg["SMS_RESEND_SECONDS"] > 0 and not r.set(resend_key, 1, nx=True, ex=cfg["SMS_RESEND_SECONDS"]):
+        raise Throttled(max(r.ttl(resend_key), 1), message="验证码发送过于频繁，请稍后再试")
+
+    now = datetime.now(CHINA)
+    day_key = redis_key("sms", "daily", phone, now.strftime("%Y%m%d"))
+    count, _ = r.pipeline().incr(day_key).expire(day_key, 2 * 86400, nx=True).execute()
+    if count > cfg["SMS_DAILY_LIMIT"]:
+        midnight = (now + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+        raise Throttled(int((midnight - now).total_seconds()) + 1, message="今日验证码发送次数已达上限")

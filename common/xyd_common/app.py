@@ -1,0 +1,97 @@
+"""The part of every service's app factory that is the same everywhere."""
+
+import re
+import signal
+import threading
+import uuid
+
+import click
+from flask import Flask, g, request
+from flask_migrate import Migrate, upgrade
+from sqlalchemy import text
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from .errors import XydApi
+from .health import health_blueprint
+from .logs import configure_logging
+
+REQUEST_ID_PATTERN = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+
+def create_service_app(import_name: str, settings: dict, db, migrations_dir: str,
+                       test_config: dict | None = None) -> tuple[Flask, XydApi]:
+    """A Flask app with the service's settings, JSON logs, request ids, the database and migrations,
+    the OpenAPI-generating Api with the contract's error shape, and the health endpoints.
+
+    The caller registers its blueprints on the returned `Api`."""
+    app = Flask(import_name)
+    app.config.update(settings)
+    if test_config:
+        app.config.update(test_config)
+    app.json.ensure_ascii = False
+    configure_logging(app.config["SERVICE_NAME"], app.config["LOG_LEVEL"])
+    # The gateway is the one proxy in front of a service: trust its X-Forwarded-For, nothing more.
+    app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1)
+
+    db.init_app(app)
+    Migrate(app, db, directory=migrations_dir)
+    api = XydApi(app)
+    app.register_blueprint(health_blueprint(db))
+
+    @app.before_request
+    def assign_request_id():
+        incoming = request.headers.get("X-Request-ID", "")
+        g.request_id = incoming if REQUEST_ID_PATTERN.match(incoming) else uuid.uuid4().hex
+
+    @app.after_request
+    def return_request_id(response):
+        response.headers["X-Request-ID"] = g.get("request_id", "")
+        return response
+
+    @app.cli.command("migrate-locked")
+    def migrate_locked():
+        """Upgrade the database to the latest migration, one replica at a time on PostgreSQL."""
+        if db.engine.dialect.name == "postgresql":
+            with db.engine.connect() as conn:
+                conn.execute(text("SELECT pg_advisory_lock(727100)"))
+                try:
+                    upgrade(directory=migrations_dir)
+                finally:
+                    conn.execute(text("SELECT pg_advisory_unlock(727100)"))
+        else:
+            upgrade(directory=migrations_dir)
+        click.echo(f"{app.config['SERVICE_NAME']}: database is up to date")
+
+    return app, api
+
+
+def run_until_signalled(target) -> None:
+    """Run `target(stop_event)` until SIGTERM or SIGINT, then let it finish its current step."""
+    stop = threading.Event()
+
+    def on_signal(signum, frame):
+        stop.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    target(stop)
+
+
+def register_event_commands(app: Flask, db, outbox_model=None, processed_model=None,
+                            handlers: dict | None = None) -> None:
+    """`flask relay` (publish the outbox) and `flask consume` (handle this service's queue)."""
+    if outbox_model is not None:
+        @app.cli.command("relay")
+        def relay():
+            """Publish pending outbox events to the broker until stopped."""
+            from .events.outbox import OutboxRelay
+
+            run_until_signalled(OutboxRelay(app, db, outbox_model).run)
+
+    if processed_model is not None and handlers is not None:
+        @app.cli.command("consume")
+        def consume():
+            """Handle this service's events until stopped."""
+            from .events.consumer import EventConsumer
+
+            run_until_signalled(EventConsumer(app, db, processed_model, handlers).run)

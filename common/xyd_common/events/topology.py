@@ -1,0 +1,60 @@
+"""The broker topology, declared from this one table by every relay and consumer.
+
+- `xyd.events` (EVENTS_EXCHANGE): durable topic exchange, routing key = event type.
+- `xyd.unrouted`: its alternate exchange (fanout) and a queue of the same name, so an event nobody
+  subscribes to yet is kept, not lost and not retried forever.
+- One quorum queue per consuming service, bound to the keys that service handles. A handler that keeps
+  failing is redelivered at most DELIVERY_LIMIT times, then RabbitMQ dead-letters the message through
+  `xyd.dlx` to `<queue>.dlq`, where an operator can look at it.
+
+Queue arguments are decided once: RabbitMQ refuses to redeclare a queue with other arguments
+(PRECONDITION_FAILED), so changing DELIVERY_LIMIT on a running broker means a new queue name.
+"""
+
+from dataclasses import dataclass
+
+UNROUTED = "xyd.unrouted"
+DEAD_LETTER_EXCHANGE = "xyd.dlx"
+DELIVERY_LIMIT = 5
+
+
+@dataclass(frozen=True)
+class QueueSpec:
+    name: str
+    bindings: tuple[str, ...]
+
+
+# Who listens to what. A service's consumer handles exactly these keys (see its handlers.py).
+QUEUES: dict[str, QueueSpec] = {
+    "notification-service": QueueSpec("notification-service.events", (
+        "auth.sms_code_requested",
+    )),
+}
+
+
+def dead_letter_queue(queue: str) -> str:
+    return f"{queue}.dlq"
+
+
+def declare_topology(channel, exchange: str) -> None:
+    """Declare the exchanges, every service queue with its bindings, the DLX and the DLQs.
+
+    Every declaration is idempotent, so relays and consumers call this on each (re)connect."""
+    channel.exchange_declare(UNROUTED, exchange_type="fanout", durable=True)
+    channel.queue_declare(UNROUTED, durable=True, arguments={"x-queue-type": "quorum"})
+    channel.queue_bind(UNROUTED, UNROUTED)
+    channel.exchange_declare(exchange, exchange_type="topic", durable=True,
+                             arguments={"alternate-exchange": UNROUTED})
+    channel.exchange_declare(DEAD_LETTER_EXCHANGE, exchange_type="direct", durable=True)
+    for spec in QUEUES.values():
+        dlq = dead_letter_queue(spec.name)
+        channel.queue_declare(dlq, durable=True, arguments={"x-queue-type": "quorum"})
+        channel.queue_bind(dlq, DEAD_LETTER_EXCHANGE, routing_key=spec.name)
+        channel.queue_declare(spec.name, durable=True, arguments={
+            "x-queue-type": "quorum",
+            "x-delivery-limit": DELIVERY_LIMIT,
+            "x-dead-letter-exchange": DEAD_LETTER_EXCHANGE,
+            "x-dead-letter-routing-key": spec.name,
+        })
+        for key in spec.bindings:
+            channel.queue_bind(spec.name, exchange, routing_key=key)

@@ -1,0 +1,13 @@
+"""gunicorn settings shared by the gateway and every service (threads: the apps do blocking I/O)."""
+
+import os
+
+worker_class = "gthread"
+workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+threads = int(os.environ.get("WEB_THREADS", "8"))
+timeout = int(os.environ.get("WEB_TIMEOUT", "30"))
+graceful_timeout = 10
+keepalive = 5
+# Application logs are JSON on stderr; gunicorn's access log would duplicate them without request ids.
+accesslog = None
+errorlog = "-"

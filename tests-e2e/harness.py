@@ -1,0 +1,147 @@
+"""Starts the whole platform for the end-to-end tests: its own PostgreSQL databases, its own RabbitMQ
+vhost reached through a TCP proxy that tests can cut, its own Redis key prefix, free ports, test
+settings, one web worker per service and two replicas of every relay and consumer."""
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import requests
+from xyd_common.sealed import new_key
+from xyd_common.testing import (RABBITMQ_HOST, RABBITMQ_PORT, TcpProxy, amqp_url, free_port,
+                                postgres_database, rabbitmq_vhost, wait_until)
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "scripts"))
+from procfile import SERVICES, is_worker, read_procfile  # noqa: E402
+
+BIN = Path(sys.executable).parent
+ADMIN_PHONE = "13800000000"
+ADMIN_PASSWORD = "E2eAdmin2026"
+PORT_SETTINGS = {
+    "gateway": "GATEWAY_PORT", "auth-service": "AUTH_SERVICE_PORT", "product-service": "PRODUCT_SERVICE_PORT",
+    "order-service": "ORDER_SERVICE_PORT", "credit-service": "CREDIT_SERVICE_PORT",
+    "notification-service": "NOTIFICATION_SERVICE_PORT",
+}
+REPLICAS_PER_WORKER = 2
+
+
+@dataclass
+class Platform:
+    env: dict
+    workdir: Path
+    proxy: TcpProxy
+    vhost: str
+    database_urls: dict
+    processes: dict = field(default_factory=dict)
+
+    @property
+    def gateway(self) -> str:
+        return f"http://127.0.0.1:{self.env['GATEWAY_PORT']}"
+
+    def service_url(self, name: str) -> str:
+        return f"http://127.0.0.1:{self.env[PORT_SETTINGS[name]]}"
+
+    def start(self, name: str, command: str, replica: int = 0) -> None:
+        log = open(self.workdir / f"{name}-{replica}.log", "wb")  # noqa: SIM115 - closed at stop
+        proc = subprocess.Popen(["bash", "-c", command], cwd=ROOT, env=self.env, stdout=log,
+                                stderr=subprocess.STDOUT, start_new_session=True)
+        self.processes[f"{name}-{replica}"] = (proc, log)
+
+    def stop(self) -> None:
+        for proc, _ in self.processes.values():
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGTERM)
+        deadline = time.monotonic() + 15
+        for proc, log in self.processes.values():
+            try:
+                proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+            log.close()
+
+    def dead_processes(self) -> list[str]:
+        return [name for name, (proc, _) in self.processes.items() if proc.poll() is not None]
+
+    def log_tail(self, name: str, lines: int = 40) -> str:
+        text = (self.workdir / f"{name}.log").read_text(errors="replace").splitlines()
+        return "\n".join(text[-lines:])
+
+
+def run_checked(args: list[str], env: dict) -> None:
+    result = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    if result.returncode != 0:
+        raise RuntimeError(f"{' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
+
+
+@contextlib.contextmanager
+def running_platform(workdir: Path):
+    with contextlib.ExitStack() as stack:
+        vhost = stack.enter_context(rabbitmq_vhost("xyd-e2e"))
+        proxy = stack.enter_context(TcpProxy(RABBITMQ_HOST, RABBITMQ_PORT))
+        database_urls = {setting: stack.enter_context(postgres_database("xyd_e2e"))
+                         for _, setting in SERVICES.values()}
+        key_file = workdir / "jwt-private.pem"
+        from auth_service.signing import generate_key_file
+
+        generate_key_file(key_file)
+        env = {k: v for k, v in os.environ.items() if not k.endswith("_DATABASE_URL")}
+        env.update(database_urls)
+        env.update({
+            "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+            "AMQP_URL": amqp_url(vhost, "127.0.0.1", proxy.port),
+            "REDIS_KEY_PREFIX": f"xyd-e2e-{uuid.uuid4().hex[:8]}:",
+            "XYD_VAR_DIR": str(workdir),
+            "JWT_PRIVATE_KEY_FILE": str(key_file),
+            "SMS_EVENT_KEY": new_key(),
+            "SERVICE_TOKEN_SECRET": uuid.uuid4().hex,
+            "BOOTSTRAP_ADMIN_PHONE": ADMIN_PHONE,
+            "BOOTSTRAP_ADMIN_PASSWORD": ADMIN_PASSWORD,
+            "SMS_PROVIDER": "console",
+            "SMS_RESEND_SECONDS": "2",
+            "SMS_DAILY_LIMIT": "1000",
+            "SMS_IP_HOURLY_LIMIT": "100000",
+            "WEBHOOK_ALLOW_PRIVATE_NETWORKS": "true",
+            "WEBHOOK_RETRY_BASE_SECONDS": "1",
+            "OUTBOX_POLL_SECONDS": "0.1",
+            "WEB_CONCURRENCY": "1",
+            "WEB_THREADS": "8",
+            "LOG_LEVEL": "INFO",
+            "BIND_HOST": "127.0.0.1",
+        })
+        for setting in PORT_SETTINGS.values():
+            env[setting] = str(free_port())
+        for name, setting in PORT_SETTINGS.items():
+            if name != "gateway":
+                env[name.upper().replace("-", "_") + "_URL"] = f"http://127.0.0.1:{env[setting]}"
+
+        for package in SERVICES:
+            run_checked([str(BIN / "flask"), "--app", package, "migrate-locked"], env)
+        run_checked([str(BIN / "flask"), "--app", "auth_service", "bootstrap-admin"], env)
+
+        platform = Platform(env=env, workdir=workdir, proxy=proxy, vhost=vhost, database_urls=database_urls)
+        stack.callback(platform.stop)
+        for name, command in read_procfile().items():
+            for replica in range(REPLICAS_PER_WORKER if is_worker(name) else 1):
+                platform.start(name, command, replica)
+
+        def healthy():
+            dead = platform.dead_processes()
+            if dead:
+                raise RuntimeError(f"processes died at start: {dead}\n" + "\n".join(
+                    f"--- {n}\n{platform.log_tail(n)}" for n in dead))
+            return requests.get(platform.gateway + "/health", timeout=2).status_code == 200
+
+        try:
+            wait_until(healthy, timeout=60, interval=0.3, message="the platform to be healthy")
+        except RuntimeError as exc:
+            raise AssertionError(str(exc)) from None
+        yield platform

@@ -3,14 +3,10 @@
 import marshmallow as ma
 from marshmallow import validate
 
+from xyd_common.schemas import StrictSchema
 from xyd_common.validators import Phone
 
 from .services import SMS_PURPOSES
-
-
-class StrictSchema(ma.Schema):
-    class Meta:
-        unknown = ma.RAISE
 
 
 class SmsCodeRequestSchema(StrictSchema):

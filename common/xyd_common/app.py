@@ -11,6 +11,7 @@ from flask_migrate import Migrate, upgrade
 from sqlalchemy import text
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from . import schemas  # noqa: F401 - installs the Chinese validation messages
 from .errors import XydApi
 from .health import health_blueprint
 from .logs import configure_logging

@@ -1,0 +1,52 @@
+"""marshmallow in Chinese: the base schema of every request body and the platform's default messages.
+
+Users read validation errors, so marshmallow's English defaults are replaced once, here, for every
+field and validator the services use. Importing this module installs them."""
+
+import marshmallow as ma
+from marshmallow import validate
+
+FIELD_MESSAGES = {
+    ma.fields.Field: {"required": "必填项", "null": "不能为空", "validator_failed": "取值无效"},
+    ma.fields.String: {"invalid": "应为字符串", "invalid_utf8": "不是合法的 UTF-8 文本"},
+    ma.fields.Number: {"invalid": "应为数字", "too_large": "数值过大"},
+    ma.fields.Integer: {"invalid": "应为整数"},
+    ma.fields.Decimal: {"special": "不允许 NaN 或无穷大"},
+    ma.fields.Float: {"special": "不允许 NaN 或无穷大"},
+    ma.fields.Boolean: {"invalid": "应为 true 或 false"},
+    ma.fields.DateTime: {"invalid": "日期时间格式不正确", "invalid_awareness": "日期时间格式不正确",
+                         "format": "日期时间格式不正确"},
+    ma.fields.Date: {"invalid": "日期格式不正确（YYYY-MM-DD）", "format": "日期格式不正确"},
+    ma.fields.List: {"invalid": "应为列表"},
+    ma.fields.Nested: {"type": "类型不正确"},
+    ma.fields.Email: {"invalid": "邮箱格式不正确"},
+    ma.fields.Dict: {"invalid": "应为对象"},
+}
+
+for field_class, messages in FIELD_MESSAGES.items():
+    field_class.default_error_messages = {**field_class.default_error_messages, **messages}
+
+validate.OneOf.default_message = "必须是以下之一：{choices}"
+validate.Length.message_min = "长度不能少于 {min}"
+validate.Length.message_max = "长度不能超过 {max}"
+validate.Length.message_all = "长度应在 {min} 到 {max} 之间"
+validate.Length.message_equal = "长度应为 {equal}"
+validate.Range.message_min = "应{min_op} {{min}}"
+validate.Range.message_max = "应{max_op} {{max}}"
+validate.Range.message_all = "应{min_op} {{min}} 且{max_op} {{max}}"
+validate.Range.message_gte = "大于或等于"
+validate.Range.message_gt = "大于"
+validate.Range.message_lte = "小于或等于"
+validate.Range.message_lt = "小于"
+validate.Regexp.default_message = "格式不正确"
+validate.Email.default_message = "邮箱格式不正确"
+validate.URL.default_message = "网址格式不正确"
+
+
+class StrictSchema(ma.Schema):
+    """Base of request bodies: unknown fields are an error, not silently dropped."""
+
+    error_messages = {"unknown": "不支持的字段", "type": "请求体应为 JSON 对象"}
+
+    class Meta:
+        unknown = ma.RAISE

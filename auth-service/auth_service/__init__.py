@@ -17,6 +17,8 @@ def create_app(test_config: dict | None = None):
     from .services import signing_key
 
     api.register_blueprint(endpoints.auth)
+    api.register_blueprint(endpoints.regions)
+    api.register_blueprint(endpoints.admin_bp)
     api.register_blueprint(endpoints.internal)
 
     @app.get("/.well-known/jwks.json")

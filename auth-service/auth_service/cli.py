@@ -19,3 +19,29 @@ def register_cli(app):
                        f"{generated} (must be changed at first login)")
         else:
             click.echo(f"auth-service: created platform admin {user.phone}")
+
+    @app.cli.command("reset-password")
+    @click.argument("phone")
+    @click.option("--password", help="the new password; without it, INITIAL_PASSWORD (to be changed at login)")
+    def reset_password(phone, password):
+        """Reset a user's password from the server (e.g. a locked-out platform admin)."""
+        from sqlalchemy import select
+
+        from .admin import reset_user_password
+        from .audit import Actor
+        from .models import User, db
+        from .passwords import check_new_password, hash_password
+
+        user = db.session.scalar(select(User).where(User.phone == phone))
+        if user is None:
+            raise click.ClickException(f"no user with phone {phone}")
+        reset_user_password(user.id, Actor(None, "operator"))
+        if password:
+            try:
+                check_new_password(password)
+            except Exception as exc:
+                raise click.ClickException(f"password rejected: {getattr(exc, 'errors', exc)}") from exc
+            user.password_hash = hash_password(password)
+            user.must_change_password = False
+            db.session.commit()
+        click.echo(f"auth-service: password of {phone} reset; sessions ended")

@@ -3,8 +3,8 @@
 from datetime import datetime
 
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import Boolean, ForeignKey, Integer, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from xyd_common.db_types import UtcDateTime
 from xyd_common.events.outbox import OutboxMixin, utcnow
@@ -23,16 +23,19 @@ class User(db.Model):
     password_hash: Mapped[str] = mapped_column(String(300), nullable=False)
     must_change_password: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     status: Mapped[str] = mapped_column(String(20), nullable=False, default="active")
-    institution_id: Mapped[int | None] = mapped_column(Integer, index=True)
-    enterprise_uscc: Mapped[str | None] = mapped_column(String(18), index=True)
+    institution_id: Mapped[int | None] = mapped_column(ForeignKey("institutions.id"), index=True)
+    # One enterprise account per USCC (NULLs, for other roles, do not collide).
+    enterprise_uscc: Mapped[str | None] = mapped_column(String(18), unique=True)
     enterprise_name: Mapped[str | None] = mapped_column(String(200))
-    region_code: Mapped[str | None] = mapped_column(String(12))
+    region_code: Mapped[str | None] = mapped_column(String(12), index=True)
     failed_logins: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UtcDateTime())
     last_login_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), nullable=False, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), nullable=False, default=utcnow,
                                                  onupdate=utcnow)
+
+    institution: Mapped["Institution | None"] = relationship()
 
 
 class AuthSession(db.Model):
@@ -67,6 +70,66 @@ class SmsCode(db.Model):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), nullable=False, default=utcnow)
 
     __table_args__ = (db.Index("ix_sms_codes_phone_purpose", "phone", "purpose", "id"),)
+
+
+class Region(db.Model):
+    """An administrative region (GB/T 2260 code) in the tree of regions."""
+
+    __tablename__ = "regions"
+
+    code: Mapped[str] = mapped_column(String(12), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), nullable=False)
+    parent_code: Mapped[str | None] = mapped_column(ForeignKey("regions.code"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), nullable=False, default=utcnow)
+
+
+class Institution(db.Model):
+    """A financial institution (bank, guarantee company, ...) whose users publish products."""
+
+    __tablename__ = "institutions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), nullable=False, unique=True)
+    type: Mapped[str] = mapped_column(String(20), nullable=False, index=True)
+    region_code: Mapped[str] = mapped_column(ForeignKey("regions.code"), nullable=False, index=True)
+    uscc: Mapped[str | None] = mapped_column(String(18), unique=True)
+    contact_name: Mapped[str | None] = mapped_column(String(100))
+    contact_phone: Mapped[str | None] = mapped_column(String(11))
+    status: Mapped[str] = mapped_column(String(20), nullable=False, default="active", index=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), nullable=False, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), nullable=False, default=utcnow,
+                                                 onupdate=utcnow)
+
+
+class LoginLog(db.Model):
+    """Every login attempt, successful or not."""
+
+    __tablename__ = "login_logs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    phone: Mapped[str] = mapped_column(String(20), nullable=False, index=True)
+    user_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    result: Mapped[str] = mapped_column(String(30), nullable=False)
+    ip: Mapped[str | None] = mapped_column(String(64))
+    user_agent: Mapped[str | None] = mapped_column(String(300))
+    at: Mapped[datetime] = mapped_column(UtcDateTime(), nullable=False, default=utcnow, index=True)
+
+
+class AuditLog(db.Model):
+    """An administrative or security action: who did what to which object, before and after."""
+
+    __tablename__ = "audit_logs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    actor_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    actor_role: Mapped[str | None] = mapped_column(String(20))
+    action: Mapped[str] = mapped_column(String(60), nullable=False, index=True)
+    target_type: Mapped[str] = mapped_column(String(30), nullable=False)
+    target_id: Mapped[str | None] = mapped_column(String(40))
+    before: Mapped[str | None] = mapped_column(Text)
+    after: Mapped[str | None] = mapped_column(Text)
+    ip: Mapped[str | None] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(UtcDateTime(), nullable=False, default=utcnow, index=True)
 
 
 class OutboxMessage(OutboxMixin, db.Model):

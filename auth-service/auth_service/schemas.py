@@ -1,12 +1,30 @@
 """What auth-service takes in and gives out (also the source of its OpenAPI document)."""
 
+import json
+from datetime import UTC
+
 import marshmallow as ma
 from marshmallow import validate
 
+from xyd_common.pagination import PageArgsSchema
 from xyd_common.schemas import StrictSchema
-from xyd_common.validators import Phone
+from xyd_common.tokens import ROLES
+from xyd_common.validators import Phone, Uscc
 
+from .admin import INSTITUTION_TYPES
 from .services import SMS_PURPOSES
+
+
+class RegionCode(ma.fields.String):
+    """A GB/T 2260 code: six digits (9 or 12 for towns and villages)."""
+
+    default_error_messages = {"invalid_region": "行政区代码应为6位数字"}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        code = super()._deserialize(value, attr, data, **kwargs).strip()
+        if not (code.isdigit() and len(code) in (6, 9, 12)):
+            raise self.make_error("invalid_region")
+        return code
 
 
 class SmsCodeRequestSchema(StrictSchema):
@@ -75,3 +93,169 @@ class ServiceTokenSchema(ma.Schema):
     access_token = ma.fields.String()
     token_type = ma.fields.String()
     expires_in = ma.fields.Integer()
+
+
+# --- accounts --------------------------------------------------------------------------------------
+
+class RegisterSchema(StrictSchema):
+    phone = Phone(required=True)
+    sms_code = ma.fields.String(required=True, validate=validate.Regexp(r"^\d{6}$", error="验证码为6位数字"))
+    password = ma.fields.String(required=True, validate=validate.Length(max=128))
+    contact_name = ma.fields.String(required=True, validate=validate.Length(min=1, max=100))
+    enterprise_name = ma.fields.String(required=True, validate=validate.Length(min=2, max=200))
+    uscc = Uscc(required=True)
+    region_code = RegionCode(required=True)
+
+
+class ChangePasswordSchema(StrictSchema):
+    old_password = ma.fields.String(required=True, validate=validate.Length(min=1, max=128))
+    new_password = ma.fields.String(required=True, validate=validate.Length(max=128))
+
+
+class ResetPasswordSchema(StrictSchema):
+    phone = Phone(required=True)
+    sms_code = ma.fields.String(required=True, validate=validate.Regexp(r"^\d{6}$", error="验证码为6位数字"))
+    new_password = ma.fields.String(required=True, validate=validate.Length(max=128))
+
+
+# --- administration --------------------------------------------------------------------------------
+
+class RegionSchema(ma.Schema):
+    code = ma.fields.String()
+    name = ma.fields.String()
+    parent_code = ma.fields.String(allow_none=True)
+
+
+class RegionListSchema(ma.Schema):
+    items = ma.fields.List(ma.fields.Nested(RegionSchema))
+
+
+class RegionCreateSchema(StrictSchema):
+    code = RegionCode(required=True)
+    name = ma.fields.String(required=True, validate=validate.Length(min=1, max=100))
+    parent_code = RegionCode(load_default=None, allow_none=True)
+
+
+class InstitutionSchema(ma.Schema):
+    id = ma.fields.Integer()
+    name = ma.fields.String()
+    type = ma.fields.String()
+    region_code = ma.fields.String()
+    uscc = ma.fields.String(allow_none=True)
+    contact_name = ma.fields.String(allow_none=True)
+    contact_phone = ma.fields.String(allow_none=True)
+    status = ma.fields.String()
+    created_at = ma.fields.DateTime()
+    updated_at = ma.fields.DateTime()
+
+
+class InstitutionCreateSchema(StrictSchema):
+    name = ma.fields.String(required=True, validate=validate.Length(min=2, max=200))
+    type = ma.fields.String(required=True, validate=validate.OneOf(INSTITUTION_TYPES))
+    region_code = RegionCode(required=True)
+    uscc = Uscc(load_default=None, allow_none=True)
+    contact_name = ma.fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100))
+    contact_phone = Phone(load_default=None, allow_none=True)
+
+
+class InstitutionUpdateSchema(StrictSchema):
+    name = ma.fields.String(validate=validate.Length(min=2, max=200))
+    type = ma.fields.String(validate=validate.OneOf(INSTITUTION_TYPES))
+    region_code = RegionCode()
+    uscc = Uscc(allow_none=True)
+    contact_name = ma.fields.String(allow_none=True, validate=validate.Length(max=100))
+    contact_phone = Phone(allow_none=True)
+
+
+class InstitutionListArgs(PageArgsSchema):
+    region_code = ma.fields.String()
+    type = ma.fields.String(validate=validate.OneOf(INSTITUTION_TYPES))
+    status = ma.fields.String(validate=validate.OneOf(("active", "disabled")))
+    q = ma.fields.String(validate=validate.Length(max=100))
+
+
+class StaffUserCreateSchema(StrictSchema):
+    phone = Phone(required=True)
+    name = ma.fields.String(required=True, validate=validate.Length(min=1, max=100))
+
+
+class GovernmentUserCreateSchema(StaffUserCreateSchema):
+    region_code = RegionCode(required=True)
+
+
+class ManagedUserSchema(UserSchema):
+    status = ma.fields.String()
+    enterprise_name = ma.fields.String(allow_none=True)
+    last_login_at = ma.fields.DateTime(allow_none=True)
+    created_at = ma.fields.DateTime()
+
+
+class UserListArgs(PageArgsSchema):
+    role = ma.fields.String(validate=validate.OneOf(ROLES))
+    status = ma.fields.String(validate=validate.OneOf(("active", "disabled")))
+    institution_id = ma.fields.Integer()
+    region_code = ma.fields.String()
+    q = ma.fields.String(validate=validate.Length(max=100))
+
+
+class AuditLogSchema(ma.Schema):
+    id = ma.fields.Integer()
+    actor_id = ma.fields.Integer(allow_none=True)
+    actor_role = ma.fields.String(allow_none=True)
+    action = ma.fields.String()
+    target_type = ma.fields.String()
+    target_id = ma.fields.String(allow_none=True)
+    before = ma.fields.Method("_before")
+    after = ma.fields.Method("_after")
+    ip = ma.fields.String(allow_none=True)
+    at = ma.fields.DateTime()
+
+    def _before(self, obj):
+        return json.loads(obj.before) if obj.before else None
+
+    def _after(self, obj):
+        return json.loads(obj.after) if obj.after else None
+
+
+class LogListArgs(PageArgsSchema):
+    since = ma.fields.AwareDateTime(default_timezone=UTC)
+    until = ma.fields.AwareDateTime(default_timezone=UTC)
+
+
+class AuditLogListArgs(LogListArgs):
+    actor_id = ma.fields.Integer()
+    action = ma.fields.String()
+    target_type = ma.fields.String()
+    target_id = ma.fields.String()
+
+
+class LoginLogSchema(ma.Schema):
+    id = ma.fields.Integer()
+    phone = ma.fields.String()
+    user_id = ma.fields.Integer(allow_none=True)
+    result = ma.fields.String()
+    ip = ma.fields.String(allow_none=True)
+    user_agent = ma.fields.String(allow_none=True)
+    at = ma.fields.DateTime()
+
+
+class LoginLogListArgs(LogListArgs):
+    phone = Phone()
+    user_id = ma.fields.Integer()
+    result = ma.fields.String()
+
+
+def page_schema(item_schema, name: str):
+    """The list convention's envelope around `item_schema`."""
+    return ma.Schema.from_dict({
+        "items": ma.fields.List(ma.fields.Nested(item_schema)),
+        "total": ma.fields.Integer(), "page": ma.fields.Integer(), "per_page": ma.fields.Integer(),
+        "next_cursor": ma.fields.String(allow_none=True),
+        "total_is_estimate": ma.fields.Boolean(),
+    }, name=name)
+
+
+InstitutionPageSchema = page_schema(InstitutionSchema, "InstitutionPage")
+UserPageSchema = page_schema(ManagedUserSchema, "UserPage")
+AuditLogPageSchema = page_schema(AuditLogSchema, "AuditLogPage")
+LoginLogPageSchema = page_schema(LoginLogSchema, "LoginLogPage")

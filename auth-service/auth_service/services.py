@@ -12,15 +12,17 @@ from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import select, update
-from werkzeug.security import check_password_hash, generate_password_hash
+from sqlalchemy.exc import IntegrityError
 
-from xyd_common.errors import ApiError, Throttled
+from xyd_common.errors import ApiError, Conflict, Throttled, ValidationFailed
 from xyd_common.events.outbox import record_event, utcnow
 from xyd_common.redis_store import get_redis, revoked_session_key
 from xyd_common.sealed import seal
 
 from . import signing
-from .models import AuthSession, OutboxMessage, SmsCode, User, db
+from .audit import Actor, audit, login_attempt
+from .models import AuthSession, Institution, OutboxMessage, Region, SmsCode, User, db
+from .passwords import check_new_password, hash_password, verify_password
 from .throttles import check_sms_throttles
 
 log = logging.getLogger(__name__)
@@ -33,10 +35,6 @@ LOGIN_FAILED = "手机号、密码或验证码错误"
 def login_failed() -> ApiError:
     # One answer for an unknown phone, a wrong code and a wrong password.
     return ApiError(401, "invalid_credentials", LOGIN_FAILED)
-
-
-def hash_password(password: str) -> str:
-    return generate_password_hash(password, method="scrypt")
 
 
 def signing_key() -> signing.SigningKey:
@@ -142,37 +140,54 @@ def revoke_user_sessions(user_id: int, keep_session_id: str | None = None) -> No
     revoke_sessions([s for s in sessions if s.id != keep_session_id])
 
 
-def login(phone: str, password: str, sms_code: str, client_ip: str | None) -> dict:
+def login(phone: str, password: str, sms_code: str, actor: Actor) -> dict:
+    """Phone + password + SMS code. The code is checked first; only with a valid code does a wrong
+    password count towards the lock, so strangers cannot lock someone out."""
     cfg = current_app.config
     user = db.session.scalar(select(User).where(User.phone == phone))
     code = verify_sms_code(phone, "login", sms_code)
+
+    def fail(result: str, error: ApiError):
+        db.session.rollback()
+        login_attempt(phone, user.id if user else None, result, actor)
+        db.session.commit()
+        raise error
+
     if user is None or code is None:
-        raise login_failed()
+        fail("invalid_code" if user else "unknown_phone", login_failed())
     now = utcnow()
     if user.locked_until is not None and user.locked_until > now:
-        raise Throttled(int((user.locked_until - now).total_seconds()) + 1, code="account_locked",
-                        message="密码错误次数过多，账号已临时锁定，请稍后再试")
-    if not check_password_hash(user.password_hash, password):
+        fail("locked", Throttled(int((user.locked_until - now).total_seconds()) + 1, code="account_locked",
+                                 message="密码错误次数过多，账号已临时锁定，请稍后再试"))
+    if not verify_password(user.password_hash, password):
         failures = user.failed_logins + 1
         if failures >= cfg["LOGIN_MAX_FAILURES"]:
             user.failed_logins = 0
             user.locked_until = now + timedelta(seconds=cfg["LOGIN_LOCK_SECONDS"])
-            log.warning("account %s locked after %s failed logins", user.id, failures)
+            audit(Actor(user.id, user.role, actor.ip), "account.locked", "user", user.id,
+                  after={"locked_until": user.locked_until.isoformat()})
         else:
             user.failed_logins = failures
+        login_attempt(phone, user.id, "wrong_password", actor)
         db.session.commit()
         raise login_failed()
-    if user.status != "active":
-        raise login_failed()
+    if user.status != "active" or not institution_active(user.institution_id):
+        fail("disabled", login_failed())
     if not consume_sms_code(code):
-        db.session.rollback()
-        raise login_failed()
+        fail("invalid_code", login_failed())
     user.failed_logins = 0
     user.locked_until = None
     user.last_login_at = now
-    pair = open_session(user, client_ip)
+    pair = open_session(user, actor.ip)
+    login_attempt(phone, user.id, "success", actor)
     db.session.commit()
     return pair
+
+
+def institution_active(institution_id: int | None) -> bool:
+    if institution_id is None:
+        return True
+    return db.session.scalar(select(Institution.status).where(Institution.id == institution_id)) == "active"
 
 
 def refresh(refresh_token: str) -> dict:
@@ -189,7 +204,7 @@ def refresh(refresh_token: str) -> dict:
         raise ApiError(401, "unauthorized", "登录已失效，请重新登录")
     user = db.session.get(User, session.user_id)
     if (not hmac.compare_digest(presented, session.refresh_hash) or session.refresh_expires_at <= utcnow()
-            or user is None or user.status != "active"):
+            or user is None or user.status != "active" or not institution_active(user.institution_id)):
         raise ApiError(401, "unauthorized", "登录已失效，请重新登录")
     new_secret = signing.new_refresh_secret()
     result = db.session.execute(
@@ -232,6 +247,81 @@ def user_event_data(user: User) -> dict:
             "institution_id": user.institution_id, "enterprise_uscc": user.enterprise_uscc,
             "enterprise_name": user.enterprise_name, "region_code": user.region_code,
             "status": user.status}
+
+
+# --- accounts: registration and passwords ------------------------------------------------------
+
+def check_region(code: str, field: str = "region_code") -> Region:
+    region = db.session.get(Region, code)
+    if region is None:
+        raise ValidationFailed({field: ["行政区不存在"]})
+    return region
+
+
+def register_enterprise(body: dict, actor: Actor) -> User:
+    """Self-registration of an enterprise or individual business: one account per phone, one
+    enterprise account per USCC."""
+    check_new_password(body["password"], field="password")
+    check_region(body["region_code"])
+    code = verify_sms_code(body["phone"], "register", body["sms_code"])
+    if code is None:
+        raise ValidationFailed({"sms_code": ["验证码错误或已失效"]}, code="invalid_sms_code",
+                               message="验证码错误或已失效")
+    if db.session.scalar(select(User.id).where(User.phone == body["phone"])) is not None:
+        raise Conflict("phone_registered", "该手机号已注册")
+    if db.session.scalar(select(User.id).where(User.enterprise_uscc == body["uscc"])) is not None:
+        raise Conflict("enterprise_registered", "该统一社会信用代码已注册")
+    if not consume_sms_code(code):
+        raise ValidationFailed({"sms_code": ["验证码错误或已失效"]}, code="invalid_sms_code",
+                               message="验证码错误或已失效")
+    user = User(phone=body["phone"], name=body["contact_name"], role="enterprise",
+                password_hash=hash_password(body["password"]), enterprise_uscc=body["uscc"],
+                enterprise_name=body["enterprise_name"], region_code=body["region_code"])
+    db.session.add(user)
+    try:
+        db.session.flush()
+    except IntegrityError:  # a concurrent registration with the same phone or USCC won
+        db.session.rollback()
+        raise Conflict("phone_registered", "该手机号或统一社会信用代码已注册") from None
+    record_event(db.session, OutboxMessage, "auth.user_created", user_event_data(user), SOURCE)
+    audit(Actor(user.id, user.role, actor.ip), "user.registered", "user", user.id, after=user_event_data(user))
+    db.session.commit()
+    return user
+
+
+def change_password(user_id: int, old_password: str, new_password: str, actor: Actor) -> dict:
+    """Change one's own password: answers a fresh token pair, every other session ends."""
+    user = get_user(user_id)
+    if not verify_password(user.password_hash, old_password):
+        raise ValidationFailed({"old_password": ["原密码错误"]}, code="wrong_password", message="原密码错误")
+    check_new_password(new_password, user.password_hash)
+    user.password_hash = hash_password(new_password)
+    user.must_change_password = False
+    revoke_user_sessions(user.id)
+    pair = open_session(user, actor.ip)
+    audit(actor, "password.changed", "user", user.id)
+    db.session.commit()
+    return pair
+
+
+def reset_password_with_sms(phone: str, sms_code: str, new_password: str, actor: Actor) -> None:
+    """Forgot password: SMS code proves the phone; all sessions end."""
+    user = db.session.scalar(select(User).where(User.phone == phone))
+    code = verify_sms_code(phone, "reset_password", sms_code)
+    if user is None or code is None:
+        raise ValidationFailed({"sms_code": ["验证码错误或已失效"]}, code="invalid_sms_code",
+                               message="验证码错误或已失效")
+    check_new_password(new_password, user.password_hash)
+    if not consume_sms_code(code):
+        raise ValidationFailed({"sms_code": ["验证码错误或已失效"]}, code="invalid_sms_code",
+                               message="验证码错误或已失效")
+    user.password_hash = hash_password(new_password)
+    user.must_change_password = False
+    user.failed_logins = 0
+    user.locked_until = None
+    revoke_user_sessions(user.id)
+    audit(Actor(user.id, user.role, actor.ip), "password.reset_by_sms", "user", user.id)
+    db.session.commit()
 
 
 # --- platform bootstrap and service tokens ---------------------------------------------------------

@@ -1,0 +1,118 @@
+"""The contract's list convention: `?page=&per_page=` or `?after=<next_cursor>`, answered as
+`{items, total, page, per_page, next_cursor[, total_is_estimate]}`.
+
+Pages are keyset pages: the statement is ordered by a list of sort keys that ends in a unique column
+(the id), and `next_cursor` carries the last row's sort-key values, so `after` continues in constant
+time however deep the reader scrolls. `page=N` is offered for short lists and jumps; `total` is exact
+up to 10,000 and an estimate (PostgreSQL's planner) beyond.
+"""
+
+import base64
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+import marshmallow as ma
+from marshmallow import validate
+from sqlalchemy import and_, func, or_, select, text
+
+from .errors import ValidationFailed
+
+EXACT_TOTAL_LIMIT = 10_000
+
+
+class PageArgsSchema(ma.Schema):
+    """Query arguments every list accepts; list schemas extend it with their filters."""
+
+    class Meta:
+        unknown = ma.EXCLUDE
+
+    page = ma.fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
+    per_page = ma.fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+    after = ma.fields.String(load_default=None, validate=validate.Length(max=500))
+
+
+@dataclass(frozen=True)
+class SortKey:
+    column: object  # a mapped column
+    descending: bool = False
+
+
+def _encode(values: list) -> str:
+    def plain(v):
+        if isinstance(v, datetime):
+            return {"t": "dt", "v": v.isoformat()}
+        if isinstance(v, Decimal):
+            return {"t": "dec", "v": str(v)}
+        return v
+
+    raw = json.dumps([plain(v) for v in values], separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode(cursor: str, size: int) -> list:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        values = json.loads(raw)
+        if not isinstance(values, list) or len(values) != size:
+            raise ValueError
+        out = []
+        for v in values:
+            if isinstance(v, dict):
+                out.append(datetime.fromisoformat(v["v"]) if v["t"] == "dt" else Decimal(v["v"]))
+            else:
+                out.append(v)
+        return out
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ValidationFailed({"after": ["游标无效"]}) from exc
+
+
+def _after_clause(keys: list[SortKey], values: list):
+    """Rows strictly after `values` in the order of `keys` (mixed directions allowed)."""
+    clauses = []
+    for i, key in enumerate(keys):
+        equal_before = [k.column == v for k, v in zip(keys[:i], values[:i], strict=True)]
+        beyond = key.column < values[i] if key.descending else key.column > values[i]
+        clauses.append(and_(*equal_before, beyond))
+    return or_(*clauses)
+
+
+def count_total(session, stmt) -> tuple[int, bool]:
+    """(total, is_estimate): exact up to EXACT_TOTAL_LIMIT, the planner's estimate beyond on
+    PostgreSQL, so a count never scans a million rows."""
+    capped = select(func.count()).select_from(stmt.order_by(None).limit(EXACT_TOTAL_LIMIT + 1).subquery())
+    total = session.scalar(capped)
+    if total <= EXACT_TOTAL_LIMIT:
+        return total, False
+    bind = session.get_bind()
+    if bind.dialect.name == "postgresql":
+        compiled = stmt.order_by(None).compile(bind, compile_kwargs={"literal_binds": True})
+        plan = session.execute(text(f"EXPLAIN (FORMAT JSON) {compiled}")).scalar()
+        plan = json.loads(plan) if isinstance(plan, str) else plan
+        return max(int(plan[0]["Plan"]["Plan Rows"]), total), True
+    return session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())), False
+
+
+def paginate(session, stmt, keys: list[SortKey], args: dict, serialize=lambda row: row) -> dict:
+    """One page of `stmt` (a select of one entity) in the order of `keys`, per the list convention."""
+    per_page = args.get("per_page", 20)
+    page = args.get("page", 1)
+    total, estimate = count_total(session, stmt)
+    ordered = stmt.order_by(*[k.column.desc() if k.descending else k.column.asc() for k in keys])
+    if args.get("after"):
+        ordered = ordered.where(_after_clause(keys, _decode(args["after"], len(keys))))
+    else:
+        ordered = ordered.offset((page - 1) * per_page)
+    rows = session.scalars(ordered.limit(per_page + 1)).all()
+    more = len(rows) > per_page
+    rows = rows[:per_page]
+    next_cursor = None
+    if more and rows:
+        last = rows[-1]
+        next_cursor = _encode([getattr(last, k.column.key) for k in keys])
+    body = {"items": [serialize(r) for r in rows], "total": total, "page": page, "per_page": per_page,
+            "next_cursor": next_cursor}
+    if estimate:
+        body["total_is_estimate"] = True
+    return body

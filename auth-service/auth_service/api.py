@@ -1,4 +1,7 @@
-"""auth-service HTTP endpoints: parse, call a use case, serialize."""
+"""auth-service HTTP endpoints: parse, call a use case, serialize.
+
+The token check sits right under the route, before argument parsing, so a caller without the right
+role learns nothing from validation errors."""
 
 from flask import request
 from flask_smorest import Blueprint
@@ -88,34 +91,34 @@ def refresh(body):
 
 
 @auth.post("/logout")
-@auth.response(204)
 @require_auth()
+@auth.response(204)
 def logout():
     """退出登录：本会话的令牌立即失效"""
     services.logout(current_identity().session_id)
 
 
 @auth.get("/me")
-@auth.response(200, MeSchema)
 @require_auth()
+@auth.response(200, MeSchema)
 def me():
     """个人中心"""
     return services.get_user(current_identity().user_id)
 
 
 @auth.patch("/me")
+@require_auth()
 @auth.arguments(ProfileUpdateSchema)
 @auth.response(200, MeSchema)
-@require_auth()
 def update_me(body):
     """修改个人信息"""
     return services.update_profile(current_identity().user_id, body)
 
 
 @auth.post("/password")
+@require_auth()
 @auth.arguments(ChangePasswordSchema)
 @auth.response(200, TokenPairSchema)
-@require_auth()
 def change_password(body):
     """修改密码：返回新的令牌对，其他会话全部失效"""
     return services.change_password(current_identity().user_id, body["old_password"], body["new_password"],
@@ -140,9 +143,9 @@ def list_regions():
 
 
 @admin_bp.post("/regions")
+@require_auth("admin")
 @admin_bp.arguments(RegionCreateSchema)
 @admin_bp.response(201, RegionSchema)
-@require_auth("admin")
 def create_region(body):
     """新增行政区"""
     return admin.create_region(body, actor())
@@ -151,60 +154,60 @@ def create_region(body):
 # --- institutions ----------------------------------------------------------------------------------
 
 @admin_bp.post("/institutions")
+@require_auth("admin")
 @admin_bp.arguments(InstitutionCreateSchema)
 @admin_bp.response(201, InstitutionSchema)
-@require_auth("admin")
 def create_institution(body):
     """新增机构"""
     return admin.create_institution(body, actor())
 
 
 @admin_bp.get("/institutions")
+@require_auth("admin")
 @admin_bp.arguments(InstitutionListArgs, location="query")
 @admin_bp.response(200, InstitutionPageSchema)
-@require_auth("admin")
 def list_institutions(args):
     """机构列表（按行政区、类型、状态筛选，按名称搜索）"""
     return admin.list_institutions(args)
 
 
 @admin_bp.get("/institutions/<int:institution_id>")
-@admin_bp.response(200, InstitutionSchema)
 @require_auth("admin")
+@admin_bp.response(200, InstitutionSchema)
 def get_institution(institution_id):
     """机构详情"""
     return admin.get_institution(institution_id)
 
 
 @admin_bp.patch("/institutions/<int:institution_id>")
+@require_auth("admin")
 @admin_bp.arguments(InstitutionUpdateSchema)
 @admin_bp.response(200, InstitutionSchema)
-@require_auth("admin")
 def update_institution(body, institution_id):
     """编辑机构"""
     return admin.update_institution(institution_id, body, actor())
 
 
 @admin_bp.post("/institutions/<int:institution_id>/disable")
-@admin_bp.response(200, InstitutionSchema)
 @require_auth("admin")
+@admin_bp.response(200, InstitutionSchema)
 def disable_institution(institution_id):
     """停用机构：其用户立即下线，其产品从金融超市下架"""
     return admin.set_institution_status(institution_id, "disabled", actor())
 
 
 @admin_bp.post("/institutions/<int:institution_id>/enable")
-@admin_bp.response(200, InstitutionSchema)
 @require_auth("admin")
+@admin_bp.response(200, InstitutionSchema)
 def enable_institution(institution_id):
     """启用机构"""
     return admin.set_institution_status(institution_id, "active", actor())
 
 
 @admin_bp.post("/institutions/<int:institution_id>/users")
+@require_auth("admin")
 @admin_bp.arguments(StaffUserCreateSchema)
 @admin_bp.response(201, ManagedUserSchema)
-@require_auth("admin")
 def create_institution_user(body, institution_id):
     """新增机构管理员（初始密码，首次登录须修改）"""
     return admin.create_institution_user(institution_id, body, actor())
@@ -213,60 +216,60 @@ def create_institution_user(body, institution_id):
 # --- users and logs --------------------------------------------------------------------------------
 
 @admin_bp.post("/government-users")
+@require_auth("admin")
 @admin_bp.arguments(GovernmentUserCreateSchema)
 @admin_bp.response(201, ManagedUserSchema)
-@require_auth("admin")
 def create_government_user(body):
     """新增政府部门用户（绑定行政区，初始密码）"""
     return admin.create_government_user(body, actor())
 
 
 @admin_bp.get("/users")
+@require_auth("admin")
 @admin_bp.arguments(UserListArgs, location="query")
 @admin_bp.response(200, UserPageSchema)
-@require_auth("admin")
 def list_users(args):
     """用户列表"""
     return admin.list_users(args)
 
 
 @admin_bp.post("/users/<int:user_id>/disable")
-@admin_bp.response(200, ManagedUserSchema)
 @require_auth("admin")
+@admin_bp.response(200, ManagedUserSchema)
 def disable_user(user_id):
     """停用用户：其会话立即失效"""
     return admin.set_user_status(user_id, "disabled", actor())
 
 
 @admin_bp.post("/users/<int:user_id>/enable")
-@admin_bp.response(200, ManagedUserSchema)
 @require_auth("admin")
+@admin_bp.response(200, ManagedUserSchema)
 def enable_user(user_id):
     """启用用户"""
     return admin.set_user_status(user_id, "active", actor())
 
 
 @admin_bp.post("/users/<int:user_id>/reset-password")
-@admin_bp.response(200, ManagedUserSchema)
 @require_auth("admin")
+@admin_bp.response(200, ManagedUserSchema)
 def reset_user_password(user_id):
     """重置为初始密码（须在下次登录时修改），会话失效"""
     return admin.reset_user_password(user_id, actor())
 
 
 @admin_bp.get("/audit-logs")
+@require_auth("admin")
 @admin_bp.arguments(AuditLogListArgs, location="query")
 @admin_bp.response(200, AuditLogPageSchema)
-@require_auth("admin")
 def audit_logs(args):
     """操作审计日志"""
     return admin.list_audit_logs(args)
 
 
 @admin_bp.get("/login-logs")
+@require_auth("admin")
 @admin_bp.arguments(LoginLogListArgs, location="query")
 @admin_bp.response(200, LoginLogPageSchema)
-@require_auth("admin")
 def login_logs(args):
     """登录日志"""
     return admin.list_login_logs(args)
@@ -283,8 +286,8 @@ def service_token(body):
 
 
 @internal.get("/users/<int:user_id>")
-@internal.response(200, UserSchema)
 @require_service
+@internal.response(200, UserSchema)
 def internal_user(user_id):
     """按 id 查询用户（服务间）"""
     return services.get_user(user_id)

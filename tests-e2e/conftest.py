@@ -1,11 +1,9 @@
-import re
 import tempfile
 from pathlib import Path
 
 import pytest
-import requests
-from harness import ADMIN_PASSWORD, ADMIN_PHONE, running_platform
-from xyd_common.testing import wait_until
+from api_client import Api
+from harness import running_platform
 
 
 @pytest.fixture(scope="session")
@@ -13,55 +11,6 @@ def platform():
     with tempfile.TemporaryDirectory(prefix="xyd-e2e-") as workdir:
         with running_platform(Path(workdir)) as running:
             yield running
-
-
-class Api:
-    """A client of the public API, through the gateway only."""
-
-    def __init__(self, base: str, token: str | None = None):
-        self.base = base.rstrip("/")
-        self.session = requests.Session()
-        self.token = token
-
-    def request(self, method: str, path: str, token: str | None = None, **kwargs) -> requests.Response:
-        headers = kwargs.pop("headers", {})
-        token = token or self.token
-        if token:
-            headers.setdefault("Authorization", f"Bearer {token}")
-        url = path if path.startswith("http") else f"{self.base}/api/v1{path}"
-        return self.session.request(method, url, headers=headers, timeout=10, **kwargs)
-
-    def get(self, path, **kw):
-        return self.request("GET", path, **kw)
-
-    def post(self, path, **kw):
-        return self.request("POST", path, **kw)
-
-    def sms_texts(self, phone: str) -> list[str]:
-        resp = self.get("/dev/sms", params={"phone": phone})
-        assert resp.status_code == 200, resp.text
-        return [item["text"] for item in resp.json()["items"]]
-
-    def request_code(self, phone: str, purpose: str = "login") -> str:
-        """Ask for a code (waiting out the resend interval if needed) and read it from the SMS inbox."""
-        before = len(self.sms_texts(phone))
-
-        def ask():
-            resp = self.post("/auth/sms-codes", json={"phone": phone, "purpose": purpose})
-            assert resp.status_code in (202, 429), resp.text
-            return resp.status_code == 202
-
-        wait_until(ask, timeout=10, interval=0.3, message="an SMS code to be sent")
-        texts = wait_until(lambda: (t := self.sms_texts(phone)) and len(t) > before and t,
-                           timeout=15, message=f"the SMS for {phone}")
-        return re.search(r"\d{6}", texts[0]).group(0)
-
-    def login(self, phone: str = ADMIN_PHONE, password: str = ADMIN_PASSWORD) -> dict:
-        code = self.request_code(phone)
-        resp = self.post("/auth/login", json={"phone": phone, "password": password, "sms_code": code})
-        assert resp.status_code == 200, resp.text
-        self.token = resp.json()["access_token"]
-        return resp.json()
 
 
 @pytest.fixture

@@ -13,9 +13,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import requests
+
 from xyd_common.sealed import new_key
-from xyd_common.testing import (RABBITMQ_HOST, RABBITMQ_PORT, TcpProxy, amqp_url, free_port,
-                                postgres_database, rabbitmq_vhost, wait_until)
+from xyd_common.testing import (
+    RABBITMQ_HOST,
+    RABBITMQ_PORT,
+    TcpProxy,
+    amqp_url,
+    free_port,
+    postgres_database,
+    rabbitmq_vhost,
+    wait_until,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))

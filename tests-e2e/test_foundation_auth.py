@@ -3,6 +3,7 @@
 import time
 
 from harness import ADMIN_PASSWORD, ADMIN_PHONE
+
 from xyd_common.testing import wait_until
 
 

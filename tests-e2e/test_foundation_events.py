@@ -6,6 +6,7 @@ import uuid
 
 import pika
 import psycopg
+
 from xyd_common.testing import RABBITMQ_HOST, RABBITMQ_PORT, amqp_url, wait_until
 
 

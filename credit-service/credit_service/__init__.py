@@ -1,0 +1,16 @@
+"""credit-service: enterprise credit records, the 信易贷 whitelist and risk flags."""
+
+from pathlib import Path
+
+from xyd_common.app import create_service_app, register_event_commands
+
+from .config import load_settings
+from .models import OutboxMessage, db
+
+MIGRATIONS = str(Path(__file__).resolve().parent.parent / "migrations")
+
+
+def create_app(test_config: dict | None = None):
+    app, _api = create_service_app(__name__, load_settings(), db, MIGRATIONS, test_config)
+    register_event_commands(app, db, outbox_model=OutboxMessage)
+    return app

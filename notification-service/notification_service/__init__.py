@@ -1,0 +1,28 @@
+"""notification-service: SMS delivery, in-app notifications and webhooks for government systems."""
+
+import logging
+from pathlib import Path
+
+from xyd_common.app import create_service_app, register_event_commands
+
+from .config import check_settings, load_settings
+from .models import OutboxMessage, ProcessedEvent, db
+
+MIGRATIONS = str(Path(__file__).resolve().parent.parent / "migrations")
+
+log = logging.getLogger(__name__)
+
+
+def create_app(test_config: dict | None = None):
+    app, api = create_service_app(__name__, load_settings(), db, MIGRATIONS, test_config)
+    check_settings(app.config)
+    if app.config["SMS_PROVIDER"] == "console":
+        log.warning("SMS_PROVIDER=console: no SMS is really sent; texts go to the log and to "
+                    "GET /api/v1/dev/sms")
+    from . import api as endpoints
+    from .handlers import HANDLERS
+
+    api.register_blueprint(endpoints.dev)
+    register_event_commands(app, db, outbox_model=OutboxMessage, processed_model=ProcessedEvent,
+                            handlers=HANDLERS)
+    return app

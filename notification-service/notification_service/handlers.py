@@ -1,0 +1,57 @@
+"""Event type -> handler, for the events notification-service consumes.
+
+The queue's bindings are in xyd_common.events.topology. Each handler runs inside the consumer's
+transaction and never commits; raising makes the consumer roll back and redeliver the event.
+"""
+
+import logging
+from datetime import UTC, datetime, timedelta
+
+from flask import current_app
+
+from xyd_common.events.outbox import utcnow
+from xyd_common.sealed import InvalidToken, unseal
+
+from . import services
+from .sms import CODE_TEMPLATES, masked_phone
+
+log = logging.getLogger(__name__)
+
+
+def _expired(event: dict, expires_in: int) -> bool:
+    try:
+        occurred_at = datetime.fromisoformat(event["occurred_at"])
+    except (KeyError, TypeError, ValueError):
+        return False
+    if occurred_at.tzinfo is None:
+        occurred_at = occurred_at.replace(tzinfo=UTC)
+    return utcnow() > occurred_at + timedelta(seconds=expires_in)
+
+
+def on_sms_code_requested(event: dict) -> None:
+    """Text the verification code auth-service sealed for this service to the phone."""
+    data = event["data"]
+    phone, expires_in, event_id = data["phone"], int(data["expires_in"]), event["event_id"]
+    template_id = CODE_TEMPLATES.get(data.get("purpose"), "verification_code")
+    params = {"minutes": max(1, expires_in // 60)}
+    log_fields = {"event_id": event_id, "phone": masked_phone(phone), "template_id": template_id}
+    # A code that expired while the event waited (consumer down, broker backlog) would only confuse.
+    if _expired(event, expires_in):
+        log.warning("verification code expired before it could be sent", extra=log_fields)
+        services.record_undeliverable(phone, template_id, params, event_id, "code expired before sending")
+        return
+    try:
+        code = unseal(current_app.config["SMS_EVENT_KEY"], data["sealed_code"])
+    except InvalidToken:
+        # Redelivery cannot fix a key mismatch, and the code expires within minutes anyway.
+        log.error("sealed verification code could not be opened: is SMS_EVENT_KEY the one auth-service "
+                  "uses?", extra=log_fields)
+        services.record_undeliverable(phone, template_id, params, event_id, "sealed code could not be opened")
+        return
+    services.send_sms(phone, template_id, {"code": code, **params}, event_id=event_id)
+    log.info("verification code SMS sent", extra=log_fields)
+
+
+HANDLERS = {
+    "auth.sms_code_requested": on_sms_code_requested,
+}

@@ -28,7 +28,7 @@ lint: install
 
 # Each package's tests run in their own pytest process: every service has its own conftest and app.
 unit: install
-	@set -e; for p in $(PACKAGES); do \
+	@set -e; for p in $(PACKAGES) deploy; do \
 		if [ -d $$p/tests ]; then echo "== $$p"; (cd $$p && ../$(BIN)/pytest -q tests); fi; \
 	done
 

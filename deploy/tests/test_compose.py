@@ -1,0 +1,411 @@
+"""The deployment files agree with the Procfile, the Makefile and the repository.
+
+docker-compose.yml must run exactly the processes the root Procfile lists (the same commands `make run`
+and the end-to-end tests start), the Dockerfile must ship every package, and the databases, migrations
+and secrets must line up. None of this needs Docker, so these checks run anywhere:
+
+    cd deploy && ../.venv/bin/pytest -q tests
+"""
+
+import re
+import shlex
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+INFRASTRUCTURE = {"postgres", "rabbitmq", "redis"}
+ONE_SHOT = {"migrate"}
+LONG_RUNNING_RESTART = {"always", "unless-stopped"}
+PORT_VARIABLE = re.compile(r"\$\{(\w+_PORT)(?::-(\d+))?\}")
+REQUIRED = r"\$\{{{name}:\?[^}}]+\}}"  # ${NAME:?message}: compose refuses to start while NAME is unset
+
+
+def load_procfile() -> dict[str, str]:
+    processes = {}
+    for line in (ROOT / "Procfile").read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        name, _, command = line.partition(":")
+        processes[name.strip()] = command.strip()
+    return processes
+
+
+def load_makefile_variables() -> dict[str, str]:
+    raw = {}
+    for line in (ROOT / "Makefile").read_text(encoding="utf-8").splitlines():
+        match = re.match(r"^([A-Za-z_][A-Za-z0-9_]*)\s*[:?]?=\s*(.*)$", line)
+        if match:
+            raw[match[1]] = match[2].strip()
+
+    def expand(value: str) -> str:
+        return re.sub(r"\$\((\w+)\)", lambda m: expand(raw.get(m[1], "")), value)
+
+    return {name: expand(value) for name, value in raw.items()}
+
+
+def dockerfile_instructions() -> list[tuple[str, str]]:
+    """(INSTRUCTION, arguments) pairs, continuation lines joined, comments dropped."""
+    lines = [line for line in (ROOT / "deploy" / "Dockerfile").read_text(encoding="utf-8").splitlines()
+             if not line.lstrip().startswith("#")]
+    text = re.sub(r"\\\n", " ", "\n".join(lines))
+    instructions = []
+    for line in text.splitlines():
+        if line.strip():
+            keyword, _, arguments = line.strip().partition(" ")
+            instructions.append((keyword.upper(), arguments.strip()))
+    return instructions
+
+
+PROCFILE = load_procfile()
+WEB_PROCESSES = sorted(name for name, command in PROCFILE.items() if "--bind" in command)
+MAKE = load_makefile_variables()
+PACKAGES = MAKE["PACKAGES"].split()
+SERVICE_PACKAGES = MAKE["SERVICES"].split()
+COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text(encoding="utf-8"))
+COMPOSE_TEXT = (ROOT / "docker-compose.yml").read_text(encoding="utf-8")
+SERVICES = COMPOSE["services"]
+APP_SERVICES = sorted(set(SERVICES) - INFRASTRUCTURE)
+DEV = yaml.safe_load((ROOT / "docker-compose.dev.yml").read_text(encoding="utf-8"))
+INIT_SCRIPT = (ROOT / "deploy" / "postgres-init.sh").read_text(encoding="utf-8")
+DOCKERFILE = dockerfile_instructions()
+
+
+def container_line(service: str) -> str:
+    """The shell line a compose service runs, with compose's `$$` escapes undone."""
+    command = SERVICES[service]["command"]
+    if isinstance(command, str):
+        command = shlex.split(command)
+    line = command[2] if command[:2] in (["sh", "-c"], ["/bin/sh", "-c"]) else shlex.join(command)
+    return line.replace("$$", "$")
+
+
+def program(line: str) -> list[str]:
+    """What a command line runs: the words after `exec`, with the bind address reduced to a placeholder
+    (the Procfile binds to ${BIND_HOST:-127.0.0.1}:${X_PORT:-N}; a container may spell that differently)."""
+    line = line.strip().removeprefix("exec ").strip()
+    line = re.sub(r"--bind[ =]\S+", "--bind HOST:PORT", line)
+    return shlex.split(line)
+
+
+def environment(service: str, compose: dict = COMPOSE) -> dict[str, str]:
+    env = compose["services"][service].get("environment") or {}
+    if isinstance(env, list):
+        env = dict(item.split("=", 1) if "=" in item else (item, None) for item in env)
+    return {key: None if value is None else str(value) for key, value in env.items()}
+
+
+def waits_for(service: str) -> dict[str, str]:
+    """Every service this one waits for at start, directly or through others, with the condition."""
+    found: dict[str, str] = {}
+    pending = [service]
+    while pending:
+        depends_on = SERVICES[pending.pop()].get("depends_on") or {}
+        if isinstance(depends_on, list):
+            depends_on = {name: {"condition": "service_started"} for name in depends_on}
+        for name, spec in depends_on.items():
+            if name not in found:
+                found[name] = (spec or {}).get("condition", "service_started")
+                pending.append(name)
+    return found
+
+
+def web_port_variable(process: str) -> tuple[str, str]:
+    match = PORT_VARIABLE.search(PROCFILE[process])
+    assert match, f"{process}: its Procfile line binds to no ${{..._PORT}} variable"
+    return match[1], match[2]
+
+
+def services_with_migrations() -> dict[str, str]:
+    """{directory: importable package} for every repository directory with a migrations/ folder."""
+    found = {}
+    for migrations in sorted(ROOT.glob("*/migrations")):
+        directory = migrations.parent
+        packages = [p.name for p in directory.iterdir()
+                    if (p / "__init__.py").is_file() and p.name not in {"tests", "migrations"}]
+        assert len(packages) == 1, f"{directory.name}: expected one package beside migrations/, got {packages}"
+        found[directory.name] = packages[0]
+    return found
+
+
+# ------------------------------------------------------------------ compose runs the Procfile
+
+
+@pytest.mark.parametrize("process", sorted(PROCFILE))
+def test_procfile_process_runs_the_same_program_in_its_compose_service(process):
+    assert process in SERVICES, f"docker-compose.yml has no service for Procfile process {process!r}"
+    assert program(container_line(process)) == program(PROCFILE[process])
+
+
+@pytest.mark.parametrize("process", sorted(PROCFILE))
+def test_container_execs_its_program_so_stop_signals_reach_it(process):
+    assert container_line(process).lstrip().startswith("exec "), (
+        f"{process}: without exec, sh stays PID 1 and the program never sees SIGTERM")
+
+
+def test_every_compose_service_is_a_procfile_process_or_infrastructure():
+    strays = set(SERVICES) - INFRASTRUCTURE - ONE_SHOT - set(PROCFILE)
+    assert not strays, f"compose services that are not Procfile processes: {sorted(strays)}"
+    assert INFRASTRUCTURE | ONE_SHOT <= set(SERVICES)
+
+
+@pytest.mark.parametrize("process", WEB_PROCESSES)
+def test_web_process_listens_on_all_interfaces_at_the_contract_port(process):
+    variable, default_port = web_port_variable(process)
+    env = environment(process)
+    assert env.get("BIND_HOST") == "0.0.0.0", f"{process}: loopback is unreachable from other containers"
+    assert env.get(variable) == default_port, f"{process}: {variable} must be the contract's port"
+
+
+def test_web_processes_use_distinct_ports():
+    ports = [environment(p)[web_port_variable(p)[0]] for p in WEB_PROCESSES]
+    assert len(ports) == len(set(ports))
+
+
+# ------------------------------------------------------------------ exposure, health, restarts
+
+
+def test_only_the_gateway_publishes_a_host_port():
+    publishing = sorted(name for name, spec in SERVICES.items() if spec.get("ports"))
+    assert publishing == ["gateway"]
+    assert not [name for name, spec in SERVICES.items() if spec.get("network_mode") == "host"]
+    (mapping,) = SERVICES["gateway"]["ports"]
+    assert str(mapping).endswith(":8080"), "the gateway listens on 8080 inside its container"
+
+
+def test_no_service_sets_a_container_name_so_every_service_can_be_scaled():
+    assert [name for name, spec in SERVICES.items() if "container_name" in spec] == []
+
+
+@pytest.mark.parametrize("process", WEB_PROCESSES)
+def test_web_process_has_a_healthcheck_probing_its_own_health_endpoint(process):
+    healthcheck = SERVICES[process].get("healthcheck")
+    assert healthcheck and not healthcheck.get("disable"), f"{process} has no healthcheck"
+    probe = healthcheck["test"] if isinstance(healthcheck["test"], str) else " ".join(healthcheck["test"])
+    variable, port = web_port_variable(process)
+    assert "/health" in probe
+    assert variable in probe or f":{port}/" in probe, f"{process}: the probe must target its own port"
+    assert "curl" not in probe and "wget" not in probe, "python:3.11-slim has neither curl nor wget"
+
+
+def test_every_service_waited_on_as_healthy_has_a_healthcheck():
+    for name in SERVICES:
+        for dependency, condition in waits_for(name).items():
+            if condition == "service_healthy":
+                assert SERVICES[dependency].get("healthcheck"), f"{name} waits for {dependency}'s health"
+
+
+def test_every_long_running_service_restarts_unless_stopped():
+    for name, spec in SERVICES.items():
+        if name not in ONE_SHOT:
+            assert spec.get("restart") in LONG_RUNNING_RESTART, f"{name} is not restarted when it dies"
+
+
+def test_migrate_runs_once_and_is_not_restarted():
+    assert SERVICES["migrate"].get("restart", "no") == "no"
+
+
+# ------------------------------------------------------------------ start order
+
+
+@pytest.mark.parametrize("process", sorted(PROCFILE))
+def test_process_starts_after_healthy_infrastructure_and_finished_migrations(process):
+    waits = waits_for(process)
+    for dependency in sorted(INFRASTRUCTURE):
+        assert waits.get(dependency) == "service_healthy", f"{process} must wait for healthy {dependency}"
+    assert waits.get("migrate") == "service_completed_successfully", f"{process} may start on an old schema"
+
+
+def test_gateway_opens_only_once_every_service_behind_it_is_healthy():
+    waits = waits_for("gateway")
+    for process in WEB_PROCESSES:
+        if process != "gateway":
+            assert waits.get(process) == "service_healthy", f"gateway does not wait for {process}"
+
+
+def test_migrate_waits_for_healthy_infrastructure_and_not_for_itself():
+    waits = waits_for("migrate")
+    assert "migrate" not in waits
+    assert all(waits.get(dependency) == "service_healthy" for dependency in INFRASTRUCTURE)
+
+
+# ------------------------------------------------------------------ databases and migrations
+
+
+def database_variable(service_package: str) -> str:
+    return service_package.removesuffix("-service").upper().replace("-", "_") + "_DATABASE_URL"
+
+
+def test_each_service_has_its_own_postgres_database_created_by_the_init_script():
+    names = {}
+    for package in SERVICE_PACKAGES:
+        variable = database_variable(package)
+        url = environment(package).get(variable)
+        assert url, f"{package} gets no {variable}"
+        assert url.startswith("postgresql://") and "@postgres:5432/" in url, f"{variable} = {url}"
+        names[package] = url.rsplit("/", 1)[1]
+        assert re.search(rf"(?<![\w-]){re.escape(names[package])}(?![\w-])", INIT_SCRIPT), (
+            f"deploy/postgres-init.sh does not create {names[package]}")
+    assert len(set(names.values())) == len(names), f"services share a database: {names}"
+
+
+def test_postgres_runs_the_init_script_on_first_start():
+    mounts = [str(volume) for volume in SERVICES["postgres"].get("volumes", [])]
+    assert any(m.startswith("./deploy/postgres-init.sh:/docker-entrypoint-initdb.d/") for m in mounts)
+
+
+def test_every_app_container_sees_the_same_database_urls():
+    # The migrate job upgrades every database; each service's processes (web, relay, consumer) read one.
+    expected = {database_variable(p): environment("migrate")[database_variable(p)] for p in SERVICE_PACKAGES}
+    for name in APP_SERVICES:
+        env = environment(name)
+        assert {v: env.get(v) for v in expected} == expected, name
+
+
+def test_migrate_upgrades_every_service_that_has_migrations_then_bootstraps_the_admin():
+    line = container_line("migrate")
+    with_migrations = services_with_migrations()
+    assert with_migrations, "the repository has no */migrations directory at all"
+    positions = []
+    for directory, package in with_migrations.items():
+        step = f"flask --app {package} migrate-locked"
+        assert step in line, f"migrate does not upgrade {directory}"
+        positions.append(line.index(step))
+    bootstrap = "flask --app auth_service bootstrap-admin"
+    assert bootstrap in line and line.index(bootstrap) > max(positions), "the admin needs the auth schema first"
+    # A failed upgrade must fail the job, or the services would start on an old schema.
+    assert "set -e" in line or line.count("&&") >= len(with_migrations)
+
+
+def test_migrate_upgrades_every_service_listed_in_the_makefile():
+    line = container_line("migrate")
+    for package in SERVICE_PACKAGES:
+        assert f"flask --app {package.replace('-', '_')} migrate-locked" in line, package
+
+
+# ------------------------------------------------------------------ settings and secrets
+
+
+def test_service_urls_name_the_compose_service_and_its_port():
+    env = environment("gateway")
+    for process in WEB_PROCESSES:
+        if process == "gateway":
+            continue
+        variable = process.upper().replace("-", "_") + "_URL"
+        _, port = web_port_variable(process)
+        assert env.get(variable) == f"http://{process}:{port}", variable
+
+
+def test_shared_services_are_reached_by_their_compose_names():
+    env = environment("auth-service")
+    assert re.fullmatch(r"amqp://\w+:\$\{RABBITMQ_PASSWORD[^}]*\}@rabbitmq:5672/%2F", env["AMQP_URL"])
+    assert env["REDIS_URL"].startswith("redis://redis:6379/")
+
+
+@pytest.mark.parametrize("variable", ["SMS_EVENT_KEY", "SERVICE_TOKEN_SECRET", "SMS_HTTP_URL"])
+def test_secret_setting_must_be_supplied_by_the_operator(variable):
+    for name in APP_SERVICES:
+        assert re.fullmatch(REQUIRED.format(name=variable), environment(name).get(variable) or ""), (
+            f"{name}: {variable} must be ${{{variable}:?...}}")
+
+
+def test_passwords_inside_urls_must_be_supplied_by_the_operator():
+    referenced = set()
+    for value in environment("migrate").values():
+        if value and "://" in value:
+            referenced |= set(re.findall(r"\$\{(\w+)", value))
+    assert referenced == {"POSTGRES_PASSWORD", "RABBITMQ_PASSWORD"}
+    for variable in referenced:
+        assert re.search(REQUIRED.format(name=variable), COMPOSE_TEXT), f"{variable} has no ${{...:?}} guard"
+
+
+def test_production_sends_real_sms_and_blocks_private_webhooks():
+    for name in APP_SERVICES:
+        env = environment(name)
+        assert env.get("SMS_PROVIDER") == "http", name
+        assert env.get("WEBHOOK_ALLOW_PRIVATE_NETWORKS") == "false", name
+
+
+def test_token_signers_mount_the_jwt_key_their_setting_points_at():
+    secret_name = environment("auth-service")["JWT_PRIVATE_KEY_FILE"].removeprefix("/run/secrets/")
+    assert re.fullmatch(REQUIRED.format(name=r"\w+"), COMPOSE["secrets"][secret_name]["file"])
+    for name in ("auth-service", "auth-relay", "migrate"):
+        mounted = [s if isinstance(s, str) else s["source"] for s in SERVICES[name].get("secrets", [])]
+        assert secret_name in mounted, f"{name} cannot read JWT_PRIVATE_KEY_FILE"
+
+
+def test_dev_override_switches_every_app_container_to_console_sms_and_private_webhooks():
+    overridden = DEV["services"]
+    assert set(overridden) == set(APP_SERVICES), "the override must cover every app container, nothing else"
+    for name in overridden:
+        env = environment(name, DEV)
+        assert env.get("SMS_PROVIDER") == "console", name
+        assert env.get("WEBHOOK_ALLOW_PRIVATE_NETWORKS") == "true", name
+
+
+def test_infrastructure_images_are_the_supported_major_versions():
+    assert re.fullmatch(r"postgres:15([.-].*)?", SERVICES["postgres"]["image"])
+    assert re.fullmatch(r"rabbitmq:3\.10([.-].*)?", SERVICES["rabbitmq"]["image"])
+    assert re.fullmatch(r"redis:7([.-].*)?", SERVICES["redis"]["image"])
+
+
+def test_app_services_run_the_image_built_from_deploy_dockerfile():
+    for name in APP_SERVICES:
+        assert SERVICES[name]["build"]["dockerfile"] == "deploy/Dockerfile", name
+        assert SERVICES[name]["image"] == SERVICES["migrate"]["image"], name
+
+
+# ------------------------------------------------------------------ the image
+
+
+def copied_sources() -> set[str]:
+    sources = set()
+    for keyword, arguments in DOCKERFILE:
+        if keyword == "COPY":
+            words = [w for w in shlex.split(arguments) if not w.startswith("--")]
+            sources |= {w.rstrip("/") for w in words[:-1]}
+    return sources
+
+
+def test_dockerfile_copies_every_package_dir_listed_in_the_makefile():
+    missing = [package for package in PACKAGES if package not in copied_sources()]
+    assert not missing, f"deploy/Dockerfile does not copy {missing}"
+
+
+def test_dockerfile_installs_every_package_editable_so_migrations_resolve_beside_it():
+    # auth_service.MIGRATIONS is <package dir>/../migrations: only an install that leaves the package in
+    # its source directory (editable, from the copied tree) keeps that path valid.
+    installs = " ".join(arguments for keyword, arguments in DOCKERFILE if keyword == "RUN" and "-e ./" in arguments)
+    assert "-c constraints.txt" in installs
+    for package in PACKAGES:
+        assert re.search(rf"-e \./{re.escape(package)}(?![\w-])", installs), f"{package} is not installed editable"
+
+
+def test_dockerfile_ships_the_procfile_and_the_files_its_commands_read():
+    configs = {m for line in PROCFILE.values() for m in re.findall(r"--config\s+(\S+)", line)}
+    assert configs, "the Procfile names no gunicorn config"
+    assert {"Procfile", "constraints.txt"} | configs <= copied_sources()
+
+
+def test_image_is_python_3_11_slim_and_runs_as_a_non_root_user():
+    assert [a for k, a in DOCKERFILE if k == "FROM"] == ["python:3.11-slim"]
+    users = [a for k, a in DOCKERFILE if k == "USER"]
+    assert users and users[-1].split(":")[0] not in {"root", "0"}
+
+
+def test_image_bakes_in_no_secrets():
+    secretive = re.compile(r"(KEY|SECRET|PASSWORD|TOKEN)\w*\s*=", re.IGNORECASE)
+    for keyword, arguments in DOCKERFILE:
+        if keyword in {"ENV", "ARG"}:
+            assert not secretive.search(arguments), arguments
+        if keyword in {"COPY", "ADD"}:
+            assert not re.search(r"\.pem|\.env|secrets", arguments), arguments
+
+
+def test_build_context_leaves_out_secrets_and_local_state_but_keeps_migrations():
+    patterns = [line.strip() for line in (ROOT / ".dockerignore").read_text(encoding="utf-8").splitlines()
+                if line.strip() and not line.startswith("#")]
+    for required in (".env", "**/*.pem", ".venv/", ".git/", "var/", "**/var/"):
+        assert required in patterns, f".dockerignore must exclude {required}"
+    assert not [p for p in patterns if "migrations" in p]

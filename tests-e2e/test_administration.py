@@ -43,6 +43,8 @@ def test_bank_administrator_changes_the_initial_password_at_first_login(platform
     changed = api.post("/auth/password", json={"old_password": "111111", "new_password": "Xuchang2026bank"})
     assert changed.status_code == 200, changed.text
     assert changed.json()["user"]["must_change_password"] is False
+    api.token = changed.json()["access_token"]
+    assert api.get("/auth/me").status_code == 200
 
     code = api.request_code(phone)
     old = api.post("/auth/login", json={"phone": phone, "password": "111111", "sms_code": code})

@@ -1,0 +1,33 @@
+"""The gateway: the platform's single public entry — routing, token checks, request ids, API docs."""
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from xyd_common.logs import configure_logging
+
+from . import access, docs, errors, health, proxy, request_log
+from .config import load_settings
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    app = Flask(__name__, static_folder=None)
+    app.config.update(load_settings())
+    if test_config:
+        app.config.update(test_config)
+    app.json.ensure_ascii = False
+    configure_logging(app.config["SERVICE_NAME"], app.config["LOG_LEVEL"])
+    # `//` in a path is the service's business, not a redirect issued by the gateway.
+    app.url_map.merge_slashes = False
+    if app.config["GATEWAY_PROXY_HOPS"]:
+        # Only then may X-Forwarded-For name the client (for the services' per-IP throttles).
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["GATEWAY_PROXY_HOPS"])
+
+    errors.init_app(app)
+    request_log.init_app(app)
+    access.install_verifier(app)
+    proxy.init_app(app)
+    health.init_app(app)
+    app.register_blueprint(proxy.api)
+    app.register_blueprint(health.bp)
+    app.register_blueprint(docs.bp)
+    return app

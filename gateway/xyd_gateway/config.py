@@ -1,0 +1,56 @@
+"""Gateway settings from the environment, one place, as Flask config keys.
+
+`GATEWAY_PORT` [8080] is not read here: the Procfile passes it to gunicorn's `--bind`.
+"""
+
+from xyd_common.config import DEFAULT_REDIS_URL, env_bool, env_float, env_int, env_str
+
+# Service name -> the setting holding its base URL, with the local-run default.
+SERVICE_URL_SETTINGS = {
+    "auth-service": ("AUTH_SERVICE_URL", "http://127.0.0.1:8081"),
+    "product-service": ("PRODUCT_SERVICE_URL", "http://127.0.0.1:8082"),
+    "order-service": ("ORDER_SERVICE_URL", "http://127.0.0.1:8083"),
+    "credit-service": ("CREDIT_SERVICE_URL", "http://127.0.0.1:8084"),
+    "notification-service": ("NOTIFICATION_SERVICE_URL", "http://127.0.0.1:8085"),
+}
+
+# How users read each service's name in error messages.
+SERVICE_LABELS = {
+    "auth-service": "认证服务",
+    "product-service": "产品服务",
+    "order-service": "订单服务",
+    "credit-service": "信用服务",
+    "notification-service": "通知服务",
+}
+
+
+def load_settings() -> dict:
+    # gunicorn runs WEB_THREADS threads per worker (deploy/gunicorn.conf.py); each holds at most one
+    # upstream connection at a time, so that many pooled connections per service never run short.
+    threads = env_int("WEB_THREADS", 8)
+    return {
+        "SERVICE_NAME": "gateway",
+        "LOG_LEVEL": env_str("LOG_LEVEL", "INFO"),
+        **{key: env_str(key, default).rstrip("/") for key, default in SERVICE_URL_SETTINGS.values()},
+        "GATEWAY_CONNECT_TIMEOUT": env_float("GATEWAY_CONNECT_TIMEOUT", 2.0),
+        "GATEWAY_READ_TIMEOUT": env_float("GATEWAY_READ_TIMEOUT", 15.0),
+        "GATEWAY_HEALTH_TIMEOUT": env_float("GATEWAY_HEALTH_TIMEOUT", 2.0),
+        "GATEWAY_POOL_SIZE": env_int("GATEWAY_POOL_SIZE", threads),
+        "GATEWAY_TOKEN_CACHE_SIZE": env_int("GATEWAY_TOKEN_CACHE_SIZE", 10_000),
+        "GATEWAY_ACCESS_LOG": env_bool("GATEWAY_ACCESS_LOG", True),
+        # Proxies in front of the gateway that append to X-Forwarded-For (a TLS terminator: 1). With 0 the
+        # client is the peer address; services then see it as the last X-Forwarded-For entry.
+        "GATEWAY_PROXY_HOPS": env_int("GATEWAY_PROXY_HOPS", 0),
+        # Larger bodies are refused with 413 (declared ones before a byte of them is read).
+        "MAX_CONTENT_LENGTH": env_int("MAX_BODY_BYTES", 1024 * 1024),
+        # What xyd_common.tokens and xyd_common.redis_store read.
+        "JWT_ISSUER": env_str("JWT_ISSUER", "xyd-auth"),
+        "JWT_AUDIENCE": env_str("JWT_AUDIENCE", "xyd-platform"),
+        "REDIS_URL": env_str("REDIS_URL", DEFAULT_REDIS_URL),
+        "REDIS_KEY_PREFIX": env_str("REDIS_KEY_PREFIX", "xyd:"),
+    }
+
+
+def service_urls(config) -> dict[str, str]:
+    """Service name -> base URL (no trailing slash), as configured."""
+    return {service: config[key].rstrip("/") for service, (key, _) in SERVICE_URL_SETTINGS.items()}

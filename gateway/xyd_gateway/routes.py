@@ -1,0 +1,89 @@
+"""The gateway's one route table: which service answers a public path, and what it asks of a token.
+
+Services mount their endpoints under the same `/api/v1/...` paths, so a request is forwarded with its
+path unchanged. A path matching no row is answered 404 by the gateway itself; `/internal/**` (service
+to service) is never routed.
+
+Patterns: `/a/b/**` is anything below `/a/b/`; `/a/b**` is `/a/b` itself and anything below it;
+`{id}` is one path segment holding a record id (digits, or a UUID).
+"""
+
+import re
+
+ROUTES = (
+    ("/api/v1/auth/**", "auth-service"),
+    ("/api/v1/admin/**", "auth-service"),
+    ("/api/v1/regions**", "auth-service"),
+    ("/api/v1/products**", "product-service"),
+    ("/api/v1/market/**", "product-service"),
+    ("/api/v1/orders**", "order-service"),
+    ("/api/v1/credit/**", "credit-service"),
+    ("/api/v1/notifications**", "notification-service"),
+    ("/api/v1/webhooks**", "notification-service"),
+    ("/api/v1/dev/**", "notification-service"),
+)
+
+# What a route asks of the caller's access token. Every route not listed below needs one.
+TOKEN_REQUIRED = "required"
+# Public data: a token, when sent, is verified like anywhere else (invalid: 401) and passed on, because
+# the answer may depend on who asks (the owner of a disabled product still sees it).
+TOKEN_OPTIONAL = "optional"
+# Where a client gets a token: whatever token it still holds (expired, or revoked by the password change
+# it just made) is not looked at and not passed on, so a stale one never stands in the way of signing in.
+TOKEN_IGNORED = "ignored"
+
+# HEAD counts as GET.
+PUBLIC_ROUTES = (
+    ("POST", "/api/v1/auth/sms-codes", TOKEN_IGNORED),
+    ("POST", "/api/v1/auth/login", TOKEN_IGNORED),
+    ("POST", "/api/v1/auth/register", TOKEN_IGNORED),
+    ("POST", "/api/v1/auth/refresh", TOKEN_IGNORED),
+    ("POST", "/api/v1/auth/password/reset", TOKEN_IGNORED),
+    ("GET", "/api/v1/dev/sms", TOKEN_IGNORED),
+    ("GET", "/api/v1/regions**", TOKEN_OPTIONAL),
+    ("GET", "/api/v1/market/products", TOKEN_OPTIONAL),
+    # An id only: /api/v1/products/mine is the institution's own list and needs a token.
+    ("GET", "/api/v1/products/{id}", TOKEN_OPTIONAL),
+)
+
+_UUID = r"[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}"
+ID_PATTERN = rf"(?:[0-9]{{1,19}}|{_UUID})"
+
+
+def _pattern_regex(pattern: str) -> str:
+    if pattern.endswith("/**"):
+        return re.escape(pattern[:-3]) + r"/.+"
+    if pattern.endswith("**"):
+        return re.escape(pattern[:-2]) + r"(?:/.*)?"
+    return re.escape(pattern).replace(re.escape("{id}"), ID_PATTERN)
+
+
+_ROUTE_REGEXES = tuple((re.compile(_pattern_regex(p)), service) for p, service in ROUTES)
+_PUBLIC_REGEXES = {
+    method: tuple((re.compile(_pattern_regex(p)), policy) for m, p, policy in PUBLIC_ROUTES if m == method)
+    for method in {m for m, _, _ in PUBLIC_ROUTES}
+}
+
+
+def is_safe_path(path: str) -> bool:
+    """False for segments starting with a dot (`.`, `..`) and for backslashes: a server behind the
+    gateway could resolve them to a path the gateway never routes (/api/v1/products/../../internal/x)."""
+    return "/." not in path and "\\" not in path
+
+
+def service_for(path: str) -> str | None:
+    """The service answering `path` (already percent-decoded), or None when the gateway routes it nowhere."""
+    if not is_safe_path(path):
+        return None
+    for regex, service in _ROUTE_REGEXES:
+        if regex.fullmatch(path):
+            return service
+    return None
+
+
+def token_policy(method: str, path: str) -> str:
+    """TOKEN_REQUIRED, TOKEN_OPTIONAL or TOKEN_IGNORED for `method path`."""
+    for regex, policy in _PUBLIC_REGEXES.get("GET" if method == "HEAD" else method, ()):
+        if regex.fullmatch(path):
+            return policy
+    return TOKEN_REQUIRED

@@ -81,7 +81,7 @@ def pending_count(app: Flask) -> int:
         return db.session.scalar(select(func.count()).select_from(Outbox).where(Outbox.published_at.is_(None)))
 
 
-def test_event_type(label: str) -> str:
+def new_event_type(label: str) -> str:
     """An event type no other test uses, so tests sharing a vhost never see each other's events."""
     return f"{unique_name('test')}.{label}"
 
@@ -184,14 +184,15 @@ def queue_counts(vhost: str, queue: str) -> tuple[int, int]:
 
 
 def connection_pids(vhost: str, connection_name: str) -> list[str]:
-    """The broker's ids of the open connections to `vhost` named `connection_name`."""
+    """The broker's ids of the open connections to `vhost` named `connection_name`, in the form
+    `close_connection` takes (the JSON formatter prints another form)."""
+    result = subprocess.run(["rabbitmqctl", "-q", "--no-table-headers", "list_connections", "pid", "vhost",
+                             "client_properties"], check=True, capture_output=True, text=True, timeout=60)
     pids = []
-    for row in rabbitmqctl_json("list_connections", "vhost", "pid", "client_properties"):
-        props = row["client_properties"]
-        # client_properties comes as [[name, type, value], ...]
-        names = [value for key, _type, value in props if key == "connection_name"]
-        if row["vhost"] == vhost and connection_name in names:
-            pids.append(row["pid"])
+    for line in result.stdout.splitlines():
+        pid, conn_vhost, properties = line.split("\t", 2)
+        if conn_vhost == vhost and f'{{"connection_name","{connection_name}"}}' in properties:
+            pids.append(pid)
     return pids
 
 

@@ -37,6 +37,9 @@ class PageArgsSchema(ma.Schema):
 class SortKey:
     column: object  # a mapped column
     descending: bool = False
+    # The row's attribute holding this key's value, when the column is not the selected entity's own
+    # (sorting orders by a joined table's copy of created_at and id, say); default: the column's key.
+    attribute: str | None = None
 
 
 def _encode(values: list) -> str:
@@ -110,7 +113,7 @@ def paginate(session, stmt, keys: list[SortKey], args: dict, serialize=lambda ro
     next_cursor = None
     if more and rows:
         last = rows[-1]
-        next_cursor = _encode([getattr(last, k.column.key) for k in keys])
+        next_cursor = _encode([getattr(last, k.attribute or k.column.key) for k in keys])
     body = {"items": [serialize(r) for r in rows], "total": total, "page": page, "per_page": per_page,
             "next_cursor": next_cursor}
     if estimate:

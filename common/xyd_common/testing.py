@@ -85,13 +85,14 @@ class TcpProxy:
 
     def __init__(self, target_host: str, target_port: int):
         self.target = (target_host, target_port)
-        self.port = free_port()
         self._open = threading.Event()
         self._open.set()
         self._stop = threading.Event()
         self._conns: set[socket.socket] = set()
         self._lock = threading.Lock()
-        self._server = socket.create_server(("127.0.0.1", self.port))
+        # Bind port 0 and read the port back: no window for another process to take it.
+        self._server = socket.create_server(("127.0.0.1", 0))
+        self.port = self._server.getsockname()[1]
         self._server.settimeout(0.2)
         self._thread = threading.Thread(target=self._accept_loop, daemon=True)
 
@@ -105,14 +106,10 @@ class TcpProxy:
         self._server.close()
 
     def cut(self) -> None:
-        self._open.clear()
         with self._lock:
+            self._open.clear()
             conns, self._conns = list(self._conns), set()
-        for conn in conns:
-            with contextlib.suppress(OSError):
-                conn.shutdown(socket.SHUT_RDWR)
-            with contextlib.suppress(OSError):
-                conn.close()
+        self._close(*conns)
 
     def restore(self) -> None:
         self._open.set()
@@ -132,7 +129,17 @@ class TcpProxy:
                 client.close()
                 continue
             upstream.settimeout(None)
+            client.settimeout(None)
+            for s in (client, upstream):
+                # Without this, Nagle's algorithm holds back each small AMQP frame the proxy forwards
+                # until the previous one is acknowledged: ~40 ms per round trip instead of ~0.1 ms.
+                s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             with self._lock:
+                # cut() may have run while we connected upstream: then this connection must not live on.
+                if not self._open.is_set():
+                    client.close()
+                    upstream.close()
+                    continue
                 self._conns.update((client, upstream))
             for a, b in ((client, upstream), (upstream, client)):
                 threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
@@ -147,6 +154,95 @@ class TcpProxy:
         except OSError:
             pass
         finally:
-            for s in (src, dst):
-                with contextlib.suppress(OSError):
-                    s.close()
+            with self._lock:
+                self._conns.difference_update((src, dst))
+            self._close(src, dst)
+
+    @staticmethod
+    def _close(*socks: socket.socket) -> None:
+        # shutdown() first: it sends the FIN and wakes the other pipe thread blocked in recv() on the
+        # same socket. A bare close() does neither while that recv() is in progress, and the peer would
+        # never learn the connection is gone.
+        for s in socks:
+            with contextlib.suppress(OSError):
+                s.shutdown(socket.SHUT_RDWR)
+        for s in socks:
+            with contextlib.suppress(OSError):
+                s.close()
+
+
+class FakeAuthService:
+    """A real HTTP server standing in for auth-service in a service's tests: it publishes the JWKS of
+    a fresh Ed25519 key and signs tokens with it the way auth-service does, so `require_auth` and
+    `require_service` check them exactly as in production. Other paths answer what a test puts in
+    `routes` ({path: (status, json body)}); `requests` records (path, headers) of every call.
+
+        with FakeAuthService() as auth:
+            app = create_app({"AUTH_SERVICE_URL": auth.url, ...})
+            headers = {"Authorization": f"Bearer {auth.token('admin')}"}
+    """
+
+    def __init__(self):
+        import json
+        import uuid
+
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+        from jwt.algorithms import OKPAlgorithm
+        from werkzeug.serving import make_server
+
+        self._key = Ed25519PrivateKey.generate()
+        self.kid = uuid.uuid4().hex
+        jwk = json.loads(OKPAlgorithm.to_jwk(self._key.public_key()))
+        self.routes: dict[str, tuple[int, object]] = {
+            "/.well-known/jwks.json": (200, {"keys": [{**jwk, "kid": self.kid, "alg": "EdDSA", "use": "sig"}]}),
+        }
+        self.requests: list[tuple[str, dict]] = []
+        # Bind port 0 and read the port back: no window for another process to take it.
+        self._server = make_server("127.0.0.1", 0, self._app, threaded=True)
+        self.url = f"http://127.0.0.1:{self._server.server_port}"
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
+                                        daemon=True)
+
+    def _app(self, environ, start_response):
+        import json
+
+        from werkzeug.wrappers import Request, Response
+
+        request = Request(environ)
+        self.requests.append((request.path, dict(request.headers)))
+        status, body = self.routes.get(request.path, (404, {"code": "not_found", "message": "资源不存在"}))
+        return Response(json.dumps(body, ensure_ascii=False), status=status,
+                        content_type="application/json")(environ, start_response)
+
+    def sign(self, claims: dict) -> str:
+        """Any claims, signed with the published key (for tests of malformed tokens)."""
+        import jwt
+
+        return jwt.encode(claims, self._key, algorithm="EdDSA", headers={"kid": self.kid})
+
+    def token(self, role: str, sub: str = "1", institution_id: int | None = None,
+              enterprise_uscc: str | None = None, region_code: str | None = None, mcp: bool = False,
+              ttl: int = 600, **claims) -> str:
+        """An access token as auth-service issues it at login."""
+        import uuid
+
+        now = int(time.time())
+        return self.sign({"iss": "xyd-auth", "aud": "xyd-platform", "typ": "access", "sub": sub,
+                          "sid": uuid.uuid4().hex, "iat": now, "exp": now + ttl, "role": role,
+                          "institution_id": institution_id, "enterprise_uscc": enterprise_uscc,
+                          "region_code": region_code, "mcp": mcp, **claims})
+
+    def service_token(self, service: str, ttl: int = 300) -> str:
+        """A service token (`typ: service`) as auth-service issues it at POST /internal/service-tokens."""
+        now = int(time.time())
+        return self.sign({"iss": "xyd-auth", "aud": "xyd-platform", "typ": "service", "sub": f"service:{service}",
+                          "iat": now, "exp": now + ttl})
+
+    def __enter__(self) -> "FakeAuthService":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+

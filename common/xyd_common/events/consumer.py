@@ -8,7 +8,8 @@ Rules every consumer follows:
   redelivered event finds it there and is acknowledged without running the handler again.
 - Ack only after that transaction committed. A failing handler is requeued; past the queue's
   delivery limit RabbitMQ dead-letters the message to `<queue>.dlq`, and the messages behind it go on.
-- Broker restarts, `CONNECTION_FORCED` and network cuts end in a reconnect with back-off.
+- Broker restarts, `CONNECTION_FORCED`, network cuts and a consumer cancelled by the broker (its queue
+  deleted) end in a reconnect with back-off, which declares the topology again.
 """
 
 import json
@@ -18,6 +19,7 @@ import time
 from collections.abc import Callable
 from datetime import datetime
 
+import pika
 from sqlalchemy import String
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
@@ -44,6 +46,10 @@ class ProcessedEventMixin:
 
 
 ACK, REQUEUE, REJECT = "ack", "requeue", "reject"
+
+
+class ConsumerCancelled(pika.exceptions.AMQPChannelError):
+    """The broker cancelled the consumer (Basic.Cancel), e.g. because its queue was deleted."""
 
 
 class EventConsumer:
@@ -76,7 +82,9 @@ class EventConsumer:
                 def on_message(ch, method, properties, body, connection=connection, worker=worker):
                     thread = threading.Thread(target=self._work, daemon=True,
                                               args=(connection, ch, method, properties, body))
-                    worker[:] = [thread]
+                    # Normally one at a time (prefetch 1), but RabbitMQ 3.10 can exceed the prefetch
+                    # after dead-lettering a message: keep every live worker, so all are joined below.
+                    worker[:] = [t for t in worker if t.is_alive()] + [thread]
                     thread.start()
 
                 channel.basic_consume(self.queue, on_message_callback=on_message)
@@ -84,6 +92,10 @@ class EventConsumer:
                 backoff.reset()
                 while not stop.is_set():
                     connection.process_data_events(time_limit=1)
+                    if not channel.consumer_tags:
+                        # The broker cancelled our consumer (its queue was deleted) and pika raises
+                        # nothing: reconnect, which declares the queue again, rather than idle forever.
+                        raise ConsumerCancelled(f"the broker cancelled the consumer of {self.queue}")
             except CONNECTION_ERRORS as exc:
                 delay = backoff.next()
                 log.warning("broker unavailable (%s); consumer reconnects in %.1fs", exc.__class__.__name__,
@@ -108,7 +120,14 @@ class EventConsumer:
         if redeliveries:
             # Don't spin on a failing handler: wait a little longer at each redelivery.
             time.sleep(min(self.retry_delay * redeliveries, 10))
-        outcome = self.handle(body)
+        try:
+            outcome = self.handle(body)
+        except Exception:
+            # Failed outside the handler (the database, say, while recording the event id). The
+            # delivery must still be settled: left unacknowledged it would hold the queue (prefetch 1)
+            # until the connection dies.
+            log.exception("could not handle delivery %s; requeued", method.delivery_tag)
+            outcome = REQUEUE
         tag = method.delivery_tag
         if outcome == ACK:
             settle = lambda: channel.basic_ack(tag)  # noqa: E731

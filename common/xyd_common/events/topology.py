@@ -25,9 +25,28 @@ class QueueSpec:
 
 
 # Who listens to what. A service's consumer handles exactly these keys (see its handlers.py).
+ORDER_EVENTS = ("order.submitted", "order.accepted", "order.credit_granted", "order.disbursed",
+                "order.terminated", "order.withdrawn", "order.accept_overdue")
+INSTITUTION_EVENTS = ("institution.created", "institution.updated", "institution.disabled",
+                      "institution.enabled")
+PRODUCT_EVENTS = ("product.published", "product.updated", "product.disabled", "product.enabled")
+USER_EVENTS = ("auth.user_created", "auth.user_updated")
+CREDIT_EVENTS = ("credit.risk_changed", "credit.whitelist_changed")
+
+# Who listens to what. A service's consumer handles exactly these keys (see its handlers.py); keys are
+# listed one by one (no wildcards) so that a handler without a binding is caught at start.
 QUEUES: dict[str, QueueSpec] = {
+    "product-service": QueueSpec("product-service.events", (
+        "region.created", *INSTITUTION_EVENTS, "order.submitted",
+    )),
+    "order-service": QueueSpec("order-service.events", (
+        "region.created", *INSTITUTION_EVENTS, *PRODUCT_EVENTS, *USER_EVENTS, *CREDIT_EVENTS,
+    )),
+    "credit-service": QueueSpec("credit-service.events", (
+        "region.created", *ORDER_EVENTS,
+    )),
     "notification-service": QueueSpec("notification-service.events", (
-        "auth.sms_code_requested",
+        "auth.sms_code_requested", "region.created", *USER_EVENTS, *ORDER_EVENTS, "credit.risk_changed",
     )),
 }
 

@@ -138,3 +138,23 @@ def test_request_id_is_echoed_when_well_formed_and_replaced_otherwise(client):
     replaced = client.get("/health", headers={"X-Request-ID": hostile}).headers["X-Request-ID"]
     assert replaced and replaced != hostile
     assert client.get("/health").headers["X-Request-ID"]
+
+
+def test_method_not_allowed_keeps_the_allow_header():
+    from flask import Flask
+    from flask_sqlalchemy import SQLAlchemy
+
+    from xyd_common.errors import XydApi
+
+    app = Flask(__name__)
+    app.config.update(API_TITLE="t", API_VERSION="v1", OPENAPI_VERSION="3.0.3")
+    XydApi(app)
+    SQLAlchemy()
+
+    @app.post("/thing")
+    def thing():
+        return {}
+
+    resp = app.test_client().get("/thing")
+    assert resp.status_code == 405 and resp.json["code"] == "method_not_allowed"
+    assert "POST" in resp.headers["Allow"]

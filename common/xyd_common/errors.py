@@ -130,7 +130,10 @@ class XydApi(flask_smorest.Api):
             message = "请求体不是合法的 JSON"
         elif "messages" in data or "errors" in data:
             errors = flatten_errors(data.get("errors") or data.get("messages"))
-        return error_response(status, code, data.get("message", message), errors, data.get("headers"))
+        # Keep what the exception itself says in headers (Allow on a 405), minus its HTML content type.
+        headers = {k: v for k, v in error.get_headers() if k.lower() != "content-type"}
+        headers.update(data.get("headers") or {})
+        return error_response(status, code, data.get("message", message), errors, headers)
 
 
 def handle_api_error(error: ApiError):

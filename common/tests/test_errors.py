@@ -142,14 +142,12 @@ def test_request_id_is_echoed_when_well_formed_and_replaced_otherwise(client):
 
 def test_method_not_allowed_keeps_the_allow_header():
     from flask import Flask
-    from flask_sqlalchemy import SQLAlchemy
 
     from xyd_common.errors import XydApi
 
     app = Flask(__name__)
     app.config.update(API_TITLE="t", API_VERSION="v1", OPENAPI_VERSION="3.0.3")
     XydApi(app)
-    SQLAlchemy()
 
     @app.post("/thing")
     def thing():

@@ -1,4 +1,5 @@
-"""credit-service settings: so far only the common ones."""
+"""credit-service settings: the common ones (AUTH_SERVICE_URL is where tokens are checked and where
+`flask sync-regions` loads the region tree from)."""
 
 from xyd_common.config import common_settings
 

@@ -1,10 +1,218 @@
-"""credit-service tables: so far only the outbox its credit events will go through."""
+"""credit-service tables: enterprises with their credit records, whitelist entries and risk flags; the
+local copy of the region tree; which institution an enterprise authorized through which order; the
+log of every credit-record read; handled events and the outbox.
+
+Each imported kind has the contract's upsert key as a unique constraint, so an import finds the row it
+updates by that key and a repeated import cannot create a second one.
+"""
+
+from datetime import date, datetime
+from decimal import Decimal
 
 from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from xyd_common.events.outbox import OutboxMixin
+from xyd_common.db_types import UtcDateTime
+from xyd_common.events.consumer import ProcessedEventMixin
+from xyd_common.events.outbox import OutboxMixin, utcnow
+
+from .db_types import ExactDecimal
+from .risk import NONE
 
 db = SQLAlchemy()
+
+# The contract's enumerations.
+RECORD_CATEGORIES = ("administrative_license", "administrative_penalty", "dishonest_debtor",
+                     "abnormal_operation", "tax_arrears", "commendation")
+TAX_CREDIT_RATINGS = ("A", "B", "M", "C", "D")
+
+Capital = ExactDecimal(18, 4)  # 万元 with 4 places: whole yuan
+
+
+class Enterprise(db.Model):
+    """An enterprise (or 个体工商户) and its registration details, keyed by its USCC.
+
+    `risk_*` and `whitelist*` hold what credit-service last announced (credit.risk_changed,
+    credit.whitelist_changed): a change is detected by comparing the recomputed state with them."""
+
+    __tablename__ = "enterprises"
+
+    uscc: Mapped[str] = mapped_column(String(18), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), nullable=False)
+    legal_representative: Mapped[str | None] = mapped_column(String(50))
+    registered_capital: Mapped[Decimal | None] = mapped_column(Capital)
+    established_on: Mapped[date | None] = mapped_column(Date)
+    status: Mapped[str | None] = mapped_column(String(20))  # 登记状态 as registered: 存续, 在业, 吊销, 注销…
+    industry: Mapped[str | None] = mapped_column(String(100))
+    region_code: Mapped[str | None] = mapped_column(String(12))
+    tax_credit_rating: Mapped[str | None] = mapped_column(String(1))
+    risk_level: Mapped[str] = mapped_column(String(10), nullable=False, default=NONE)
+    risk_tags: Mapped[list] = mapped_column(JSON, nullable=False, default=list)
+    whitelisted: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    whitelist_batch: Mapped[str | None] = mapped_column(String(50))
+    whitelist_valid_until: Mapped[date | None] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), nullable=False, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), nullable=False, default=utcnow)
+
+    records: Mapped[list["CreditRecord"]] = relationship(
+        back_populates="enterprise", order_by=lambda: [CreditRecord.decided_on.desc(), CreditRecord.id.desc()])
+    whitelist_entries: Mapped[list["WhitelistEntry"]] = relationship(
+        back_populates="enterprise", order_by=lambda: [WhitelistEntry.listed_on, WhitelistEntry.id])
+    risk_flags: Mapped[list["RiskFlag"]] = relationship(
+        back_populates="enterprise", order_by=lambda: [RiskFlag.detected_on.desc(), RiskFlag.id.desc()])
+
+    __table_args__ = (
+        # Government users' scope and the whitelist's region filter.
+        Index("ix_enterprises_region", "region_code"),
+    )
+
+
+class CreditRecord(db.Model):
+    """One entry of an enterprise's credit record (信用记录): a licence, a penalty, a listing…"""
+
+    __tablename__ = "credit_records"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    uscc: Mapped[str] = mapped_column(ForeignKey("enterprises.uscc"), nullable=False)
+    category: Mapped[str] = mapped_column(String(30), nullable=False)
+    title: Mapped[str] = mapped_column(String(200), nullable=False)
+    authority: Mapped[str | None] = mapped_column(String(200))
+    decided_on: Mapped[date] = mapped_column(Date, nullable=False)
+    content: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), nullable=False, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), nullable=False, default=utcnow)
+
+    enterprise: Mapped[Enterprise] = relationship(back_populates="records")
+
+    __table_args__ = (
+        # The contract's upsert key; its leading uscc also serves "this enterprise's records".
+        UniqueConstraint("uscc", "category", "title", "decided_on", name="uq_credit_records_key"),
+    )
+
+
+class WhitelistEntry(db.Model):
+    """An enterprise on a batch of the 信易贷 whitelist (企业白名单), valid from `listed_on` until
+    `valid_until` (open-ended when empty), both China dates."""
+
+    __tablename__ = "whitelist_entries"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    uscc: Mapped[str] = mapped_column(ForeignKey("enterprises.uscc"), nullable=False)
+    batch: Mapped[str] = mapped_column(String(50), nullable=False)
+    region_code: Mapped[str | None] = mapped_column(String(12))
+    listed_on: Mapped[date] = mapped_column(Date, nullable=False)
+    valid_until: Mapped[date | None] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), nullable=False, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), nullable=False, default=utcnow)
+
+    enterprise: Mapped[Enterprise] = relationship(back_populates="whitelist_entries")
+
+    __table_args__ = (
+        UniqueConstraint("uscc", "batch", name="uq_whitelist_entries_key"),
+        # The whitelist view: newest first, within a region.
+        Index("ix_whitelist_entries_region", "region_code", "id"),
+    )
+
+
+class RiskFlag(db.Model):
+    """A risk indicator raised against an enterprise by a source (法院, 税务, 市场监管…). `level` empty
+    means the indicator's default (risk.INDICATOR_LEVELS)."""
+
+    __tablename__ = "risk_flags"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    uscc: Mapped[str] = mapped_column(ForeignKey("enterprises.uscc"), nullable=False)
+    indicator: Mapped[str] = mapped_column(String(30), nullable=False)
+    level: Mapped[str | None] = mapped_column(String(10))
+    source: Mapped[str] = mapped_column(String(100), nullable=False)
+    detected_on: Mapped[date] = mapped_column(Date, nullable=False)
+    active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), nullable=False, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), nullable=False, default=utcnow)
+
+    enterprise: Mapped[Enterprise] = relationship(back_populates="risk_flags")
+
+    __table_args__ = (UniqueConstraint("uscc", "indicator", "source", name="uq_risk_flags_key"),)
+
+
+class Region(db.Model):
+    """auth-service's region, as announced by `region.created`, with its path from the root."""
+
+    __tablename__ = "regions"
+
+    code: Mapped[str] = mapped_column(String(12), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), nullable=False)
+    parent_code: Mapped[str | None] = mapped_column(String(12))
+    path: Mapped[list] = mapped_column(JSON, nullable=False)
+
+
+class RegionAncestor(db.Model):
+    """(ancestor, region) for every region and each region on its path, itself included: "a region and
+    everything below it" is one indexed lookup on any database."""
+
+    __tablename__ = "region_ancestors"
+
+    ancestor_code: Mapped[str] = mapped_column(String(12), primary_key=True)
+    region_code: Mapped[str] = mapped_column(String(12), primary_key=True)
+
+
+class OrderAuthorization(db.Model):
+    """An enterprise's consent (授权) for an institution to read its credit record, given with an order
+    (orders are only created with `credit_authorized: true`). Learnt from order events only: what a
+    caller claims is never trusted."""
+
+    __tablename__ = "order_authorizations"
+
+    order_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    institution_id: Mapped[int] = mapped_column(Integer, nullable=False)
+    enterprise_uscc: Mapped[str] = mapped_column(String(18), nullable=False)
+    order_no: Mapped[str | None] = mapped_column(String(40))
+    status: Mapped[str | None] = mapped_column(String(20))
+    authorized_at: Mapped[datetime] = mapped_column(UtcDateTime(), nullable=False, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), nullable=False, default=utcnow)
+
+    __table_args__ = (Index("ix_order_authorizations_institution", "institution_id", "enterprise_uscc"),)
+
+
+class AccessLog(db.Model):
+    """One read of a credit record (or an attempt, `granted` false): who, which enterprise, for which
+    order, when."""
+
+    __tablename__ = "access_logs"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
+                                    autoincrement=True)
+    viewer_id: Mapped[str] = mapped_column(String(64), nullable=False)
+    viewer_role: Mapped[str] = mapped_column(String(20), nullable=False)
+    institution_id: Mapped[int | None] = mapped_column(Integer)
+    uscc: Mapped[str] = mapped_column(String(18), nullable=False)
+    order_id: Mapped[str | None] = mapped_column(String(36))
+    granted: Mapped[bool] = mapped_column(Boolean, nullable=False)
+    via: Mapped[str] = mapped_column(String(40), nullable=False)  # "api" or the calling service
+    request_id: Mapped[str | None] = mapped_column(String(64))
+    viewed_at: Mapped[datetime] = mapped_column(UtcDateTime(), nullable=False, default=utcnow)
+
+    __table_args__ = (
+        Index("ix_access_logs_newest", "viewed_at", "id"),
+        Index("ix_access_logs_uscc", "uscc", "viewed_at", "id"),
+        Index("ix_access_logs_viewer", "viewer_id", "viewed_at", "id"),
+    )
+
+
+class ProcessedEvent(ProcessedEventMixin, db.Model):
+    pass
 
 
 class OutboxMessage(OutboxMixin, db.Model):

@@ -1,0 +1,135 @@
+"""credit-service HTTP endpoints: parse, call a use case, serialize.
+
+The token check sits right under the route, before argument parsing, so a caller without the right
+role learns nothing from validation errors."""
+
+import marshmallow as ma
+from flask import g, request
+from flask_smorest import Blueprint
+
+from xyd_common.errors import ApiError, ValidationFailed, flatten_errors
+from xyd_common.tokens import current_identity, require_auth, require_service
+
+from . import imports, services
+from .schemas import (
+    AccessLogListArgs,
+    AccessLogPageSchema,
+    CreditRecordArgs,
+    CreditRecordSchema,
+    ImportBatchSchema,
+    ImportResultSchema,
+    InternalRecordArgs,
+    InternalRiskArgs,
+    RiskStateSchema,
+    WhitelistListArgs,
+    WhitelistPageSchema,
+)
+
+credit = Blueprint("credit", __name__, url_prefix="/api/v1/credit",
+                   description="企业信用：信用记录、信易贷白名单、风险监控、数据导入")
+internal = Blueprint("internal", __name__, url_prefix="/internal/credit", description="服务间接口（需服务令牌）")
+
+CSV_UPLOAD = {
+    "type": "object",
+    "properties": {kind: {"type": "string", "format": "binary", "description": f"{label} CSV（UTF-8，含表头）"}
+                   for kind, label in imports.KIND_LABELS.items()},
+}
+
+
+def _import_scope() -> str | None:
+    """Admins import for the whole platform; a government user for its region and below."""
+    identity = current_identity()
+    if identity.role == "government":
+        return identity.region_code or "-"  # a government account without a region covers nothing
+    return None
+
+
+@credit.post("/imports")
+@require_auth("admin", "government")
+@credit.doc(requestBody={"required": True, "content": {
+    "application/json": {"schema": ImportBatchSchema},
+    "multipart/form-data": {"schema": CSV_UPLOAD},
+}})
+@credit.response(200, ImportResultSchema)
+def import_credit_data():
+    """导入信用数据：JSON 批量数据，或每类一个 CSV 文件（multipart）；按主键幂等更新，逐行报告错误"""
+    if request.mimetype == "multipart/form-data":
+        return imports.import_csv_files(_uploaded_files(), _import_scope())
+    body = request.get_json(silent=True)
+    if body is None:
+        raise ApiError(400, "bad_request", "请求体应为 JSON，或以 multipart/form-data 上传 CSV 文件")
+    try:
+        batch = ImportBatchSchema().load(body)
+    except ma.ValidationError as exc:
+        raise ValidationFailed(flatten_errors(exc.messages)) from exc
+    return imports.import_batch(batch, _import_scope())
+
+
+def _uploaded_files() -> dict[str, bytes]:
+    """{kind: bytes}: a file's kind is its form field's name, or else its file name (enterprises.csv)."""
+    files, errors = {}, {}
+    for field, storage in request.files.items(multi=True):
+        kind = field if field in imports.KINDS else imports.kind_of_file(storage.filename or "")
+        if kind is None:
+            errors[field] = [f"无法判断文件类型，字段名应为 {' / '.join(imports.KINDS)} 之一"]
+        elif kind in files:
+            errors[field] = [f"{kind} 只能上传一个文件"]
+        else:
+            files[kind] = storage.read()
+    if not files and not errors:
+        errors["_schema"] = ["请上传至少一个 CSV 文件"]
+    if errors:
+        raise ValidationFailed(errors)
+    return files
+
+
+@credit.get("/enterprises/<uscc>")
+@require_auth()
+@credit.arguments(CreditRecordArgs, location="query")
+@credit.response(200, CreditRecordSchema)
+def get_credit_record(args, uscc):
+    """企业信用记录：管理员可查全部；政府用户查本辖区；机构仅查通过订单授权本机构的企业；企业仅查自身。每次查阅均记录日志"""
+    return services.view_credit_record(current_identity(), uscc, args.get("order_id"), g.get("request_id"))
+
+
+@credit.get("/whitelist")
+@require_auth("institution", "government", "admin")
+@credit.arguments(WhitelistListArgs, location="query")
+@credit.response(200, WhitelistPageSchema)
+def whitelist(args):
+    """信易贷企业白名单：按区域（含下级）、关键词、批次筛选；机构用户看到的统一社会信用代码部分隐藏"""
+    return services.whitelist_page(current_identity(), args)
+
+
+@credit.get("/access-logs")
+@require_auth("admin")
+@credit.arguments(AccessLogListArgs, location="query")
+@credit.response(200, AccessLogPageSchema)
+def access_logs(args):
+    """信用记录查阅日志（管理员）"""
+    return services.access_log_page(args)
+
+
+# --- internal --------------------------------------------------------------------------------------
+
+def _calling_service() -> str:
+    subject = current_identity().subject
+    return subject.removeprefix("service:")
+
+
+@internal.get("/enterprises/<uscc>")
+@require_service
+@internal.arguments(InternalRecordArgs, location="query")
+@internal.response(200, CreditRecordSchema)
+def internal_credit_record(args, uscc):
+    """企业信用记录（供订单服务嵌入订单详情；viewer_* 与 order_id 记入查阅日志）"""
+    return services.service_credit_record(_calling_service(), uscc, args, g.get("request_id"))
+
+
+@internal.get("/risk")
+@require_service
+@internal.arguments(InternalRiskArgs, location="query")
+@internal.response(200, RiskStateSchema(many=True))
+def internal_risk(args):
+    """多个企业当前的风险等级、风险标签与白名单状态（供订单服务对账）"""
+    return services.risk_states(args["uscc"])

@@ -1,0 +1,62 @@
+"""Event type -> handler, for the events credit-service consumes.
+
+The queue's bindings are in xyd_common.events.topology. Each handler runs inside the consumer's
+transaction and never commits; raising makes the consumer roll back and redeliver the event.
+
+- `region.created` keeps the region tree that scopes government users.
+- `order.*` keeps which institution each enterprise authorized through which order: orders are only
+  created with the applicant's `credit_authorized` consent, so every order event stands for one. Any
+  order event (not only `order.submitted`) creates the relation, since a redelivery can put a later
+  event first; the others keep the order's status up to date.
+"""
+
+import logging
+from datetime import UTC, datetime
+
+from xyd_common.events.outbox import utcnow
+from xyd_common.events.topology import ORDER_EVENTS
+
+from .models import OrderAuthorization, db
+from .regions import upsert_region
+
+log = logging.getLogger(__name__)
+
+
+def _occurred_at(event: dict) -> datetime:
+    try:
+        at = datetime.fromisoformat(str(event["occurred_at"]).replace("Z", "+00:00"))
+    except (KeyError, ValueError):
+        return utcnow()
+    return at if at.tzinfo else at.replace(tzinfo=UTC)
+
+
+def on_region_created(event: dict) -> None:
+    data = event["data"]
+    upsert_region(str(data["code"]), data["name"], data.get("parent_code"), data.get("path"))
+
+
+def on_order_event(event: dict) -> None:
+    data = event["data"]
+    if data.get("credit_authorized") is False:
+        # Not an order the contract allows; should one ever be announced, it grants nothing.
+        log.warning("order %s announced without credit authorization; ignored", data.get("order_id"))
+        return
+    order_id = str(data["order_id"])
+    at = _occurred_at(event)
+    relation = db.session.get(OrderAuthorization, order_id)
+    if relation is None:
+        relation = OrderAuthorization(order_id=order_id, authorized_at=at)
+        db.session.add(relation)
+    elif relation.updated_at is not None and relation.updated_at > at:
+        return  # an older event arriving late: what we hold is newer
+    relation.institution_id = int(data["institution_id"])
+    relation.enterprise_uscc = str(data["enterprise_uscc"]).strip().upper()
+    relation.order_no = data.get("order_no")
+    relation.status = data.get("status")
+    relation.updated_at = at
+
+
+HANDLERS = {
+    "region.created": on_region_created,
+    **dict.fromkeys(ORDER_EVENTS, on_order_event),
+}

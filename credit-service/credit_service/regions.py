@@ -1,0 +1,71 @@
+"""credit-service's copy of auth-service's region tree, and "a region and everything below it".
+
+Regions arrive as `region.created` events (handlers.py) with their path from the root; a credit-service
+deployed after regions already exist loads them once with `flask sync-regions`. Each region is kept
+with one `RegionAncestor` row per region on its path, so government users' scope and the whitelist's
+region filter are one indexed lookup.
+"""
+
+import requests
+from flask import current_app
+from sqlalchemy import delete, or_, select
+
+from .models import Region, RegionAncestor, db
+
+
+def upsert_region(code: str, name: str, parent_code: str | None, path: list | None) -> Region:
+    """Keep a region with its path from the root (`[root, ..., code]`)."""
+    if not (isinstance(path, list) and path and path[-1] == code and all(isinstance(c, str) for c in path)):
+        # An event without a usable path: build it from the parent we know, if we know it.
+        parent = db.session.get(Region, parent_code) if parent_code else None
+        path = [*(parent.path if parent else ([parent_code] if parent_code else [])), code]
+    region = db.session.get(Region, code)
+    if region is None:
+        region = Region(code=code)
+        db.session.add(region)
+    region.name, region.parent_code, region.path = name, parent_code, list(path)
+    db.session.execute(delete(RegionAncestor).where(RegionAncestor.region_code == code))
+    db.session.add_all(RegionAncestor(ancestor_code=a, region_code=code) for a in dict.fromkeys(path))
+    return region
+
+
+def within(column, region_code: str):
+    """A condition: `column` (a region code) is `region_code` or a region below it."""
+    below = select(RegionAncestor.region_code).where(RegionAncestor.ancestor_code == region_code)
+    # The region itself counts even before its region.created arrived.
+    return or_(column == region_code, column.in_(below))
+
+
+def is_within(code: str | None, region_code: str) -> bool:
+    if code is None:
+        return False
+    if code == region_code:
+        return True
+    return db.session.get(RegionAncestor, (region_code, code)) is not None
+
+
+def region_paths(regions: list[dict]) -> dict[str, list[str]]:
+    """Each region's path from its root, from a flat list of `{code, parent_code}`."""
+    parents = {r["code"]: r.get("parent_code") for r in regions}
+    paths = {}
+    for code in parents:
+        path, seen, current = [], set(), code
+        while current is not None and current not in seen:  # a cycle would be a data error; stop there
+            seen.add(current)
+            path.append(current)
+            current = parents.get(current)
+        paths[code] = list(reversed(path))
+    return paths
+
+
+def sync_from_auth_service(timeout: float = 10.0) -> int:
+    """Load every region from auth-service's public `GET /api/v1/regions` and commit; returns how many."""
+    base = current_app.config["AUTH_SERVICE_URL"].rstrip("/")
+    response = requests.get(f"{base}/api/v1/regions", timeout=timeout)
+    response.raise_for_status()
+    regions = response.json()["items"]
+    paths = region_paths(regions)
+    for r in regions:
+        upsert_region(r["code"], r["name"], r.get("parent_code"), paths[r["code"]])
+    db.session.commit()
+    return len(regions)

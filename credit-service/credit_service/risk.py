@@ -1,0 +1,58 @@
+"""Risk monitoring (企业金融风险监控): the level of each indicator, and an enterprise's level.
+
+The one place that knows which indicator weighs how much. An enterprise's level is the highest level of
+its active flags (a flag's own `level` overrides its indicator's default), or `none` without any; its
+tags are the indicators of those flags, most severe first.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+NONE, LOW, MEDIUM, HIGH = "none", "low", "medium", "high"
+FLAG_LEVELS = (LOW, MEDIUM, HIGH)
+# Weakest first: the index is the weight.
+LEVEL_ORDER = (NONE, LOW, MEDIUM, HIGH)
+
+# The contract's default level per indicator.
+INDICATOR_LEVELS = {
+    "dishonest_debtor": HIGH,          # 失信被执行人
+    "equity_frozen": HIGH,             # 股权冻结
+    "license_revoked": HIGH,           # 吊销营业执照
+    "consumption_restricted": MEDIUM,  # 限制高消费
+    "administrative_penalty": MEDIUM,  # 行政处罚
+    "abnormal_operation": MEDIUM,      # 经营异常名录
+    "tax_arrears": LOW,                # 欠税
+    "litigation": LOW,                 # 涉诉
+}
+INDICATORS = tuple(INDICATOR_LEVELS)
+
+INDICATOR_LABELS = {
+    "dishonest_debtor": "失信被执行人", "equity_frozen": "股权冻结", "license_revoked": "吊销营业执照",
+    "consumption_restricted": "限制高消费", "administrative_penalty": "行政处罚",
+    "abnormal_operation": "经营异常", "tax_arrears": "欠税", "litigation": "涉诉",
+}
+
+
+def flag_level(indicator: str, own_level: str | None) -> str:
+    """A flag's level: its own when it has one, else its indicator's."""
+    return own_level or INDICATOR_LEVELS[indicator]
+
+
+@dataclass(frozen=True)
+class Risk:
+    level: str
+    tags: tuple[str, ...]
+
+
+def assess(flags: Iterable) -> Risk:
+    """The risk of an enterprise with these flags (objects with indicator, level, active)."""
+    weights: dict[str, int] = {}
+    for flag in flags:
+        if not flag.active:
+            continue
+        weight = LEVEL_ORDER.index(flag_level(flag.indicator, flag.level))
+        weights[flag.indicator] = max(weight, weights.get(flag.indicator, 0))
+    if not weights:
+        return Risk(NONE, ())
+    tags = tuple(sorted(weights, key=lambda indicator: (-weights[indicator], indicator)))
+    return Risk(LEVEL_ORDER[max(weights.values())], tags)

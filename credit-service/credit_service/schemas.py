@@ -1,0 +1,313 @@
+"""What credit-service takes in and gives out (also the source of its OpenAPI document).
+
+Imported rows are checked one by one with the `*Row` schemas, so a bad row is reported with its index
+while the good ones are still imported."""
+
+from decimal import Decimal
+
+import marshmallow as ma
+from marshmallow import validate
+
+from xyd_common.pagination import PageArgsSchema
+from xyd_common.schemas import StrictSchema
+from xyd_common.validators import Uscc
+
+from .models import RECORD_CATEGORIES, TAX_CREDIT_RATINGS
+from .risk import FLAG_LEVELS, INDICATORS, LEVEL_ORDER
+
+CAPITAL_LIMIT = Decimal("100000000000000")  # 万元: far above any registered capital, inside NUMERIC(18, 4)
+ORDER_ID = validate.Regexp(r"^[A-Za-z0-9_-]{1,36}$", error="订单编号格式不正确")
+
+
+def json_number(value: Decimal) -> int | float:
+    """A Decimal as a JSON number with the same digits: an int when whole, else a float (exact for
+    NUMERIC(18, 4) values of realistic size)."""
+    value = value.normalize()
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+class ExactNumber(ma.fields.Decimal):
+    """A decimal with at most `places` places: loaded as Decimal (never float), dumped as a number."""
+
+    default_error_messages = {"too_many_places": "最多 {places} 位小数"}
+
+    def __init__(self, places: int, **kwargs):
+        self.max_places = places
+        super().__init__(**kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, bool):  # JSON true is not a number
+            raise self.make_error("invalid")
+        number = super()._deserialize(value, attr, data, **kwargs)
+        if number.normalize().as_tuple().exponent < -self.max_places:
+            raise self.make_error("too_many_places", places=self.max_places)
+        return number
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return None if value is None else json_number(Decimal(value))
+
+
+class Text(ma.fields.String):
+    """Trimmed text of at most `max_length` characters; blank is missing (None, or an error when the
+    field is required)."""
+
+    default_error_messages = {"too_long": "长度不能超过 {max}"}
+
+    def __init__(self, max_length: int, **kwargs):
+        self.max_length = max_length
+        if not kwargs.get("required"):
+            kwargs.setdefault("allow_none", True)
+        super().__init__(**kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs).strip()
+        if not text:
+            if self.required:
+                raise self.make_error("required")
+            return None
+        if len(text) > self.max_length:
+            raise self.make_error("too_long", max=self.max_length)
+        return text
+
+
+class RegionCode(ma.fields.String):
+    """A GB/T 2260 code: six digits (9 or 12 for towns and villages)."""
+
+    default_error_messages = {"invalid_region": "行政区代码应为6位数字"}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        code = super()._deserialize(value, attr, data, **kwargs).strip()
+        if not (code.isdigit() and len(code) in (6, 9, 12)):
+            raise self.make_error("invalid_region")
+        return code
+
+
+class Choice(ma.fields.String):
+    """One of `choices`, compared without surrounding blanks (and upper-cased when `upper`)."""
+
+    def __init__(self, choices, upper: bool = False, **kwargs):
+        self.upper = upper
+        super().__init__(validate=validate.OneOf(choices), **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs).strip()
+        return text.upper() if self.upper else text
+
+
+# --- imported rows -----------------------------------------------------------------------------------
+
+class EnterpriseRow(StrictSchema):
+    uscc = Uscc(required=True)
+    name = Text(200, required=True)
+    legal_representative = Text(50)
+    registered_capital = ExactNumber(4, allow_none=True,
+                                     validate=validate.Range(min=0, max=CAPITAL_LIMIT, error="注册资本数值不合理"))
+    established_on = ma.fields.Date(allow_none=True)
+    status = Text(20)
+    industry = Text(100)
+    region_code = RegionCode(allow_none=True)
+    tax_credit_rating = Choice(TAX_CREDIT_RATINGS, upper=True, allow_none=True)
+
+
+class RecordRow(StrictSchema):
+    uscc = Uscc(required=True)
+    category = Choice(RECORD_CATEGORIES, required=True)
+    title = Text(200, required=True)
+    authority = Text(200)
+    decided_on = ma.fields.Date(required=True)
+    content = Text(5000)
+
+
+class WhitelistRow(StrictSchema):
+    uscc = Uscc(required=True)
+    batch = Text(50, required=True)
+    region_code = RegionCode(allow_none=True)
+    listed_on = ma.fields.Date(required=True)
+    valid_until = ma.fields.Date(allow_none=True)
+
+    @ma.validates_schema
+    def valid_after_listing(self, data, **kwargs):
+        if data.get("valid_until") and data.get("listed_on") and data["valid_until"] < data["listed_on"]:
+            raise ma.ValidationError("有效期不能早于列入日期", "valid_until")
+
+
+class RiskFlagRow(StrictSchema):
+    uscc = Uscc(required=True)
+    indicator = Choice(INDICATORS, required=True)
+    level = Choice(FLAG_LEVELS, allow_none=True)
+    source = Text(100, required=True)
+    detected_on = ma.fields.Date(required=True)
+    # JSON true/false only; CSV cells are turned into booleans before they get here.
+    active = ma.fields.Boolean(load_default=True, truthy={True}, falsy={False})
+
+
+class ImportBatchSchema(StrictSchema):
+    """The rows of each kind are checked one by one by the import (a bad row does not reject the batch)."""
+
+    enterprises = ma.fields.List(ma.fields.Raw(), load_default=list, metadata={"description": "企业登记信息"})
+    records = ma.fields.List(ma.fields.Raw(), load_default=list, metadata={"description": "信用记录"})
+    whitelist = ma.fields.List(ma.fields.Raw(), load_default=list, metadata={"description": "白名单"})
+    risk_flags = ma.fields.List(ma.fields.Raw(), load_default=list, metadata={"description": "风险标记"})
+
+
+class ImportCountsSchema(ma.Schema):
+    enterprises = ma.fields.Integer()
+    records = ma.fields.Integer()
+    whitelist = ma.fields.Integer()
+    risk_flags = ma.fields.Integer()
+
+
+class ImportErrorSchema(ma.Schema):
+    kind = ma.fields.String()
+    index = ma.fields.Integer(allow_none=True, metadata={"description": "该类数据中的第几行（从 0 开始）"})
+    line = ma.fields.Integer(metadata={"description": "CSV 文件中的行号（表头为第 1 行）"})
+    message = ma.fields.String()
+    errors = ma.fields.Dict(metadata={"description": "字段错误：{字段: [原因]}"})
+
+
+class ImportResultSchema(ma.Schema):
+    imported = ma.fields.Nested(ImportCountsSchema, metadata={"description": "校验通过并已写入（或本已一致）的行数"})
+    changed = ma.fields.Nested(ImportCountsSchema, metadata={"description": "其中新增或内容有变化的行数"})
+    errors = ma.fields.List(ma.fields.Nested(ImportErrorSchema))
+
+
+# --- credit records ----------------------------------------------------------------------------------
+
+class EnterpriseSchema(ma.Schema):
+    uscc = ma.fields.String()
+    name = ma.fields.String()
+    legal_representative = ma.fields.String(allow_none=True)
+    registered_capital = ExactNumber(4, allow_none=True, metadata={"description": "注册资本（万元）"})
+    established_on = ma.fields.Date(allow_none=True)
+    status = ma.fields.String(allow_none=True, metadata={"description": "登记状态"})
+    industry = ma.fields.String(allow_none=True)
+    region_code = ma.fields.String(allow_none=True)
+
+
+class RecordSchema(ma.Schema):
+    category = ma.fields.String()
+    title = ma.fields.String()
+    authority = ma.fields.String(allow_none=True)
+    decided_on = ma.fields.Date()
+    content = ma.fields.String(allow_none=True)
+
+
+class FlagSchema(ma.Schema):
+    indicator = ma.fields.String()
+    level = ma.fields.String(metadata={"description": "该标记的风险等级（未单独指定时为指标的默认等级）"})
+    source = ma.fields.String()
+    detected_on = ma.fields.Date()
+    active = ma.fields.Boolean()
+
+
+class RiskSchema(ma.Schema):
+    level = ma.fields.String(metadata={"description": " | ".join(LEVEL_ORDER)})
+    tags = ma.fields.List(ma.fields.String(), metadata={"description": "有效风险标记的指标，严重者在前"})
+    flags = ma.fields.List(ma.fields.Nested(FlagSchema))
+
+
+class WhitelistEntrySchema(ma.Schema):
+    batch = ma.fields.String()
+    region_code = ma.fields.String(allow_none=True)
+    listed_on = ma.fields.Date()
+    valid_until = ma.fields.Date(allow_none=True)
+
+
+class CreditRecordSchema(ma.Schema):
+    enterprise = ma.fields.Nested(EnterpriseSchema)
+    tax_credit_rating = ma.fields.String(allow_none=True, metadata={"description": "纳税信用等级 A/B/M/C/D"})
+    records = ma.fields.List(ma.fields.Nested(RecordSchema))
+    whitelisted = ma.fields.Boolean(metadata={"description": "今天（北京时间）是否在有效的白名单中"})
+    whitelist_entries = ma.fields.List(ma.fields.Nested(WhitelistEntrySchema))
+    risk = ma.fields.Nested(RiskSchema)
+
+
+class CreditRecordArgs(ma.Schema):
+    class Meta:
+        unknown = ma.EXCLUDE
+
+    order_id = ma.fields.String(validate=ORDER_ID, metadata={"description": "查阅所依据的订单（记入查阅日志）"})
+
+
+# --- whitelist ---------------------------------------------------------------------------------------
+
+class WhitelistListArgs(PageArgsSchema):
+    region_code = RegionCode(metadata={"description": "该区域及其下级区域"})
+    q = ma.fields.String(validate=validate.Length(max=50), metadata={"description": "按企业名称或统一社会信用代码搜索"})
+    batch = ma.fields.String(validate=validate.Length(max=50))
+    include_expired = ma.fields.Boolean(load_default=False, metadata={"description": "包含已过期的条目"})
+
+
+class WhitelistItemSchema(ma.Schema):
+    uscc = ma.fields.String(metadata={"description": "机构用户仅在该企业向本机构申请过时可见完整代码"})
+    masked = ma.fields.Boolean(metadata={"description": "uscc 是否部分隐藏"})
+    enterprise_name = ma.fields.String()
+    region_code = ma.fields.String(allow_none=True)
+    industry = ma.fields.String(allow_none=True)
+    batch = ma.fields.String()
+    listed_on = ma.fields.Date()
+    valid_until = ma.fields.Date(allow_none=True)
+
+
+# --- access logs -------------------------------------------------------------------------------------
+
+class AccessLogListArgs(PageArgsSchema):
+    uscc = ma.fields.String(validate=validate.Length(max=18))
+    viewer_id = ma.fields.String(validate=validate.Length(max=64))
+    viewer_role = ma.fields.String(validate=validate.OneOf(("admin", "institution", "government", "enterprise",
+                                                            "service")))
+    institution_id = ma.fields.Integer(validate=validate.Range(min=1))
+    order_id = ma.fields.String(validate=ORDER_ID)
+    granted = ma.fields.Boolean()
+    from_ = ma.fields.Date(data_key="from", metadata={"description": "起始日期（北京时间，含）"})
+    to = ma.fields.Date(metadata={"description": "截止日期（北京时间，含）"})
+
+
+class AccessLogSchema(ma.Schema):
+    id = ma.fields.Integer()
+    viewer_id = ma.fields.String()
+    viewer_role = ma.fields.String()
+    institution_id = ma.fields.Integer(allow_none=True)
+    uscc = ma.fields.String()
+    order_id = ma.fields.String(allow_none=True)
+    granted = ma.fields.Boolean(metadata={"description": "false：无权查阅（已答 404）"})
+    via = ma.fields.String(metadata={"description": "api，或代为查询的服务"})
+    viewed_at = ma.fields.DateTime()
+
+
+# --- internal ----------------------------------------------------------------------------------------
+
+class InternalRecordArgs(CreditRecordArgs):
+    viewer_id = ma.fields.String(validate=validate.Length(max=64), metadata={"description": "代为查阅的用户"})
+    viewer_role = ma.fields.String(validate=validate.OneOf(("admin", "institution", "government", "enterprise")))
+    viewer_institution_id = ma.fields.Integer(validate=validate.Range(min=1))
+
+
+class InternalRiskArgs(ma.Schema):
+    class Meta:
+        unknown = ma.EXCLUDE
+
+    uscc = ma.fields.List(Uscc(), required=True,
+                          validate=validate.Length(min=1, max=200, error="一次查询 1 到 200 个统一社会信用代码"))
+
+
+class RiskStateSchema(ma.Schema):
+    uscc = ma.fields.String()
+    level = ma.fields.String()
+    tags = ma.fields.List(ma.fields.String())
+    whitelisted = ma.fields.Boolean()
+    known = ma.fields.Boolean(metadata={"description": "信用服务是否有该企业的数据"})
+
+
+def page_schema(item_schema, name: str):
+    """The list convention's envelope around `item_schema`."""
+    return ma.Schema.from_dict({
+        "items": ma.fields.List(ma.fields.Nested(item_schema)),
+        "total": ma.fields.Integer(), "page": ma.fields.Integer(), "per_page": ma.fields.Integer(),
+        "next_cursor": ma.fields.String(allow_none=True),
+        "total_is_estimate": ma.fields.Boolean(),
+    }, name=name)
+
+
+WhitelistPageSchema = page_schema(WhitelistItemSchema, "WhitelistPage")
+AccessLogPageSchema = page_schema(AccessLogSchema, "AccessLogPage")

@@ -33,6 +33,7 @@ def load_dev_secrets() -> dict[str, str]:
             name, _, value = line.partition("=")
             values[name] = value
     values.setdefault("SMS_EVENT_KEY", Fernet.generate_key().decode())
+    values.setdefault("WEBHOOK_SECRET_KEY", Fernet.generate_key().decode())
     values.setdefault("SERVICE_TOKEN_SECRET", secrets.token_urlsafe(32))
     env_file.write_text("".join(f"{k}={v}\n" for k, v in values.items()))
     env_file.chmod(0o600)

@@ -111,6 +111,7 @@ def running_platform(workdir: Path):
             "XYD_VAR_DIR": str(workdir),
             "JWT_PRIVATE_KEY_FILE": str(key_file),
             "SMS_EVENT_KEY": new_key(),
+            "WEBHOOK_SECRET_KEY": new_key(),
             "SERVICE_TOKEN_SECRET": uuid.uuid4().hex,
             "BOOTSTRAP_ADMIN_PHONE": ADMIN_PHONE,
             "BOOTSTRAP_ADMIN_PASSWORD": ADMIN_PASSWORD,

@@ -303,7 +303,7 @@ def test_shared_services_are_reached_by_their_compose_names():
     assert env["REDIS_URL"].startswith("redis://redis:6379/")
 
 
-@pytest.mark.parametrize("variable", ["SMS_EVENT_KEY", "SERVICE_TOKEN_SECRET", "SMS_HTTP_URL"])
+@pytest.mark.parametrize("variable", ["SMS_EVENT_KEY", "WEBHOOK_SECRET_KEY", "SERVICE_TOKEN_SECRET", "SMS_HTTP_URL"])
 def test_secret_setting_must_be_supplied_by_the_operator(variable):
     for name in APP_SERVICES:
         assert re.fullmatch(REQUIRED.format(name=variable), environment(name).get(variable) or ""), (

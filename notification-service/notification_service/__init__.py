@@ -20,9 +20,12 @@ def create_app(test_config: dict | None = None):
         log.warning("SMS_PROVIDER=console: no SMS is really sent; texts go to the log and to "
                     "GET /api/v1/dev/sms")
     from . import api as endpoints
+    from .cli import register_cli
     from .handlers import HANDLERS
 
-    api.register_blueprint(endpoints.dev)
+    for blueprint in (endpoints.dev, endpoints.notifications, endpoints.webhooks):
+        api.register_blueprint(blueprint)
+    register_cli(app)
     register_event_commands(app, db, outbox_model=OutboxMessage, processed_model=ProcessedEvent,
                             handlers=HANDLERS)
     return app

@@ -10,9 +10,10 @@ from datetime import UTC, datetime, timedelta
 from flask import current_app
 
 from xyd_common.events.outbox import utcnow
+from xyd_common.events.topology import ORDER_EVENTS
 from xyd_common.sealed import InvalidToken, unseal
 
-from . import services
+from . import reference, services
 from .sms import CODE_TEMPLATES, masked_phone
 
 log = logging.getLogger(__name__)
@@ -52,6 +53,33 @@ def on_sms_code_requested(event: dict) -> None:
     log.info("verification code SMS sent", extra=log_fields)
 
 
+def on_user_changed(event: dict) -> None:
+    """Keep who belongs to which institution or enterprise, and their phones."""
+    if not reference.upsert_user(event["data"], services.occurred_at(event)):
+        log.info("user %s: %s is older than what we hold; ignored", event["data"].get("id"), event["event_type"])
+
+
+def on_region_created(event: dict) -> None:
+    """Keep the region with its path: government webhooks take the orders of their region and below."""
+    data = event["data"]
+    reference.upsert_region(data["code"], data["name"], data.get("parent_code"), data.get("path"))
+
+
+def on_order_event(event: dict) -> None:
+    """Notify, text and queue webhook deliveries for one order event."""
+    services.record_order_event(event)
+
+
+def on_risk_changed(event: dict) -> None:
+    """Tell the institutions with an open order of the enterprise."""
+    services.record_risk_change(event)
+
+
 HANDLERS = {
     "auth.sms_code_requested": on_sms_code_requested,
+    "auth.user_created": on_user_changed,
+    "auth.user_updated": on_user_changed,
+    "region.created": on_region_created,
+    **{event_type: on_order_event for event_type in ORDER_EVENTS},
+    "credit.risk_changed": on_risk_changed,
 }

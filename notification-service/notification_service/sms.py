@@ -22,6 +22,13 @@ TEMPLATES = {
                      "如非本人操作，请忽略本短信。",
     "reset_password_code": "【许昌信易贷】您正在重置登录密码，验证码为{code}，{minutes}分钟内有效。"
                            "请勿将验证码告知他人。如非本人操作，请忽略本短信。",
+    # Order notices to the applying enterprise (see notices.ORDER_SMS_TEMPLATES).
+    "order_accepted": "【许昌信易贷】您申请的“{product_name}”（订单号{order_no}）已由{institution_name}受理，"
+                      "请保持电话畅通。详情请登录信易贷平台查看。",
+    "order_credit_granted": "【许昌信易贷】您申请的“{product_name}”（订单号{order_no}）已获{institution_name}"
+                            "授信{amount}万元，年利率{rate}%，期限{term_months}个月。详情请登录信易贷平台查看。",
+    "order_terminated": "【许昌信易贷】您申请的“{product_name}”（订单号{order_no}）已被{institution_name}终止，"
+                        "原因：{reason}。详情请登录信易贷平台查看。",
 }
 
 # The template of each verification-code purpose auth-service sends; any other purpose gets the

@@ -1,36 +1,47 @@
 import json
 import threading
+import uuid
 
 import pytest
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
 from notification_service import create_app
-from notification_service.handlers import HANDLERS
-from notification_service.models import ProcessedEvent, db
-from xyd_common.events.consumer import EventConsumer
+from notification_service.models import db
 from xyd_common.events.envelope import new_envelope
 from xyd_common.sealed import new_key, seal
 from xyd_common.service_checks import ServiceInfo
 from xyd_common.testing import free_port
 
+from .support import FakeAuthService, seed
+from .support import deliver as deliver_event
+
 pytest_plugins = ["xyd_common.pytest_plugin"]
+
+
+@pytest.fixture(scope="session")
+def auth_service():
+    with FakeAuthService() as fake:
+        yield fake
 
 
 @pytest.fixture
 def service_info():
     return ServiceInfo("notification-service", "notification_service", "NOTIFICATION_DATABASE_URL",
-                       commands=("consume", "relay"),
-                       extra_env={"SMS_PROVIDER": "console", "SMS_EVENT_KEY": new_key()})
+                       commands=("consume", "relay", "deliver-webhooks"),
+                       extra_env={"SMS_PROVIDER": "console", "SMS_EVENT_KEY": new_key(),
+                                  "WEBHOOK_SECRET_KEY": new_key()})
 
 
 @pytest.fixture
-def make_app():
+def make_app(auth_service):
     """An app on a fresh in-memory database: console SMS unless told otherwise."""
 
     def make(**overrides):
         config = {"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://", "SMS_PROVIDER": "console",
-                  "SMS_HTTP_URL": None, "SMS_EVENT_KEY": new_key(), **overrides}
+                  "SMS_HTTP_URL": None, "SMS_EVENT_KEY": new_key(), "WEBHOOK_SECRET_KEY": new_key(),
+                  "AUTH_SERVICE_URL": auth_service.url,
+                  "REDIS_KEY_PREFIX": f"test-notification-{uuid.uuid4().hex[:8]}:", **overrides}
         app = create_app(config)
         with app.app_context():
             db.create_all()
@@ -47,11 +58,14 @@ def app(make_app):
 @pytest.fixture
 def deliver():
     """Hand one event to the app's consumer as the broker would; returns how it was settled."""
+    return deliver_event
 
-    def deliver(app, event: dict) -> str:
-        return EventConsumer(app, db, ProcessedEvent, HANDLERS).handle(json.dumps(event).encode())
 
-    return deliver
+@pytest.fixture
+def seeded(app):
+    """The app knowing the regions and users of support.seed."""
+    seed(app)
+    return app
 
 
 @pytest.fixture
@@ -83,8 +97,8 @@ class FakeSmsGateway:
         request = Request(environ)
         self.received.append(request.get_json(silent=True))
         status = self.statuses.pop(0) if len(self.statuses) > 1 else self.statuses[0]
-        return Response('{"ok": true}', status=status, content_type="application/json")(environ,
-                                                                                       start_response)
+        return Response(json.dumps({"ok": True}), status=status, content_type="application/json")(
+            environ, start_response)
 
     def __enter__(self):
         self._thread.start()

@@ -9,10 +9,14 @@ from xyd_common.service_checks import *  # noqa: F403 - the checks every service
 def test_factory_reads_the_environment_and_applies_the_test_config(monkeypatch):
     monkeypatch.setenv("SMS_PROVIDER", "console")
     monkeypatch.setenv("SMS_EVENT_KEY", new_key())
+    monkeypatch.setenv("WEBHOOK_SECRET_KEY", new_key())
+    monkeypatch.delenv("WEBHOOK_RETRY_BASE_SECONDS", raising=False)
     app = create_app()
     assert not app.testing
     assert app.config["SMS_HTTP_TIMEOUT"] == 5
     assert app.config["SMS_HTTP_RETRIES"] == 2
+    assert app.config["WEBHOOK_RETRY_BASE_SECONDS"] == 30
+    assert app.config["WEBHOOK_TIMEOUT_SECONDS"] == 5
     assert create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://"}).testing
 
 
@@ -32,5 +36,22 @@ def test_missing_or_malformed_sms_event_key_refuses_to_start(key):
         create_app({"SMS_PROVIDER": "console", "SMS_EVENT_KEY": key})
 
 
-def test_openapi_document_lists_dev_sms(client):
-    assert "/api/v1/dev/sms" in client.get("/openapi.json").json["paths"]
+@pytest.mark.parametrize("key", [None, "not-a-fernet-key"])
+def test_missing_or_malformed_webhook_secret_key_refuses_to_start(key):
+    with pytest.raises(SettingError, match="WEBHOOK_SECRET_KEY"):
+        create_app({"SMS_PROVIDER": "console", "SMS_EVENT_KEY": new_key(), "WEBHOOK_SECRET_KEY": key})
+
+
+def test_webhook_secret_key_may_list_several_keys_for_a_rotation():
+    app = create_app({"SMS_PROVIDER": "console", "SMS_EVENT_KEY": new_key(),
+                      "WEBHOOK_SECRET_KEY": f"{new_key()},{new_key()}"})
+    assert "," in app.config["WEBHOOK_SECRET_KEY"]
+
+
+def test_openapi_document_lists_every_public_path(client):
+    paths = client.get("/openapi.json").json["paths"]
+    for path in ("/api/v1/dev/sms", "/api/v1/notifications", "/api/v1/notifications/{notification_id}/read",
+                 "/api/v1/notifications/read-all", "/api/v1/webhooks", "/api/v1/webhooks/{webhook_id}",
+                 "/api/v1/webhooks/{webhook_id}/deliveries",
+                 "/api/v1/webhooks/{webhook_id}/deliveries/{delivery_id}/redeliver"):
+        assert path in paths, path

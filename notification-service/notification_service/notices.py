@@ -1,0 +1,125 @@
+"""What each event tells whom, in Chinese: the in-app notices and the SMS of order and risk events.
+
+The SMS wording itself is in sms.TEMPLATES (gateways send only approved templates); here is which
+template an order event uses and with which parameters."""
+
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+ORDER_STATUS_NAMES = {
+    "submitted": "已提交", "accepted": "已受理", "credit_granted": "已授信", "disbursed": "已放款",
+    "terminated": "已终止", "withdrawn": "已撤回",
+}
+RISK_LEVEL_NAMES = {"none": "无风险", "low": "低风险", "medium": "中风险", "high": "高风险", "unknown": "未知"}
+RISK_TAG_NAMES = {
+    "dishonest_debtor": "失信被执行人", "equity_frozen": "股权冻结", "license_revoked": "吊销营业执照",
+    "consumption_restricted": "限制高消费", "administrative_penalty": "行政处罚",
+    "abnormal_operation": "经营异常", "tax_arrears": "欠税", "litigation": "涉诉",
+}
+# Order events that concern the institution (its users are told) and the enterprise (its users are).
+INSTITUTION_ORDER_EVENTS = ("order.submitted", "order.accept_overdue")
+ENTERPRISE_ORDER_EVENTS = ("order.accepted", "order.credit_granted", "order.disbursed", "order.terminated",
+                           "order.withdrawn")
+# The order events important enough for an SMS to the enterprise, and the template of each.
+ORDER_SMS_TEMPLATES = {
+    "order.accepted": "order_accepted",
+    "order.credit_granted": "order_credit_granted",
+    "order.terminated": "order_terminated",
+}
+SMS_REASON_LENGTH = 60  # an SMS is billed per 70 characters; the full reason is in the in-app notice
+
+
+@dataclass(frozen=True)
+class Notice:
+    kind: str
+    title: str
+    body: str
+    data: dict = field(default_factory=dict)
+
+
+def wan(value) -> str:
+    """An amount in 万元 as people write it: 100, 12.5 (no trailing zeros, never scientific)."""
+    try:
+        number = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return str(value)
+    return format(number.normalize(), "f")
+
+
+def _text(data: dict, name: str, default: str = "") -> str:
+    value = data.get(name)
+    return default if value is None else str(value)
+
+
+def _order_data(data: dict) -> dict:
+    return {"order_id": data.get("order_id"), "order_no": data.get("order_no"), "status": data.get("status")}
+
+
+def order_notice(event_type: str, data: dict) -> Notice | None:
+    """The notice an order event makes, or None for one that notifies nobody."""
+    kind = event_type.replace(".", "_")
+    product = _text(data, "product_name")
+    order_no = _text(data, "order_no")
+    enterprise = _text(data, "enterprise_name", _text(data, "enterprise_uscc"))
+    institution = _text(data, "institution_name", "金融机构")
+    about = f"您申请的“{product}”（订单号{order_no}）"
+    if event_type == "order.submitted":
+        return Notice(kind, "新的融资申请",
+                      f"{enterprise}申请了贵机构的“{product}”，金额{wan(data.get('amount'))}万元，"
+                      f"期限{_text(data, 'term_months')}个月（订单号{order_no}），请在受理期限内处理。",
+                      _order_data(data))
+    if event_type == "order.accept_overdue":
+        return Notice(kind, "融资申请受理超时",
+                      f"{enterprise}申请的“{product}”（订单号{order_no}）已超过受理期限仍未受理，请尽快处理。",
+                      _order_data(data))
+    if event_type == "order.accepted":
+        return Notice(kind, "融资申请已受理", f"{about}已由{institution}受理，请留意机构的联系。", _order_data(data))
+    if event_type == "order.credit_granted":
+        return Notice(kind, "融资申请已获授信",
+                      f"{about}已获{institution}授信{wan(data.get('granted_amount'))}万元，"
+                      f"年利率{_text(data, 'granted_rate')}%，期限{_text(data, 'granted_term_months')}个月。",
+                      _order_data(data))
+    if event_type == "order.disbursed":
+        return Notice(kind, "贷款已发放",
+                      f"{about}已放款{wan(data.get('disbursed_amount'))}万元，放款日期{_text(data, 'disbursed_on')}。",
+                      _order_data(data))
+    if event_type == "order.terminated":
+        return Notice(kind, "融资申请已终止",
+                      f"{about}已被{institution}终止，原因：{_text(data, 'reason', '未说明')}。",
+                      _order_data(data))
+    if event_type == "order.withdrawn":
+        return Notice(kind, "融资申请已撤回", f"您已撤回{about[2:]}。", _order_data(data))
+    return None
+
+
+def order_sms(event_type: str, data: dict) -> tuple[str, dict] | None:
+    """(template id, parameters) of the SMS an order event sends the enterprise, or None."""
+    template_id = ORDER_SMS_TEMPLATES.get(event_type)
+    if template_id is None:
+        return None
+    params = {"order_no": _text(data, "order_no"), "product_name": _text(data, "product_name"),
+              "institution_name": _text(data, "institution_name", "金融机构")}
+    if event_type == "order.credit_granted":
+        params.update(amount=wan(data.get("granted_amount")), rate=_text(data, "granted_rate"),
+                      term_months=_text(data, "granted_term_months"))
+    elif event_type == "order.terminated":
+        reason = _text(data, "reason", "未说明")
+        params["reason"] = reason if len(reason) <= SMS_REASON_LENGTH else reason[:SMS_REASON_LENGTH - 1] + "…"
+    return template_id, params
+
+
+def risk_notice(data: dict, enterprise_name: str | None, order_nos: list[str]) -> Notice:
+    """The notice to an institution with open orders of an enterprise whose risk level changed."""
+    uscc = _text(data, "uscc")
+    level = RISK_LEVEL_NAMES.get(data.get("level"), _text(data, "level"))
+    previous = RISK_LEVEL_NAMES.get(data.get("previous_level"), _text(data, "previous_level", "未知"))
+    tags = [RISK_TAG_NAMES.get(tag, str(tag)) for tag in data.get("tags") or []]
+    tag_text = f"（{'、'.join(tags)}）" if tags else ""
+    who = f"{enterprise_name}（{uscc}）" if enterprise_name else uscc
+    # credit-service also announces new risk tags at an unchanged level.
+    change = (f"的风险等级由{previous}变为{level}{tag_text}" if data.get("level") != data.get("previous_level")
+              else f"的风险信息有更新，当前风险等级为{level}{tag_text}")
+    return Notice("risk_changed", "企业风险等级变化",
+                  f"{who}{change}。该企业在贵机构有未办结的融资申请（订单号{'、'.join(order_nos)}），请关注。",
+                  {"uscc": uscc, "level": data.get("level"), "previous_level": data.get("previous_level"),
+                   "tags": list(data.get("tags") or []), "order_nos": order_nos})

@@ -1,0 +1,106 @@
+"""notification-service's copies of other services' facts, kept from their events: users (who
+belongs to which institution or enterprise, and their phones), regions (the scope of government
+webhooks) and orders (which institution has an open order of which enterprise)."""
+
+from datetime import datetime
+
+from sqlalchemy import select
+
+from .models import Order, Region, User, db
+
+# An order is open until it reaches one of the states it never leaves.
+OPEN_ORDER_STATUSES = ("submitted", "accepted", "credit_granted")
+
+
+def upsert_user(data: dict, source_at: datetime) -> bool:
+    """Keep a user as auth-service described it at `source_at`; False (and nothing changed) when
+    what we hold is newer, as after a redelivered or overtaken event."""
+    user = db.session.get(User, int(data["id"]))
+    if user is not None and user.source_at > source_at:
+        return False
+    if user is None:
+        user = User(id=int(data["id"]))
+        db.session.add(user)
+    user.role = data.get("role") or ""
+    user.phone = data.get("phone")
+    user.name = data.get("name")
+    user.institution_id = data.get("institution_id")
+    user.enterprise_uscc = data.get("enterprise_uscc")
+    user.region_code = data.get("region_code")
+    user.status = data.get("status") or "active"
+    user.source_at = source_at
+    return True
+
+
+def upsert_region(code: str, name: str, parent_code: str | None, path: list | None) -> Region:
+    """Keep a region with its path from the root (`[root, ..., code]`)."""
+    if not (isinstance(path, list) and path and path[-1] == code and all(isinstance(c, str) for c in path)):
+        # An event without a usable path: build it from the parent we know, if we know it.
+        parent = db.session.get(Region, parent_code) if parent_code else None
+        path = [*(parent.path if parent else ([parent_code] if parent_code else [])), code]
+    region = db.session.get(Region, code)
+    if region is None:
+        region = Region(code=code)
+        db.session.add(region)
+    region.name, region.parent_code, region.path = name, parent_code, list(path)
+    return region
+
+
+def region_path(code: str | None) -> list[str]:
+    """The codes from the root down to `code`; just `[code]` for a region we have not heard of."""
+    if not code:
+        return []
+    region = db.session.get(Region, code)
+    return list(region.path) if region is not None else [code]
+
+
+def track_order(data: dict, source_at: datetime) -> bool:
+    """Keep the order's status as of `source_at`; False when what we hold is newer."""
+    order_id = str(data["order_id"])
+    order = db.session.get(Order, order_id)
+    if order is not None and order.source_at > source_at:
+        return False
+    if order is None:
+        order = Order(id=order_id)
+        db.session.add(order)
+    # order.accept_overdue is no move: it carries the status the order is in.
+    order.status = data["status"]
+    order.order_no = data.get("order_no")
+    order.institution_id = data.get("institution_id")
+    order.enterprise_uscc = data.get("enterprise_uscc")
+    order.enterprise_name = data.get("enterprise_name")
+    order.product_name = data.get("product_name")
+    order.region_code = data.get("region_code")
+    order.source_at = source_at
+    return True
+
+
+def open_orders_of(uscc: str) -> list[Order]:
+    return list(db.session.scalars(select(Order).where(Order.enterprise_uscc == uscc,
+                                                       Order.status.in_(OPEN_ORDER_STATUSES))
+                                   .order_by(Order.institution_id, Order.id)))
+
+
+def institution_user_ids(institution_id: int | None) -> list[int]:
+    """The active users of an institution."""
+    if institution_id is None:
+        return []
+    return list(db.session.scalars(select(User.id).where(
+        User.role == "institution", User.institution_id == institution_id, User.status == "active",
+    ).order_by(User.id)))
+
+
+def enterprise_users(uscc: str | None) -> list[User]:
+    """The active users of an enterprise."""
+    if not uscc:
+        return []
+    return list(db.session.scalars(select(User).where(
+        User.role == "enterprise", User.enterprise_uscc == uscc, User.status == "active",
+    ).order_by(User.id)))
+
+
+def user(user_id) -> User | None:
+    try:
+        return db.session.get(User, int(user_id))
+    except (TypeError, ValueError):
+        return None

@@ -1,0 +1,181 @@
+"""Helpers of notification-service's tests: a stand-in auth-service, a webhook receiver, and the
+events other services send, as they send them."""
+
+import json
+import threading
+import time
+import uuid
+
+import jwt
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from jwt.algorithms import OKPAlgorithm
+from werkzeug.serving import make_server
+from werkzeug.wrappers import Request, Response
+
+from notification_service.handlers import HANDLERS
+from notification_service.models import ProcessedEvent, db
+from xyd_common.events.consumer import EventConsumer
+from xyd_common.events.envelope import new_envelope
+from xyd_common.testing import free_port
+
+USCC = "91350100M000100Y43"
+OTHER_USCC = "91411000MA44XXXX0X"  # only ever an identifier here, never checksum-validated
+BANK_ID, OTHER_BANK_ID = 7, 8
+# Regions of 许昌 under 河南, as auth-service announces them.
+XUCHANG_REGIONS = [
+    ("410000", "河南省", None), ("411000", "许昌市", "410000"), ("411002", "魏都区", "411000"),
+    ("411082", "长葛市", "411000"), ("410100", "郑州市", "410000"),
+]
+
+
+class FakeAuthService:
+    """A real HTTP server standing in for auth-service: it publishes the JWKS of the tokens the tests
+    sign."""
+
+    def __init__(self):
+        self._key = Ed25519PrivateKey.generate()
+        self.kid = uuid.uuid4().hex
+        jwk = json.loads(OKPAlgorithm.to_jwk(self._key.public_key()))
+        self._jwks = json.dumps({"keys": [{**jwk, "kid": self.kid, "alg": "EdDSA", "use": "sig"}]})
+        port = free_port()
+        self.url = f"http://127.0.0.1:{port}"
+        self._server = make_server("127.0.0.1", port, self._app, threaded=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def _app(self, environ, start_response):
+        if Request(environ).path == "/.well-known/jwks.json":
+            response = Response(self._jwks, content_type="application/json")
+        else:
+            response = Response('{"code": "not_found", "message": "资源不存在"}', status=404,
+                                content_type="application/json")
+        return response(environ, start_response)
+
+    def token(self, role: str, sub: int, institution_id: int | None = None, enterprise_uscc: str | None = None,
+              region_code: str | None = None) -> str:
+        """An access token as auth-service signs it."""
+        now = int(time.time())
+        return jwt.encode({"iss": "xyd-auth", "aud": "xyd-platform", "typ": "access", "sub": str(sub),
+                           "sid": uuid.uuid4().hex, "iat": now, "exp": now + 600, "role": role,
+                           "institution_id": institution_id, "enterprise_uscc": enterprise_uscc,
+                           "region_code": region_code, "mcp": False},
+                          self._key, algorithm="EdDSA", headers={"kid": self.kid})
+
+    def headers(self, *args, **kwargs) -> dict:
+        return {"Authorization": f"Bearer {self.token(*args, **kwargs)}"}
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._server.shutdown()
+        self._thread.join(timeout=5)
+
+
+class WebhookReceiver:
+    """A government system's endpoint on 127.0.0.1: records each request (headers and exact body)
+    and answers the next status of `statuses` (the last one repeats)."""
+
+    def __init__(self, statuses=(200,), delay: float = 0):
+        self.requests: list[tuple[dict, bytes]] = []
+        self.statuses = list(statuses)
+        self.delay = delay
+        self._lock = threading.Lock()
+        port = free_port()
+        self.port = port
+        self.url = f"http://127.0.0.1:{port}/xyd/events"
+        self._server = make_server("127.0.0.1", port, self._app, threaded=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def _app(self, environ, start_response):
+        request = Request(environ)
+        with self._lock:
+            self.requests.append((dict(request.headers), request.get_data()))
+            status = self.statuses.pop(0) if len(self.statuses) > 1 else self.statuses[0]
+        time.sleep(self.delay)  # a slow receiver
+        return Response("ok", status=status)(environ, start_response)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._server.shutdown()
+        self._thread.join(timeout=5)
+
+
+def deliver(app, event: dict) -> str:
+    """Hand one event to the app's consumer as the broker would; returns how it was settled."""
+    return EventConsumer(app, db, ProcessedEvent, HANDLERS).handle(json.dumps(event, ensure_ascii=False).encode())
+
+
+def user_event(user_id: int, role: str, phone: str, *, event_type: str = "auth.user_created", status: str = "active",
+               institution_id: int | None = None, enterprise_uscc: str | None = None,
+               enterprise_name: str | None = None, region_code: str | None = None, name: str = "张三") -> dict:
+    return new_envelope(event_type, {
+        "id": user_id, "role": role, "phone": phone, "name": name, "institution_id": institution_id,
+        "enterprise_uscc": enterprise_uscc, "enterprise_name": enterprise_name, "region_code": region_code,
+        "status": status}, "auth-service")
+
+
+def region_events() -> list[dict]:
+    paths: dict[str, list[str]] = {}
+    events = []
+    for code, name, parent in XUCHANG_REGIONS:
+        paths[code] = [*paths.get(parent, []), code]
+        events.append(new_envelope("region.created", {"code": code, "name": name, "parent_code": parent,
+                                                      "path": paths[code]}, "auth-service"))
+    return events
+
+
+def order_data(status: str = "submitted", previous_status: str | None = None, **overrides) -> dict:
+    data = {
+        "order_id": 501, "order_no": "XYD202611270001", "status": status, "previous_status": previous_status,
+        "product_id": 11, "product_name": "税易贷", "institution_id": BANK_ID, "institution_name": "许昌农商银行",
+        "enterprise_uscc": USCC, "enterprise_name": "许昌瑞祥机械有限公司", "region_code": "411002",
+        "amount": 100, "term_months": 12, "applicant_user_id": 31,
+    }
+    data.update(overrides)
+    return data
+
+
+ORDER_EXTRAS = {
+    "order.accepted": ("accepted", "submitted", {}),
+    "order.credit_granted": ("credit_granted", "accepted",
+                             {"granted_amount": 80.5, "granted_rate": 4.35, "granted_term_months": 12}),
+    "order.disbursed": ("disbursed", "credit_granted", {"disbursed_amount": 80.5, "disbursed_on": "2026-12-01"}),
+    "order.terminated": ("terminated", "accepted", {"reason": "经营流水不足，暂不符合准入条件"}),
+    "order.withdrawn": ("withdrawn", "submitted", {}),
+    "order.submitted": ("submitted", None, {}),
+    "order.accept_overdue": ("submitted", "submitted", {}),
+}
+
+
+def order_event(event_type: str, **overrides) -> dict:
+    """An order event as order-service sends it (the status and extra fields its type implies)."""
+    status, previous, extra = ORDER_EXTRAS[event_type]
+    return new_envelope(event_type, order_data(status, previous, **{**extra, **overrides}), "order-service")
+
+
+def risk_event(level: str, previous_level: str, uscc: str = USCC, tags=("dishonest_debtor",)) -> dict:
+    return new_envelope("credit.risk_changed", {"uscc": uscc, "level": level, "tags": list(tags),
+                                                "previous_level": previous_level}, "credit-service")
+
+
+def seed(app) -> None:
+    """Tell the app 许昌's regions, a bank with two active users and one disabled, an enterprise with
+    its applicant and a colleague, users of another bank and another enterprise, the admin, and
+    government users of 许昌市 and 长葛市."""
+    events = [*region_events(),
+              user_event(21, "institution", "13700000021", institution_id=BANK_ID),
+              user_event(22, "institution", "13700000022", institution_id=BANK_ID),
+              user_event(23, "institution", "13700000023", institution_id=BANK_ID, status="disabled"),
+              user_event(24, "institution", "13700000024", institution_id=OTHER_BANK_ID),
+              user_event(31, "enterprise", "13900000031", enterprise_uscc=USCC, enterprise_name="许昌瑞祥机械有限公司"),
+              user_event(32, "enterprise", "13900000032", enterprise_uscc=USCC, enterprise_name="许昌瑞祥机械有限公司"),
+              user_event(33, "enterprise", "13900000033", enterprise_uscc=OTHER_USCC),
+              user_event(1, "admin", "13800000000"),
+              user_event(41, "government", "13600000041", region_code="411000"),
+              user_event(42, "government", "13600000042", region_code="411082")]
+    for event in events:
+        assert deliver(app, event) == "ack"

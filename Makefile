@@ -21,6 +21,11 @@ install: $(STAMP)
 run: install
 	@$(BIN)/python scripts/run.py
 
+# Loads the Xuchang demo data set into a running platform (`make run` in another terminal) through
+# the public API: regions, institutions with their users, products, credit records.
+demo: install
+	@$(BIN)/python scripts/demo.py
+
 test: install lint unit e2e
 
 lint: install

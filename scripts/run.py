@@ -35,6 +35,8 @@ def load_dev_secrets() -> dict[str, str]:
     values.setdefault("SMS_EVENT_KEY", Fernet.generate_key().decode())
     values.setdefault("WEBHOOK_SECRET_KEY", Fernet.generate_key().decode())
     values.setdefault("SERVICE_TOKEN_SECRET", secrets.token_urlsafe(32))
+    # A local platform admin password, kept here so that `make demo` can log in as the admin too.
+    values.setdefault("BOOTSTRAP_ADMIN_PASSWORD", "Admin" + secrets.token_hex(4) + "9")
     env_file.write_text("".join(f"{k}={v}\n" for k, v in values.items()))
     env_file.chmod(0o600)
     return {"JWT_PRIVATE_KEY_FILE": str(key_file), **values}
@@ -81,6 +83,8 @@ def main() -> int:
     if env["SMS_PROVIDER"] == "console":
         print("\n" + "!" * 72 + "\n!! SMS_PROVIDER=console: no SMS leaves this machine. Codes are shown\n"
               "!! in the log and at GET /api/v1/dev/sms?phone=<phone>\n" + "!" * 72)
+    print(f"\nPlatform admin: {env.get('BOOTSTRAP_ADMIN_PHONE', '13800000000')} / "
+          f"{env['BOOTSTRAP_ADMIN_PASSWORD']}  (local run only; kept in var/dev-secrets.env)")
     port = env.get("GATEWAY_PORT", "8080")
     print(f"\n信易贷 platform: gateway at http://127.0.0.1:{port}  (API docs: /api/docs)\n", flush=True)
     honcho = shutil.which("honcho", path=env["PATH"]) or str(BIN / "honcho")

@@ -127,6 +127,11 @@ def set_institution_status(institution_id: int, status: str, actor: Actor) -> In
     return inst
 
 
+def all_institutions() -> list[Institution]:
+    """Every institution, for services loading their copies (`/internal/institutions`)."""
+    return db.session.scalars(select(Institution).order_by(Institution.id)).all()
+
+
 def list_institutions(args: dict) -> dict:
     stmt = select(Institution)
     if args.get("region_code"):

@@ -17,6 +17,7 @@ from .schemas import (
     GovernmentUserCreateSchema,
     InstitutionCreateSchema,
     InstitutionListArgs,
+    InstitutionListSchema,
     InstitutionPageSchema,
     InstitutionSchema,
     InstitutionUpdateSchema,
@@ -291,3 +292,11 @@ def service_token(body):
 def internal_user(user_id):
     """按 id 查询用户（服务间）"""
     return services.get_user(user_id)
+
+
+@internal.get("/institutions")
+@require_service
+@internal.response(200, InstitutionListSchema)
+def internal_institutions():
+    """全部机构（服务间：其他服务初次部署时载入机构副本）"""
+    return {"items": admin.all_institutions()}

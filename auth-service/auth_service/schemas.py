@@ -149,6 +149,10 @@ class InstitutionSchema(ma.Schema):
     updated_at = ma.fields.DateTime()
 
 
+class InstitutionListSchema(ma.Schema):
+    items = ma.fields.List(ma.fields.Nested(InstitutionSchema))
+
+
 class InstitutionCreateSchema(StrictSchema):
     name = ma.fields.String(required=True, validate=validate.Length(min=2, max=200))
     type = ma.fields.String(required=True, validate=validate.OneOf(INSTITUTION_TYPES))

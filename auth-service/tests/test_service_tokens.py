@@ -36,3 +36,16 @@ def test_bootstrap_creates_the_admin_once_and_generates_a_password_when_none_is_
 def test_jwks_publishes_the_public_key_only(client):
     keys = client.get("/.well-known/jwks.json").json["keys"]
     assert len(keys) == 1 and keys[0]["alg"] == "EdDSA" and "d" not in keys[0]
+
+
+def test_services_load_every_institution_with_a_service_token(client, login):
+    admin_token = login()["access_token"]
+    client.post("/api/v1/admin/regions", json={"code": "411000", "name": "许昌市"}, headers=auth(admin_token))
+    client.post("/api/v1/admin/institutions", json={"name": "许昌银行", "type": "bank", "region_code": "411000"},
+                headers=auth(admin_token))
+    token = client.post("/internal/service-tokens",
+                        json={"service": "product-service", "secret": "service-secret-for-tests"}).json
+    resp = client.get("/internal/institutions", headers=auth(token["access_token"]))
+    assert resp.status_code == 200
+    assert [(i["name"], i["status"]) for i in resp.json["items"]] == [("许昌银行", "active")]
+    assert client.get("/internal/institutions", headers=auth(admin_token)).status_code == 401

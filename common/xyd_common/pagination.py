@@ -78,7 +78,12 @@ def _after_clause(keys: list[SortKey], values: list):
         equal_before = [k.column == v for k, v in zip(keys[:i], values[:i], strict=True)]
         beyond = key.column < values[i] if key.descending else key.column > values[i]
         clauses.append(and_(*equal_before, beyond))
-    return or_(*clauses)
+    # The OR above is exact but no index can seek with it: PostgreSQL would read the index from the
+    # start and filter, so a deep page cost as much as the pages before it. The redundant bound on the
+    # first key is an index condition that starts the scan at the cursor.
+    first = keys[0]
+    seek = first.column <= values[0] if first.descending else first.column >= values[0]
+    return and_(seek, or_(*clauses))
 
 
 def count_total(session, stmt) -> tuple[int, bool]:

@@ -1,4 +1,5 @@
-"""product-service settings: so far only the common ones."""
+"""product-service settings: the common ones (AUTH_SERVICE_URL is where tokens are checked and where
+`flask sync-reference-data` loads regions from)."""
 
 from xyd_common.config import common_settings
 

@@ -1,10 +1,180 @@
-"""product-service tables: so far only the outbox its product events will go through."""
+"""product-service tables: financial products, the local copies of regions and institutions that
+auth-service announces, handled events, and the outbox.
+
+The market's queries decide the indexes: every list is "active products of active institutions",
+filtered, then ordered by one of four sort keys ending in the id (keyset pages). Partial indexes on
+`status = 'active'` keep those small; a region or guarantee-method filter goes through its own narrow
+table (product_regions, product_guarantee_methods) instead of scanning lists stored in the product row.
+The trigram indexes for text search exist on PostgreSQL only and live in the migration (see there).
+"""
+
+from datetime import datetime
+from decimal import Decimal
 
 from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from xyd_common.events.outbox import OutboxMixin
+from xyd_common.db_types import UtcDateTime
+from xyd_common.events.consumer import ProcessedEventMixin
+from xyd_common.events.outbox import OutboxMixin, utcnow
+
+from .db_types import ExactDecimal
 
 db = SQLAlchemy()
+
+# The contract's enumerations, in the order the API lists them.
+CATEGORIES = ("loan", "guarantee", "leasing", "factoring", "insurance", "other")
+GUARANTEE_METHODS = ("credit", "guarantee", "mortgage", "pledge")
+REPAYMENT_METHODS = ("equal_installment", "equal_principal", "interest_first", "bullet", "flexible")
+PRODUCT_STATUSES = ("active", "disabled")
+
+ACTIVE_ONLY = "status = 'active'"
+
+Money = ExactDecimal(14, 4)  # 万元 with 4 places: whole yuan
+Rate = ExactDecimal(5, 2)    # percent per year with 2 places
+
+
+class Region(db.Model):
+    """auth-service's region, as announced by `region.created`, with its path from the root."""
+
+    __tablename__ = "regions"
+
+    code: Mapped[str] = mapped_column(String(12), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), nullable=False)
+    parent_code: Mapped[str | None] = mapped_column(String(12))
+    # [root, ..., code]: the market's region filter matches a product serving any of these.
+    path: Mapped[list] = mapped_column(JSON, nullable=False)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), nullable=False, default=utcnow, onupdate=utcnow)
+
+
+class Institution(db.Model):
+    """auth-service's institution, as announced by `institution.*`. A disabled institution's products
+    drop out of the market through a join on this row; the products themselves are not rewritten."""
+
+    __tablename__ = "institutions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    name: Mapped[str] = mapped_column(String(200), nullable=False)
+    type: Mapped[str] = mapped_column(String(20), nullable=False)
+    region_code: Mapped[str | None] = mapped_column(String(12))
+    status: Mapped[str] = mapped_column(String(20), nullable=False)
+    # When auth-service said what this row holds (the event's occurred_at, or the time of a sync):
+    # an older event arriving late (redelivery reorders) must not overwrite a newer state.
+    source_at: Mapped[datetime] = mapped_column(UtcDateTime(), nullable=False)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), nullable=False, default=utcnow, onupdate=utcnow)
+
+
+class Product(db.Model):
+    """A financial product an institution offers in the financial supermarket (金融超市)."""
+
+    __tablename__ = "products"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    institution_id: Mapped[int] = mapped_column(ForeignKey("institutions.id"), nullable=False)
+    name: Mapped[str] = mapped_column(String(100), nullable=False)
+    category: Mapped[str] = mapped_column(String(20), nullable=False)
+    repayment_methods: Mapped[list] = mapped_column(JSON, nullable=False)
+    amount_min: Mapped[Decimal] = mapped_column(Money, nullable=False)
+    amount_max: Mapped[Decimal] = mapped_column(Money, nullable=False)
+    term_min_months: Mapped[int] = mapped_column(Integer, nullable=False)
+    term_max_months: Mapped[int] = mapped_column(Integer, nullable=False)
+    rate_min: Mapped[Decimal] = mapped_column(Rate, nullable=False)
+    rate_max: Mapped[Decimal] = mapped_column(Rate, nullable=False)
+    target_customers: Mapped[str] = mapped_column(String(500), nullable=False, default="")
+    requirements: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    features: Mapped[str] = mapped_column(String(1000), nullable=False, default="")
+    description: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    featured: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    status: Mapped[str] = mapped_column(String(20), nullable=False, default="active")
+    # Popularity: applications received (order-service's order.submitted will feed it).
+    orders_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), nullable=False, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), nullable=False, default=utcnow)
+
+    institution: Mapped[Institution] = relationship(lazy="selectin")
+    regions: Mapped[list["ProductRegion"]] = relationship(cascade="all, delete-orphan",
+                                                          order_by="ProductRegion.region_code",
+                                                          lazy="selectin")
+    guarantees: Mapped[list["ProductGuaranteeMethod"]] = relationship(cascade="all, delete-orphan",
+                                                                      lazy="selectin")
+
+    __table_args__ = (
+        # Two products of one institution with one name would confuse applicants (and the demo data
+        # relies on it to be re-runnable).
+        UniqueConstraint("institution_id", "name", name="uq_products_institution_name"),
+        CheckConstraint("amount_min <= amount_max", name="ck_products_amount_range"),
+        CheckConstraint("term_min_months <= term_max_months", name="ck_products_term_range"),
+        CheckConstraint("rate_min <= rate_max", name="ck_products_rate_range"),
+        # The institution's own list (any status), and the market's institution filter.
+        Index("ix_products_institution_newest", "institution_id", "created_at", "id"),
+        # One per market sort, over active products only.
+        Index("ix_products_active_newest", "created_at", "id",
+              postgresql_where=text(ACTIVE_ONLY), sqlite_where=text(ACTIVE_ONLY)),
+        Index("ix_products_active_rate", "rate_min", "id",
+              postgresql_where=text(ACTIVE_ONLY), sqlite_where=text(ACTIVE_ONLY)),
+        Index("ix_products_active_amount", "amount_max", "id",
+              postgresql_where=text(ACTIVE_ONLY), sqlite_where=text(ACTIVE_ONLY)),
+        Index("ix_products_active_popular", "orders_count", "id",
+              postgresql_where=text(ACTIVE_ONLY), sqlite_where=text(ACTIVE_ONLY)),
+        # The portal's "recommended" shelf and the category tabs.
+        Index("ix_products_active_featured_newest", "created_at", "id",
+              postgresql_where=text(f"{ACTIVE_ONLY} AND featured"),
+              sqlite_where=text(f"{ACTIVE_ONLY} AND featured")),
+        Index("ix_products_active_category_newest", "category", "created_at", "id",
+              postgresql_where=text(ACTIVE_ONLY), sqlite_where=text(ACTIVE_ONLY)),
+    )
+
+    @property
+    def institution_name(self) -> str:
+        return self.institution.name
+
+    @property
+    def region_codes(self) -> list[str]:
+        return sorted(r.region_code for r in self.regions)
+
+    @property
+    def guarantee_methods(self) -> list[str]:
+        held = {g.method for g in self.guarantees}
+        return [m for m in GUARANTEE_METHODS if m in held]
+
+
+class ProductRegion(db.Model):
+    """A region a product serves (and with it every region below)."""
+
+    __tablename__ = "product_regions"
+
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"), primary_key=True)
+    region_code: Mapped[str] = mapped_column(ForeignKey("regions.code"), primary_key=True)
+
+    # The market's region filter starts from the region: which products serve it?
+    __table_args__ = (Index("ix_product_regions_region", "region_code", "product_id"),)
+
+
+class ProductGuaranteeMethod(db.Model):
+    """A guarantee method (担保方式) a product accepts."""
+
+    __tablename__ = "product_guarantee_methods"
+
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"), primary_key=True)
+    method: Mapped[str] = mapped_column(String(20), primary_key=True)
+
+    __table_args__ = (Index("ix_product_guarantee_methods_method", "method", "product_id"),)
+
+
+class ProcessedEvent(ProcessedEventMixin, db.Model):
+    pass
 
 
 class OutboxMessage(OutboxMixin, db.Model):

@@ -1,0 +1,80 @@
+"""product-service HTTP endpoints: parse, call a use case, serialize.
+
+The token check sits right under the route, before argument parsing, so a caller without the right
+role learns nothing from validation errors."""
+
+from flask_smorest import Blueprint
+
+from xyd_common.tokens import current_identity, optional_auth, require_auth
+
+from . import services
+from .schemas import (
+    MarketListArgs,
+    MineListArgs,
+    ProductCreateSchema,
+    ProductPageSchema,
+    ProductSchema,
+    ProductUpdateSchema,
+)
+
+products = Blueprint("products", __name__, url_prefix="/api/v1/products", description="金融产品（机构发布与管理）")
+market = Blueprint("market", __name__, url_prefix="/api/v1/market", description="金融超市")
+
+
+@products.post("")
+@require_auth("institution")
+@products.arguments(ProductCreateSchema)
+@products.response(201, ProductSchema)
+def create_product(body):
+    """发布产品（本机构）"""
+    return services.create_product(current_identity(), body)
+
+
+@products.get("/mine")
+@require_auth("institution")
+@products.arguments(MineListArgs, location="query")
+@products.response(200, ProductPageSchema)
+def my_products(args):
+    """产品管理：本机构的全部产品（含已下架），按发布时间倒序"""
+    return services.list_own_products(current_identity(), args)
+
+
+@products.get("/<int:product_id>")
+@optional_auth
+@products.response(200, ProductSchema)
+def get_product(product_id):
+    """产品详情：公开可见在架产品；本机构用户也可见已下架的"""
+    return services.get_product(current_identity(), product_id)
+
+
+@products.patch("/<int:product_id>")
+@require_auth("institution")
+@products.arguments(ProductUpdateSchema)
+@products.response(200, ProductSchema)
+def update_product(body, product_id):
+    """编辑产品（部分字段）"""
+    return services.update_product(current_identity(), product_id, body)
+
+
+@products.post("/<int:product_id>/disable")
+@require_auth("institution")
+@products.response(200, ProductSchema)
+def disable_product(product_id):
+    """下架产品：从金融超市消失，不再受理申请"""
+    return services.set_product_status(current_identity(), product_id, "disabled")
+
+
+@products.post("/<int:product_id>/enable")
+@require_auth("institution")
+@products.response(200, ProductSchema)
+def enable_product(product_id):
+    """重新上架产品"""
+    return services.set_product_status(current_identity(), product_id, "active")
+
+
+@market.get("/products")
+@market.arguments(MarketListArgs, location="query")
+@market.response(200, ProductPageSchema)
+def market_products(args):
+    """金融超市：在架产品（机构未停用），可按区域、推荐、类别、担保方式、金额、期限、机构、关键词筛选"""
+    return services.market_products(args)

@@ -1,0 +1,93 @@
+"""product-service's copies of auth-service's regions and institutions.
+
+They arrive as events (region.created, institution.*; see handlers.py). A product-service deployed
+after regions and institutions already exist loads them once with `flask sync-reference-data`.
+"""
+
+import logging
+from datetime import datetime
+
+import requests
+from flask import current_app
+
+from xyd_common.events.outbox import utcnow
+from xyd_common.tokens import ServiceTokenClient
+
+from .models import Institution, Region, db
+
+log = logging.getLogger(__name__)
+
+
+def upsert_region(code: str, name: str, parent_code: str | None, path: list[str] | None) -> Region:
+    """Keep a region with its path from the root (`[root, ..., code]`)."""
+    if not (isinstance(path, list) and path and path[-1] == code and all(isinstance(c, str) for c in path)):
+        # An event without a usable path: build it from the parent we know, if we know it.
+        parent = db.session.get(Region, parent_code) if parent_code else None
+        path = [*(parent.path if parent else ([parent_code] if parent_code else [])), code]
+    region = db.session.get(Region, code)
+    if region is None:
+        region = Region(code=code)
+        db.session.add(region)
+    region.name, region.parent_code, region.path = name, parent_code, list(path)
+    return region
+
+
+def upsert_institution(data: dict, source_at: datetime) -> bool:
+    """Keep an institution as auth-service described it at `source_at`; False when what we hold is
+    newer (a redelivered or reordered event), which is then left alone."""
+    institution = db.session.get(Institution, int(data["id"]))
+    if institution is not None and institution.source_at > source_at:
+        return False
+    if institution is None:
+        institution = Institution(id=int(data["id"]))
+        db.session.add(institution)
+    institution.name = data["name"]
+    institution.type = data.get("type") or "other"
+    institution.region_code = data.get("region_code")
+    institution.status = data.get("status") or "active"
+    institution.source_at = source_at
+    return True
+
+
+def region_paths(regions: list[dict]) -> dict[str, list[str]]:
+    """Each region's path from its root, from a flat list of `{code, parent_code}`."""
+    parents = {r["code"]: r.get("parent_code") for r in regions}
+    paths = {}
+    for code in parents:
+        path, seen, current = [], set(), code
+        while current is not None and current not in seen:  # a cycle would be a data error; stop there
+            seen.add(current)
+            path.append(current)
+            current = parents.get(current)
+        paths[code] = list(reversed(path))
+    return paths
+
+
+def sync_from_auth_service(timeout: float = 10.0) -> dict:
+    """Load every region (public `GET /api/v1/regions`) and, when this service has
+    SERVICE_TOKEN_SECRET, every institution (`GET /internal/institutions`) from auth-service, and
+    commit. Returns counts; `institutions` is None when they could not be had."""
+    config = current_app.config
+    base = config["AUTH_SERVICE_URL"].rstrip("/")
+    started = utcnow()  # events from before this moment are older than the snapshot
+
+    response = requests.get(f"{base}/api/v1/regions", timeout=timeout)
+    response.raise_for_status()
+    regions = response.json()["items"]
+    paths = region_paths(regions)
+    for r in regions:
+        upsert_region(r["code"], r["name"], r.get("parent_code"), paths[r["code"]])
+
+    institutions = None
+    if config.get("SERVICE_TOKEN_SECRET"):
+        client = ServiceTokenClient(base, config["SERVICE_NAME"], config["SERVICE_TOKEN_SECRET"], timeout=timeout)
+        response = requests.get(f"{base}/internal/institutions", headers=client.headers(), timeout=timeout)
+        if response.status_code == 404:
+            log.warning("auth-service has no GET /internal/institutions; institutions come by events only")
+        else:
+            response.raise_for_status()
+            institutions = 0
+            for item in response.json()["items"]:
+                institutions += upsert_institution(item, started)
+    db.session.commit()
+    return {"regions": len(regions), "institutions": institutions}

@@ -1,0 +1,168 @@
+"""What product-service takes in and gives out (also the source of its OpenAPI document, and of the
+data its product.* events carry)."""
+
+from decimal import Decimal
+
+import marshmallow as ma
+from marshmallow import validate
+
+from xyd_common.pagination import PageArgsSchema
+from xyd_common.schemas import StrictSchema
+
+from .models import CATEGORIES, GUARANTEE_METHODS, PRODUCT_STATUSES, REPAYMENT_METHODS
+
+AMOUNT_LIMIT = Decimal("100000000")  # 万元: 1 万亿元, far above any product, well inside NUMERIC(14, 4)
+TERM_RANGE = validate.Range(min=1, max=360, error="期限应在 1 到 360 个月之间")
+RATE_RANGE = validate.Range(min=0, max=36, error="利率应在 0% 到 36% 之间")
+AMOUNT_RANGE = validate.Range(min=0, min_inclusive=False, max=AMOUNT_LIMIT,
+                              error=f"金额应大于 0 且不超过 {AMOUNT_LIMIT} 万元")
+SORTS = ("newest", "rate_asc", "amount_desc", "popular")
+
+
+def json_number(value: Decimal) -> int | float:
+    """A Decimal as a JSON number with the same digits: an int when whole, else a float, whose repr
+    is the shortest that reads back equal (exact for NUMERIC(14, 4) values, which have at most 14
+    significant digits)."""
+    value = value.normalize()
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+class ExactNumber(ma.fields.Decimal):
+    """A decimal with at most `places` places: loaded as Decimal (never float), dumped as a number."""
+
+    default_error_messages = {"too_many_places": "最多 {places} 位小数"}
+
+    def __init__(self, places: int, **kwargs):
+        self.max_places = places
+        super().__init__(**kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        number = super()._deserialize(value, attr, data, **kwargs)
+        if number.normalize().as_tuple().exponent < -self.max_places:
+            raise self.make_error("too_many_places", places=self.max_places)
+        return number
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return None if value is None else json_number(Decimal(value))
+
+
+def Amount(**kwargs) -> ExactNumber:  # noqa: N802 - a field factory, read like a field class
+    return ExactNumber(4, validate=AMOUNT_RANGE, **kwargs)
+
+
+def RateField(**kwargs) -> ExactNumber:  # noqa: N802
+    return ExactNumber(2, validate=RATE_RANGE, **kwargs)
+
+
+class RegionCode(ma.fields.String):
+    """A GB/T 2260 code: six digits (9 or 12 for towns and villages)."""
+
+    default_error_messages = {"invalid_region": "行政区代码应为6位数字"}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        code = super()._deserialize(value, attr, data, **kwargs).strip()
+        if not (code.isdigit() and len(code) in (6, 9, 12)):
+            raise self.make_error("invalid_region")
+        return code
+
+
+def _choices(choices, **kwargs) -> ma.fields.List:
+    """A non-empty list of distinct values from `choices`."""
+    return ma.fields.List(ma.fields.String(validate=validate.OneOf(choices)),
+                          validate=validate.Length(min=1, max=len(choices), error="至少选择一项"), **kwargs)
+
+
+class ProductCreateSchema(StrictSchema):
+    """Every writable field with its own rules. The ranges (min ≤ max) are checked by the use case,
+    which also sees the stored values when a PATCH changes one end only."""
+
+    name = ma.fields.String(required=True, validate=validate.Length(min=2, max=100))
+    category = ma.fields.String(required=True, validate=validate.OneOf(CATEGORIES))
+    guarantee_methods = _choices(GUARANTEE_METHODS, required=True)
+    repayment_methods = _choices(REPAYMENT_METHODS, required=True)
+    amount_min = Amount(required=True)
+    amount_max = Amount(required=True)
+    term_min_months = ma.fields.Integer(required=True, strict=True, validate=TERM_RANGE)
+    term_max_months = ma.fields.Integer(required=True, strict=True, validate=TERM_RANGE)
+    rate_min = RateField(required=True)
+    rate_max = RateField(required=True)
+    target_customers = ma.fields.String(load_default="", validate=validate.Length(max=500))
+    requirements = ma.fields.String(load_default="", validate=validate.Length(max=5000))
+    features = ma.fields.String(load_default="", validate=validate.Length(max=1000))
+    description = ma.fields.String(load_default="", validate=validate.Length(max=10000))
+    # JSON true/false, not "yes" (query strings keep marshmallow's lenient truthy values).
+    featured = ma.fields.Boolean(load_default=False, truthy={True}, falsy={False})
+    region_codes = ma.fields.List(RegionCode(), required=True,
+                                  validate=validate.Length(min=1, max=200, error="至少选择一个服务区域"))
+
+    @ma.post_load
+    def distinct_lists(self, data, **kwargs):
+        # ["credit", "credit"] means "credit": keep the first of each, in the order given.
+        for key in ("guarantee_methods", "repayment_methods", "region_codes"):
+            if key in data:
+                data[key] = list(dict.fromkeys(data[key]))
+        return data
+
+
+class ProductUpdateSchema(ProductCreateSchema):
+    """PATCH: any subset of the fields, with the same rules (a partial load sets no defaults)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, partial=True, **kwargs)
+
+
+class ProductSchema(ma.Schema):
+    id = ma.fields.Integer()
+    institution_id = ma.fields.Integer()
+    institution_name = ma.fields.String()
+    name = ma.fields.String()
+    category = ma.fields.String()
+    guarantee_methods = ma.fields.List(ma.fields.String())
+    repayment_methods = ma.fields.List(ma.fields.String())
+    amount_min = ExactNumber(4, metadata={"description": "最低金额（万元）"})
+    amount_max = ExactNumber(4, metadata={"description": "最高金额（万元）"})
+    term_min_months = ma.fields.Integer()
+    term_max_months = ma.fields.Integer()
+    rate_min = ExactNumber(2, metadata={"description": "最低年利率（%）"})
+    rate_max = ExactNumber(2, metadata={"description": "最高年利率（%）"})
+    target_customers = ma.fields.String(metadata={"description": "适用对象"})
+    requirements = ma.fields.String(metadata={"description": "申请条件"})
+    features = ma.fields.String(metadata={"description": "产品特色"})
+    description = ma.fields.String()
+    featured = ma.fields.Boolean()
+    region_codes = ma.fields.List(ma.fields.String(), metadata={"description": "服务区域（含其下级区域）"})
+    status = ma.fields.String()
+    orders_count = ma.fields.Integer(metadata={"description": "申请次数（热度）"})
+    created_at = ma.fields.DateTime()
+    updated_at = ma.fields.DateTime()
+
+
+class MineListArgs(PageArgsSchema):
+    status = ma.fields.String(validate=validate.OneOf(PRODUCT_STATUSES))
+    category = ma.fields.String(validate=validate.OneOf(CATEGORIES))
+    q = ma.fields.String(validate=validate.Length(max=50))
+
+
+class MarketListArgs(PageArgsSchema):
+    region_code = RegionCode(metadata={"description": "服务该区域或其任一上级区域的产品"})
+    featured = ma.fields.Boolean()
+    category = ma.fields.String(validate=validate.OneOf(CATEGORIES))
+    guarantee_method = ma.fields.String(validate=validate.OneOf(GUARANTEE_METHODS))
+    amount = Amount(metadata={"description": "万元，须在产品金额范围内"})
+    term_months = ma.fields.Integer(validate=TERM_RANGE)
+    institution_id = ma.fields.Integer(validate=validate.Range(min=1))
+    q = ma.fields.String(validate=validate.Length(max=50), metadata={"description": "按名称、特色、适用对象搜索"})
+    sort = ma.fields.String(load_default="newest", validate=validate.OneOf(SORTS))
+
+
+def page_schema(item_schema, name: str):
+    """The list convention's envelope around `item_schema`."""
+    return ma.Schema.from_dict({
+        "items": ma.fields.List(ma.fields.Nested(item_schema)),
+        "total": ma.fields.Integer(), "page": ma.fields.Integer(), "per_page": ma.fields.Integer(),
+        "next_cursor": ma.fields.String(allow_none=True),
+        "total_is_estimate": ma.fields.Boolean(),
+    }, name=name)
+
+
+ProductPageSchema = page_schema(ProductSchema, "ProductPage")

@@ -1,0 +1,125 @@
+"""Helpers of product-service's tests: a stand-in auth-service, events as auth-service sends them,
+valid request bodies."""
+
+import json
+import threading
+import time
+import uuid
+
+import jwt
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from jwt.algorithms import OKPAlgorithm
+from werkzeug.serving import make_server
+from werkzeug.wrappers import Request, Response
+
+from product_service.handlers import HANDLERS
+from product_service.models import OutboxMessage, ProcessedEvent, Product, db
+from xyd_common.events.consumer import EventConsumer
+from xyd_common.events.envelope import new_envelope
+from xyd_common.testing import free_port
+
+# Regions of 许昌 under 河南, as auth-service announces them (with the path from the root).
+XUCHANG_REGIONS = [
+    ("410000", "河南省", None), ("411000", "许昌市", "410000"), ("411002", "魏都区", "411000"),
+    ("411003", "建安区", "411000"), ("411024", "鄢陵县", "411000"), ("411025", "襄城县", "411000"),
+    ("411081", "禹州市", "411000"), ("411082", "长葛市", "411000"),
+]
+BANK_ID, OTHER_BANK_ID = 7, 8
+
+
+class FakeAuthService:
+    """A real HTTP server standing in for auth-service: it publishes a JWKS for the tokens the tests
+    sign, and answers whatever else a test puts in `routes` ({path: (status, json body)})."""
+
+    def __init__(self):
+        self._key = Ed25519PrivateKey.generate()
+        self.kid = uuid.uuid4().hex
+        jwk = json.loads(OKPAlgorithm.to_jwk(self._key.public_key()))
+        self.routes = {"/.well-known/jwks.json": (200, {"keys": [{**jwk, "kid": self.kid, "alg": "EdDSA",
+                                                                  "use": "sig"}]})}
+        self.requests: list[tuple[str, dict]] = []
+        port = free_port()
+        self.url = f"http://127.0.0.1:{port}"
+        self._server = make_server("127.0.0.1", port, self._app, threaded=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def _app(self, environ, start_response):
+        request = Request(environ)
+        self.requests.append((request.path, dict(request.headers)))
+        status, body = self.routes.get(request.path, (404, {"code": "not_found", "message": "资源不存在"}))
+        return Response(json.dumps(body, ensure_ascii=False), status=status,
+                        content_type="application/json")(environ, start_response)
+
+    def token(self, role: str, institution_id: int | None = None, sub: str = "1", mcp: bool = False,
+              **claims) -> str:
+        """An access token as auth-service signs it."""
+        now = int(time.time())
+        return jwt.encode({"iss": "xyd-auth", "aud": "xyd-platform", "typ": "access", "sub": sub,
+                           "sid": uuid.uuid4().hex, "iat": now, "exp": now + 600, "role": role,
+                           "institution_id": institution_id, "region_code": claims.pop("region_code", None),
+                           "mcp": mcp, **claims},
+                          self._key, algorithm="EdDSA", headers={"kid": self.kid})
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._server.shutdown()
+
+
+def app_config(auth_service, **overrides) -> dict:
+    return {"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://", "AUTH_SERVICE_URL": auth_service.url,
+            "REDIS_KEY_PREFIX": f"test-product-{uuid.uuid4().hex[:8]}:", **overrides}
+
+
+def deliver(app, event_type: str, data: dict, source: str = "auth-service", **envelope) -> str:
+    """Hand one event to the app's consumer as the broker would; returns how it was settled."""
+    event = {**new_envelope(event_type, data, source), **envelope}
+    return EventConsumer(app, db, ProcessedEvent, HANDLERS).handle(json.dumps(event).encode())
+
+
+def institution_data(institution_id: int, name: str, status: str = "active") -> dict:
+    return {"id": institution_id, "name": name, "type": "bank", "region_code": "411000", "uscc": None,
+            "contact_name": "王经理", "contact_phone": "13700000001", "status": status}
+
+
+def seed_reference_data(app) -> None:
+    paths = {}
+    for code, name, parent in XUCHANG_REGIONS:
+        paths[code] = [*paths.get(parent, []), code]
+        assert deliver(app, "region.created", {"code": code, "name": name, "parent_code": parent,
+                                               "path": paths[code]}) == "ack"
+    for institution_id, name in ((BANK_ID, "许昌农商银行"), (OTHER_BANK_ID, "中原银行许昌分行")):
+        assert deliver(app, "institution.created", institution_data(institution_id, name)) == "ack"
+
+
+def auth(token: str) -> dict:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def product_body(**overrides) -> dict:
+    body = {
+        "name": "税易贷", "category": "loan", "guarantee_methods": ["credit"],
+        "repayment_methods": ["equal_installment", "interest_first"],
+        "amount_min": 10, "amount_max": 300, "term_min_months": 6, "term_max_months": 36,
+        "rate_min": 3.45, "rate_max": 6.5, "target_customers": "依法纳税的小微企业",
+        "requirements": "纳税信用等级 B 级及以上；正常经营满两年", "features": "纯信用、线上申请、随借随还",
+        "description": "以企业纳税信息为依据发放的信用贷款。", "featured": False, "region_codes": ["411000"],
+    }
+    body.update(overrides)
+    return body
+
+
+def count(app, model=Product) -> int:
+    with app.app_context():
+        return db.session.scalar(db.select(db.func.count()).select_from(model))
+
+
+def events(app, event_type: str | None = None) -> list[dict]:
+    """Envelopes in the outbox, oldest first."""
+    with app.app_context():
+        stmt = db.select(OutboxMessage.payload).order_by(OutboxMessage.id)
+        if event_type:
+            stmt = stmt.where(OutboxMessage.event_type == event_type)
+        return [json.loads(p) for p in db.session.scalars(stmt)]

@@ -30,6 +30,12 @@ class Api:
     def post(self, path, **kw):
         return self.request("POST", path, **kw)
 
+    def patch(self, path, **kw):
+        return self.request("PATCH", path, **kw)
+
+    def delete(self, path, **kw):
+        return self.request("DELETE", path, **kw)
+
     def sms_texts(self, phone: str) -> list[str]:
         resp = self.get("/dev/sms", params={"phone": phone}, token="")
         assert resp.status_code == 200, resp.text

@@ -1,0 +1,58 @@
+"""Building blocks of end-to-end scenarios: unique identities, the 许昌 regions, staff users who have
+changed their initial password, institutions. Every test makes its own, so tests never collide."""
+
+import secrets
+import uuid
+
+from api_client import Api
+
+from xyd_common.validators import USCC_ALPHABET, uscc_check_char
+
+INITIAL_PASSWORD = "111111"
+STAFF_PASSWORD = "Xuchang2026staff"
+XUCHANG_REGIONS = ({"code": "411000", "name": "许昌市", "parent_code": None},
+                   {"code": "411002", "name": "魏都区", "parent_code": "411000"})
+
+
+def unique_phone(prefix: str = "137") -> str:
+    return prefix + f"{uuid.uuid4().int % 10**8:08d}"
+
+
+def random_uscc(region: str = "411002") -> str:
+    first17 = "91" + region + "".join(secrets.choice(USCC_ALPHABET) for _ in range(9))
+    return first17 + uscc_check_char(first17)
+
+
+def admin_with_xuchang(platform) -> Api:
+    """The platform admin, logged in, with 许昌市 and 魏都区 in place."""
+    admin = Api(platform.gateway)
+    admin.login()
+    for body in XUCHANG_REGIONS:
+        resp = admin.post("/admin/regions", json=body)
+        assert resp.status_code in (201, 409), resp.text
+    return admin
+
+
+def staff_user(platform, admin: Api, path: str, body: dict) -> tuple[Api, dict]:
+    """A user the admin creates at `path`, logged in, its initial password already changed."""
+    phone = unique_phone()
+    created = admin.post(path, json={"phone": phone, **body})
+    assert created.status_code == 201, created.text
+    api = Api(platform.gateway)
+    api.login(phone, INITIAL_PASSWORD)
+    changed = api.post("/auth/password", json={"old_password": INITIAL_PASSWORD, "new_password": STAFF_PASSWORD})
+    assert changed.status_code == 200, changed.text
+    api.token = changed.json()["access_token"]
+    return api, created.json()
+
+
+def new_institution(admin: Api, name: str = "许昌银行", kind: str = "bank", region: str = "411000") -> dict:
+    resp = admin.post("/admin/institutions", json={"name": f"{name}{uuid.uuid4().hex[:6]}", "type": kind,
+                                                   "region_code": region})
+    assert resp.status_code == 201, resp.text
+    return resp.json()
+
+
+def institution_user(platform, admin: Api, institution: dict) -> Api:
+    api, _ = staff_user(platform, admin, f"/admin/institutions/{institution['id']}/users", {"name": "信贷经理"})
+    return api

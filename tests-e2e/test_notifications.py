@@ -15,23 +15,14 @@ import uuid
 import pika
 import pytest
 from api_client import Api
+from scenario import STAFF_PASSWORD, admin_with_xuchang, new_institution, random_uscc, staff_user, unique_phone
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
 from xyd_common.events.envelope import new_envelope
 from xyd_common.testing import RABBITMQ_HOST, RABBITMQ_PORT, amqp_url, free_port, wait_until
-from xyd_common.validators import USCC_ALPHABET, uscc_check_char
 
-NEW_PASSWORD = "Xuchang2026ok"
-
-
-def unique_phone() -> str:
-    return "137" + f"{uuid.uuid4().int % 10**8:08d}"
-
-
-def unique_uscc() -> str:
-    first17 = "91411002" + "".join(random.choice(USCC_ALPHABET) for _ in range(9))
-    return first17 + uscc_check_char(first17)
+NEW_PASSWORD = STAFF_PASSWORD
 
 
 class Receiver:
@@ -98,33 +89,11 @@ def order_event(event_type: str, institution_id: int, **data) -> dict:
 @pytest.fixture(scope="module")
 def xuchang(platform):
     """The admin, with 许昌市 and 魏都区 in place."""
-    admin = Api(platform.gateway)
-    admin.login()
-    for body in ({"code": "411000", "name": "许昌市", "parent_code": None},
-                 {"code": "411002", "name": "魏都区", "parent_code": "411000"}):
-        resp = admin.post("/admin/regions", json=body)
-        assert resp.status_code in (201, 409), resp.text
-    return admin
-
-
-def staff(platform, admin: Api, path: str, body: dict) -> tuple[Api, dict]:
-    """A new institution or government user, logged in with its own password."""
-    phone = unique_phone()
-    created = admin.post(path, json={"phone": phone, **body})
-    assert created.status_code == 201, created.text
-    api = Api(platform.gateway)
-    api.login(phone, "111111")
-    changed = api.post("/auth/password", json={"old_password": "111111", "new_password": NEW_PASSWORD})
-    assert changed.status_code == 200, changed.text
-    api.token = changed.json()["access_token"]
-    return api, created.json()
+    return admin_with_xuchang(platform)
 
 
 def new_bank(admin: Api) -> int:
-    bank = admin.post("/admin/institutions", json={"name": f"许昌农商银行{uuid.uuid4().hex[:6]}", "type": "bank",
-                                                   "region_code": "411000"})
-    assert bank.status_code == 201, bank.text
-    return bank.json()["id"]
+    return new_institution(admin, "许昌农商银行")["id"]
 
 
 def register_webhook(api: Api, url: str, event_types=("order.*",)) -> dict:
@@ -193,7 +162,7 @@ def test_order_events_reach_a_webhook_signed_and_are_retried_until_it_answers_20
 
 
 def test_government_webhook_receives_only_orders_of_its_region(platform, xuchang):
-    gov, _ = staff(platform, xuchang, "/admin/government-users", {"name": "魏都区发改委", "region_code": "411002"})
+    gov, _ = staff_user(platform, xuchang, "/admin/government-users", {"name": "魏都区发改委", "region_code": "411002"})
     with Receiver() as receiver:
         webhook = register_webhook(gov, receiver.url)
         assert webhook["region_code"] == "411002"
@@ -213,7 +182,7 @@ def test_government_webhook_receives_only_orders_of_its_region(platform, xuchang
 
 def test_a_redelivered_event_notifies_once_and_is_delivered_once(platform, xuchang):
     bank_id = new_bank(xuchang)
-    banker, _ = staff(platform, xuchang, f"/admin/institutions/{bank_id}/users", {"name": "李经理"})
+    banker, _ = staff_user(platform, xuchang, f"/admin/institutions/{bank_id}/users", {"name": "李经理"})
     with Receiver() as receiver:
         webhook = register_webhook(xuchang, receiver.url)
         try:
@@ -284,12 +253,12 @@ def test_an_order_notifies_the_bank_and_its_acceptance_the_enterprise(platform, 
         pytest.skip("order-service does not answer POST /api/v1/orders yet (issue 5)")
 
     bank_id = new_bank(xuchang)
-    banker, _ = staff(platform, xuchang, f"/admin/institutions/{bank_id}/users", {"name": "李经理"})
+    banker, _ = staff_user(platform, xuchang, f"/admin/institutions/{bank_id}/users", {"name": "李经理"})
     # The bank reaches product-service by an event; until then it refuses the bank's products.
     product = eventually_or_skip(lambda: banker.post("/products", json=PRODUCT), "unknown_institution",
                                  "product-service never learnt of the new bank (is its event consumer running?)")
 
-    phone, uscc = unique_phone(), unique_uscc()
+    phone, uscc = unique_phone(), random_uscc()
     enterprise = Api(platform.gateway)
     code = enterprise.request_code(phone, "register")
     registered = enterprise.post("/auth/register", token="", json={

@@ -1,8 +1,15 @@
-"""Column types that behave the same on PostgreSQL and SQLite."""
+"""Column types that behave the same on PostgreSQL and SQLite.
+
+Money (万元, 4 places) and rates (percent, 2 places) must be exact: PostgreSQL stores NUMERIC; SQLite
+has no exact decimal type (its NUMERIC affinity turns 0.1 into a float), so there `ExactDecimal` keeps a
+whole number of the smallest unit (yuan for 万元 amounts, hundredths of a percent for rates).
+Comparison and ordering stay correct on both, because every bound parameter is scaled the same way.
+"""
 
 from datetime import UTC, datetime
+from decimal import Decimal
 
-from sqlalchemy import DateTime
+from sqlalchemy import BigInteger, DateTime, Numeric
 from sqlalchemy.types import TypeDecorator
 
 
@@ -27,3 +34,38 @@ class UtcDateTime(TypeDecorator):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class ExactDecimal(TypeDecorator):
+    """A Decimal column with `scale` places: NUMERIC(precision, scale), or scaled integers on SQLite."""
+
+    impl = Numeric
+    cache_ok = True
+
+    def __init__(self, precision: int, scale: int):
+        super().__init__(precision=precision, scale=scale, asdecimal=True)
+        # Kept here too: on SQLite `self.impl` is the BIGINT, which knows no scale.
+        self.precision, self.scale = precision, scale
+
+    def load_dialect_impl(self, dialect):
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(BigInteger())
+        return dialect.type_descriptor(Numeric(self.precision, self.scale, asdecimal=True))
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        value = Decimal(str(value)) if not isinstance(value, Decimal) else value
+        if dialect.name != "sqlite":
+            return value
+        scaled = value.scaleb(self.scale)
+        if scaled != scaled.to_integral_value():
+            raise ValueError(f"{value} has more than {self.scale} decimal places")
+        return int(scaled)
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        if dialect.name == "sqlite":
+            return Decimal(int(value)).scaleb(-self.scale)
+        return Decimal(value)

@@ -8,7 +8,6 @@ Create Date: ${create_date}
 from alembic import op
 import sqlalchemy as sa
 import xyd_common.db_types
-import product_service.db_types
 ${imports if imports else ""}
 
 # revision identifiers, used by Alembic.

@@ -26,11 +26,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from xyd_common.db_types import UtcDateTime
+from xyd_common.db_types import ExactDecimal, UtcDateTime
 from xyd_common.events.consumer import ProcessedEventMixin
 from xyd_common.events.outbox import OutboxMixin, utcnow
-
-from .db_types import ExactDecimal
 
 db = SQLAlchemy()
 

@@ -8,7 +8,6 @@ Create Date: 2026-11-27 16:07:26.003445
 from alembic import op
 import sqlalchemy as sa
 import xyd_common.db_types
-import credit_service.db_types
 
 
 # revision identifiers, used by Alembic.
@@ -42,7 +41,7 @@ def upgrade():
     sa.Column('uscc', sa.String(length=18), nullable=False),
     sa.Column('name', sa.String(length=200), nullable=False),
     sa.Column('legal_representative', sa.String(length=50), nullable=True),
-    sa.Column('registered_capital', credit_service.db_types.ExactDecimal(precision=18, scale=4), nullable=True),
+    sa.Column('registered_capital', xyd_common.db_types.ExactDecimal(precision=18, scale=4), nullable=True),
     sa.Column('established_on', sa.Date(), nullable=True),
     sa.Column('status', sa.String(length=20), nullable=True),
     sa.Column('industry', sa.String(length=100), nullable=True),

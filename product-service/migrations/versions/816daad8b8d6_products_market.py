@@ -10,7 +10,6 @@ import logging
 from alembic import op
 import sqlalchemy as sa
 import xyd_common.db_types
-import product_service.db_types
 
 
 # revision identifiers, used by Alembic.
@@ -93,12 +92,12 @@ def upgrade():
     sa.Column('name', sa.String(length=100), nullable=False),
     sa.Column('category', sa.String(length=20), nullable=False),
     sa.Column('repayment_methods', sa.JSON(), nullable=False),
-    sa.Column('amount_min', product_service.db_types.ExactDecimal(precision=14, scale=4), nullable=False),
-    sa.Column('amount_max', product_service.db_types.ExactDecimal(precision=14, scale=4), nullable=False),
+    sa.Column('amount_min', xyd_common.db_types.ExactDecimal(precision=14, scale=4), nullable=False),
+    sa.Column('amount_max', xyd_common.db_types.ExactDecimal(precision=14, scale=4), nullable=False),
     sa.Column('term_min_months', sa.Integer(), nullable=False),
     sa.Column('term_max_months', sa.Integer(), nullable=False),
-    sa.Column('rate_min', product_service.db_types.ExactDecimal(precision=5, scale=2), nullable=False),
-    sa.Column('rate_max', product_service.db_types.ExactDecimal(precision=5, scale=2), nullable=False),
+    sa.Column('rate_min', xyd_common.db_types.ExactDecimal(precision=5, scale=2), nullable=False),
+    sa.Column('rate_max', xyd_common.db_types.ExactDecimal(precision=5, scale=2), nullable=False),
     sa.Column('target_customers', sa.String(length=500), nullable=False),
     sa.Column('requirements', sa.Text(), nullable=False),
     sa.Column('features', sa.String(length=1000), nullable=False),

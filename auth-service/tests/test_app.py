@@ -1,4 +1,5 @@
 import pytest
+
 from xyd_common.service_checks import *  # noqa: F403 - the checks every service passes
 from xyd_common.service_checks import ServiceInfo
 

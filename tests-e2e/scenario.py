@@ -1,11 +1,15 @@
 """Building blocks of end-to-end scenarios: unique identities, the 许昌 regions, staff users who have
-changed their initial password, institutions. Every test makes its own, so tests never collide."""
+changed their initial password, institutions, an event subscriber. Every test makes its own, so tests
+never collide."""
 
+import json
 import secrets
 import uuid
 
+import pika
 from api_client import Api
 
+from xyd_common.testing import RABBITMQ_HOST, RABBITMQ_PORT, amqp_url, wait_until
 from xyd_common.validators import USCC_ALPHABET, uscc_check_char
 
 INITIAL_PASSWORD = "111111"
@@ -56,3 +60,38 @@ def new_institution(admin: Api, name: str = "许昌银行", kind: str = "bank", 
 def institution_user(platform, admin: Api, institution: dict) -> Api:
     api, _ = staff_user(platform, admin, f"/admin/institutions/{institution['id']}/users", {"name": "信贷经理"})
     return api
+
+
+class EventSubscriber:
+    """A subscriber of the platform's events, as a government system would be: its own queue in the
+    platform's vhost bound to `binding` (e.g. `order.#`), deduplicating on event_id."""
+
+    def __init__(self, platform, binding: str):
+        params = pika.URLParameters(amqp_url(platform.vhost, RABBITMQ_HOST, RABBITMQ_PORT))
+        params.heartbeat = 0  # the test reads between long pauses; no heartbeats to miss
+        self.connection = pika.BlockingConnection(params)
+        self.channel = self.connection.channel()
+        self.queue = f"e2e-{uuid.uuid4().hex[:8]}.events"
+        self.channel.queue_declare(self.queue, durable=True, arguments={"x-queue-type": "quorum"})
+        self.channel.queue_bind(self.queue, "xyd.events", routing_key=binding)
+        self.by_id: dict[str, dict] = {}
+        self.deliveries = 0
+
+    def drain(self) -> list[dict]:
+        """Every distinct event received so far, in arrival order."""
+        while True:
+            method, properties, body = self.channel.basic_get(self.queue, auto_ack=True)
+            if method is None:
+                return list(self.by_id.values())
+            event = json.loads(body)
+            assert properties.message_id == event["event_id"] and properties.content_type == "application/json"
+            self.deliveries += 1
+            self.by_id.setdefault(event["event_id"], event)
+
+    def wait_for(self, predicate, timeout: float = 20, message: str = "an event") -> dict:
+        return wait_until(lambda: next((e for e in self.drain() if predicate(e)), None), timeout=timeout,
+                          interval=0.2, message=message)
+
+    def close(self) -> None:
+        self.channel.queue_delete(self.queue)
+        self.connection.close()

@@ -2,7 +2,7 @@
 
 import pytest
 from api_client import Api
-from scenario import admin_with_xuchang, institution_user, new_institution, random_uscc, unique_phone
+from scenario import EventSubscriber, admin_with_xuchang, institution_user, new_institution, random_uscc, unique_phone
 
 from xyd_common.testing import wait_until
 
@@ -93,3 +93,17 @@ def test_bad_products_are_refused_with_field_errors(world):
     assert resp.json()["code"] == "validation_error"
     assert {"term_max_months", "rate_max"} <= set(resp.json()["errors"])
     assert "坏产品" not in [p["name"] for p in bank.get("/products/mine", params={"per_page": 100}).json()["items"]]
+
+
+def test_a_subscriber_sees_product_published_with_the_product_data(platform, world):
+    _, bank, _ = world
+    subscriber = EventSubscriber(platform, "product.#")
+    try:
+        product = create_product(bank, {**PRODUCT, "name": "创业担保贷", "featured": False})
+        event = subscriber.wait_for(lambda e: e["event_type"] == "product.published"
+                                    and e["data"]["id"] == product["id"], message="product.published")
+        assert event["source"] == "product-service" and event["version"] == 1
+        assert {k: event["data"][k] for k in ("name", "amount_min", "amount_max", "region_codes", "institution_id")} \
+            == {k: product[k] for k in ("name", "amount_min", "amount_max", "region_codes", "institution_id")}
+    finally:
+        subscriber.close()

@@ -73,9 +73,18 @@ class EventSubscriber:
         self.channel = self.connection.channel()
         self.queue = f"e2e-{uuid.uuid4().hex[:8]}.events"
         self.channel.queue_declare(self.queue, durable=True, arguments={"x-queue-type": "quorum"})
-        self.channel.queue_bind(self.queue, "xyd.events", routing_key=binding)
+        # The exchange exists once a relay has connected: the platform may be younger than that.
+        wait_until(lambda: self._bind(binding), timeout=30, message="xyd.events to exist")
         self.by_id: dict[str, dict] = {}
         self.deliveries = 0
+
+    def _bind(self, binding: str) -> bool:
+        try:
+            self.channel.queue_bind(self.queue, "xyd.events", routing_key=binding)
+            return True
+        except pika.exceptions.ChannelClosedByBroker:  # NOT_FOUND closes the channel: open another
+            self.channel = self.connection.channel()
+            return False
 
     def drain(self) -> list[dict]:
         """Every distinct event received so far, in arrival order."""

@@ -102,11 +102,15 @@ def count_total(session, stmt) -> tuple[int, bool]:
     return session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())), False
 
 
-def paginate(session, stmt, keys: list[SortKey], args: dict, serialize=lambda row: row) -> dict:
-    """One page of `stmt` (a select of one entity) in the order of `keys`, per the list convention."""
+def paginate(session, stmt, keys: list[SortKey], args: dict, serialize=lambda row: row,
+             count_stmt=None) -> dict:
+    """One page of `stmt` (a select of one entity) in the order of `keys`, per the list convention.
+
+    `count_stmt`, when given, is counted for `total` instead of `stmt`: a statement matching the same
+    rows that selects only indexed columns (so PostgreSQL answers it from the index alone)."""
     per_page = args.get("per_page", 20)
     page = args.get("page", 1)
-    total, estimate = count_total(session, stmt)
+    total, estimate = count_total(session, stmt if count_stmt is None else count_stmt)
     ordered = stmt.order_by(*[k.column.desc() if k.descending else k.column.asc() for k in keys])
     if args.get("after"):
         ordered = ordered.where(_after_clause(keys, _decode(args["after"], len(keys))))

@@ -3,6 +3,8 @@
 Users read validation errors, so marshmallow's English defaults are replaced once, here, for every
 field and validator the services use. Importing this module installs them."""
 
+from decimal import Decimal
+
 import marshmallow as ma
 from marshmallow import validate
 
@@ -50,3 +52,30 @@ class StrictSchema(ma.Schema):
 
     class Meta:
         unknown = ma.RAISE
+
+
+def json_number(value: Decimal) -> int | float:
+    """A Decimal as a JSON number with the same digits: an int when whole, else a float, whose repr
+    is the shortest that reads back equal (exact for NUMERIC(14, 4) values, which have at most 14
+    significant digits)."""
+    value = value.normalize()
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+class ExactNumber(ma.fields.Decimal):
+    """A decimal with at most `places` places: loaded as Decimal (never float), dumped as a number."""
+
+    default_error_messages = {"too_many_places": "最多 {places} 位小数"}
+
+    def __init__(self, places: int, **kwargs):
+        self.max_places = places
+        super().__init__(**kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        number = super()._deserialize(value, attr, data, **kwargs)
+        if number.normalize().as_tuple().exponent < -self.max_places:
+            raise self.make_error("too_many_places", places=self.max_places)
+        return number
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return None if value is None else json_number(Decimal(value))

@@ -1,10 +1,21 @@
-"""order-service settings: so far only the common ones."""
+"""order-service settings: the common ones plus the order rules, the deadline job and credit-service."""
 
-from xyd_common.config import common_settings
+from xyd_common.config import common_settings, env_float, env_int, env_str
 
 
 def load_settings() -> dict:
     return {
         **common_settings("order-service", "ORDER_DATABASE_URL"),
         "API_TITLE": "信易贷 order-service",
+        # An institution has this many working days (China time) after the application to accept it.
+        "ORDER_ACCEPT_DAYS": env_int("ORDER_ACCEPT_DAYS", 3),
+        # Optional: one holiday per line (YYYY-MM-DD); "YYYY-MM-DD workday" marks a weekend make-up day
+        # (调休). Read at start; see order_service/workdays.py.
+        "HOLIDAY_CALENDAR_FILE": env_str("HOLIDAY_CALENDAR_FILE"),
+        # How often `flask mark-overdue` looks for orders past their acceptance deadline.
+        "ORDER_OVERDUE_CHECK_SECONDS": env_float("ORDER_OVERDUE_CHECK_SECONDS", 60.0),
+        # Where an order's details fetch the applicant's credit record; the page loads without it when
+        # credit-service is slow or down, so the timeout is short.
+        "CREDIT_SERVICE_URL": env_str("CREDIT_SERVICE_URL", "http://127.0.0.1:8084"),
+        "CREDIT_SERVICE_TIMEOUT_SECONDS": env_float("CREDIT_SERVICE_TIMEOUT_SECONDS", 1.5),
     }

@@ -1,10 +1,249 @@
-"""order-service tables: so far only the outbox its order events will go through."""
+"""order-service tables: loan orders with their history, the local copies (read model) of what other
+services announce, handled events, and the outbox.
+
+Order lists are keyset pages, newest first, in one of four scopes; each scope has its index so that
+the 500th page costs what the first does:
+- institution: `(institution_id, created_at, id)`, plus `(institution_id, status, created_at, id)` for
+  its work queues (待受理, 已受理, ...);
+- enterprise: `(enterprise_uscc, created_at, id)`;
+- government (a region and everything below it): `order_regions`, one row per region on the path from
+  the root to the applicant's region, indexed `(region_code, created_at, order_id)`: "orders of 许昌市"
+  is then one equality, however many districts lie below;
+- admin: `(created_at, id)`.
+
+Searching by enterprise name (`LIKE '%...%'`) has a trigram index on PostgreSQL only; it is made by the
+migration, not declared here (see migrations/env.py).
+"""
+
+from datetime import date, datetime
+from decimal import Decimal
 
 from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from xyd_common.db_types import ExactDecimal, UtcDateTime
+from xyd_common.events.consumer import ProcessedEventMixin
 from xyd_common.events.outbox import OutboxMixin
 
+from .states import OPEN_STATUSES
+
 db = SQLAlchemy()
+
+Money = ExactDecimal(14, 4)  # 万元 with 4 places: whole yuan
+Rate = ExactDecimal(5, 2)    # percent per year with 2 places
+Id = BigInteger().with_variant(Integer, "sqlite")  # SQLite autoincrements INTEGER PRIMARY KEY only
+
+RISK_LEVELS = ("none", "low", "medium", "high", "unknown")
+
+_OPEN = "status IN ({})".format(", ".join(f"'{s}'" for s in OPEN_STATUSES))
+_AWAITING_ACCEPTANCE = "status = 'submitted' AND NOT accept_overdue"
+
+
+class Order(db.Model):
+    """A loan application (融资订单) of an enterprise for one product, and how it was handled.
+
+    Product, institution and enterprise names are copied in when the order is made: the order shows
+    what the applicant applied for even after a product is renamed or disabled."""
+
+    __tablename__ = "orders"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    order_no: Mapped[str] = mapped_column(String(24), nullable=False)
+    status: Mapped[str] = mapped_column(String(20), nullable=False)
+    # Bumped by every state move (SQLAlchemy's version counter: UPDATE ... WHERE version = :seen), so of
+    # two concurrent moves exactly one wins and the other gets a 409.
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    product_id: Mapped[int] = mapped_column(Integer, nullable=False)
+    product_name: Mapped[str] = mapped_column(String(100), nullable=False)
+    institution_id: Mapped[int] = mapped_column(Integer, nullable=False)
+    institution_name: Mapped[str] = mapped_column(String(200), nullable=False)
+    enterprise_uscc: Mapped[str] = mapped_column(String(18), nullable=False)
+    enterprise_name: Mapped[str] = mapped_column(String(200), nullable=False)
+    region_code: Mapped[str] = mapped_column(String(12), nullable=False)
+    applicant_user_id: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    amount: Mapped[Decimal] = mapped_column(Money, nullable=False)
+    term_months: Mapped[int] = mapped_column(Integer, nullable=False)
+    purpose: Mapped[str] = mapped_column(String(500), nullable=False)
+    contact_name: Mapped[str | None] = mapped_column(String(50))
+    contact_phone: Mapped[str | None] = mapped_column(String(11))
+    # The applicant's consent to let this institution read its credit record for this order.
+    credit_authorized: Mapped[bool] = mapped_column(Boolean, nullable=False)
+    credit_authorized_at: Mapped[datetime] = mapped_column(UtcDateTime(), nullable=False)
+
+    # A China date: the last working day on which the institution is expected to accept.
+    accept_deadline: Mapped[date] = mapped_column(Date, nullable=False)
+    accept_overdue: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    accepted_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    # Seconds from application to acceptance, kept for the statistics' average (portable, no date maths).
+    accept_seconds: Mapped[int | None] = mapped_column(Integer)
+
+    granted_amount: Mapped[Decimal | None] = mapped_column(Money)
+    granted_rate: Mapped[Decimal | None] = mapped_column(Rate)
+    granted_term_months: Mapped[int | None] = mapped_column(Integer)
+    granted_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    disbursed_amount: Mapped[Decimal | None] = mapped_column(Money)
+    disbursed_on: Mapped[date | None] = mapped_column(Date)
+    reason: Mapped[str | None] = mapped_column(String(500))  # why it was terminated
+    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+    # Filled from credit-service's events once that lands; until then the contract's "unknown".
+    risk_level: Mapped[str] = mapped_column(String(10), nullable=False, default="unknown")
+    risk_tags: Mapped[list] = mapped_column(JSON, nullable=False, default=list)
+    whitelisted: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+
+    # Idempotency-Key of the creating request, per applicant, and a hash of its body.
+    idempotency_key: Mapped[str | None] = mapped_column(String(100))
+    request_fingerprint: Mapped[str | None] = mapped_column(String(64))
+
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), nullable=False)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), nullable=False)
+
+    history: Mapped[list["OrderHistory"]] = relationship(order_by="OrderHistory.id", lazy="select",
+                                                         back_populates="order")
+
+    __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (
+        UniqueConstraint("order_no", name="uq_orders_order_no"),
+        UniqueConstraint("applicant_user_id", "idempotency_key", name="uq_orders_idempotency_key"),
+        # One open order per enterprise and product, also under concurrent applications.
+        Index("uq_orders_one_open_per_product", "enterprise_uscc", "product_id", unique=True,
+              postgresql_where=text(_OPEN), sqlite_where=text(_OPEN)),
+        Index("ix_orders_institution_newest", "institution_id", "created_at", "id"),
+        Index("ix_orders_institution_status_newest", "institution_id", "status", "created_at", "id"),
+        Index("ix_orders_enterprise_newest", "enterprise_uscc", "created_at", "id"),
+        Index("ix_orders_newest", "created_at", "id"),
+        # Status tabs of the platform-wide and regional lists (待受理 in a city, say).
+        Index("ix_orders_status_newest", "status", "created_at", "id"),
+        # The deadline job's question: which submitted orders, not yet marked, are past their deadline?
+        Index("ix_orders_awaiting_acceptance", "accept_deadline",
+              postgresql_where=text(_AWAITING_ACCEPTANCE), sqlite_where=text(_AWAITING_ACCEPTANCE)),
+    )
+
+
+class OrderRegion(db.Model):
+    """The order is in this region or below it: one row per region on the path from the root to the
+    applicant's region. Government lists walk `(region_code, created_at, order_id)` newest first (a
+    region's orders are one equality, however many districts lie below); the key answers "is this
+    order in that region?"; created_at is the order's."""
+
+    __tablename__ = "order_regions"
+
+    order_id: Mapped[int] = mapped_column(Id, ForeignKey("orders.id", ondelete="CASCADE"), primary_key=True)
+    region_code: Mapped[str] = mapped_column(String(12), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), nullable=False)
+
+    __table_args__ = (Index("ix_order_regions_newest", "region_code", "created_at", "order_id"),)
+
+
+class OrderHistory(db.Model):
+    """One step of an order's life: who moved it from what to what, and why."""
+
+    __tablename__ = "order_history"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    order_id: Mapped[int] = mapped_column(Id, ForeignKey("orders.id", ondelete="CASCADE"), nullable=False)
+    from_status: Mapped[str | None] = mapped_column(String(20))  # None: the application itself
+    to_status: Mapped[str] = mapped_column(String(20), nullable=False)
+    actor_id: Mapped[int | None] = mapped_column(Integer)  # None: the platform (the deadline job)
+    actor_role: Mapped[str] = mapped_column(String(20), nullable=False)
+    remark: Mapped[str | None] = mapped_column(String(500))
+    at: Mapped[datetime] = mapped_column(UtcDateTime(), nullable=False)
+
+    order: Mapped[Order] = relationship(back_populates="history")
+
+    __table_args__ = (Index("ix_order_history_order", "order_id", "id"),)
+
+
+class OrderNumberCounter(db.Model):
+    """The last order number handed out on a China calendar day (XC<yyyymmdd><n>)."""
+
+    __tablename__ = "order_number_counters"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    last_value: Mapped[int] = mapped_column(Integer, nullable=False)
+
+
+# --- the read model: other services' data as their events announced it ------------------------------
+
+class Region(db.Model):
+    """auth-service's region (`region.created`), with its path from the root."""
+
+    __tablename__ = "regions"
+
+    code: Mapped[str] = mapped_column(String(12), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), nullable=False)
+    parent_code: Mapped[str | None] = mapped_column(String(12))
+    path: Mapped[list] = mapped_column(JSON, nullable=False)  # [root, ..., code]
+
+
+class Institution(db.Model):
+    """auth-service's institution (`institution.*`): a disabled one's products take no applications."""
+
+    __tablename__ = "institutions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    name: Mapped[str] = mapped_column(String(200), nullable=False)
+    region_code: Mapped[str | None] = mapped_column(String(12))
+    status: Mapped[str] = mapped_column(String(20), nullable=False)
+    # When the source said what this row holds (the event's occurred_at): a late, older event must not
+    # overwrite a newer state.
+    source_at: Mapped[datetime] = mapped_column(UtcDateTime(), nullable=False)
+
+
+class Product(db.Model):
+    """product-service's product (`product.*`): what an application is checked against, so that
+    applying keeps working while product-service is down."""
+
+    __tablename__ = "products"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    institution_id: Mapped[int] = mapped_column(Integer, nullable=False)
+    institution_name: Mapped[str] = mapped_column(String(200), nullable=False)
+    name: Mapped[str] = mapped_column(String(100), nullable=False)
+    status: Mapped[str] = mapped_column(String(20), nullable=False)
+    amount_min: Mapped[Decimal] = mapped_column(Money, nullable=False)
+    amount_max: Mapped[Decimal] = mapped_column(Money, nullable=False)
+    term_min_months: Mapped[int] = mapped_column(Integer, nullable=False)
+    term_max_months: Mapped[int] = mapped_column(Integer, nullable=False)
+    rate_min: Mapped[Decimal] = mapped_column(Rate, nullable=False)
+    rate_max: Mapped[Decimal] = mapped_column(Rate, nullable=False)
+    region_codes: Mapped[list] = mapped_column(JSON, nullable=False)
+    source_at: Mapped[datetime] = mapped_column(UtcDateTime(), nullable=False)
+
+
+class User(db.Model):
+    """auth-service's user (`auth.user_created` / `auth.user_updated`): an applicant's enterprise name
+    comes from here (the access token carries the USCC, not the name)."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    role: Mapped[str] = mapped_column(String(20), nullable=False)
+    name: Mapped[str | None] = mapped_column(String(100))
+    institution_id: Mapped[int | None] = mapped_column(Integer)
+    enterprise_uscc: Mapped[str | None] = mapped_column(String(18), index=True)
+    enterprise_name: Mapped[str | None] = mapped_column(String(200))
+    region_code: Mapped[str | None] = mapped_column(String(12))
+    status: Mapped[str] = mapped_column(String(20), nullable=False)
+    source_at: Mapped[datetime] = mapped_column(UtcDateTime(), nullable=False)
+
+
+class ProcessedEvent(ProcessedEventMixin, db.Model):
+    pass
 
 
 class OutboxMessage(OutboxMixin, db.Model):

@@ -7,7 +7,7 @@ import marshmallow as ma
 from marshmallow import validate
 
 from xyd_common.pagination import PageArgsSchema
-from xyd_common.schemas import StrictSchema
+from xyd_common.schemas import ExactNumber, StrictSchema
 
 from .models import CATEGORIES, GUARANTEE_METHODS, PRODUCT_STATUSES, REPAYMENT_METHODS
 
@@ -17,33 +17,6 @@ RATE_RANGE = validate.Range(min=0, max=36, error="利率应在 0% 到 36% 之间
 AMOUNT_RANGE = validate.Range(min=0, min_inclusive=False, max=AMOUNT_LIMIT,
                               error=f"金额应大于 0 且不超过 {AMOUNT_LIMIT} 万元")
 SORTS = ("newest", "rate_asc", "amount_desc", "popular")
-
-
-def json_number(value: Decimal) -> int | float:
-    """A Decimal as a JSON number with the same digits: an int when whole, else a float, whose repr
-    is the shortest that reads back equal (exact for NUMERIC(14, 4) values, which have at most 14
-    significant digits)."""
-    value = value.normalize()
-    return int(value) if value == value.to_integral_value() else float(value)
-
-
-class ExactNumber(ma.fields.Decimal):
-    """A decimal with at most `places` places: loaded as Decimal (never float), dumped as a number."""
-
-    default_error_messages = {"too_many_places": "最多 {places} 位小数"}
-
-    def __init__(self, places: int, **kwargs):
-        self.max_places = places
-        super().__init__(**kwargs)
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        number = super()._deserialize(value, attr, data, **kwargs)
-        if number.normalize().as_tuple().exponent < -self.max_places:
-            raise self.make_error("too_many_places", places=self.max_places)
-        return number
-
-    def _serialize(self, value, attr, obj, **kwargs):
-        return None if value is None else json_number(Decimal(value))
 
 
 def Amount(**kwargs) -> ExactNumber:  # noqa: N802 - a field factory, read like a field class

@@ -1,0 +1,67 @@
+"""The applicant's credit record for an order's details, from credit-service.
+
+`GET {CREDIT_SERVICE_URL}/internal/credit/enterprises/{uscc}` with a service token (obtained from
+auth-service with SERVICE_TOKEN_SECRET, see xyd_common.tokens.ServiceTokenClient). The viewer and the
+order travel as query parameters (`order_id`, `viewer_id`, `viewer_role`, `viewer_institution_id`) so
+that credit-service can log every read, as the contract asks. An order page must load whatever
+credit-service does, so every failure (no secret configured, auth-service or credit-service down,
+slow, answering an error) becomes `(None, reason)` within about CREDIT_SERVICE_TIMEOUT_SECONDS.
+"""
+
+import logging
+from urllib.parse import quote
+
+import requests
+from flask import current_app
+
+from xyd_common.tokens import Identity, ServiceTokenClient
+
+log = logging.getLogger(__name__)
+
+UNAVAILABLE = "信用服务暂不可用"
+NO_RECORD = "未查到该企业的信用记录"
+
+
+def _token_client(app) -> ServiceTokenClient:
+    client = app.extensions.get("order_service_token_client")
+    if client is None:
+        client = ServiceTokenClient(app.config["AUTH_SERVICE_URL"], app.config["SERVICE_NAME"],
+                                    app.config["SERVICE_TOKEN_SECRET"],
+                                    timeout=app.config["CREDIT_SERVICE_TIMEOUT_SECONDS"])
+        app.extensions["order_service_token_client"] = client
+    return client
+
+
+def credit_record(uscc: str, viewer: Identity, order_id: int) -> tuple[dict | None, str | None]:
+    """(the record as credit-service shows it, None), or (None, why it could not be had)."""
+    app = current_app
+    if not app.config.get("SERVICE_TOKEN_SECRET"):
+        log.warning("SERVICE_TOKEN_SECRET is not set; credit records cannot be fetched")
+        return None, UNAVAILABLE
+    url = f"{app.config['CREDIT_SERVICE_URL'].rstrip('/')}/internal/credit/enterprises/{quote(uscc, safe='')}"
+    params = {"order_id": order_id, "viewer_id": viewer.user_id, "viewer_role": viewer.role,
+              "viewer_institution_id": viewer.institution_id}
+    try:
+        headers = _token_client(app).headers()
+        response = requests.get(url, params={k: v for k, v in params.items() if v is not None}, headers=headers,
+                                timeout=app.config["CREDIT_SERVICE_TIMEOUT_SECONDS"])
+    except (requests.RequestException, KeyError, ValueError) as exc:
+        log.warning("credit record of %s unavailable: %s", uscc, exc.__class__.__name__)
+        return None, UNAVAILABLE
+    if response.status_code == 200:
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        if isinstance(body, dict):
+            return body, None
+    elif response.status_code == 404 and _is_json(response):
+        # Either credit-service knows nothing about this enterprise, or (until the credit issue lands)
+        # it has no such endpoint yet; both mean there is no record to show.
+        return None, NO_RECORD
+    log.warning("credit record of %s: credit-service answered %s", uscc, response.status_code)
+    return None, UNAVAILABLE
+
+
+def _is_json(response) -> bool:
+    return response.headers.get("Content-Type", "").startswith("application/json")

@@ -1,0 +1,123 @@
+"""Event type -> handler, for the events order-service consumes: its read model of regions,
+institutions, products and users, so that applying works while the services that own them are down.
+
+The queue's bindings are in xyd_common.events.topology. Each handler runs inside the consumer's
+transaction and never commits; raising makes the consumer roll back and redeliver the event.
+Institution, product and user events carry the whole object; one older than what is held (a
+redelivery can overtake a later event) is ignored. (`credit.*` events are bound to this queue for the
+credit issue, which will fill the orders' risk_level, risk_tags and whitelisted; until then they are
+acknowledged unhandled.)
+"""
+
+import logging
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from sqlalchemy import exists, insert, literal, select
+
+from .models import Institution, Order, OrderRegion, Product, Region, User, db
+
+log = logging.getLogger(__name__)
+
+
+def _occurred_at(event: dict) -> datetime:
+    at = datetime.fromisoformat(event["occurred_at"])
+    return at if at.tzinfo else at.replace(tzinfo=UTC)
+
+
+def _decimal(value) -> Decimal:
+    # JSON numbers arrive as float or int; str() of a float is its shortest exact-looking form (3.45).
+    return Decimal(str(value))
+
+
+def _fresh(row, source_at: datetime) -> bool:
+    return row is None or row.source_at <= source_at
+
+
+def on_region_created(event: dict) -> None:
+    """Keep the region with its path from the root. Orders made while this region was unknown here
+    were filed under their own region only: file them under its ancestors too."""
+    data = event["data"]
+    code, parent_code, path = data["code"], data.get("parent_code"), data.get("path")
+    if not (isinstance(path, list) and path and path[-1] == code and all(isinstance(c, str) for c in path)):
+        parent = db.session.get(Region, parent_code) if parent_code else None
+        path = [*(parent.path if parent else ([parent_code] if parent_code else [])), code]
+    region = db.session.get(Region, code) or Region(code=code)
+    region.name, region.parent_code, region.path = data["name"], parent_code, list(path)
+    db.session.add(region)
+    for ancestor in path[:-1]:
+        # A full scan of orders, but region.created is a rare administrative event.
+        db.session.execute(insert(OrderRegion).from_select(
+            ["region_code", "created_at", "order_id"],
+            select(literal(ancestor), Order.created_at, Order.id).where(
+                Order.region_code == code,
+                ~exists().where(OrderRegion.order_id == Order.id, OrderRegion.region_code == ancestor))))
+
+
+def on_institution_changed(event: dict) -> None:
+    """Keep the institution's name and status: a disabled institution's products take no applications."""
+    data, source_at = event["data"], _occurred_at(event)
+    institution = db.session.get(Institution, int(data["id"]))
+    if not _fresh(institution, source_at):
+        log.info("institution %s: %s is older than what we hold; ignored", data["id"], event["event_type"])
+        return
+    institution = institution or Institution(id=int(data["id"]))
+    institution.name = data["name"]
+    institution.region_code = data.get("region_code")
+    institution.status = data.get("status") or "active"
+    institution.source_at = source_at
+    db.session.add(institution)
+
+
+def on_product_changed(event: dict) -> None:
+    """Keep what an application is checked against: status, ranges, regions, names."""
+    data, source_at = event["data"], _occurred_at(event)
+    product = db.session.get(Product, int(data["id"]))
+    if not _fresh(product, source_at):
+        log.info("product %s: %s is older than what we hold; ignored", data["id"], event["event_type"])
+        return
+    product = product or Product(id=int(data["id"]))
+    product.institution_id = int(data["institution_id"])
+    product.institution_name = data.get("institution_name") or ""
+    product.name = data["name"]
+    product.status = data["status"]
+    product.amount_min, product.amount_max = _decimal(data["amount_min"]), _decimal(data["amount_max"])
+    product.term_min_months, product.term_max_months = int(data["term_min_months"]), int(data["term_max_months"])
+    product.rate_min, product.rate_max = _decimal(data["rate_min"]), _decimal(data["rate_max"])
+    product.region_codes = [str(c) for c in data.get("region_codes") or []]
+    product.source_at = source_at
+    db.session.add(product)
+
+
+def on_user_changed(event: dict) -> None:
+    """Keep users' names and enterprises: an application copies the enterprise's name from here."""
+    data, source_at = event["data"], _occurred_at(event)
+    user = db.session.get(User, int(data["id"]))
+    if not _fresh(user, source_at):
+        log.info("user %s: %s is older than what we hold; ignored", data["id"], event["event_type"])
+        return
+    user = user or User(id=int(data["id"]))
+    user.role = data["role"]
+    user.name = data.get("name")
+    user.institution_id = data.get("institution_id")
+    user.enterprise_uscc = data.get("enterprise_uscc")
+    user.enterprise_name = data.get("enterprise_name")
+    user.region_code = data.get("region_code")
+    user.status = data.get("status") or "active"
+    user.source_at = source_at
+    db.session.add(user)
+
+
+HANDLERS = {
+    "region.created": on_region_created,
+    "institution.created": on_institution_changed,
+    "institution.updated": on_institution_changed,
+    "institution.disabled": on_institution_changed,
+    "institution.enabled": on_institution_changed,
+    "product.published": on_product_changed,
+    "product.updated": on_product_changed,
+    "product.disabled": on_product_changed,
+    "product.enabled": on_product_changed,
+    "auth.user_created": on_user_changed,
+    "auth.user_updated": on_user_changed,
+}

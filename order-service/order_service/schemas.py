@@ -1,0 +1,214 @@
+"""What order-service takes in and gives out (also the source of its OpenAPI document)."""
+
+from decimal import Decimal
+
+import marshmallow as ma
+from marshmallow import validate
+
+from xyd_common.pagination import PageArgsSchema
+from xyd_common.schemas import ExactNumber, StrictSchema
+from xyd_common.validators import Phone
+
+from .models import RISK_LEVELS
+from .states import STATUSES
+
+AMOUNT_LIMIT = Decimal("100000000")  # 万元, as product-service: far above any loan, inside NUMERIC(14, 4)
+TERM_RANGE = validate.Range(min=1, max=360, error="期限应在 1 到 360 个月之间")
+AMOUNT_RANGE = validate.Range(min=0, min_inclusive=False, max=AMOUNT_LIMIT,
+                              error=f"金额应大于 0 且不超过 {AMOUNT_LIMIT} 万元")
+RATE_RANGE = validate.Range(min=0, min_inclusive=False, max=36, error="年利率应大于 0% 且不超过 36%")
+
+
+def Amount(**kwargs) -> ExactNumber:  # noqa: N802 - a field factory, read like a field class
+    return ExactNumber(4, **kwargs)
+
+
+def RateField(**kwargs) -> ExactNumber:  # noqa: N802
+    return ExactNumber(2, **kwargs)
+
+
+class RegionCode(ma.fields.String):
+    """A GB/T 2260 code: six digits (9 or 12 for towns and villages)."""
+
+    default_error_messages = {"invalid_region": "行政区代码应为6位数字"}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        code = super()._deserialize(value, attr, data, **kwargs).strip()
+        if not (code.isdigit() and len(code) in (6, 9, 12)):
+            raise self.make_error("invalid_region")
+        return code
+
+
+def _text(max_length: int, min_length: int = 1, **kwargs) -> ma.fields.String:
+    return ma.fields.String(validate=validate.Length(min=min_length, max=max_length), **kwargs)
+
+
+class StrippedString(ma.fields.String):
+    """A string with surrounding blanks removed, so "   " is as empty as ""."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        return super()._deserialize(value, attr, data, **kwargs).strip()
+
+
+# --- requests ------------------------------------------------------------------------------------------
+
+class OrderCreateSchema(StrictSchema):
+    product_id = ma.fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    amount = Amount(required=True, validate=AMOUNT_RANGE, metadata={"description": "申请金额（万元）"})
+    term_months = ma.fields.Integer(required=True, strict=True, validate=TERM_RANGE,
+                                    metadata={"description": "申请期限（月）"})
+    purpose = StrippedString(required=True, validate=validate.Length(min=2, max=500),
+                             metadata={"description": "资金用途"})
+    # JSON true only; anything else (false, missing) is the use case's credit_authorization_required.
+    credit_authorized = ma.fields.Boolean(load_default=False, truthy={True}, falsy={False},
+                                          metadata={"description": "授权本订单的受理机构查询本企业信用记录"})
+    contact_name = StrippedString(load_default=None, allow_none=True, validate=validate.Length(max=50))
+    contact_phone = Phone(load_default=None, allow_none=True)
+
+
+class IdempotencyHeaders(ma.Schema):
+    class Meta:
+        unknown = ma.EXCLUDE
+
+    idempotency_key = ma.fields.String(
+        data_key="Idempotency-Key", load_default=None,
+        validate=[validate.Length(min=1, max=100),
+                  validate.Regexp(r"^[\x21-\x7e]+$", error="只能包含可见的 ASCII 字符")],
+        metadata={"description": "幂等键：同一键与同一请求体只创建一个订单"})
+
+
+class RemarkSchema(StrictSchema):
+    remark = StrippedString(load_default=None, allow_none=True, validate=validate.Length(max=500),
+                            metadata={"description": "备注"})
+
+
+class TerminateSchema(StrictSchema):
+    reason = StrippedString(required=True,
+                            validate=validate.Length(min=2, max=500, error="请填写终止原因（2 到 500 字）"),
+                            metadata={"description": "终止原因"})
+
+
+class GrantSchema(StrictSchema):
+    amount = Amount(required=True, validate=AMOUNT_RANGE, metadata={"description": "授信金额（万元），不超过申请金额"})
+    rate = RateField(required=True, validate=RATE_RANGE, metadata={"description": "年利率（%）"})
+    term_months = ma.fields.Integer(required=True, strict=True, validate=TERM_RANGE,
+                                    metadata={"description": "授信期限（月）"})
+
+
+class DisburseSchema(StrictSchema):
+    amount = Amount(required=True, validate=AMOUNT_RANGE, metadata={"description": "放款金额（万元），不超过授信金额"})
+    disbursed_on = ma.fields.Date(required=True, metadata={"description": "放款日期（北京时间），不晚于今天"})
+
+
+class OrderListArgs(PageArgsSchema):
+    status = ma.fields.String(validate=validate.OneOf(STATUSES))
+    risk_level = ma.fields.String(validate=validate.OneOf(RISK_LEVELS))
+    accept_overdue = ma.fields.Boolean()
+    product_id = ma.fields.Integer(validate=validate.Range(min=1))
+    region_code = RegionCode(metadata={"description": "该区域及其下级区域的订单（须在本人可见范围内）"})
+    date_from = ma.fields.Date(data_key="from", metadata={"description": "申请日期起（北京时间，含）"})
+    date_to = ma.fields.Date(data_key="to", metadata={"description": "申请日期止（北京时间，含）"})
+    q = _text(50, metadata={"description": "订单号（XC 开头，可只输前几位）、统一社会信用代码或企业名称"})
+
+
+class StatsArgs(ma.Schema):
+    class Meta:
+        unknown = ma.EXCLUDE
+
+    region_code = RegionCode(metadata={"description": "默认：政府用户为其所辖区域，管理员为全部"})
+    date_from = ma.fields.Date(data_key="from", metadata={"description": "申请日期起（北京时间，含）"})
+    date_to = ma.fields.Date(data_key="to", metadata={"description": "申请日期止（北京时间，含）"})
+
+
+# --- responses -----------------------------------------------------------------------------------------
+
+class RiskSchema(ma.Schema):
+    level = ma.fields.String(metadata={"description": "none|low|medium|high|unknown（信用数据暂不可得时为 unknown）"})
+    tags = ma.fields.List(ma.fields.String())
+
+
+class OrderSchema(ma.Schema):
+    id = ma.fields.Integer()
+    order_no = ma.fields.String(metadata={"description": "订单号"})
+    status = ma.fields.String(metadata={"description": "|".join(STATUSES)})
+    product_id = ma.fields.Integer()
+    product_name = ma.fields.String()
+    institution_id = ma.fields.Integer()
+    institution_name = ma.fields.String()
+    enterprise_uscc = ma.fields.String()
+    enterprise_name = ma.fields.String()
+    region_code = ma.fields.String(metadata={"description": "申请企业所在行政区"})
+    amount = Amount(metadata={"description": "申请金额（万元）"})
+    term_months = ma.fields.Integer()
+    purpose = ma.fields.String()
+    created_at = ma.fields.DateTime()
+    updated_at = ma.fields.DateTime()
+    accept_deadline = ma.fields.Date(metadata={"description": "受理截止日（北京时间，含当日）"})
+    accept_overdue = ma.fields.Boolean(metadata={"description": "是否已超过受理期限仍未受理"})
+    accepted_at = ma.fields.DateTime(allow_none=True)
+    granted_amount = Amount(allow_none=True)
+    granted_rate = RateField(allow_none=True)
+    granted_term_months = ma.fields.Integer(allow_none=True)
+    disbursed_amount = Amount(allow_none=True)
+    disbursed_on = ma.fields.Date(allow_none=True)
+    reason = ma.fields.String(allow_none=True, metadata={"description": "终止原因"})
+    risk = ma.fields.Function(lambda order: {"level": order.risk_level, "tags": list(order.risk_tags or [])},
+                              metadata={"description": "风险：{level, tags}"})
+    whitelisted = ma.fields.Boolean(metadata={"description": "是否在信易贷白名单"})
+
+
+class HistorySchema(ma.Schema):
+    from_status = ma.fields.String(allow_none=True)
+    to_status = ma.fields.String()
+    actor_id = ma.fields.Integer(allow_none=True)
+    actor_role = ma.fields.String(metadata={"description": "enterprise|institution|system"})
+    remark = ma.fields.String(allow_none=True)
+    at = ma.fields.DateTime()
+
+
+class OrderDetailSchema(OrderSchema):
+    applicant_user_id = ma.fields.Integer()
+    contact_name = ma.fields.String(allow_none=True)
+    contact_phone = ma.fields.String(allow_none=True)
+    credit_authorized = ma.fields.Boolean()
+    credit_authorized_at = ma.fields.DateTime()
+    history = ma.fields.List(ma.fields.Nested(HistorySchema))
+    credit_record = ma.fields.Dict(allow_none=True,
+                                   metadata={"description": "信用记录（同 GET /credit/enterprises/{uscc}）"})
+    credit_record_error = ma.fields.String(
+        allow_none=True, metadata={"description": "信用记录不可得时的原因，此时 credit_record 为 null"})
+
+
+class OrderPageSchema(ma.Schema):
+    items = ma.fields.List(ma.fields.Nested(OrderSchema))
+    total = ma.fields.Integer()
+    page = ma.fields.Integer()
+    per_page = ma.fields.Integer()
+    next_cursor = ma.fields.String(allow_none=True)
+    total_is_estimate = ma.fields.Boolean()
+
+
+class InstitutionStatsSchema(ma.Schema):
+    institution_id = ma.fields.Integer()
+    institution_name = ma.fields.String()
+    orders = ma.fields.Integer(metadata={"description": "订单数"})
+    accepted = ma.fields.Integer(metadata={"description": "已受理的订单数（含其后已授信、放款或终止的）"})
+    overdue = ma.fields.Integer(metadata={"description": "超期未受理的订单数"})
+    requested_amount = Amount()
+    granted_amount = Amount(metadata={"description": "授信金额合计（已授信及已放款的订单）"})
+    disbursed_amount = Amount()
+    average_hours_to_accept = ma.fields.Float(allow_none=True, metadata={"description": "平均受理时长（小时）"})
+
+
+class StatsSchema(ma.Schema):
+    region_code = ma.fields.String(allow_none=True)
+    date_from = ma.fields.Date(data_key="from", allow_none=True)
+    date_to = ma.fields.Date(data_key="to", allow_none=True)
+    total = ma.fields.Integer(metadata={"description": "订单总数"})
+    by_status = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Integer(),
+                               metadata={"description": "各状态订单数（六种状态都在）"})
+    requested_amount = Amount(metadata={"description": "申请金额合计（万元）"})
+    granted_amount = Amount(metadata={"description": "授信金额合计（已授信及已放款的订单）"})
+    disbursed_amount = Amount(metadata={"description": "放款金额合计"})
+    overdue = ma.fields.Integer(metadata={"description": "超期未受理的订单数（当前仍待受理）"})
+    institutions = ma.fields.List(ma.fields.Nested(InstitutionStatsSchema))

@@ -1,0 +1,346 @@
+"""Use cases of order-service that change orders: applying for a loan, the state moves, and the
+acceptance-deadline job. Each commits once, with its history row and its order.* event in the outbox.
+
+Who may see an order (`can_see`) is decided here too; someone else's order is a 404, never a 403.
+"""
+
+import hashlib
+import json
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from flask import current_app
+from sqlalchemy import literal, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+
+from xyd_common.errors import ApiError, NotFound, ValidationFailed
+from xyd_common.events.outbox import record_event, utcnow
+from xyd_common.schemas import json_number
+from xyd_common.tokens import Identity
+
+from . import states
+from .models import (
+    Institution,
+    Order,
+    OrderHistory,
+    OrderNumberCounter,
+    OrderRegion,
+    OutboxMessage,
+    Product,
+    Region,
+    User,
+    db,
+)
+from .states import MOVES, SUBMITTED, InvalidTransition, target_of
+from .workdays import china_date
+
+log = logging.getLogger(__name__)
+
+SOURCE = "order-service"
+ORDER_NO_PREFIX = "XC"
+
+
+# --- who sees what ---------------------------------------------------------------------------------
+
+def can_see(identity: Identity, order: Order) -> bool:
+    """Enterprise: its own orders; institution: its institution's; government: its region and below;
+    admin: all."""
+    if identity.role == "admin":
+        return True
+    if identity.role == "institution":
+        return identity.institution_id is not None and identity.institution_id == order.institution_id
+    if identity.role == "enterprise":
+        return identity.enterprise_uscc is not None and identity.enterprise_uscc == order.enterprise_uscc
+    if identity.role == "government" and identity.region_code:
+        # One primary-key lookup in the order's region path.
+        return db.session.get(OrderRegion, (order.id, identity.region_code)) is not None
+    return False
+
+
+def visible_order(identity: Identity, order_id: int) -> Order:
+    order = db.session.get(Order, order_id)
+    if order is None or not can_see(identity, order):
+        raise NotFound("订单不存在")
+    return order
+
+
+def region_path(code: str) -> list[str]:
+    """[root, ..., code] as region.created announced it; just [code] for a region not (yet) known here."""
+    path = db.session.scalar(select(Region.path).where(Region.code == code))
+    if not path:
+        log.warning("region %s is not in order-service's read model; treated as a root region", code)
+        return [code]
+    return list(path)
+
+
+# --- events ----------------------------------------------------------------------------------------
+
+def event_data(order: Order, previous_status: str | None) -> dict:
+    """The data of every order.* event (docs/events.md)."""
+    data = {
+        "order_id": order.id, "order_no": order.order_no, "status": order.status,
+        "previous_status": previous_status, "product_id": order.product_id, "product_name": order.product_name,
+        "institution_id": order.institution_id, "institution_name": order.institution_name,
+        "enterprise_uscc": order.enterprise_uscc, "enterprise_name": order.enterprise_name,
+        "region_code": order.region_code, "amount": json_number(order.amount), "term_months": order.term_months,
+        "applicant_user_id": order.applicant_user_id,
+    }
+    if order.status == states.SUBMITTED:
+        data["accept_deadline"] = order.accept_deadline.isoformat()
+        data["accept_overdue"] = order.accept_overdue
+    if order.status == states.TERMINATED:
+        data["reason"] = order.reason
+    if order.status in (states.CREDIT_GRANTED, states.DISBURSED):
+        data.update(granted_amount=json_number(order.granted_amount), granted_rate=json_number(order.granted_rate),
+                    granted_term_months=order.granted_term_months)
+    if order.status == states.DISBURSED:
+        data.update(disbursed_amount=json_number(order.disbursed_amount),
+                    disbursed_on=order.disbursed_on.isoformat())
+    return data
+
+
+def _record(order: Order, previous_status: str | None, actor_id: int | None, actor_role: str,
+            remark: str | None, at: datetime, event_type: str | None = None) -> None:
+    db.session.add(OrderHistory(order_id=order.id, from_status=previous_status, to_status=order.status,
+                                actor_id=actor_id, actor_role=actor_role, remark=remark, at=at))
+    record_event(db.session, OutboxMessage, event_type or states.event_type(order.status),
+                 event_data(order, previous_status), SOURCE)
+
+
+# --- applying --------------------------------------------------------------------------------------
+
+def _fingerprint(body: dict) -> str:
+    """What makes two requests "the same body" for Idempotency-Key: the loaded values, so 100 and
+    100.0 or a phone with +86 count as the same."""
+    canonical = {k: (str(v.normalize()) if isinstance(v, Decimal) else v) for k, v in sorted(body.items())}
+    return hashlib.sha256(json.dumps(canonical, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
+
+
+def _earlier_request(user_id: int, key: str, fingerprint: str) -> Order | None:
+    order = db.session.scalar(select(Order).where(Order.applicant_user_id == user_id,
+                                                  Order.idempotency_key == key))
+    if order is not None and order.request_fingerprint != fingerprint:
+        # draft-ietf-httpapi-idempotency-key-header: a key reused for another payload is a 422.
+        raise ValidationFailed({"Idempotency-Key": ["该幂等键已用于另一份申请"]}, code="idempotency_key_reused",
+                               message="幂等键已用于内容不同的申请，请换一个新的幂等键")
+    return order
+
+
+def _available_product(product_id: int) -> Product:
+    product = db.session.get(Product, product_id)
+    institution = db.session.get(Institution, product.institution_id) if product else None
+    # No institution row yet (its event not received) leaves the product's own status to decide:
+    # product-service publishes products of active institutions only.
+    if product is None or product.status != "active" or (institution is not None and institution.status != "active"):
+        raise ValidationFailed({"product_id": ["产品不存在或已下架"]}, code="product_unavailable",
+                               message="该产品暂不可申请（不存在、已下架或机构已停用）")
+    return product
+
+
+def _check_fit(product: Product, body: dict, path: list[str]) -> None:
+    if not product.amount_min <= body["amount"] <= product.amount_max:
+        low, high = json_number(product.amount_min), json_number(product.amount_max)
+        raise ValidationFailed({"amount": [f"申请金额应在 {low} 到 {high} 万元之间"]}, code="amount_out_of_range",
+                               message="申请金额超出产品额度范围")
+    if not product.term_min_months <= body["term_months"] <= product.term_max_months:
+        raise ValidationFailed(
+            {"term_months": [f"申请期限应在 {product.term_min_months} 到 {product.term_max_months} 个月之间"]},
+            code="term_out_of_range", message="申请期限超出产品期限范围")
+    if not set(product.region_codes) & set(path):
+        raise ValidationFailed({"product_id": ["该产品不服务贵企业所在地区"]}, code="region_not_served",
+                               message="该产品不服务贵企业所在地区")
+
+
+def _open_order_conflict() -> ApiError:
+    return ApiError(409, "duplicate_open_order", "您已有该产品正在办理中的申请，请勿重复申请")
+
+
+def _enterprise_name(identity: Identity) -> str:
+    user = db.session.get(User, identity.user_id)
+    if user is None or not user.enterprise_name:
+        user = db.session.scalar(select(User).where(User.enterprise_uscc == identity.enterprise_uscc,
+                                                    User.enterprise_name.is_not(None)).limit(1))
+    if user is not None and user.enterprise_name:
+        return user.enterprise_name
+    earlier = db.session.scalar(select(Order.enterprise_name).where(Order.enterprise_uscc == identity.enterprise_uscc)
+                                .order_by(Order.id.desc()).limit(1))
+    if earlier:
+        return earlier
+    # auth.user_created has not reached this service yet (a second or so after registering).
+    raise ApiError(503, "service_unavailable", "企业信息同步中，请稍后重试", headers={"Retry-After": "2"})
+
+
+def _next_order_no(now: datetime) -> str:
+    """XC + the China date + that day's running number (at least six digits). The day's counter row
+    stays locked until the order commits, so numbers are unique and without gaps."""
+    day = china_date(now)
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = (insert(OrderNumberCounter).values(day=day, last_value=1)
+            .on_conflict_do_update(index_elements=[OrderNumberCounter.day],
+                                   set_={"last_value": OrderNumberCounter.last_value + 1})
+            .returning(OrderNumberCounter.last_value))
+    number = db.session.execute(stmt).scalar_one()
+    return f"{ORDER_NO_PREFIX}{day:%Y%m%d}{number:06d}"
+
+
+@dataclass(frozen=True)
+class Application:
+    order: Order
+    replayed: bool  # an earlier request with the same Idempotency-Key made it
+
+
+def apply_for_loan(identity: Identity, body: dict, idempotency_key: str | None = None) -> Application:
+    """An enterprise applies for a product: checked against the local copy of the product, numbered,
+    given its acceptance deadline, announced as order.submitted."""
+    if not identity.enterprise_uscc or identity.user_id is None:
+        raise ApiError(403, "forbidden", "账号未绑定企业")
+    if body.get("credit_authorized") is not True:
+        raise ValidationFailed({"credit_authorized": ["请授权受理机构查询本企业信用记录"]},
+                               code="credit_authorization_required", message="申请融资须授权受理机构查询本企业信用记录")
+    fingerprint = _fingerprint(body)
+    if idempotency_key and (earlier := _earlier_request(identity.user_id, idempotency_key, fingerprint)):
+        return Application(earlier, True)
+
+    product = _available_product(body["product_id"])
+    path = region_path(identity.region_code) if identity.region_code else []
+    _check_fit(product, body, path)
+    if db.session.scalar(select(Order.id).where(Order.enterprise_uscc == identity.enterprise_uscc,
+                                                Order.product_id == product.id,
+                                                Order.status.in_(states.OPEN_STATUSES)).limit(1)):
+        # The open order may be this very request's, made by a retry that committed a moment ago.
+        if idempotency_key and (earlier := _earlier_request(identity.user_id, idempotency_key, fingerprint)):
+            return Application(earlier, True)
+        raise _open_order_conflict()
+    enterprise_name = _enterprise_name(identity)
+    institution = db.session.get(Institution, product.institution_id)
+
+    now = utcnow()
+    calendar = current_app.extensions["order_service_calendar"]
+    order = Order(
+        status=SUBMITTED, product_id=product.id, product_name=product.name, institution_id=product.institution_id,
+        institution_name=institution.name if institution else product.institution_name,
+        enterprise_uscc=identity.enterprise_uscc, enterprise_name=enterprise_name,
+        region_code=identity.region_code or "", applicant_user_id=identity.user_id,
+        amount=body["amount"], term_months=body["term_months"], purpose=body["purpose"],
+        contact_name=body.get("contact_name"), contact_phone=body.get("contact_phone"),
+        credit_authorized=True, credit_authorized_at=now,
+        accept_deadline=calendar.add_workdays(china_date(now), current_app.config["ORDER_ACCEPT_DAYS"]),
+        accept_overdue=False, risk_level="unknown", risk_tags=[], whitelisted=False,
+        idempotency_key=idempotency_key, request_fingerprint=fingerprint if idempotency_key else None,
+        created_at=now, updated_at=now,
+    )
+    # Numbered last: the day's counter row is locked from here to the commit.
+    order.order_no = _next_order_no(now)
+    db.session.add(order)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        # A concurrent request won: the same Idempotency-Key (then answer with its order), or another
+        # open order for this product (the partial unique index).
+        db.session.rollback()
+        if idempotency_key and (earlier := _earlier_request(identity.user_id, idempotency_key, fingerprint)):
+            return Application(earlier, True)
+        raise _open_order_conflict() from None
+    db.session.add_all(OrderRegion(region_code=code, created_at=now, order_id=order.id)
+                       for code in dict.fromkeys(path or [order.region_code]))
+    _record(order, None, identity.user_id, identity.role, "提交申请", now)
+    db.session.commit()
+    return Application(order, False)
+
+
+# --- state moves -----------------------------------------------------------------------------------
+
+def _check_grant(order: Order, body: dict) -> None:
+    if body["amount"] > order.amount:
+        raise ValidationFailed({"amount": [f"授信金额不能超过申请金额 {json_number(order.amount)} 万元"]})
+
+
+def _check_disbursement(order: Order, body: dict, now: datetime) -> None:
+    errors = {}
+    if body["amount"] > order.granted_amount:
+        errors["amount"] = [f"放款金额不能超过授信金额 {json_number(order.granted_amount)} 万元"]
+    if body["disbursed_on"] > china_date(now):
+        errors["disbursed_on"] = ["放款日期不能晚于今天"]
+    elif order.granted_at and body["disbursed_on"] < china_date(order.granted_at):
+        errors["disbursed_on"] = ["放款日期不能早于授信日期"]
+    if errors:
+        raise ValidationFailed(errors)
+
+
+def move_order(identity: Identity, order_id: int, action: str, body: dict | None = None) -> Order:
+    """accept | grant | disburse | terminate | withdraw, as states.MOVES allows; the owning
+    institution's users (or the applicant enterprise, for withdraw) only."""
+    body = body or {}
+    order = visible_order(identity, order_id)
+    if identity.role != MOVES[action].role:
+        raise ApiError(403, "forbidden", "没有权限")
+    previous = order.status
+    order.status = target_of(action, previous)
+    now = utcnow()
+    remark = body.get("remark")
+    if action == "accept":
+        order.accepted_at = now
+        order.accept_seconds = max(0, int((now - order.created_at).total_seconds()))
+    elif action == "grant":
+        _check_grant(order, body)
+        order.granted_amount, order.granted_rate = body["amount"], body["rate"]
+        order.granted_term_months, order.granted_at = body["term_months"], now
+        remark = (f"授信 {json_number(body['amount'])} 万元，年利率 {json_number(body['rate'])}%，"
+                  f"期限 {body['term_months']} 个月")
+    elif action == "disburse":
+        _check_disbursement(order, body, now)
+        order.disbursed_amount, order.disbursed_on = body["amount"], body["disbursed_on"]
+        remark = f"{body['disbursed_on']:%Y-%m-%d} 放款 {json_number(body['amount'])} 万元"
+        order.closed_at = now
+    elif action == "terminate":
+        order.reason = remark = body["reason"]
+        order.closed_at = now
+    elif action == "withdraw":
+        order.closed_at = now
+    order.updated_at = now
+    _record(order, previous, identity.user_id, identity.role, remark, now)
+    try:
+        # UPDATE orders ... WHERE id = :id AND version = :seen: a concurrent move that committed first
+        # leaves no row to update.
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        raise InvalidTransition("订单状态已被他人更新，请刷新后重试") from None
+    return order
+
+
+# --- the acceptance deadline -----------------------------------------------------------------------
+
+def mark_overdue_orders(now: datetime | None = None, batch_size: int = 500) -> int:
+    """Mark orders still `submitted` after their acceptance deadline (a China date) as accept_overdue,
+    once each, with an order.accept_overdue event; returns how many. Safe to run in several processes
+    at once: each batch claims its rows with FOR UPDATE SKIP LOCKED, and the UPDATE re-checks
+    `NOT accept_overdue`, so a row is marked, and announced, by exactly one of them."""
+    now = now or utcnow()
+    today = china_date(now)
+    # Rendered into the SQL, not bound, so that PostgreSQL matches the partial index
+    # ix_orders_awaiting_acceptance also under a prepared statement's generic plan.
+    submitted = literal(states.SUBMITTED, literal_execute=True)
+    marked = 0
+    while True:
+        due = (select(Order.id)
+               .where(Order.status == submitted, ~Order.accept_overdue, Order.accept_deadline < today)
+               .order_by(Order.accept_deadline).limit(batch_size).with_for_update(skip_locked=True))
+        orders = db.session.scalars(
+            update(Order).where(Order.id.in_(due.scalar_subquery()), Order.status == submitted,
+                                ~Order.accept_overdue)
+            .values(accept_overdue=True, updated_at=now).returning(Order),
+            execution_options={"synchronize_session": False}).all()
+        for order in orders:
+            remark = f"超过受理截止日 {order.accept_deadline:%Y-%m-%d} 仍未受理"
+            _record(order, states.SUBMITTED, None, "system", remark, now, event_type="order.accept_overdue")
+        db.session.commit()
+        marked += len(orders)
+        if len(orders) < batch_size:
+            return marked
+

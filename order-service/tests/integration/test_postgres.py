@@ -1,0 +1,232 @@
+"""order-service on PostgreSQL, built by its migrations: concurrent moves and applications through a
+real threaded HTTP server, the deadline job in two processes' worth of sessions at once, exact
+NUMERIC money, and the lists' pages and estimates."""
+
+import json
+import os
+import subprocess
+import sys
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+import requests
+from sqlalchemy import func, select, text, update
+from werkzeug.serving import make_server
+
+from order_service import create_app, services
+from order_service.models import Order, OrderHistory, OutboxMessage, db
+from order_service.services import mark_overdue_orders
+from xyd_common import pagination
+from xyd_common.testing import postgres_database
+
+from ..conftest import app_config
+from ..support import order_body, seed_reference_data
+
+ORDERS = "/api/v1/orders"
+
+
+@pytest.fixture(scope="module")
+def pg_url():
+    with postgres_database("xyd_order_test") as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def pg_app(auth_service, pg_url):
+    app = create_app(app_config(auth_service, SQLALCHEMY_DATABASE_URI=pg_url.replace(
+        "postgresql://", "postgresql+psycopg://", 1), SQLALCHEMY_ENGINE_OPTIONS={"pool_size": 10}))
+    result = app.test_cli_runner().invoke(args=["migrate-locked"])
+    assert result.exit_code == 0, result.output
+    seed_reference_data(app)
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def server(pg_app):
+    """The app served for real, with a thread per request: parallel requests really overlap."""
+    srv = make_server("127.0.0.1", 0, pg_app, threaded=True)
+    thread = threading.Thread(target=srv.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{srv.server_port}"
+    srv.shutdown()
+
+
+@pytest.fixture(autouse=True)
+def clean_orders(pg_app):
+    yield
+    with pg_app.app_context():
+        db.session.execute(text("TRUNCATE orders, order_regions, order_history, outbox, order_number_counters"))
+        db.session.commit()
+
+
+def at_once(calls):
+    """Run the callables in parallel, released together; their results in order."""
+    barrier = threading.Barrier(len(calls))
+
+    def run(call):
+        barrier.wait()
+        return call()
+
+    with ThreadPoolExecutor(len(calls)) as pool:
+        return list(pool.map(run, calls))
+
+
+def post(url, headers, body=None):
+    return lambda: requests.post(url, json=body, headers=headers, timeout=30)
+
+
+def count(app, stmt) -> int:
+    with app.app_context():
+        return db.session.scalar(stmt)
+
+
+def apply(server, tokens, **overrides) -> dict:
+    resp = requests.post(server + ORDERS, json=order_body(**overrides), headers=tokens["weidu"], timeout=30)
+    assert resp.status_code == 201, resp.text
+    return resp.json()
+
+
+def test_migrations_match_the_models_on_postgresql(pg_app, pg_url, tmp_path):
+    flask = str(Path(sys.executable).with_name("flask"))
+    env = {**os.environ, "XYD_VAR_DIR": str(tmp_path), "ORDER_DATABASE_URL": pg_url}
+    result = subprocess.run([flask, "--app", "order_service", "db", "check"], env=env, capture_output=True,
+                            text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    with pg_app.app_context():
+        indexes = set(db.session.scalars(text("SELECT indexname FROM pg_indexes WHERE tablename = 'orders'")))
+    assert {"ix_orders_enterprise_name_trgm", "ix_orders_institution_newest", "uq_orders_one_open_per_product",
+            "ix_orders_awaiting_acceptance"} <= indexes
+
+
+def moves_and_events(app, order_id) -> tuple[int, int]:
+    moves = count(app, select(func.count()).select_from(OrderHistory)
+                  .where(OrderHistory.order_id == order_id, OrderHistory.from_status.is_not(None)))
+    events = count(app, select(func.count()).select_from(OutboxMessage)
+                   .where(OutboxMessage.payload.contains(f'"order_id": {order_id},'),
+                          OutboxMessage.event_type != "order.submitted"))
+    return moves, events
+
+
+def test_accept_and_terminate_racing_on_a_submitted_order_one_wins(pg_app, server, tokens, monkeypatch):
+    # Serially, accept then terminate would both succeed; the race is when both have read "submitted".
+    # Hold each request right after it loaded the order until the other has too.
+    loaded = threading.Barrier(2, timeout=10)
+    original = services.target_of
+
+    def both_loaded_first(action, current):
+        loaded.wait()
+        return original(action, current)
+
+    monkeypatch.setattr(services, "target_of", both_loaded_first)
+    order = apply(server, tokens)
+    url = f"{server}{ORDERS}/{order['id']}"
+    results = at_once([post(f"{url}/accept", tokens["bank"]),
+                       post(f"{url}/terminate", tokens["bank"], {"reason": "资料不全"})])
+    assert sorted(r.status_code for r in results) == [200, 409], [r.text for r in results]
+    assert [r.json()["code"] for r in results if r.status_code == 409] == ["invalid_transition"]
+    assert moves_and_events(pg_app, order["id"]) == (1, 1)
+
+
+@pytest.mark.parametrize("first, second", [
+    (("accept", "bank", None), ("accept", "bank", None)),
+    (("terminate", "bank", {"reason": "资料不全"}), ("withdraw", "weidu", None)),
+])
+def test_of_two_concurrent_conflicting_moves_exactly_one_wins(pg_app, server, tokens, first, second):
+    order = apply(server, tokens)
+    url = f"{server}{ORDERS}/{order['id']}"
+    results = at_once([post(f"{url}/{action}", tokens[who], body) for action, who, body in (first, second)])
+    assert sorted(r.status_code for r in results) == [200, 409], [r.text for r in results]
+    assert moves_and_events(pg_app, order["id"]) == (1, 1)
+
+
+def test_the_same_idempotency_key_posted_concurrently_makes_one_order(pg_app, server, tokens):
+    headers = {**tokens["weidu"], "Idempotency-Key": "concurrent-apply-1"}
+    results = at_once([post(server + ORDERS, headers, order_body()) for _ in range(4)])
+    assert [r.status_code for r in results] == [201] * 4, [r.text for r in results]
+    assert len({r.json()["id"] for r in results}) == 1
+    assert count(pg_app, select(func.count()).select_from(Order)) == 1
+    assert count(pg_app, select(func.count()).select_from(OutboxMessage)) == 1
+
+
+def test_concurrent_applications_for_one_product_leave_one_open_order(pg_app, server, tokens):
+    results = at_once([post(server + ORDERS, tokens["weidu"], order_body()) for _ in range(3)])
+    assert sorted(r.status_code for r in results) == [201, 409, 409], [r.text for r in results]
+    assert {r.json()["code"] for r in results if r.status_code == 409} == {"duplicate_open_order"}
+
+
+def test_order_numbers_stay_unique_under_concurrent_applications(pg_app, server, tokens):
+    bodies = [("weidu", 1), ("weidu", 3), ("yanling", 1), ("yanling", 3)]
+    results = at_once([post(server + ORDERS, tokens[who], order_body(product_id=p)) for who, p in bodies])
+    assert [r.status_code for r in results] == [201] * 4
+    numbers = sorted(int(r.json()["order_no"][-6:]) for r in results)
+    assert numbers == list(range(numbers[0], numbers[0] + 4))
+
+
+def test_two_deadline_jobs_at_once_mark_and_announce_each_order_once(pg_app, server, tokens):
+    orders = [apply(server, tokens, product_id=1), apply(server, tokens, product_id=3)]
+    orders += [requests.post(server + ORDERS, json=order_body(product_id=p), headers=tokens["yanling"],
+                             timeout=30).json() for p in (1, 3)]
+    with pg_app.app_context():
+        db.session.execute(update(Order).values(accept_deadline=datetime(2026, 1, 5).date()))
+        db.session.commit()
+
+    def job():
+        with pg_app.app_context():
+            return mark_overdue_orders(now=datetime(2026, 1, 7, tzinfo=UTC), batch_size=1)
+
+    assert sum(at_once([job, job, job])) == len(orders)
+    assert count(pg_app, select(func.count()).select_from(OutboxMessage)
+                 .where(OutboxMessage.event_type == "order.accept_overdue")) == len(orders)
+    # An overdue order can still be accepted: marking does not bump the version the move checks.
+    resp = requests.post(f"{server}{ORDERS}/{orders[0]['id']}/accept", headers=tokens["bank"], timeout=30)
+    assert resp.status_code == 200, resp.text
+
+
+def test_money_is_numeric_and_exact(pg_app, server, tokens):
+    order = apply(server, tokens, amount=123.4567)
+    with pg_app.app_context():
+        kind, value = db.session.execute(text("SELECT pg_typeof(amount)::text, amount FROM orders WHERE id = :id"),
+                                         {"id": order["id"]}).one()
+    assert kind == "numeric" and str(value) == "123.4567" and order["amount"] == 123.4567
+    event = json.loads(count(pg_app, select(OutboxMessage.payload)))
+    assert event["data"]["amount"] == 123.4567
+
+
+@pytest.mark.parametrize("role, query", [("admin", ""), ("xuchang", ""), ("bank", "status=submitted"),
+                                         ("xuchang", "q=魏都制造"), ("xuchang", "status=submitted")])
+def test_pages_and_estimates_on_postgresql(pg_app, server, tokens, monkeypatch, role, query):
+    for who in ("weidu", "yanling"):
+        for product_id in (1, 3):
+            requests.post(server + ORDERS, json=order_body(product_id=product_id), headers=tokens[who], timeout=30)
+    everything = [o["id"] for o in requests.get(f"{server}{ORDERS}?{query}", headers=tokens[role], timeout=30)
+                  .json()["items"]]
+    assert everything == sorted(everything, reverse=True) and everything
+    seen, cursor = [], ""
+    while cursor is not None:
+        page = requests.get(f"{server}{ORDERS}?per_page=1&{query}" + (f"&after={cursor}" if cursor else ""),
+                            headers=tokens[role], timeout=30).json()
+        seen += [o["id"] for o in page["items"]]
+        cursor = page["next_cursor"]
+    assert seen == everything
+    monkeypatch.setattr(pagination, "EXACT_TOTAL_LIMIT", 0)
+    page = pg_app.test_client().get(f"{ORDERS}?{query}", headers=tokens[role]).json
+    assert page["total_is_estimate"] is True and page["total"] >= 1
+
+
+def test_statistics_on_postgresql(pg_app, server, tokens):
+    order = apply(server, tokens, amount=100)
+    url = f"{server}{ORDERS}/{order['id']}"
+    requests.post(f"{url}/accept", headers=tokens["bank"], timeout=30)
+    requests.post(f"{url}/grant", json={"amount": 88.8, "rate": 4.1, "term_months": 12}, headers=tokens["bank"],
+                  timeout=30)
+    today = (datetime.now(UTC) + timedelta(hours=8)).date().isoformat()
+    stats = requests.get(f"{server}{ORDERS}/stats?from={today}&to={today}", headers=tokens["xuchang"],
+                         timeout=30).json()
+    assert (stats["total"], stats["by_status"]["credit_granted"], stats["requested_amount"],
+            stats["granted_amount"]) == (1, 1, 100, 88.8)
+    assert stats["institutions"][0]["accepted"] == 1 and stats["institutions"][0]["average_hours_to_accept"] >= 0

@@ -1,0 +1,103 @@
+"""Helpers of order-service's tests: events as the other services send them (to fill the read model),
+tokens of every role, valid request bodies."""
+
+import json
+from datetime import UTC, datetime
+
+from order_service.handlers import HANDLERS
+from order_service.models import OutboxMessage, ProcessedEvent, db
+from xyd_common.events.consumer import EventConsumer
+from xyd_common.events.envelope import new_envelope
+from xyd_common.validators import uscc_check_char
+
+# 许昌 under 河南, as auth-service announces the regions (with the path from the root).
+XUCHANG_REGIONS = [
+    ("410000", "河南省", None), ("411000", "许昌市", "410000"), ("411002", "魏都区", "411000"),
+    ("411003", "建安区", "411000"), ("411024", "鄢陵县", "411000"), ("411081", "禹州市", "411000"),
+]
+BANK_ID, OTHER_BANK_ID = 7, 8
+
+
+def uscc(serial: int) -> str:
+    """A valid USCC (check character included) for test enterprise number `serial`."""
+    first17 = f"9141100{serial:09d}M"
+    return first17 + uscc_check_char(first17)
+
+
+# Enterprise users: (user id, USCC, name, region)
+WEIDU_CO = (31, uscc(1), "许昌魏都制造有限公司", "411002")
+YANLING_CO = (32, uscc(2), "鄢陵花木有限公司", "411024")
+YUZHOU_CO = (33, uscc(3), "禹州钧瓷有限公司", "411081")
+
+
+def iso(at: datetime) -> str:
+    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def deliver(app, event_type: str, data: dict, source: str = "auth-service", **envelope) -> str:
+    """Hand one event to the app's consumer as the broker would; returns how it was settled."""
+    event = {**new_envelope(event_type, data, source), **envelope}
+    return EventConsumer(app, db, ProcessedEvent, HANDLERS).handle(json.dumps(event).encode())
+
+
+def institution_data(institution_id: int, name: str, status: str = "active") -> dict:
+    return {"id": institution_id, "name": name, "type": "bank", "region_code": "411000", "uscc": None,
+            "contact_name": "王经理", "contact_phone": "13700000001", "status": status}
+
+
+def user_data(user_id: int, uscc_: str, enterprise_name: str, region_code: str) -> dict:
+    return {"id": user_id, "role": "enterprise", "phone": f"139{user_id:08d}", "name": "联系人",
+            "institution_id": None, "enterprise_uscc": uscc_, "enterprise_name": enterprise_name,
+            "region_code": region_code, "status": "active"}
+
+
+def product_data(product_id: int, institution_id: int = BANK_ID, **overrides) -> dict:
+    """A product exactly as product-service's ProductSchema dumps it (the data of product.* events)."""
+    data = {
+        "id": product_id, "institution_id": institution_id,
+        "institution_name": {BANK_ID: "许昌农商银行", OTHER_BANK_ID: "中原银行许昌分行"}.get(institution_id, "某银行"),
+        "name": f"税易贷{product_id}", "category": "loan", "guarantee_methods": ["credit"],
+        "repayment_methods": ["equal_installment"], "amount_min": 10, "amount_max": 300.5,
+        "term_min_months": 6, "term_max_months": 36, "rate_min": 3.45, "rate_max": 6.5,
+        "target_customers": "小微企业", "requirements": "", "features": "", "description": "", "featured": False,
+        "region_codes": ["411000"], "status": "active", "orders_count": 0,
+        "created_at": "2026-11-27T08:00:00+00:00", "updated_at": "2026-11-27T08:00:00+00:00",
+    }
+    data.update(overrides)
+    return data
+
+
+def seed_reference_data(app) -> None:
+    """Regions of 许昌, two banks, three enterprises and products 1 (bank, 许昌市), 2 (bank, 禹州市 only)
+    and 3 (the other bank, 许昌市) — as their owners' events deliver them."""
+    paths: dict[str, list[str]] = {}
+    for code, name, parent in XUCHANG_REGIONS:
+        paths[code] = [*paths.get(parent, []), code]
+        data = {"code": code, "name": name, "parent_code": parent, "path": paths[code]}
+        assert deliver(app, "region.created", data) == "ack"
+    for institution_id, name in ((BANK_ID, "许昌农商银行"), (OTHER_BANK_ID, "中原银行许昌分行")):
+        assert deliver(app, "institution.created", institution_data(institution_id, name)) == "ack"
+    for user_id, code, name, region in (WEIDU_CO, YANLING_CO, YUZHOU_CO):
+        assert deliver(app, "auth.user_created", user_data(user_id, code, name, region)) == "ack"
+    for data in (product_data(1), product_data(2, region_codes=["411081"]), product_data(3, OTHER_BANK_ID)):
+        assert deliver(app, "product.published", data, source="product-service") == "ack"
+
+
+def auth(token: str) -> dict:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def order_body(**overrides) -> dict:
+    body = {"product_id": 1, "amount": 100, "term_months": 12, "purpose": "采购原材料", "credit_authorized": True,
+            "contact_name": "李会计", "contact_phone": "13912345678"}
+    body.update(overrides)
+    return body
+
+
+def outbox(app, event_type: str | None = None) -> list[dict]:
+    """Envelopes in the outbox, oldest first."""
+    with app.app_context():
+        stmt = db.select(OutboxMessage.payload).order_by(OutboxMessage.id)
+        if event_type:
+            stmt = stmt.where(OutboxMessage.event_type == event_type)
+        return [json.loads(p) for p in db.session.scalars(stmt)]

@@ -1,0 +1,67 @@
+"""The read model: what other services announce, kept for applying while they are down."""
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+from order_service.handlers import HANDLERS
+from order_service.models import Institution, OrderRegion, Product, Region, User, db
+from xyd_common.events.topology import QUEUES
+
+from ..support import BANK_ID, WEIDU_CO, deliver, institution_data, iso, order_body, product_data, user_data
+
+ORDERS = "/api/v1/orders"
+
+
+def test_every_handler_has_a_binding_in_the_topology():
+    assert set(HANDLERS) <= set(QUEUES["order-service"].bindings)
+
+
+def test_products_are_kept_exactly(app):
+    deliver(app, "product.published", product_data(5, amount_min=0.5, amount_max=1000.1234, rate_min=3.45),
+            source="product-service")
+    with app.app_context():
+        product = db.session.get(Product, 5)
+        assert (product.amount_min, product.amount_max, product.rate_min) == (
+            Decimal("0.5"), Decimal("1000.1234"), Decimal("3.45"))
+        assert product.region_codes == ["411000"] and product.institution_name == "许昌农商银行"
+
+
+def test_an_older_event_arriving_late_does_not_undo_a_newer_one(app):
+    now = datetime.now(UTC)
+    deliver(app, "product.disabled", product_data(5, status="disabled"), source="product-service", occurred_at=iso(now))
+    deliver(app, "product.published", product_data(5), source="product-service",
+            occurred_at=iso(now - timedelta(seconds=5)))
+    deliver(app, "institution.disabled", institution_data(BANK_ID, "许昌农商银行", "disabled"), occurred_at=iso(now))
+    deliver(app, "institution.created", institution_data(BANK_ID, "许昌农商银行"),
+            occurred_at=iso(now - timedelta(seconds=5)))
+    deliver(app, "auth.user_updated", user_data(31, WEIDU_CO[1], "新名称", "411002"), occurred_at=iso(now))
+    deliver(app, "auth.user_created", user_data(31, WEIDU_CO[1], "旧名称", "411002"),
+            occurred_at=iso(now - timedelta(seconds=5)))
+    with app.app_context():
+        assert db.session.get(Product, 5).status == "disabled"
+        assert db.session.get(Institution, BANK_ID).status == "disabled"
+        assert db.session.get(User, 31).enterprise_name == "新名称"
+
+
+def test_a_region_without_a_path_gets_one_from_its_parent(app):
+    deliver(app, "region.created", {"code": "411000", "name": "许昌市", "parent_code": "410000",
+                                    "path": ["410000", "411000"]})
+    deliver(app, "region.created", {"code": "411003", "name": "建安区", "parent_code": "411000"})
+    with app.app_context():
+        assert db.session.get(Region, "411003").path == ["410000", "411000", "411003"]
+
+
+def test_orders_made_before_their_region_was_known_are_filed_under_it_later(app, client, auth_service):
+    from ..support import auth
+
+    deliver(app, "product.published", product_data(1, region_codes=["411025"]), source="product-service")
+    deliver(app, "auth.user_created", user_data(31, WEIDU_CO[1], WEIDU_CO[2], "411025"))
+    token = auth_service.token("enterprise", sub="31", enterprise_uscc=WEIDU_CO[1], region_code="411025")
+    order = client.post(ORDERS, json=order_body(), headers=auth(token))
+    assert order.status_code == 201, order.json
+    deliver(app, "region.created", {"code": "411025", "name": "襄城县", "parent_code": "411000",
+                                    "path": ["410000", "411000", "411025"]})
+    with app.app_context():
+        codes = set(db.session.scalars(db.select(OrderRegion.region_code)
+                                       .where(OrderRegion.order_id == order.json["id"])))
+    assert codes == {"410000", "411000", "411025"}

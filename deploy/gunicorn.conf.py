@@ -14,3 +14,5 @@ reuse_port = True
 # Application logs are JSON on stderr; gunicorn's access log would duplicate them without request ids.
 accesslog = None
 errorlog = "-"
+# gunicorn 27 opens a control socket at one fixed path per user; every service would fight over it.
+control_socket_disable = True

@@ -6,25 +6,13 @@ from datetime import UTC
 import marshmallow as ma
 from marshmallow import validate
 
-from xyd_common.pagination import PageArgsSchema
+from xyd_common.pagination import PageArgsSchema, page_schema
 from xyd_common.schemas import StrictSchema
 from xyd_common.tokens import ROLES
-from xyd_common.validators import Phone, Uscc
+from xyd_common.validators import Phone, RegionCode, Uscc
 
 from .admin import INSTITUTION_TYPES
 from .services import SMS_PURPOSES
-
-
-class RegionCode(ma.fields.String):
-    """A GB/T 2260 code: six digits (9 or 12 for towns and villages)."""
-
-    default_error_messages = {"invalid_region": "行政区代码应为6位数字"}
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        code = super()._deserialize(value, attr, data, **kwargs).strip()
-        if not (code.isdigit() and len(code) in (6, 9, 12)):
-            raise self.make_error("invalid_region")
-        return code
 
 
 class SmsCodeRequestSchema(StrictSchema):
@@ -247,16 +235,6 @@ class LoginLogListArgs(LogListArgs):
     phone = Phone()
     user_id = ma.fields.Integer()
     result = ma.fields.String()
-
-
-def page_schema(item_schema, name: str):
-    """The list convention's envelope around `item_schema`."""
-    return ma.Schema.from_dict({
-        "items": ma.fields.List(ma.fields.Nested(item_schema)),
-        "total": ma.fields.Integer(), "page": ma.fields.Integer(), "per_page": ma.fields.Integer(),
-        "next_cursor": ma.fields.String(allow_none=True),
-        "total_is_estimate": ma.fields.Boolean(),
-    }, name=name)
 
 
 InstitutionPageSchema = page_schema(InstitutionSchema, "InstitutionPage")

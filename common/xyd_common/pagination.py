@@ -33,6 +33,16 @@ class PageArgsSchema(ma.Schema):
     after = ma.fields.String(load_default=None, validate=validate.Length(max=500))
 
 
+def page_schema(item_schema, name: str):
+    """The list convention's envelope around `item_schema`."""
+    return ma.Schema.from_dict({
+        "items": ma.fields.List(ma.fields.Nested(item_schema)),
+        "total": ma.fields.Integer(), "page": ma.fields.Integer(), "per_page": ma.fields.Integer(),
+        "next_cursor": ma.fields.String(allow_none=True),
+        "total_is_estimate": ma.fields.Boolean(),
+    }, name=name)
+
+
 @dataclass(frozen=True)
 class SortKey:
     column: object  # a mapped column

@@ -52,3 +52,15 @@ class Uscc(ma.fields.String):
         if not is_valid_uscc(uscc):
             raise self.make_error("invalid_uscc")
         return uscc
+
+
+class RegionCode(ma.fields.String):
+    """A GB/T 2260 code: six digits (9 or 12 for towns and villages)."""
+
+    default_error_messages = {"invalid_region": "行政区代码应为6位数字"}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        code = super()._deserialize(value, attr, data, **kwargs).strip()
+        if not (code.isdigit() and len(code) in (6, 9, 12)):
+            raise self.make_error("invalid_region")
+        return code

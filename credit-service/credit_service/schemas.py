@@ -8,9 +8,9 @@ from decimal import Decimal
 import marshmallow as ma
 from marshmallow import validate
 
-from xyd_common.pagination import PageArgsSchema
+from xyd_common.pagination import PageArgsSchema, page_schema
 from xyd_common.schemas import StrictSchema
-from xyd_common.validators import Uscc
+from xyd_common.validators import RegionCode, Uscc
 
 from .models import RECORD_CATEGORIES, TAX_CREDIT_RATINGS
 from .risk import FLAG_LEVELS, INDICATORS, LEVEL_ORDER
@@ -68,18 +68,6 @@ class Text(ma.fields.String):
         if len(text) > self.max_length:
             raise self.make_error("too_long", max=self.max_length)
         return text
-
-
-class RegionCode(ma.fields.String):
-    """A GB/T 2260 code: six digits (9 or 12 for towns and villages)."""
-
-    default_error_messages = {"invalid_region": "行政区代码应为6位数字"}
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        code = super()._deserialize(value, attr, data, **kwargs).strip()
-        if not (code.isdigit() and len(code) in (6, 9, 12)):
-            raise self.make_error("invalid_region")
-        return code
 
 
 class Choice(ma.fields.String):
@@ -297,16 +285,6 @@ class RiskStateSchema(ma.Schema):
     tags = ma.fields.List(ma.fields.String())
     whitelisted = ma.fields.Boolean()
     known = ma.fields.Boolean(metadata={"description": "信用服务是否有该企业的数据"})
-
-
-def page_schema(item_schema, name: str):
-    """The list convention's envelope around `item_schema`."""
-    return ma.Schema.from_dict({
-        "items": ma.fields.List(ma.fields.Nested(item_schema)),
-        "total": ma.fields.Integer(), "page": ma.fields.Integer(), "per_page": ma.fields.Integer(),
-        "next_cursor": ma.fields.String(allow_none=True),
-        "total_is_estimate": ma.fields.Boolean(),
-    }, name=name)
 
 
 WhitelistPageSchema = page_schema(WhitelistItemSchema, "WhitelistPage")

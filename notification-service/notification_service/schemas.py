@@ -3,23 +3,13 @@
 import marshmallow as ma
 from marshmallow import validate
 
-from xyd_common.pagination import PageArgsSchema
+from xyd_common.pagination import PageArgsSchema, page_schema
 from xyd_common.schemas import StrictSchema
 from xyd_common.validators import Phone
 
 from .webhooks import EVENT_TYPE_PATTERNS
 
 DELIVERY_STATUSES = ("pending", "delivered", "failed")
-
-
-def page_schema(item_schema, name: str):
-    """The list convention's envelope around `item_schema`."""
-    return ma.Schema.from_dict({
-        "items": ma.fields.List(ma.fields.Nested(item_schema)),
-        "total": ma.fields.Integer(), "page": ma.fields.Integer(), "per_page": ma.fields.Integer(),
-        "next_cursor": ma.fields.String(allow_none=True),
-        "total_is_estimate": ma.fields.Boolean(),
-    }, name=name)
 
 
 # --- dev SMS -----------------------------------------------------------------------------------------

@@ -6,8 +6,9 @@ from decimal import Decimal
 import marshmallow as ma
 from marshmallow import validate
 
-from xyd_common.pagination import PageArgsSchema
+from xyd_common.pagination import PageArgsSchema, page_schema
 from xyd_common.schemas import ExactNumber, StrictSchema
+from xyd_common.validators import RegionCode
 
 from .models import CATEGORIES, GUARANTEE_METHODS, PRODUCT_STATUSES, REPAYMENT_METHODS
 
@@ -25,18 +26,6 @@ def Amount(**kwargs) -> ExactNumber:  # noqa: N802 - a field factory, read like 
 
 def RateField(**kwargs) -> ExactNumber:  # noqa: N802
     return ExactNumber(2, validate=RATE_RANGE, **kwargs)
-
-
-class RegionCode(ma.fields.String):
-    """A GB/T 2260 code: six digits (9 or 12 for towns and villages)."""
-
-    default_error_messages = {"invalid_region": "行政区代码应为6位数字"}
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        code = super()._deserialize(value, attr, data, **kwargs).strip()
-        if not (code.isdigit() and len(code) in (6, 9, 12)):
-            raise self.make_error("invalid_region")
-        return code
 
 
 def _choices(choices, **kwargs) -> ma.fields.List:
@@ -126,16 +115,6 @@ class MarketListArgs(PageArgsSchema):
     institution_id = ma.fields.Integer(validate=validate.Range(min=1))
     q = ma.fields.String(validate=validate.Length(max=50), metadata={"description": "按名称、特色、适用对象搜索"})
     sort = ma.fields.String(load_default="newest", validate=validate.OneOf(SORTS))
-
-
-def page_schema(item_schema, name: str):
-    """The list convention's envelope around `item_schema`."""
-    return ma.Schema.from_dict({
-        "items": ma.fields.List(ma.fields.Nested(item_schema)),
-        "total": ma.fields.Integer(), "page": ma.fields.Integer(), "per_page": ma.fields.Integer(),
-        "next_cursor": ma.fields.String(allow_none=True),
-        "total_is_estimate": ma.fields.Boolean(),
-    }, name=name)
 
 
 ProductPageSchema = page_schema(ProductSchema, "ProductPage")

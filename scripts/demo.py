@@ -9,9 +9,13 @@ whose SMS provider is `console`, so codes are read from GET /api/v1/dev/sms), it
 - creates five institutions (three banks, a guarantee company, a microloan company) with one
   administrator each, whose initial password (INITIAL_PASSWORD, default 111111) it changes to
   DEMO_PASSWORD (default Xuchang2026);
-- logs in as each administrator and publishes that institution's products (21 in all).
+- logs in as each administrator and publishes that institution's products (21 in all);
+- as the admin, imports credit-service's sample credit data (credit-service/sample_data/*.csv: 24
+  enterprises of 许昌 with credit records, whitelist entries and risk flags) through
+  POST /api/v1/credit/imports, one CSV file per kind.
 
-Run it again and it only reports what exists already (409s are expected and ignored). Products need
+Run it again and it only reports what exists already (409s are expected and ignored; the credit
+import is an upsert, so a second run changes nothing). Products need
 product-service to have heard of the regions and institutions (events through RabbitMQ, handled by
 `product-consumer`); the script waits for that.
 
@@ -22,6 +26,7 @@ import os
 import re
 import sys
 import time
+from pathlib import Path
 
 import requests
 
@@ -30,6 +35,9 @@ from xyd_common.validators import uscc_check_char
 GATEWAY = f"http://127.0.0.1:{os.environ.get('GATEWAY_PORT', '8080')}"
 API = f"{GATEWAY}/api/v1"
 ADMIN_PHONE = os.environ.get("BOOTSTRAP_ADMIN_PHONE") or "13800000000"
+CREDIT_SAMPLE_DATA = Path(__file__).resolve().parent.parent / "credit-service" / "sample_data"
+# One CSV file per kind, named after it; the kind's label for the summary.
+CREDIT_KINDS = {"enterprises": "企业", "records": "信用记录", "whitelist": "白名单", "risk_flags": "风险标记"}
 
 
 def _local_admin_password() -> str | None:
@@ -318,6 +326,17 @@ def publish_products(api: Client, products: list[dict]) -> list[tuple[str, str]]
     return results
 
 
+def import_credit_data(api: Client) -> dict:
+    """The sample credit data as CSV uploads (the form field names the kind); an upsert, so repeatable."""
+    files = {kind: (f"{kind}.csv", (CREDIT_SAMPLE_DATA / f"{kind}.csv").read_bytes(), "text/csv")
+             for kind in CREDIT_KINDS}
+    result = api.expect(api.call("POST", "/credit/imports", files=files), 200).json()
+    if result["errors"]:
+        raise DemoError("信用数据导入有错误：" + "；".join(
+            f"{e['kind']} 第 {e.get('line') or e['index']} 行 {e['message']}" for e in result["errors"][:5]))
+    return result
+
+
 def main() -> int:
     if not ADMIN_PASSWORD:
         print("请设置 BOOTSTRAP_ADMIN_PASSWORD（平台管理员 " + ADMIN_PHONE + " 的密码）后再运行 make demo。",
@@ -331,6 +350,9 @@ def main() -> int:
             raise DemoError(f"管理员 {ADMIN_PHONE} 须先修改初始密码，再用新密码运行 make demo")
         print("平台管理员已登录")
         create_regions(api)
+        credit = import_credit_data(api)
+        print("  信用数据：" + "，".join(f"{label} {credit['imported'][k]} 条（新增或更新 {credit['changed'][k]} 条）"
+                                    for k, label in CREDIT_KINDS.items()))
         new_admins = {spec["admin"]["phone"] for spec in INSTITUTIONS if create_institution(api, spec)}
         published = []
         for spec in INSTITUTIONS:

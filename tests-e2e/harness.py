@@ -122,6 +122,7 @@ def running_platform(workdir: Path):
             "WEBHOOK_ALLOW_PRIVATE_NETWORKS": "true",
             "WEBHOOK_RETRY_BASE_SECONDS": "1",
             "OUTBOX_POLL_SECONDS": "0.1",
+            "CREDIT_RECONCILE_SECONDS": "1",
             "WEB_CONCURRENCY": "1",
             "WEB_THREADS": "8",
             "LOG_LEVEL": "INFO",

@@ -42,3 +42,39 @@ def register_cli(app):
                 stop.wait(interval)
 
         run_until_signalled(loop)
+
+    @app.cli.command("reconcile-credit")
+    @click.option("--once", is_flag=True, help="Reconcile once and exit (for cron) instead of looping.")
+    def reconcile_credit(once):
+        """Every CREDIT_RECONCILE_SECONDS, ask credit-service about enterprises whose orders' risk is
+        still "unknown" (applied while it was down) and correct them. Any number of these may run at once."""
+        from xyd_common.app import run_until_signalled
+
+        from .credit_state import reconcile_unknown_risk
+        from .models import db
+
+        def reconcile() -> None:
+            with app.app_context():
+                try:
+                    asked = reconcile_unknown_risk()
+                except Exception:  # the database may be down for a while: log, retry next round
+                    db.session.rollback()
+                    log.exception("credit reconciliation failed; retrying in the next round")
+                    return
+                if asked is None:
+                    log.warning("credit-service unavailable; orders with unknown risk wait for the next round")
+                elif asked:
+                    log.info("asked credit-service about %d enterprises with orders of unknown risk", asked)
+
+        if once:
+            reconcile()
+            return
+
+        def loop(stop) -> None:
+            interval = app.config["CREDIT_RECONCILE_SECONDS"]
+            log.info("reconciling unknown credit states every %.0fs", interval)
+            while not stop.is_set():
+                reconcile()
+                stop.wait(interval)
+
+        run_until_signalled(loop)

@@ -18,4 +18,10 @@ def load_settings() -> dict:
         # credit-service is slow or down, so the timeout is short.
         "CREDIT_SERVICE_URL": env_str("CREDIT_SERVICE_URL", "http://127.0.0.1:8084"),
         "CREDIT_SERVICE_TIMEOUT_SECONDS": env_float("CREDIT_SERVICE_TIMEOUT_SECONDS", 1.5),
+        # An application asks credit-service for the enterprise's risk only when the local copy lacks
+        # it, and waits at most this long (then the order starts as "unknown").
+        "CREDIT_RISK_TIMEOUT_SECONDS": env_float("CREDIT_RISK_TIMEOUT_SECONDS", 1.0),
+        # How often `flask reconcile-credit` asks credit-service about enterprises whose orders are
+        # still "unknown".
+        "CREDIT_RECONCILE_SECONDS": env_float("CREDIT_RECONCILE_SECONDS", 60.0),
     }

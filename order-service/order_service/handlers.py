@@ -1,12 +1,11 @@
 """Event type -> handler, for the events order-service consumes: its read model of regions,
-institutions, products and users, so that applying works while the services that own them are down.
+institutions, products and users, so that applying works while the services that own them are down,
+and of enterprises' credit state, which every order of the enterprise shows (credit_state.py).
 
 The queue's bindings are in xyd_common.events.topology. Each handler runs inside the consumer's
 transaction and never commits; raising makes the consumer roll back and redeliver the event.
 Institution, product and user events carry the whole object; one older than what is held (a
-redelivery can overtake a later event) is ignored. (`credit.*` events are bound to this queue for the
-credit issue, which will fill the orders' risk_level, risk_tags and whitelisted; until then they are
-acknowledged unhandled.)
+redelivery can overtake a later event) is ignored; so is a `credit.*` event older than the state held.
 """
 
 import logging
@@ -15,7 +14,8 @@ from decimal import Decimal
 
 from sqlalchemy import exists, insert, literal, select
 
-from .models import Institution, Order, OrderRegion, Product, Region, User, db
+from . import credit_state
+from .models import ANNOUNCED_RISK_LEVELS, Institution, Order, OrderRegion, Product, Region, User, db
 
 log = logging.getLogger(__name__)
 
@@ -108,6 +108,24 @@ def on_user_changed(event: dict) -> None:
     db.session.add(user)
 
 
+def on_risk_changed(event: dict) -> None:
+    """The enterprise's risk level and tags changed: keep them, and show them on its orders."""
+    data = event["data"]
+    if data["level"] not in ANNOUNCED_RISK_LEVELS:
+        # Retrying cannot fix it, and dead-lettering would hold nothing worth keeping.
+        log.error("credit.risk_changed %s for %s has an unknown level %r; ignored", event["event_id"],
+                  data["uscc"], data["level"])
+        return
+    credit_state.record_risk(data["uscc"], data["level"], [str(t) for t in data.get("tags") or []],
+                             _occurred_at(event))
+
+
+def on_whitelist_changed(event: dict) -> None:
+    """The enterprise entered or left the 信易贷 whitelist: keep that, and show it on its orders."""
+    data = event["data"]
+    credit_state.record_whitelist(data["uscc"], bool(data["whitelisted"]), _occurred_at(event))
+
+
 HANDLERS = {
     "region.created": on_region_created,
     "institution.created": on_institution_changed,
@@ -120,4 +138,6 @@ HANDLERS = {
     "product.enabled": on_product_changed,
     "auth.user_created": on_user_changed,
     "auth.user_updated": on_user_changed,
+    "credit.risk_changed": on_risk_changed,
+    "credit.whitelist_changed": on_whitelist_changed,
 }

@@ -45,10 +45,13 @@ Money = ExactDecimal(14, 4)  # 万元 with 4 places: whole yuan
 Rate = ExactDecimal(5, 2)    # percent per year with 2 places
 Id = BigInteger().with_variant(Integer, "sqlite")  # SQLite autoincrements INTEGER PRIMARY KEY only
 
-RISK_LEVELS = ("none", "low", "medium", "high", "unknown")
+# credit-service's levels, and ours for an enterprise whose level could not be had yet.
+ANNOUNCED_RISK_LEVELS = ("none", "low", "medium", "high")
+RISK_LEVELS = (*ANNOUNCED_RISK_LEVELS, "unknown")
 
 _OPEN = "status IN ({})".format(", ".join(f"'{s}'" for s in OPEN_STATUSES))
 _AWAITING_ACCEPTANCE = "status = 'submitted' AND NOT accept_overdue"
+_RISK_UNKNOWN = "risk_level = 'unknown'"
 
 
 class Order(db.Model):
@@ -100,7 +103,8 @@ class Order(db.Model):
     reason: Mapped[str | None] = mapped_column(String(500))  # why it was terminated
     closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
-    # Filled from credit-service's events once that lands; until then the contract's "unknown".
+    # The enterprise's credit state (EnterpriseCredit), copied onto each of its orders so that lists
+    # filter and show it without a join; "unknown" while credit-service could not be asked.
     risk_level: Mapped[str] = mapped_column(String(10), nullable=False, default="unknown")
     risk_tags: Mapped[list] = mapped_column(JSON, nullable=False, default=list)
     whitelisted: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
@@ -131,6 +135,10 @@ class Order(db.Model):
         # The deadline job's question: which submitted orders, not yet marked, are past their deadline?
         Index("ix_orders_awaiting_acceptance", "accept_deadline",
               postgresql_where=text(_AWAITING_ACCEPTANCE), sqlite_where=text(_AWAITING_ACCEPTANCE)),
+        # The credit reconciliation's question: which enterprises have orders whose risk is unknown?
+        # Few rows at any time, so a small partial index.
+        Index("ix_orders_risk_unknown", "enterprise_uscc",
+              postgresql_where=text(_RISK_UNKNOWN), sqlite_where=text(_RISK_UNKNOWN)),
     )
 
 
@@ -240,6 +248,24 @@ class User(db.Model):
     region_code: Mapped[str | None] = mapped_column(String(12))
     status: Mapped[str] = mapped_column(String(20), nullable=False)
     source_at: Mapped[datetime] = mapped_column(UtcDateTime(), nullable=False)
+
+
+class EnterpriseCredit(db.Model):
+    """credit-service's announced state of an enterprise (`credit.risk_changed`,
+    `credit.whitelist_changed`, or its answer to `/internal/credit/risk`): what a new order starts with.
+
+    The two halves come from separate events, so each has its own `*_source_at` (when the source said
+    it) and may be unknown (NULL) while the other is known; a late, older event never undoes a newer
+    state."""
+
+    __tablename__ = "enterprise_credit"
+
+    uscc: Mapped[str] = mapped_column(String(18), primary_key=True)
+    risk_level: Mapped[str | None] = mapped_column(String(10))
+    risk_tags: Mapped[list | None] = mapped_column(JSON)
+    risk_source_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    whitelisted: Mapped[bool | None] = mapped_column(Boolean)
+    whitelist_source_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
 
 class ProcessedEvent(ProcessedEventMixin, db.Model):

@@ -7,7 +7,7 @@ from marshmallow import validate
 
 from xyd_common.pagination import PageArgsSchema
 from xyd_common.schemas import ExactNumber, StrictSchema
-from xyd_common.validators import Phone
+from xyd_common.validators import Phone, RegionCode
 
 from .models import RISK_LEVELS
 from .states import STATUSES
@@ -25,18 +25,6 @@ def Amount(**kwargs) -> ExactNumber:  # noqa: N802 - a field factory, read like 
 
 def RateField(**kwargs) -> ExactNumber:  # noqa: N802
     return ExactNumber(2, **kwargs)
-
-
-class RegionCode(ma.fields.String):
-    """A GB/T 2260 code: six digits (9 or 12 for towns and villages)."""
-
-    default_error_messages = {"invalid_region": "行政区代码应为6位数字"}
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        code = super()._deserialize(value, attr, data, **kwargs).strip()
-        if not (code.isdigit() and len(code) in (6, 9, 12)):
-            raise self.make_error("invalid_region")
-        return code
 
 
 def _text(max_length: int, min_length: int = 1, **kwargs) -> ma.fields.String:

@@ -22,7 +22,7 @@ from xyd_common.events.outbox import record_event, utcnow
 from xyd_common.schemas import json_number
 from xyd_common.tokens import Identity
 
-from . import states
+from . import credit_state, states
 from .models import (
     Institution,
     Order,
@@ -196,7 +196,8 @@ class Application:
 
 def apply_for_loan(identity: Identity, body: dict, idempotency_key: str | None = None) -> Application:
     """An enterprise applies for a product: checked against the local copy of the product, numbered,
-    given its acceptance deadline, announced as order.submitted."""
+    given its acceptance deadline and its enterprise's current risk and whitelist state (credit_state),
+    announced as order.submitted."""
     if not identity.enterprise_uscc or identity.user_id is None:
         raise ApiError(403, "forbidden", "账号未绑定企业")
     if body.get("credit_authorized") is not True:
@@ -218,6 +219,9 @@ def apply_for_loan(identity: Identity, body: dict, idempotency_key: str | None =
         raise _open_order_conflict()
     enterprise_name = _enterprise_name(identity)
     institution = db.session.get(Institution, product.institution_id)
+    # Before the order number: credit-service may be asked (up to CREDIT_RISK_TIMEOUT_SECONDS), and the
+    # day's counter row must not stay locked meanwhile.
+    credit = credit_state.state_for_new_order(identity.enterprise_uscc)
 
     now = utcnow()
     calendar = current_app.extensions["order_service_calendar"]
@@ -230,7 +234,8 @@ def apply_for_loan(identity: Identity, body: dict, idempotency_key: str | None =
         contact_name=body.get("contact_name"), contact_phone=body.get("contact_phone"),
         credit_authorized=True, credit_authorized_at=now,
         accept_deadline=calendar.add_workdays(china_date(now), current_app.config["ORDER_ACCEPT_DAYS"]),
-        accept_overdue=False, risk_level="unknown", risk_tags=[], whitelisted=False,
+        accept_overdue=False, risk_level=credit.risk_level, risk_tags=credit.risk_tags,
+        whitelisted=credit.whitelisted,
         idempotency_key=idempotency_key, request_fingerprint=fingerprint if idempotency_key else None,
         created_at=now, updated_at=now,
     )

@@ -30,7 +30,7 @@ def app_config(auth_service, **overrides) -> dict:
 @pytest.fixture
 def service_info():
     return ServiceInfo("order-service", "order_service", "ORDER_DATABASE_URL",
-                       commands=("relay", "consume", "mark-overdue"))
+                       commands=("relay", "consume", "mark-overdue", "reconcile-credit"))
 
 
 @pytest.fixture

@@ -1,8 +1,12 @@
 """Helpers of order-service's tests: events as the other services send them (to fill the read model),
-tokens of every role, valid request bodies."""
+tokens of every role, valid request bodies, a stand-in for credit-service."""
 
 import json
+import threading
 from datetime import UTC, datetime
+
+from werkzeug.serving import make_server
+from werkzeug.wrappers import Request, Response
 
 from order_service.handlers import HANDLERS
 from order_service.models import OutboxMessage, ProcessedEvent, db
@@ -101,3 +105,34 @@ def outbox(app, event_type: str | None = None) -> list[dict]:
         if event_type:
             stmt = stmt.where(OutboxMessage.event_type == event_type)
         return [json.loads(p) for p in db.session.scalars(stmt)]
+
+
+class FakeCreditService:
+    """`GET /internal/credit/risk?uscc=…` answered from `states` ({uscc: (level, tags, whitelisted)});
+    `asked` records the USCC lists of every call and `tokens` their Authorization headers."""
+
+    def __init__(self):
+        self.states: dict[str, tuple[str, list, bool]] = {}
+        self.asked: list[list[str]] = []
+        self.tokens: list[str | None] = []
+        self._server = make_server("127.0.0.1", 0, self._app, threaded=True)
+        self.url = f"http://127.0.0.1:{self._server.server_port}"
+        threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+
+    def _app(self, environ, start_response):
+        request = Request(environ)
+        if request.path != "/internal/credit/risk":
+            return Response('{"code": "not_found", "message": "资源不存在"}', status=404,
+                            content_type="application/json")(environ, start_response)
+        usccs = request.args.getlist("uscc")
+        self.asked.append(usccs)
+        self.tokens.append(request.headers.get("Authorization"))
+        body = []
+        for u in usccs:
+            level, tags, whitelisted = self.states.get(u, ("none", [], False))  # unknown: as credit-service says
+            body.append({"uscc": u, "level": level, "tags": tags, "whitelisted": whitelisted,
+                         "known": u in self.states})
+        return Response(json.dumps(body, ensure_ascii=False), content_type="application/json")(environ, start_response)
+
+    def close(self):
+        self._server.shutdown()

@@ -17,13 +17,14 @@ from sqlalchemy import func, select, text, update
 from werkzeug.serving import make_server
 
 from order_service import create_app, services
-from order_service.models import Order, OrderHistory, OutboxMessage, db
+from order_service.credit_state import reconcile_unknown_risk
+from order_service.models import EnterpriseCredit, Order, OrderHistory, OutboxMessage, db
 from order_service.services import mark_overdue_orders
 from xyd_common import pagination
 from xyd_common.testing import postgres_database
 
 from ..conftest import app_config
-from ..support import order_body, seed_reference_data
+from ..support import WEIDU_CO, FakeCreditService, deliver, order_body, seed_reference_data
 
 ORDERS = "/api/v1/orders"
 
@@ -60,7 +61,8 @@ def server(pg_app):
 def clean_orders(pg_app):
     yield
     with pg_app.app_context():
-        db.session.execute(text("TRUNCATE orders, order_regions, order_history, outbox, order_number_counters"))
+        db.session.execute(text("TRUNCATE orders, order_regions, order_history, outbox, order_number_counters, "
+                                "enterprise_credit"))
         db.session.commit()
 
 
@@ -230,3 +232,40 @@ def test_statistics_on_postgresql(pg_app, server, tokens):
     assert (stats["total"], stats["by_status"]["credit_granted"], stats["requested_amount"],
             stats["granted_amount"]) == (1, 1, 100, 88.8)
     assert stats["institutions"][0]["accepted"] == 1 and stats["institutions"][0]["average_hours_to_accept"] >= 0
+
+
+def weidu_risk(pg_app) -> set:
+    with pg_app.app_context():
+        return set(db.session.execute(select(Order.risk_level, Order.whitelisted)
+                                      .where(Order.enterprise_uscc == WEIDU_CO[1])).all())
+
+
+def test_a_credit_event_handled_while_applying_reaches_the_new_orders(pg_app, server, tokens):
+    event = {"uscc": WEIDU_CO[1], "level": "high", "tags": ["dishonest_debtor"], "previous_level": "none"}
+    results = at_once([post(server + ORDERS, tokens["weidu"], order_body(product_id=1)),
+                       post(server + ORDERS, tokens["weidu"], order_body(product_id=3)),
+                       lambda: deliver(pg_app, "credit.risk_changed", event, source="credit-service")])
+    assert [r.status_code for r in results[:2]] == [201, 201] and results[2] == "ack"
+    assert weidu_risk(pg_app) == {("high", False)}
+
+
+def test_reconciliations_running_at_once_agree(pg_app, server, tokens):
+    apply(server, tokens, product_id=1)
+    apply(server, tokens, product_id=3)
+    fake = FakeCreditService()
+    fake.states[WEIDU_CO[1]] = ("medium", ["administrative_penalty"], True)
+    pg_app.config["CREDIT_SERVICE_URL"] = fake.url
+    try:
+        def reconcile():
+            with pg_app.app_context():
+                return reconcile_unknown_risk()
+
+        results = at_once([reconcile] * 3)
+    finally:
+        pg_app.config["CREDIT_SERVICE_URL"] = "http://127.0.0.1:9"
+        fake.close()
+    assert all(r is not None for r in results)
+    assert weidu_risk(pg_app) == {("medium", True)}
+    with pg_app.app_context():
+        row = db.session.get(EnterpriseCredit, WEIDU_CO[1])
+        assert (row.risk_level, row.risk_tags, row.whitelisted) == ("medium", ["administrative_penalty"], True)

@@ -72,6 +72,8 @@ class ExactNumber(ma.fields.Decimal):
         super().__init__(**kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, bool):  # JSON true is not a number
+            raise self.make_error("invalid")
         number = super()._deserialize(value, attr, data, **kwargs)
         if number.normalize().as_tuple().exponent < -self.max_places:
             raise self.make_error("too_many_places", places=self.max_places)

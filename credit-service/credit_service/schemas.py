@@ -9,7 +9,7 @@ import marshmallow as ma
 from marshmallow import validate
 
 from xyd_common.pagination import PageArgsSchema, page_schema
-from xyd_common.schemas import StrictSchema
+from xyd_common.schemas import ExactNumber, StrictSchema
 from xyd_common.validators import RegionCode, Uscc
 
 from .models import RECORD_CATEGORIES, TAX_CREDIT_RATINGS
@@ -17,34 +17,6 @@ from .risk import FLAG_LEVELS, INDICATORS, LEVEL_ORDER
 
 CAPITAL_LIMIT = Decimal("100000000000000")  # 万元: far above any registered capital, inside NUMERIC(18, 4)
 ORDER_ID = validate.Regexp(r"^[A-Za-z0-9_-]{1,36}$", error="订单编号格式不正确")
-
-
-def json_number(value: Decimal) -> int | float:
-    """A Decimal as a JSON number with the same digits: an int when whole, else a float (exact for
-    NUMERIC(18, 4) values of realistic size)."""
-    value = value.normalize()
-    return int(value) if value == value.to_integral_value() else float(value)
-
-
-class ExactNumber(ma.fields.Decimal):
-    """A decimal with at most `places` places: loaded as Decimal (never float), dumped as a number."""
-
-    default_error_messages = {"too_many_places": "最多 {places} 位小数"}
-
-    def __init__(self, places: int, **kwargs):
-        self.max_places = places
-        super().__init__(**kwargs)
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        if isinstance(value, bool):  # JSON true is not a number
-            raise self.make_error("invalid")
-        number = super()._deserialize(value, attr, data, **kwargs)
-        if number.normalize().as_tuple().exponent < -self.max_places:
-            raise self.make_error("too_many_places", places=self.max_places)
-        return number
-
-    def _serialize(self, value, attr, obj, **kwargs):
-        return None if value is None else json_number(Decimal(value))
 
 
 class Text(ma.fields.String):

@@ -6,9 +6,10 @@ with one `RegionAncestor` row per region on its path, so government users' scope
 region filter are one indexed lookup.
 """
 
-import requests
 from flask import current_app
 from sqlalchemy import delete, or_, select
+
+from xyd_common.reference import fetch_regions
 
 from .models import Region, RegionAncestor, db
 
@@ -44,28 +45,11 @@ def is_within(code: str | None, region_code: str) -> bool:
     return db.session.get(RegionAncestor, (region_code, code)) is not None
 
 
-def region_paths(regions: list[dict]) -> dict[str, list[str]]:
-    """Each region's path from its root, from a flat list of `{code, parent_code}`."""
-    parents = {r["code"]: r.get("parent_code") for r in regions}
-    paths = {}
-    for code in parents:
-        path, seen, current = [], set(), code
-        while current is not None and current not in seen:  # a cycle would be a data error; stop there
-            seen.add(current)
-            path.append(current)
-            current = parents.get(current)
-        paths[code] = list(reversed(path))
-    return paths
-
-
 def sync_from_auth_service(timeout: float = 10.0) -> int:
     """Load every region from auth-service's public `GET /api/v1/regions` and commit; returns how many."""
     base = current_app.config["AUTH_SERVICE_URL"].rstrip("/")
-    response = requests.get(f"{base}/api/v1/regions", timeout=timeout)
-    response.raise_for_status()
-    regions = response.json()["items"]
-    paths = region_paths(regions)
+    regions = fetch_regions(base, timeout)
     for r in regions:
-        upsert_region(r["code"], r["name"], r.get("parent_code"), paths[r["code"]])
+        upsert_region(r["code"], r["name"], r.get("parent_code"), r["path"])
     db.session.commit()
     return len(regions)

@@ -11,6 +11,7 @@ import requests
 from flask import current_app
 
 from xyd_common.events.outbox import utcnow
+from xyd_common.reference import fetch_regions
 from xyd_common.tokens import ServiceTokenClient
 
 from .models import Institution, Region, db
@@ -49,20 +50,6 @@ def upsert_institution(data: dict, source_at: datetime) -> bool:
     return True
 
 
-def region_paths(regions: list[dict]) -> dict[str, list[str]]:
-    """Each region's path from its root, from a flat list of `{code, parent_code}`."""
-    parents = {r["code"]: r.get("parent_code") for r in regions}
-    paths = {}
-    for code in parents:
-        path, seen, current = [], set(), code
-        while current is not None and current not in seen:  # a cycle would be a data error; stop there
-            seen.add(current)
-            path.append(current)
-            current = parents.get(current)
-        paths[code] = list(reversed(path))
-    return paths
-
-
 def sync_from_auth_service(timeout: float = 10.0) -> dict:
     """Load every region (public `GET /api/v1/regions`) and, when this service has
     SERVICE_TOKEN_SECRET, every institution (`GET /internal/institutions`) from auth-service, and
@@ -71,12 +58,9 @@ def sync_from_auth_service(timeout: float = 10.0) -> dict:
     base = config["AUTH_SERVICE_URL"].rstrip("/")
     started = utcnow()  # events from before this moment are older than the snapshot
 
-    response = requests.get(f"{base}/api/v1/regions", timeout=timeout)
-    response.raise_for_status()
-    regions = response.json()["items"]
-    paths = region_paths(regions)
+    regions = fetch_regions(base, timeout)
     for r in regions:
-        upsert_region(r["code"], r["name"], r.get("parent_code"), paths[r["code"]])
+        upsert_region(r["code"], r["name"], r.get("parent_code"), r["path"])
 
     institutions = None
     if config.get("SERVICE_TOKEN_SECRET"):

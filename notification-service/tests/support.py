@@ -4,16 +4,13 @@ events other services send, as they send them."""
 import json
 import threading
 import time
-import uuid
 
-import jwt
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from jwt.algorithms import OKPAlgorithm
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
 from notification_service.handlers import HANDLERS
 from notification_service.models import ProcessedEvent, db
+from xyd_common import testing
 from xyd_common.events.consumer import EventConsumer
 from xyd_common.events.envelope import new_envelope
 from xyd_common.testing import free_port
@@ -28,48 +25,16 @@ XUCHANG_REGIONS = [
 ]
 
 
-class FakeAuthService:
-    """A real HTTP server standing in for auth-service: it publishes the JWKS of the tokens the tests
-    sign."""
-
-    def __init__(self):
-        self._key = Ed25519PrivateKey.generate()
-        self.kid = uuid.uuid4().hex
-        jwk = json.loads(OKPAlgorithm.to_jwk(self._key.public_key()))
-        self._jwks = json.dumps({"keys": [{**jwk, "kid": self.kid, "alg": "EdDSA", "use": "sig"}]})
-        port = free_port()
-        self.url = f"http://127.0.0.1:{port}"
-        self._server = make_server("127.0.0.1", port, self._app, threaded=True)
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-
-    def _app(self, environ, start_response):
-        if Request(environ).path == "/.well-known/jwks.json":
-            response = Response(self._jwks, content_type="application/json")
-        else:
-            response = Response('{"code": "not_found", "message": "资源不存在"}', status=404,
-                                content_type="application/json")
-        return response(environ, start_response)
+class FakeAuthService(testing.FakeAuthService):
+    """The shared stand-in auth-service; this suite names the user id second and wants headers."""
 
     def token(self, role: str, sub: int, institution_id: int | None = None, enterprise_uscc: str | None = None,
               region_code: str | None = None) -> str:
-        """An access token as auth-service signs it."""
-        now = int(time.time())
-        return jwt.encode({"iss": "xyd-auth", "aud": "xyd-platform", "typ": "access", "sub": str(sub),
-                           "sid": uuid.uuid4().hex, "iat": now, "exp": now + 600, "role": role,
-                           "institution_id": institution_id, "enterprise_uscc": enterprise_uscc,
-                           "region_code": region_code, "mcp": False},
-                          self._key, algorithm="EdDSA", headers={"kid": self.kid})
+        return super().token(role, sub=str(sub), institution_id=institution_id, enterprise_uscc=enterprise_uscc,
+                             region_code=region_code)
 
     def headers(self, *args, **kwargs) -> dict:
         return {"Authorization": f"Bearer {self.token(*args, **kwargs)}"}
-
-    def __enter__(self):
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self._server.shutdown()
-        self._thread.join(timeout=5)
 
 
 class WebhookReceiver:

@@ -2,21 +2,13 @@
 valid request bodies."""
 
 import json
-import threading
-import time
 import uuid
-
-import jwt
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from jwt.algorithms import OKPAlgorithm
-from werkzeug.serving import make_server
-from werkzeug.wrappers import Request, Response
 
 from product_service.handlers import HANDLERS
 from product_service.models import OutboxMessage, ProcessedEvent, Product, db
+from xyd_common import testing
 from xyd_common.events.consumer import EventConsumer
 from xyd_common.events.envelope import new_envelope
-from xyd_common.testing import free_port
 
 # Regions of 许昌 under 河南, as auth-service announces them (with the path from the root).
 XUCHANG_REGIONS = [
@@ -27,45 +19,12 @@ XUCHANG_REGIONS = [
 BANK_ID, OTHER_BANK_ID = 7, 8
 
 
-class FakeAuthService:
-    """A real HTTP server standing in for auth-service: it publishes a JWKS for the tokens the tests
-    sign, and answers whatever else a test puts in `routes` ({path: (status, json body)})."""
-
-    def __init__(self):
-        self._key = Ed25519PrivateKey.generate()
-        self.kid = uuid.uuid4().hex
-        jwk = json.loads(OKPAlgorithm.to_jwk(self._key.public_key()))
-        self.routes = {"/.well-known/jwks.json": (200, {"keys": [{**jwk, "kid": self.kid, "alg": "EdDSA",
-                                                                  "use": "sig"}]})}
-        self.requests: list[tuple[str, dict]] = []
-        port = free_port()
-        self.url = f"http://127.0.0.1:{port}"
-        self._server = make_server("127.0.0.1", port, self._app, threaded=True)
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-
-    def _app(self, environ, start_response):
-        request = Request(environ)
-        self.requests.append((request.path, dict(request.headers)))
-        status, body = self.routes.get(request.path, (404, {"code": "not_found", "message": "资源不存在"}))
-        return Response(json.dumps(body, ensure_ascii=False), status=status,
-                        content_type="application/json")(environ, start_response)
+class FakeAuthService(testing.FakeAuthService):
+    """The shared stand-in auth-service, with this suite's habit of passing the institution second."""
 
     def token(self, role: str, institution_id: int | None = None, sub: str = "1", mcp: bool = False,
               **claims) -> str:
-        """An access token as auth-service signs it."""
-        now = int(time.time())
-        return jwt.encode({"iss": "xyd-auth", "aud": "xyd-platform", "typ": "access", "sub": sub,
-                           "sid": uuid.uuid4().hex, "iat": now, "exp": now + 600, "role": role,
-                           "institution_id": institution_id, "region_code": claims.pop("region_code", None),
-                           "mcp": mcp, **claims},
-                          self._key, algorithm="EdDSA", headers={"kid": self.kid})
-
-    def __enter__(self):
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self._server.shutdown()
+        return super().token(role, sub=sub, institution_id=institution_id, mcp=mcp, **claims)
 
 
 def app_config(auth_service, **overrides) -> dict:

@@ -16,7 +16,7 @@ from werkzeug.wrappers import Request, Response
 
 from xyd_common.errors import ApiError, handle_api_error
 from xyd_common.redis_store import get_redis, revoked_session_key
-from xyd_common.testing import free_port
+from xyd_common.testing import free_port, wait_until
 from xyd_common.tokens import (
     PASSWORD_CHANGE_ALLOWED_PATHS,
     TokenVerifier,
@@ -199,6 +199,31 @@ def test_cached_key_keeps_verifying_while_the_jwks_is_down(verifier, key, jwks):
     verifier.decode(key.sign(claims()))
     jwks.stop()
     assert verifier.decode(key.sign(claims()))["sub"] == "42"
+
+
+def test_a_withdrawn_key_stops_verifying_once_the_key_set_is_refreshed(key, jwks):
+    verifier = TokenVerifier(jwks.url, ISSUER, AUDIENCE, jwks_timeout=1.0, jwks_lifespan=0.5)
+    verifier.decode(key.sign(claims()))
+    new_key = SigningKey("key-2")
+    jwks.keys[:] = [new_key]
+    wait_until(lambda: _refused(verifier, key.sign(claims())), timeout=5, message="the old key to be refused")
+    assert verifier.decode(new_key.sign(claims()))["sub"] == "42"
+
+
+def test_the_last_key_set_serves_while_the_jwks_is_down_past_its_lifespan(key, jwks):
+    verifier = TokenVerifier(jwks.url, ISSUER, AUDIENCE, jwks_timeout=1.0, jwks_lifespan=0.2)
+    verifier.decode(key.sign(claims()))
+    jwks.stop()
+    time.sleep(0.3)  # the cached key set's lifespan itself is what is tested
+    assert verifier.decode(key.sign(claims()))["sub"] == "42"
+
+
+def _refused(verifier, token) -> bool:
+    try:
+        verifier.decode(token)
+    except ApiError as exc:
+        return exc.status == 401
+    return False
 
 
 # authenticate(): the verifier the app builds from its settings, plus revocation and forced password change.

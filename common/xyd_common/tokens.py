@@ -61,16 +61,33 @@ def unauthorized(message: str = "未登录或登录已失效") -> ApiError:
     return ApiError(401, "unauthorized", message, headers={"WWW-Authenticate": "Bearer"})
 
 
+class _JwksClient(jwt.PyJWKClient):
+    """PyJWKClient that keeps serving the last key set it fetched while the JWKS cannot be reached, so
+    an auth-service outage does not turn into 503s everywhere once the cached set is due for refresh."""
+
+    _last_good = None
+
+    def fetch_data(self):
+        try:
+            self._last_good = super().fetch_data()
+        except jwt.PyJWKClientConnectionError:
+            if self._last_good is None:
+                raise
+        return self._last_good
+
+
 class TokenVerifier:
     """Verifies tokens against the auth-service JWKS; one per process, safe across threads."""
 
-    def __init__(self, jwks_url: str, issuer: str, audience: str, jwks_timeout: float = 3.0):
+    def __init__(self, jwks_url: str, issuer: str, audience: str, jwks_timeout: float = 3.0,
+                 jwks_lifespan: float = 300):
         self.issuer = issuer
         self.audience = audience
-        # PyJWKClient caches the key set and refetches it (at most every cooldown) for an unknown kid,
-        # so a key rotation is picked up without restarts.
-        self._jwks = jwt.PyJWKClient(jwks_url, cache_keys=True, lifespan=300, timeout=jwks_timeout,
-                                     cooldown_duration=5)
+        # The key set is cached for `jwks_lifespan` seconds and refetched (at most every cooldown) for an
+        # unknown kid, so a new key is picked up at once and a withdrawn key stops verifying within the
+        # lifespan. Keys are not cached one by one: PyJWKClient would keep those for the process's life.
+        self._jwks = _JwksClient(jwks_url, cache_keys=False, cache_jwk_set=True, lifespan=jwks_lifespan,
+                                 timeout=jwks_timeout, cooldown_duration=5)
         self._lock = threading.Lock()
 
     def decode(self, token: str, typ: str = ACCESS) -> dict:

@@ -1,8 +1,9 @@
 import pytest
 
+from xyd_common.config import sqlalchemy_url
 from xyd_common.testing import amqp_url, postgres_database, rabbitmq_vhost
 
-from .support import dispose, event_app, sqlalchemy_url
+from .support import dispose, event_app
 
 
 @pytest.fixture(scope="module")

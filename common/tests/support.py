@@ -41,11 +41,6 @@ class Effect(db.Model):
     event_type: Mapped[str] = mapped_column(String(100), nullable=False)
 
 
-def sqlalchemy_url(postgres_url: str) -> str:
-    """testing.postgres_database yields postgresql://; SQLAlchemy must be told to use psycopg 3."""
-    return postgres_url.replace("postgresql://", "postgresql+psycopg://", 1)
-
-
 def event_app(database_uri: str, amqp_url: str, service: str = "test-service") -> Flask:
     """A service app reduced to what the relay and the consumer need, its tables created."""
     app = Flask(__name__)

@@ -64,11 +64,14 @@ def database_url(env_name: str, service: str) -> str:
     url = env_str(env_name)
     if url is None:
         return f"sqlite:///{var_dir() / (service + '.db')}"
-    # Plain postgresql:// URLs are accepted; SQLAlchemy needs to be told to use psycopg 3.
-    if url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url[len("postgresql://") :]
-    elif url.startswith("postgres://"):
-        url = "postgresql+psycopg://" + url[len("postgres://") :]
+    return sqlalchemy_url(url)
+
+
+def sqlalchemy_url(url: str) -> str:
+    """Plain postgresql:// URLs are accepted; SQLAlchemy needs to be told to use psycopg 3."""
+    for scheme in ("postgresql://", "postgres://"):
+        if url.startswith(scheme):
+            return "postgresql+psycopg://" + url[len(scheme):]
     return url
 
 

@@ -79,6 +79,23 @@ def postgres_database(prefix: str = "xyd_test") -> Iterator[str]:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+@contextlib.contextmanager
+def migrated_postgres_app(create_app, config: dict, prefix: str = "xyd_test") -> Iterator:
+    """A service app on a new PostgreSQL database brought up by its own migrations (`flask
+    migrate-locked`), as in production; the database is dropped afterwards."""
+    from .config import sqlalchemy_url
+
+    with postgres_database(prefix) as url:
+        app = create_app({**config, "SQLALCHEMY_DATABASE_URI": sqlalchemy_url(url)})
+        result = app.test_cli_runner().invoke(args=["migrate-locked"])
+        assert result.exit_code == 0, result.output
+        try:
+            yield app
+        finally:
+            with app.app_context():
+                app.extensions["sqlalchemy"].engine.dispose()
+
+
 class TcpProxy:
     """Forwards 127.0.0.1:<port> to a target; `cut()` drops every connection and refuses new ones
     until `restore()` — a network outage in front of a shared server without stopping it."""

@@ -13,7 +13,7 @@ import pytest
 
 from credit_service import create_app
 from credit_service.models import Enterprise, db
-from xyd_common.testing import postgres_database
+from xyd_common.testing import migrated_postgres_app
 
 from .support import (
     app_config,
@@ -29,21 +29,15 @@ from .support import (
 
 
 @pytest.fixture(scope="module")
-def pg_url():
-    with postgres_database("xyd_credit_test") as url:
-        yield url
+def pg_app(auth_service):
+    with migrated_postgres_app(create_app, app_config(auth_service), "xyd_credit_test") as app:
+        seed_regions(app)
+        yield app
 
 
 @pytest.fixture(scope="module")
-def pg_app(auth_service, pg_url):
-    app = create_app(app_config(auth_service, SQLALCHEMY_DATABASE_URI=pg_url.replace(
-        "postgresql://", "postgresql+psycopg://", 1)))
-    result = app.test_cli_runner().invoke(args=["migrate-locked"])
-    assert result.exit_code == 0, result.output
-    seed_regions(app)
-    yield app
-    with app.app_context():
-        db.engine.dispose()
+def pg_url(pg_app):
+    return pg_app.config["SQLALCHEMY_DATABASE_URI"]
 
 
 def test_migrations_match_the_models_on_postgresql_too(pg_app, pg_url, tmp_path):

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from notification_service.delivery import WebhookDispatcher
+from xyd_common.config import sqlalchemy_url
 from xyd_common.sealed import new_key
 from xyd_common.testing import postgres_database
 
@@ -27,7 +28,7 @@ def migrated_database(tmp_path_factory):
             result = subprocess.run([flask, "--app", "notification_service", *command], env=env,
                                     capture_output=True, text=True, timeout=120)
             assert result.returncode == 0, result.stderr
-        yield url.replace("postgresql://", "postgresql+psycopg://", 1)
+        yield sqlalchemy_url(url)
 
 
 def test_two_workers_send_each_delivery_exactly_once(make_app, deliver, auth_service, migrated_database):

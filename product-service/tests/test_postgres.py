@@ -13,7 +13,7 @@ from sqlalchemy import text, update
 from product_service import create_app
 from product_service.models import Product, db
 from xyd_common import pagination
-from xyd_common.testing import postgres_database
+from xyd_common.testing import migrated_postgres_app
 
 from .support import OTHER_BANK_ID, app_config, auth, product_body, seed_reference_data
 
@@ -21,21 +21,15 @@ MARKET = "/api/v1/market/products"
 
 
 @pytest.fixture(scope="module")
-def pg_url():
-    with postgres_database("xyd_product_test") as url:
-        yield url
+def pg_app(auth_service):
+    with migrated_postgres_app(create_app, app_config(auth_service), "xyd_product_test") as app:
+        seed_reference_data(app)
+        yield app
 
 
 @pytest.fixture(scope="module")
-def pg_app(auth_service, pg_url):
-    app = create_app(app_config(auth_service, SQLALCHEMY_DATABASE_URI=pg_url.replace(
-        "postgresql://", "postgresql+psycopg://", 1)))
-    result = app.test_cli_runner().invoke(args=["migrate-locked"])
-    assert result.exit_code == 0, result.output
-    seed_reference_data(app)
-    yield app
-    with app.app_context():
-        db.engine.dispose()
+def pg_url(pg_app):
+    return pg_app.config["SQLALCHEMY_DATABASE_URI"]
 
 
 @pytest.fixture(scope="module")

@@ -21,7 +21,7 @@ from order_service.credit_state import reconcile_unknown_risk
 from order_service.models import EnterpriseCredit, Order, OrderHistory, OutboxMessage, db
 from order_service.services import mark_overdue_orders
 from xyd_common import pagination
-from xyd_common.testing import postgres_database
+from xyd_common.testing import migrated_postgres_app
 
 from ..conftest import app_config
 from ..support import WEIDU_CO, FakeCreditService, deliver, order_body, seed_reference_data
@@ -30,21 +30,16 @@ ORDERS = "/api/v1/orders"
 
 
 @pytest.fixture(scope="module")
-def pg_url():
-    with postgres_database("xyd_order_test") as url:
-        yield url
+def pg_app(auth_service):
+    config = app_config(auth_service, SQLALCHEMY_ENGINE_OPTIONS={"pool_size": 10})
+    with migrated_postgres_app(create_app, config, "xyd_order_test") as app:
+        seed_reference_data(app)
+        yield app
 
 
 @pytest.fixture(scope="module")
-def pg_app(auth_service, pg_url):
-    app = create_app(app_config(auth_service, SQLALCHEMY_DATABASE_URI=pg_url.replace(
-        "postgresql://", "postgresql+psycopg://", 1), SQLALCHEMY_ENGINE_OPTIONS={"pool_size": 10}))
-    result = app.test_cli_runner().invoke(args=["migrate-locked"])
-    assert result.exit_code == 0, result.output
-    seed_reference_data(app)
-    yield app
-    with app.app_context():
-        db.engine.dispose()
+def pg_url(pg_app):
+    return pg_app.config["SQLALCHEMY_DATABASE_URI"]
 
 
 @pytest.fixture(scope="module")

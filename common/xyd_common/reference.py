@@ -28,3 +28,18 @@ def fetch_regions(auth_service_url: str, timeout: float = 10.0) -> list[dict]:
     regions = response.json()["items"]
     paths = region_paths(regions)
     return [{**r, "path": paths[r["code"]]} for r in regions]
+
+
+def upsert_region(session, model, code: str, name: str, parent_code: str | None, path: list | None):
+    """Keep a service's copy of a region (a model with code, name, parent_code and a JSON `path`)
+    with its path from the root (`[root, ..., code]`), as `region.created` announces it."""
+    if not (isinstance(path, list) and path and path[-1] == code and all(isinstance(c, str) for c in path)):
+        # An event without a usable path: build it from the parent we know, if we know it.
+        parent = session.get(model, parent_code) if parent_code else None
+        path = [*(parent.path if parent else ([parent_code] if parent_code else [])), code]
+    region = session.get(model, code)
+    if region is None:
+        region = model(code=code)
+        session.add(region)
+    region.name, region.parent_code, region.path = name, parent_code, list(path)
+    return region

@@ -10,23 +10,16 @@ from flask import current_app
 from sqlalchemy import delete, or_, select
 
 from xyd_common.reference import fetch_regions
+from xyd_common.reference import upsert_region as shared_upsert_region
 
 from .models import Region, RegionAncestor, db
 
 
 def upsert_region(code: str, name: str, parent_code: str | None, path: list | None) -> Region:
     """Keep a region with its path from the root (`[root, ..., code]`)."""
-    if not (isinstance(path, list) and path and path[-1] == code and all(isinstance(c, str) for c in path)):
-        # An event without a usable path: build it from the parent we know, if we know it.
-        parent = db.session.get(Region, parent_code) if parent_code else None
-        path = [*(parent.path if parent else ([parent_code] if parent_code else [])), code]
-    region = db.session.get(Region, code)
-    if region is None:
-        region = Region(code=code)
-        db.session.add(region)
-    region.name, region.parent_code, region.path = name, parent_code, list(path)
+    region = shared_upsert_region(db.session, Region, code, name, parent_code, path)
     db.session.execute(delete(RegionAncestor).where(RegionAncestor.region_code == code))
-    db.session.add_all(RegionAncestor(ancestor_code=a, region_code=code) for a in dict.fromkeys(path))
+    db.session.add_all(RegionAncestor(ancestor_code=a, region_code=code) for a in dict.fromkeys(region.path))
     return region
 
 

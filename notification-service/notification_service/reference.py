@@ -6,6 +6,8 @@ from datetime import datetime
 
 from sqlalchemy import select
 
+from xyd_common.reference import upsert_region as shared_upsert_region
+
 from .models import Order, Region, User, db
 
 # An order is open until it reaches one of the states it never leaves.
@@ -34,16 +36,7 @@ def upsert_user(data: dict, source_at: datetime) -> bool:
 
 def upsert_region(code: str, name: str, parent_code: str | None, path: list | None) -> Region:
     """Keep a region with its path from the root (`[root, ..., code]`)."""
-    if not (isinstance(path, list) and path and path[-1] == code and all(isinstance(c, str) for c in path)):
-        # An event without a usable path: build it from the parent we know, if we know it.
-        parent = db.session.get(Region, parent_code) if parent_code else None
-        path = [*(parent.path if parent else ([parent_code] if parent_code else [])), code]
-    region = db.session.get(Region, code)
-    if region is None:
-        region = Region(code=code)
-        db.session.add(region)
-    region.name, region.parent_code, region.path = name, parent_code, list(path)
-    return region
+    return shared_upsert_region(db.session, Region, code, name, parent_code, path)
 
 
 def region_path(code: str | None) -> list[str]:

@@ -14,6 +14,8 @@ from decimal import Decimal
 
 from sqlalchemy import exists, insert, literal, select
 
+from xyd_common.reference import upsert_region
+
 from . import credit_state
 from .models import ANNOUNCED_RISK_LEVELS, Institution, Order, OrderRegion, Product, Region, User, db
 
@@ -38,13 +40,8 @@ def on_region_created(event: dict) -> None:
     """Keep the region with its path from the root. Orders made while this region was unknown here
     were filed under their own region only: file them under its ancestors too."""
     data = event["data"]
-    code, parent_code, path = data["code"], data.get("parent_code"), data.get("path")
-    if not (isinstance(path, list) and path and path[-1] == code and all(isinstance(c, str) for c in path)):
-        parent = db.session.get(Region, parent_code) if parent_code else None
-        path = [*(parent.path if parent else ([parent_code] if parent_code else [])), code]
-    region = db.session.get(Region, code) or Region(code=code)
-    region.name, region.parent_code, region.path = data["name"], parent_code, list(path)
-    db.session.add(region)
+    code = data["code"]
+    path = upsert_region(db.session, Region, code, data["name"], data.get("parent_code"), data.get("path")).path
     for ancestor in path[:-1]:
         # A full scan of orders, but region.created is a rare administrative event.
         db.session.execute(insert(OrderRegion).from_select(

@@ -12,6 +12,7 @@ from flask import current_app
 
 from xyd_common.events.outbox import utcnow
 from xyd_common.reference import fetch_regions
+from xyd_common.reference import upsert_region as shared_upsert_region
 from xyd_common.tokens import ServiceTokenClient
 
 from .models import Institution, Region, db
@@ -21,16 +22,7 @@ log = logging.getLogger(__name__)
 
 def upsert_region(code: str, name: str, parent_code: str | None, path: list[str] | None) -> Region:
     """Keep a region with its path from the root (`[root, ..., code]`)."""
-    if not (isinstance(path, list) and path and path[-1] == code and all(isinstance(c, str) for c in path)):
-        # An event without a usable path: build it from the parent we know, if we know it.
-        parent = db.session.get(Region, parent_code) if parent_code else None
-        path = [*(parent.path if parent else ([parent_code] if parent_code else [])), code]
-    region = db.session.get(Region, code)
-    if region is None:
-        region = Region(code=code)
-        db.session.add(region)
-    region.name, region.parent_code, region.path = name, parent_code, list(path)
-    return region
+    return shared_upsert_region(db.session, Region, code, name, parent_code, path)
 
 
 def upsert_institution(data: dict, source_at: datetime) -> bool:

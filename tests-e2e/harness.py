@@ -39,6 +39,7 @@ PORT_SETTINGS = {
     "notification-service": "NOTIFICATION_SERVICE_PORT",
 }
 REPLICAS_PER_WORKER = 2
+SECRET_SETTINGS = {"SMS_EVENT_KEY", "WEBHOOK_SECRET_KEY", "SERVICE_TOKEN_SECRET"}
 
 
 @dataclass
@@ -102,17 +103,22 @@ def running_platform(workdir: Path):
         from auth_service.signing import generate_key_file
 
         generate_key_file(key_file)
-        env = {k: v for k, v in os.environ.items() if not k.endswith("_DATABASE_URL")}
+        # Secrets reach the processes as files (`<NAME>_FILE`), as Compose and Kubernetes mount them.
+        secret_files = {}
+        for name, value in {"SMS_EVENT_KEY": new_key(), "WEBHOOK_SECRET_KEY": new_key(),
+                            "SERVICE_TOKEN_SECRET": uuid.uuid4().hex}.items():
+            (workdir / name.lower()).write_text(value + "\n")
+            secret_files[f"{name}_FILE"] = str(workdir / name.lower())
+        env = {k: v for k, v in os.environ.items()
+               if not k.endswith("_DATABASE_URL") and k.removesuffix("_FILE") not in SECRET_SETTINGS}
         env.update(database_urls)
+        env.update(secret_files)
         env.update({
             "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
             "AMQP_URL": amqp_url(vhost, "127.0.0.1", proxy.port),
             "REDIS_KEY_PREFIX": f"xyd-e2e-{uuid.uuid4().hex[:8]}:",
             "XYD_VAR_DIR": str(workdir),
             "JWT_PRIVATE_KEY_FILE": str(key_file),
-            "SMS_EVENT_KEY": new_key(),
-            "WEBHOOK_SECRET_KEY": new_key(),
-            "SERVICE_TOKEN_SECRET": uuid.uuid4().hex,
             "BOOTSTRAP_ADMIN_PHONE": ADMIN_PHONE,
             "BOOTSTRAP_ADMIN_PASSWORD": ADMIN_PASSWORD,
             "SMS_PROVIDER": "console",

@@ -1,6 +1,6 @@
 """auth-service settings: the common ones plus the contract's login, SMS and token settings."""
 
-from xyd_common.config import common_settings, env_int, env_str
+from xyd_common.config import common_settings, env_int, env_secret, env_str
 
 
 def load_settings() -> dict:
@@ -8,14 +8,14 @@ def load_settings() -> dict:
         **common_settings("auth-service", "AUTH_DATABASE_URL"),
         "API_TITLE": "信易贷 auth-service",
         "BOOTSTRAP_ADMIN_PHONE": env_str("BOOTSTRAP_ADMIN_PHONE", "13800000000"),
-        "BOOTSTRAP_ADMIN_PASSWORD": env_str("BOOTSTRAP_ADMIN_PASSWORD"),
-        "INITIAL_PASSWORD": env_str("INITIAL_PASSWORD", "111111"),
+        "BOOTSTRAP_ADMIN_PASSWORD": env_secret("BOOTSTRAP_ADMIN_PASSWORD"),
+        "INITIAL_PASSWORD": env_secret("INITIAL_PASSWORD", "111111"),
         "SMS_CODE_TTL_SECONDS": env_int("SMS_CODE_TTL_SECONDS", 300),
         "SMS_RESEND_SECONDS": env_int("SMS_RESEND_SECONDS", 60),
         "SMS_DAILY_LIMIT": env_int("SMS_DAILY_LIMIT", 10),
         "SMS_IP_HOURLY_LIMIT": env_int("SMS_IP_HOURLY_LIMIT", 100),
         "SMS_MAX_ATTEMPTS": env_int("SMS_MAX_ATTEMPTS", 5),
-        "SMS_EVENT_KEY": env_str("SMS_EVENT_KEY"),
+        "SMS_EVENT_KEY": env_secret("SMS_EVENT_KEY"),
         "LOGIN_MAX_FAILURES": env_int("LOGIN_MAX_FAILURES", 5),
         "LOGIN_LOCK_SECONDS": env_int("LOGIN_LOCK_SECONDS", 600),
         "ACCESS_TOKEN_TTL_SECONDS": env_int("ACCESS_TOKEN_TTL_SECONDS", 900),

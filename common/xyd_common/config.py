@@ -21,6 +21,26 @@ def env_str(name: str, default: str | None = None) -> str | None:
     return default if value is None or value == "" else value
 
 
+def env_secret(name: str, default: str | None = None) -> str | None:
+    """A secret setting: `NAME` itself, or the content of the file `NAME_FILE` names (Kubernetes and
+    Compose mount secrets as files, which keeps them out of the process environment). One trailing
+    newline is dropped, since `echo` and editors add it. Both set, or an unreadable file, is an error
+    at start-up: guessing which one was meant could run on a stale secret."""
+    value = env_str(name)
+    path = env_str(f"{name}_FILE")
+    if path is None:
+        return default if value is None else value
+    if value is not None:
+        raise SettingError(f"set either {name} or {name}_FILE, not both")
+    try:
+        content = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise SettingError(f"{name}_FILE names a file that cannot be read: {path} "
+                           f"({exc.strerror or exc.__class__.__name__})") from exc
+    content = content.removesuffix("\n").removesuffix("\r")
+    return default if content == "" else content
+
+
 def env_int(name: str, default: int) -> int:
     value = env_str(name)
     if value is None:
@@ -61,7 +81,7 @@ def var_dir() -> Path:
 
 def database_url(env_name: str, service: str) -> str:
     """The service's database: its own `*_DATABASE_URL`, else a SQLite file under var/."""
-    url = env_str(env_name)
+    url = env_secret(env_name)
     if url is None:
         return f"sqlite:///{var_dir() / (service + '.db')}"
     return sqlalchemy_url(url)
@@ -81,14 +101,14 @@ def common_settings(service: str, database_env: str) -> dict:
         "SERVICE_NAME": service,
         "SQLALCHEMY_DATABASE_URI": database_url(database_env, service),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
-        "AMQP_URL": env_str("AMQP_URL", DEFAULT_AMQP_URL),
+        "AMQP_URL": env_secret("AMQP_URL", DEFAULT_AMQP_URL),
         "EVENTS_EXCHANGE": env_str("EVENTS_EXCHANGE", "xyd.events"),
-        "REDIS_URL": env_str("REDIS_URL", DEFAULT_REDIS_URL),
+        "REDIS_URL": env_secret("REDIS_URL", DEFAULT_REDIS_URL),
         "REDIS_KEY_PREFIX": env_str("REDIS_KEY_PREFIX", "xyd:"),
         "AUTH_SERVICE_URL": env_str("AUTH_SERVICE_URL", "http://127.0.0.1:8081"),
         "JWT_ISSUER": env_str("JWT_ISSUER", "xyd-auth"),
         "JWT_AUDIENCE": env_str("JWT_AUDIENCE", "xyd-platform"),
-        "SERVICE_TOKEN_SECRET": env_str("SERVICE_TOKEN_SECRET"),
+        "SERVICE_TOKEN_SECRET": env_secret("SERVICE_TOKEN_SECRET"),
         "LOG_LEVEL": env_str("LOG_LEVEL", "INFO"),
         "MAX_CONTENT_LENGTH": env_int("MAX_BODY_BYTES", 1024 * 1024),
         "OUTBOX_POLL_SECONDS": env_float("OUTBOX_POLL_SECONDS", 0.5),

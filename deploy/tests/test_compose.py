@@ -9,6 +9,7 @@ and secrets must line up. None of this needs Docker, so these checks run anywher
 
 import re
 import shlex
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -237,12 +238,11 @@ def database_variable(service_package: str) -> str:
     return service_package.removesuffix("-service").upper().replace("-", "_") + "_DATABASE_URL"
 
 
-def test_each_service_has_its_own_postgres_database_created_by_the_init_script():
+def test_each_service_has_its_own_postgres_database_created_by_the_init_script(generated_secrets):
     names = {}
     for package in SERVICE_PACKAGES:
         variable = database_variable(package)
-        url = environment(package).get(variable)
-        assert url, f"{package} gets no {variable}"
+        url = secret_value(package, variable, generated_secrets)
         assert url.startswith("postgresql://") and "@postgres:5432/" in url, f"{variable} = {url}"
         names[package] = url.rsplit("/", 1)[1]
         assert re.search(rf"(?<![\w-]){re.escape(names[package])}(?![\w-])", INIT_SCRIPT), (
@@ -257,7 +257,8 @@ def test_postgres_runs_the_init_script_on_first_start():
 
 def test_every_app_container_sees_the_same_database_urls():
     # The migrate job upgrades every database; each service's processes (web, relay, consumer) read one.
-    expected = {database_variable(p): environment("migrate")[database_variable(p)] for p in SERVICE_PACKAGES}
+    expected = {database_variable(p) + "_FILE": environment("migrate")[database_variable(p) + "_FILE"]
+                for p in SERVICE_PACKAGES}
     for name in APP_SERVICES:
         env = environment(name)
         assert {v: env.get(v) for v in expected} == expected, name
@@ -297,27 +298,80 @@ def test_service_urls_name_the_compose_service_and_its_port():
         assert env.get(variable) == f"http://{process}:{port}", variable
 
 
-def test_shared_services_are_reached_by_their_compose_names():
-    env = environment("auth-service")
-    assert re.fullmatch(r"amqp://\w+:\$\{RABBITMQ_PASSWORD[^}]*\}@rabbitmq:5672/%2F", env["AMQP_URL"])
-    assert env["REDIS_URL"].startswith("redis://redis:6379/")
+def test_shared_services_are_reached_by_their_compose_names(generated_secrets):
+    assert re.fullmatch(r"amqp://xyd:[0-9a-f]{48}@rabbitmq:5672/%2F",
+                        secret_value("auth-service", "AMQP_URL", generated_secrets))
+    assert environment("auth-service")["REDIS_URL"].startswith("redis://redis:6379/")
 
 
-@pytest.mark.parametrize("variable", ["SMS_EVENT_KEY", "WEBHOOK_SECRET_KEY", "SERVICE_TOKEN_SECRET", "SMS_HTTP_URL"])
-def test_secret_setting_must_be_supplied_by_the_operator(variable):
+SECRET_SETTINGS = ["SMS_EVENT_KEY", "WEBHOOK_SECRET_KEY", "SERVICE_TOKEN_SECRET", "AMQP_URL",
+                   *(database_variable(p) for p in SERVICE_PACKAGES)]
+
+
+@pytest.fixture(scope="module")
+def generated_secrets(tmp_path_factory) -> Path:
+    """The secrets directory deploy/make-secrets.sh writes, as an operator would create it."""
+    directory = tmp_path_factory.mktemp("secrets") / "xyd"
+    subprocess.run(["sh", str(ROOT / "deploy" / "make-secrets.sh"), str(directory)], check=True,
+                   capture_output=True)
+    return directory
+
+
+def mounted_secret(service: str, setting: str) -> str:
+    """The Compose secret a container's `<setting>_FILE` points at, checked to be mounted there."""
+    path = environment(service).get(f"{setting}_FILE") or ""
+    assert path.startswith("/run/secrets/"), f"{service}: {setting}_FILE must name a mounted secret"
+    name = path.removeprefix("/run/secrets/")
+    mounted = [s if isinstance(s, str) else s["source"] for s in SERVICES[service].get("secrets", [])]
+    assert name in mounted, f"{service} reads {setting} from {path} but does not mount secret {name}"
+    return name
+
+
+def secret_value(service: str, setting: str, secrets_dir: Path) -> str:
+    """What the container reads for `setting` when the operator used deploy/make-secrets.sh."""
+    name = mounted_secret(service, setting)
+    source = COMPOSE["secrets"][name]["file"]
+    assert source.endswith(f"/{name}") and re.match(REQUIRED.format(name="XYD_SECRETS_DIR"), source), source
+    return (secrets_dir / name).read_text()
+
+
+@pytest.mark.parametrize("variable", SECRET_SETTINGS)
+def test_secret_setting_comes_from_a_mounted_secret_file_never_the_environment(variable):
     for name in APP_SERVICES:
-        assert re.fullmatch(REQUIRED.format(name=variable), environment(name).get(variable) or ""), (
-            f"{name}: {variable} must be ${{{variable}:?...}}")
+        assert variable not in environment(name), f"{name}: {variable} is in the environment"
+        mounted_secret(name, variable)
 
 
-def test_passwords_inside_urls_must_be_supplied_by_the_operator():
-    referenced = set()
-    for value in environment("migrate").values():
-        if value and "://" in value:
-            referenced |= set(re.findall(r"\$\{(\w+)", value))
-    assert referenced == {"POSTGRES_PASSWORD", "RABBITMQ_PASSWORD"}
-    for variable in referenced:
-        assert re.search(REQUIRED.format(name=variable), COMPOSE_TEXT), f"{variable} has no ${{...:?}} guard"
+def test_no_password_or_key_sits_in_any_container_environment():
+    for name in SERVICES:
+        for key, value in environment(name).items():
+            assert not re.search(r"://[^/@\s]+:[^/@\s]+@", value or ""), f"{name}: {key} carries a password"
+            # The admin's first password and the initial password are one-time values an operator may
+            # pass at `up`; every standing secret comes from a file.
+            one_time = {"BOOTSTRAP_ADMIN_PASSWORD", "INITIAL_PASSWORD"}
+            if re.search(r"PASSWORD|SECRET|_KEY$", key) and not key.endswith("_FILE") and key not in one_time:
+                assert value in (None, ""), f"{name}: {key} is set in the environment"
+    assert environment("postgres")["POSTGRES_PASSWORD_FILE"] == "/run/secrets/postgres_password"
+    assert "postgres_password" in SERVICES["postgres"]["secrets"]
+    assert "rabbitmq_password" in SERVICES["rabbitmq"]["secrets"]
+    assert "/run/secrets/rabbitmq_password" in " ".join(SERVICES["rabbitmq"]["entrypoint"])
+
+
+def test_generated_secrets_are_usable_by_the_services(generated_secrets):
+    from cryptography.fernet import Fernet
+    from cryptography.hazmat.primitives.serialization import load_pem_private_key
+
+    for name in ("sms_event_key", "webhook_secret_key"):
+        Fernet((generated_secrets / name).read_bytes())
+    load_pem_private_key((generated_secrets / "jwt_private_key").read_bytes(), password=None)
+    assert len((generated_secrets / "service_token_secret").read_text()) >= 32
+    for name in COMPOSE["secrets"]:
+        assert (generated_secrets / name).is_file(), f"make-secrets.sh does not write {name}"
+
+
+def test_sms_gateway_url_must_be_supplied_by_the_operator():
+    for name in APP_SERVICES:
+        assert re.fullmatch(REQUIRED.format(name="SMS_HTTP_URL"), environment(name).get("SMS_HTTP_URL") or "")
 
 
 def test_production_sends_real_sms_and_blocks_private_webhooks():
@@ -329,7 +383,7 @@ def test_production_sends_real_sms_and_blocks_private_webhooks():
 
 def test_token_signers_mount_the_jwt_key_their_setting_points_at():
     secret_name = environment("auth-service")["JWT_PRIVATE_KEY_FILE"].removeprefix("/run/secrets/")
-    assert re.fullmatch(REQUIRED.format(name=r"\w+"), COMPOSE["secrets"][secret_name]["file"])
+    assert re.match(REQUIRED.format(name="XYD_SECRETS_DIR"), COMPOSE["secrets"][secret_name]["file"])
     for name in ("auth-service", "auth-relay", "migrate"):
         mounted = [s if isinstance(s, str) else s["source"] for s in SERVICES[name].get("secrets", [])]
         assert secret_name in mounted, f"{name} cannot read JWT_PRIVATE_KEY_FILE"

@@ -3,7 +3,7 @@
 `GATEWAY_PORT` [8080] is not read here: the Procfile passes it to gunicorn's `--bind`.
 """
 
-from xyd_common.config import DEFAULT_REDIS_URL, env_bool, env_float, env_int, env_str
+from xyd_common.config import DEFAULT_REDIS_URL, env_bool, env_float, env_int, env_secret, env_str
 
 # Service name -> the setting holding its base URL, with the local-run default.
 SERVICE_URL_SETTINGS = {
@@ -46,7 +46,7 @@ def load_settings() -> dict:
         # What xyd_common.tokens and xyd_common.redis_store read.
         "JWT_ISSUER": env_str("JWT_ISSUER", "xyd-auth"),
         "JWT_AUDIENCE": env_str("JWT_AUDIENCE", "xyd-platform"),
-        "REDIS_URL": env_str("REDIS_URL", DEFAULT_REDIS_URL),
+        "REDIS_URL": env_secret("REDIS_URL", DEFAULT_REDIS_URL),
         "REDIS_KEY_PREFIX": env_str("REDIS_KEY_PREFIX", "xyd:"),
     }
 

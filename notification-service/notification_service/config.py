@@ -3,7 +3,15 @@ delivered."""
 
 from cryptography.fernet import Fernet
 
-from xyd_common.config import SettingError, common_settings, env_bool, env_float, env_int, env_str
+from xyd_common.config import (
+    SettingError,
+    common_settings,
+    env_bool,
+    env_float,
+    env_int,
+    env_secret,
+    env_str,
+)
 
 SMS_PROVIDERS = ("http", "console")
 
@@ -13,13 +21,13 @@ def load_settings() -> dict:
         **common_settings("notification-service", "NOTIFICATION_DATABASE_URL"),
         "API_TITLE": "信易贷 notification-service",
         "SMS_PROVIDER": env_str("SMS_PROVIDER", "http"),
-        "SMS_HTTP_URL": env_str("SMS_HTTP_URL"),
+        "SMS_HTTP_URL": env_secret("SMS_HTTP_URL"),
         "SMS_HTTP_TIMEOUT": env_float("SMS_HTTP_TIMEOUT", 5),
         "SMS_HTTP_RETRIES": env_int("SMS_HTTP_RETRIES", 2),
-        "SMS_EVENT_KEY": env_str("SMS_EVENT_KEY"),
+        "SMS_EVENT_KEY": env_secret("SMS_EVENT_KEY"),
         # Fernet key(s) the webhook secrets are stored under; several, comma-separated, during a key
         # rotation (the first encrypts new secrets, every one decrypts).
-        "WEBHOOK_SECRET_KEY": env_str("WEBHOOK_SECRET_KEY"),
+        "WEBHOOK_SECRET_KEY": env_secret("WEBHOOK_SECRET_KEY"),
         "WEBHOOK_ALLOW_PRIVATE_NETWORKS": env_bool("WEBHOOK_ALLOW_PRIVATE_NETWORKS", False),
         "WEBHOOK_TIMEOUT_SECONDS": env_float("WEBHOOK_TIMEOUT_SECONDS", 5),
         "WEBHOOK_RETRY_BASE_SECONDS": env_float("WEBHOOK_RETRY_BASE_SECONDS", 30),

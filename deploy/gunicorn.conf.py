@@ -16,3 +16,49 @@ accesslog = None
 errorlog = "-"
 # gunicorn 27 opens a control socket at one fixed path per user; every service would fight over it.
 control_socket_disable = True
+
+# Prometheus multiprocess mode: every worker writes its samples to files in one directory, and /metrics
+# (or the gateway's metrics port) adds them up. The directory must exist, be empty at start (stale files
+# of an earlier run would be counted again) and be set before a worker imports prometheus_client, which
+# this file, loaded by the master before it forks, guarantees. Kubernetes mounts an emptyDir there,
+# since the root filesystem is read-only.
+_own_metrics_dir = not os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+if _own_metrics_dir:
+    import tempfile
+
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="xyd-metrics-")
+else:
+    import glob
+
+    os.makedirs(os.environ["PROMETHEUS_MULTIPROC_DIR"], exist_ok=True)
+    for stale in glob.glob(os.path.join(os.environ["PROMETHEUS_MULTIPROC_DIR"], "*.db")):
+        os.remove(stale)
+
+
+def child_exit(server, worker):
+    # A dead worker's live gauges must stop counting; its counters stay in the sums.
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
+
+
+def when_ready(server):
+    # The gateway's metrics are served by the master on GATEWAY_METRICS_PORT, never on the public port
+    # (whatever the gateway answers there is the public API). The services serve /metrics themselves,
+    # on their own ports, which the gateway does not route.
+    port = os.environ.get("GATEWAY_METRICS_PORT")
+    if port and str(server.cfg.wsgi_app).startswith("xyd_gateway:"):
+        from prometheus_client import CollectorRegistry, start_http_server
+        from prometheus_client.multiprocess import MultiProcessCollector
+
+        registry = CollectorRegistry()
+        MultiProcessCollector(registry)
+        start_http_server(int(port), addr=os.environ.get("BIND_HOST", "127.0.0.1"), registry=registry)
+        server.log.info("gateway metrics on port %s", port)
+
+
+def on_exit(server):
+    if _own_metrics_dir:
+        import shutil
+
+        shutil.rmtree(os.environ["PROMETHEUS_MULTIPROC_DIR"], ignore_errors=True)

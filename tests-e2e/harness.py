@@ -50,6 +50,8 @@ class Platform:
     vhost: str
     database_urls: dict
     processes: dict = field(default_factory=dict)
+    # "<process>-<replica>" -> the METRICS_PORT of a process without an HTTP port of its own.
+    metrics_ports: dict = field(default_factory=dict)
 
     @property
     def gateway(self) -> str:
@@ -60,7 +62,11 @@ class Platform:
 
     def start(self, name: str, command: str, replica: int = 0) -> None:
         log = open(self.workdir / f"{name}-{replica}.log", "wb")  # noqa: SIM115 - closed at stop
-        proc = subprocess.Popen(["bash", "-c", command], cwd=ROOT, env=self.env, stdout=log,
+        env = self.env
+        if "--bind" not in command:  # relays, consumers, workers: metrics and health on a port of their own
+            port = self.metrics_ports[f"{name}-{replica}"] = free_port()
+            env = {**env, "METRICS_PORT": str(port)}
+        proc = subprocess.Popen(["bash", "-c", command], cwd=ROOT, env=env, stdout=log,
                                 stderr=subprocess.STDOUT, start_new_session=True)
         self.processes[f"{name}-{replica}"] = (proc, log)
 
@@ -134,7 +140,7 @@ def running_platform(workdir: Path):
             "LOG_LEVEL": "INFO",
             "BIND_HOST": "127.0.0.1",
         })
-        for setting in PORT_SETTINGS.values():
+        for setting in (*PORT_SETTINGS.values(), "GATEWAY_METRICS_PORT"):
             env[setting] = str(free_port())
         for name, setting in PORT_SETTINGS.items():
             if name != "gateway":

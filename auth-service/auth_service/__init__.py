@@ -3,9 +3,10 @@
 from pathlib import Path
 
 from xyd_common.app import create_service_app, register_event_commands
+from xyd_common.retention import RetentionRule, register_retention
 
 from .config import load_settings
-from .models import OutboxMessage, db
+from .models import AuditLog, LoginLog, OutboxMessage, db
 
 MIGRATIONS = str(Path(__file__).resolve().parent.parent / "migrations")
 
@@ -26,5 +27,7 @@ def create_app(test_config: dict | None = None):
         return signing_key().jwks()
 
     register_event_commands(app, db, outbox_model=OutboxMessage)
+    register_retention(app, RetentionRule("login logs", LoginLog, "at", "LOGIN_LOG_RETENTION_DAYS"),
+                       RetentionRule("audit logs", AuditLog, "at", "AUDIT_LOG_RETENTION_DAYS"))
     register_cli(app)
     return app

@@ -22,4 +22,7 @@ def load_settings() -> dict:
         "REFRESH_TOKEN_TTL_SECONDS": env_int("REFRESH_TOKEN_TTL_SECONDS", 604800),
         "SERVICE_TOKEN_TTL_SECONDS": env_int("SERVICE_TOKEN_TTL_SECONDS", 300),
         "JWT_PRIVATE_KEY_FILE": env_str("JWT_PRIVATE_KEY_FILE"),
+        # Kept as long as a regulator may ask for them (three years), then purged by `purge-expired`.
+        "LOGIN_LOG_RETENTION_DAYS": env_int("LOGIN_LOG_RETENTION_DAYS", 3 * 365),
+        "AUDIT_LOG_RETENTION_DAYS": env_int("AUDIT_LOG_RETENTION_DAYS", 3 * 365),
     }

@@ -3,7 +3,7 @@ import pytest
 from xyd_common.config import sqlalchemy_url
 from xyd_common.testing import amqp_url, postgres_database, rabbitmq_vhost
 
-from .support import dispose, event_app
+from .support import BrokerProbe, dispose, event_app
 
 
 @pytest.fixture(scope="module")
@@ -48,3 +48,11 @@ def make_app():
     yield make
     for app in apps:
         dispose(app)
+
+
+@pytest.fixture
+def probe(broker_url):
+    """The test's own connection to the broker."""
+    probe = BrokerProbe(broker_url)
+    yield probe
+    probe.close()

@@ -198,3 +198,10 @@ def close_connections(vhost: str, connection_name: str) -> int:
         subprocess.run(["rabbitmqctl", "-q", "close_connection", pid, "closed by a test"], check=True,
                        capture_output=True, timeout=60)
     return len(pids)
+
+
+def metric_value(name: str, **labels) -> float:
+    """The current value of one series of this process's default Prometheus registry (0 if absent)."""
+    from prometheus_client import REGISTRY
+
+    return REGISTRY.get_sample_value(name, labels) or 0.0

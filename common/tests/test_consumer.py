@@ -8,12 +8,11 @@ import pytest
 from sqlalchemy import select
 
 from xyd_common.events import amqp, topology
-from xyd_common.events.consumer import EventConsumer
+from xyd_common.events.consumer import FAILURE_HEADER, MALFORMED, EventConsumer
 from xyd_common.events.envelope import new_envelope
 from xyd_common.testing import RABBITMQ_HOST, RABBITMQ_PORT, TcpProxy, amqp_url, unique_name, wait_until
 
 from .support import (
-    BrokerProbe,
     Effect,
     Inbox,
     Processed,
@@ -21,19 +20,13 @@ from .support import (
     connection_pids,
     db,
     effects,
+    metric_value,
     new_event_type,
     queue_counts,
     running,
 )
 
 pytestmark = pytest.mark.timeout(120)
-
-
-@pytest.fixture
-def probe(broker_url):
-    probe = BrokerProbe(broker_url)
-    yield probe
-    probe.close()
 
 
 @dataclass(frozen=True)
@@ -177,6 +170,14 @@ def test_event_whose_handler_keeps_failing_is_dead_lettered_after_the_delivery_l
     assert poison["event_id"] not in effects(app) and poison["event_id"] not in processed_ids(app)
     (dead_letter,) = dead.messages
     assert dead_letter.envelope == poison
+    # Why it failed travels with it, for `flask dead-letters`; the metric counts it.
+    assert dead_letter.properties.headers[FAILURE_HEADER] == "RuntimeError: a bug in the handler"
+    assert dead_letter.properties.message_id == poison["event_id"]
+    assert metric_value("xyd_events_dead_lettered_total", service=service.name, reason="handler_failed") == 1
+    assert metric_value("xyd_event_handler_failures_total", service=service.name,
+                        event_type=service.always_fails) == 1 + topology.DELIVERY_LIMIT
+    assert metric_value("xyd_event_redeliveries_total", service=service.name) >= topology.DELIVERY_LIMIT
+    assert metric_value("xyd_events_handled_total", service=service.name, event_type=service.happened) == 3
 
 
 def test_malformed_messages_are_dead_lettered_and_do_not_block_the_queue(make_app, sqlite_uri, broker_url,
@@ -194,6 +195,8 @@ def test_malformed_messages_are_dead_lettered_and_do_not_block_the_queue(make_ap
         wait_until(lambda: len(dead.poll()) == len(bad_bodies), message="the malformed messages dead-lettered")
     assert sorted(m.body for m in dead.messages) == sorted(bad_bodies)
     assert sum(handlers.calls.values()) == 1
+    assert {m.properties.headers[FAILURE_HEADER] for m in dead.messages} == {MALFORMED}
+    assert metric_value("xyd_events_dead_lettered_total", service=service.name, reason="malformed") == 4
 
 
 def test_database_error_before_the_handler_runs_is_retried_not_left_unacknowledged(

@@ -13,16 +13,9 @@ from xyd_common.events.amqp import connect
 from xyd_common.events.outbox import OutboxRelay, record_event
 from xyd_common.testing import RABBITMQ_HOST, RABBITMQ_PORT, TcpProxy, amqp_url, wait_until
 
-from .support import EXCHANGE, BrokerProbe, Inbox, Outbox, db, new_event_type, pending_count, rabbitmqctl_json, running
+from .support import EXCHANGE, Inbox, Outbox, db, new_event_type, pending_count, rabbitmqctl_json, running
 
 pytestmark = pytest.mark.timeout(120)
-
-
-@pytest.fixture
-def probe(broker_url):
-    probe = BrokerProbe(broker_url)
-    yield probe
-    probe.close()
 
 
 @pytest.fixture

@@ -97,7 +97,10 @@ def sqlalchemy_url(url: str) -> str:
 
 def common_settings(service: str, database_env: str) -> dict:
     """The settings every service shares, as Flask config keys."""
+    from .retention import retention_settings
+
     return {
+        **retention_settings(env_int),
         "SERVICE_NAME": service,
         "SQLALCHEMY_DATABASE_URI": database_url(database_env, service),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},

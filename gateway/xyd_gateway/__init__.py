@@ -4,6 +4,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from xyd_common.logs import configure_logging
+from xyd_common.metrics import instrument_requests
 
 from . import access, docs, errors, health, proxy, request_log
 from .config import load_settings
@@ -24,6 +25,8 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     errors.init_app(app)
     request_log.init_app(app)
+    # Counted here, served on GATEWAY_METRICS_PORT (deploy/gunicorn.conf.py), never on the public port.
+    instrument_requests(app)
     access.install_verifier(app)
     proxy.init_app(app)
     health.init_app(app)

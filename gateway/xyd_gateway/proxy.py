@@ -6,6 +6,7 @@ contract's 503/504 JSON answers.
 """
 
 import logging
+import time
 from urllib.parse import quote, quote_from_bytes
 
 import urllib3
@@ -14,6 +15,7 @@ from urllib3.exceptions import ConnectTimeoutError, HTTPError, ProtocolError, Re
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from xyd_common.errors import ApiError
+from xyd_common.metrics import GATEWAY_UPSTREAM_LATENCY, GATEWAY_UPSTREAM_REQUESTS
 
 from .access import check_access
 from .config import SERVICE_LABELS, service_urls
@@ -149,11 +151,17 @@ def forward(service: str, request: Request, request_id: str, app: Flask | None =
     headers = upstream_request_headers(request, request_id, pass_token)
     body = request_body(request)
     pool, prefix = upstream(service, app)
+    started = time.perf_counter()
     try:
         answer = pool.urlopen(request.method, prefix + upstream_target(request), body=body, headers=headers,
                               redirect=False, preload_content=False, decode_content=False)
     except HTTPError as exc:
-        raise upstream_failure(service, exc) from exc
+        failure = upstream_failure(service, exc)
+        GATEWAY_UPSTREAM_REQUESTS.labels(service, str(failure.status)).inc()
+        raise failure from exc
+    # Until the headers arrived: what the service took, not how fast the client reads the body.
+    GATEWAY_UPSTREAM_LATENCY.labels(service).observe(time.perf_counter() - started)
+    GATEWAY_UPSTREAM_REQUESTS.labels(service, str(answer.status)).inc()
 
     headers_back = answer_headers(answer)
     length = answer.headers.get("Content-Length")

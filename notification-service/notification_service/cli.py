@@ -9,4 +9,4 @@ def register_cli(app):
         """Send due webhook deliveries and their retries until stopped (any number of replicas)."""
         from .delivery import WebhookDispatcher
 
-        run_until_signalled(WebhookDispatcher(app).run)
+        run_until_signalled(WebhookDispatcher(app).run, app)

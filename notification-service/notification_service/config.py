@@ -36,6 +36,9 @@ def load_settings() -> dict:
         # fails too; then it is `failed` (a manual redeliver starts a new round).
         "WEBHOOK_RETRY_WINDOW_SECONDS": env_float("WEBHOOK_RETRY_WINDOW_SECONDS", 24 * 3600),
         "WEBHOOK_POLL_SECONDS": env_float("WEBHOOK_POLL_SECONDS", 1),
+        # How long `purge-expired` keeps SMS logs and delivered webhook attempts.
+        "SMS_LOG_RETENTION_DAYS": env_int("SMS_LOG_RETENTION_DAYS", 180),
+        "WEBHOOK_DELIVERY_RETENTION_DAYS": env_int("WEBHOOK_DELIVERY_RETENTION_DAYS", 30),
     }
 
 

@@ -15,10 +15,11 @@ import time
 from datetime import datetime, timedelta
 
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from xyd_common.events.amqp import Backoff
 from xyd_common.events.outbox import utcnow
+from xyd_common.metrics import HEARTBEAT, WEBHOOK_DELIVERIES, ScrapeGauges
 
 from .models import WebhookDelivery, db
 from .webhooks import InvalidToken, Outcome, WebhookSender, decrypt_secret, signed_headers
@@ -55,6 +56,7 @@ class WebhookDispatcher:
         backoff = Backoff()
         log.info("webhook worker started")
         while not stop.is_set():
+            HEARTBEAT.beat()
             try:
                 sent = self.deliver_due(stop=stop)
                 backoff.reset()
@@ -136,6 +138,7 @@ class WebhookDispatcher:
             if delivery.round_started_at is None:
                 delivery.round_started_at = now
             if outcome.delivered:
+                WEBHOOK_DELIVERIES.labels("delivered").inc()
                 delivery.status = "delivered"
                 delivery.delivered_at = now
                 delivery.next_attempt_at = None
@@ -145,13 +148,37 @@ class WebhookDispatcher:
                 delivery.round_failures += 1
                 retrying_for = (now - delivery.round_started_at).total_seconds()
                 if retrying_for >= config["WEBHOOK_RETRY_WINDOW_SECONDS"]:
+                    WEBHOOK_DELIVERIES.labels("failed").inc()
                     delivery.status = "failed"
                     delivery.next_attempt_at = None
                     log.warning("webhook delivery %s failed for good: %s", delivery_id, outcome.error,
                                 extra={"event_id": delivery.event_id, "attempts": delivery.attempts})
                 else:
+                    WEBHOOK_DELIVERIES.labels("retrying").inc()
                     delay = retry_delay(config, delivery.round_failures)
                     delivery.next_attempt_at = now + timedelta(seconds=delay)
                     log.info("webhook delivery %s failed (%s); next attempt in %ss", delivery_id,
                              outcome.error, round(delay, 1), extra={"event_id": delivery.event_id})
             db.session.commit()
+
+
+def webhook_gauges(app: Flask) -> ScrapeGauges:
+    """Deliveries waiting for their first attempt and those waiting for a retry, read when scraped."""
+
+    def read() -> dict:
+        with app.app_context():
+            try:
+                rows = db.session.execute(
+                    select(WebhookDelivery.attempts > 0, func.count())
+                    .where(WebhookDelivery.status == "pending").group_by(WebhookDelivery.attempts > 0)
+                ).all()
+            finally:
+                db.session.remove()
+        counts = {"first_attempt": 0, "retry": 0}
+        for retrying, count in rows:
+            counts["retry" if retrying else "first_attempt"] += count
+        return {"xyd_webhook_deliveries_pending": (
+            "Webhook deliveries not yet delivered, by whether they await a retry", ["waiting_for"],
+            [((name,), value) for name, value in counts.items()])}
+
+    return ScrapeGauges(read)

@@ -14,6 +14,7 @@ from sqlalchemy import delete, func, select, update
 
 from xyd_common.errors import ApiError, NotFound, ValidationFailed
 from xyd_common.events.outbox import utcnow
+from xyd_common.metrics import SMS_MESSAGES
 from xyd_common.pagination import SortKey, paginate
 from xyd_common.tokens import Identity
 
@@ -44,7 +45,12 @@ def send_sms(phone: str, template_id: str, params: dict, event_id: str | None = 
     sent) or SmsDeliveryError (the gateway failed; the caller's transaction should roll back)."""
     provider = sms_provider()
     text = render(template_id, params)  # a bad template or missing parameter fails before sending
-    provider.send(phone, template_id, params)
+    try:
+        provider.send(phone, template_id, params)
+    except SmsDeliveryError:
+        SMS_MESSAGES.labels("failed").inc()
+        raise
+    SMS_MESSAGES.labels("sent").inc()
     if not provider.keeps_secrets:
         params, text = masked(params), masked_text(template_id, params)
     message = SmsMessage(phone=phone, template_id=template_id, params=json.dumps(params, ensure_ascii=False),

@@ -4,6 +4,8 @@ import logging
 
 import click
 
+from xyd_common.app import run_periodic
+
 log = logging.getLogger(__name__)
 
 
@@ -14,67 +16,27 @@ def register_cli(app):
         """Mark orders still submitted after their acceptance deadline, every ORDER_OVERDUE_CHECK_SECONDS.
 
         Publishes order.accept_overdue once per order. Any number of these may run at once."""
-        from xyd_common.app import run_until_signalled
-
-        from .models import db
         from .services import mark_overdue_orders
 
-        def check() -> None:
-            with app.app_context():
-                try:
-                    marked = mark_overdue_orders()
-                except Exception:  # the database may be down for a while: log, retry next round
-                    db.session.rollback()
-                    log.exception("marking overdue orders failed; retrying in the next round")
-                    return
-                if marked:
-                    log.info("marked %d orders as past their acceptance deadline", marked)
+        def mark_overdue_orders_now() -> None:
+            marked = mark_overdue_orders()
+            if marked:
+                log.info("marked %d orders as past their acceptance deadline", marked)
 
-        if once:
-            check()
-            return
-
-        def loop(stop) -> None:
-            interval = app.config["ORDER_OVERDUE_CHECK_SECONDS"]
-            log.info("checking acceptance deadlines every %.0fs", interval)
-            while not stop.is_set():
-                check()
-                stop.wait(interval)
-
-        run_until_signalled(loop)
+        run_periodic(app, mark_overdue_orders_now, "ORDER_OVERDUE_CHECK_SECONDS", once)
 
     @app.cli.command("reconcile-credit")
     @click.option("--once", is_flag=True, help="Reconcile once and exit (for cron) instead of looping.")
     def reconcile_credit(once):
         """Every CREDIT_RECONCILE_SECONDS, ask credit-service about enterprises whose orders' risk is
         still "unknown" (applied while it was down) and correct them. Any number of these may run at once."""
-        from xyd_common.app import run_until_signalled
-
         from .credit_state import reconcile_unknown_risk
-        from .models import db
 
-        def reconcile() -> None:
-            with app.app_context():
-                try:
-                    asked = reconcile_unknown_risk()
-                except Exception:  # the database may be down for a while: log, retry next round
-                    db.session.rollback()
-                    log.exception("credit reconciliation failed; retrying in the next round")
-                    return
-                if asked is None:
-                    log.warning("credit-service unavailable; orders with unknown risk wait for the next round")
-                elif asked:
-                    log.info("asked credit-service about %d enterprises with orders of unknown risk", asked)
+        def reconcile_credit_state() -> None:
+            asked = reconcile_unknown_risk()
+            if asked is None:
+                log.warning("credit-service unavailable; orders with unknown risk wait for the next round")
+            elif asked:
+                log.info("asked credit-service about %d enterprises with orders of unknown risk", asked)
 
-        if once:
-            reconcile()
-            return
-
-        def loop(stop) -> None:
-            interval = app.config["CREDIT_RECONCILE_SECONDS"]
-            log.info("reconciling unknown credit states every %.0fs", interval)
-            while not stop.is_set():
-                reconcile()
-                stop.wait(interval)
-
-        run_until_signalled(loop)
+        run_periodic(app, reconcile_credit_state, "CREDIT_RECONCILE_SECONDS", once)

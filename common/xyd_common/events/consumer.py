@@ -6,8 +6,12 @@ Rules every consumer follows:
   `add_callback_threadsafe` because a pika connection is never used from two threads.
 - The `event_id` is recorded in the handler's own transaction (table `processed_events`); a
   redelivered event finds it there and is acknowledged without running the handler again.
-- Ack only after that transaction committed. A failing handler is requeued; past the queue's
-  delivery limit RabbitMQ dead-letters the message to `<queue>.dlq`, and the messages behind it go on.
+- Ack only after that transaction committed. A failing handler is requeued; at the queue's delivery
+  limit the consumer itself sends the message to `<queue>.dlq` (through `xyd.dlx`) with a header saying
+  why it failed (`x-xyd-failure`), then acknowledges it, and the messages behind it go on. The publish
+  and the ack go out on the same channel in that order, so the broker has the copy before it drops the
+  original; should the consumer die in between, the broker's own dead-lettering (one delivery later)
+  still moves it, just without the reason. A malformed message goes the same way at once.
 - Broker restarts, `CONNECTION_FORCED`, network cuts and a consumer cancelled by the broker (its queue
   deleted) end in a reconnect with back-off, which declares the topology again.
 """
@@ -24,10 +28,11 @@ from sqlalchemy import String
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
+from .. import metrics
 from ..db_types import UtcDateTime
 from .amqp import CONNECTION_ERRORS, Backoff, connect
 from .outbox import utcnow
-from .topology import QUEUES, declare_topology
+from .topology import DEAD_LETTER_EXCHANGE, DELIVERY_LIMIT, QUEUES, declare_topology
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +51,9 @@ class ProcessedEventMixin:
 
 
 ACK, REQUEUE, REJECT = "ack", "requeue", "reject"
+# Headers a dead-lettered message carries for the `dead-letters` command: why and when it failed.
+FAILURE_HEADER = "x-xyd-failure"
+FAILED_AT_HEADER = "x-xyd-failed-at"
 
 
 class ConsumerCancelled(pika.exceptions.AMQPChannelError):
@@ -92,6 +100,7 @@ class EventConsumer:
                 backoff.reset()
                 while not stop.is_set():
                     connection.process_data_events(time_limit=1)
+                    metrics.HEARTBEAT.beat()
                     if not channel.consumer_tags:
                         # The broker cancelled our consumer (its queue was deleted) and pika raises
                         # nothing: reconnect, which declares the queue again, rather than idle forever.
@@ -100,6 +109,7 @@ class EventConsumer:
                 delay = backoff.next()
                 log.warning("broker unavailable (%s); consumer reconnects in %.1fs", exc.__class__.__name__,
                             delay)
+                metrics.HEARTBEAT.beat()  # waiting for the broker is not being stuck
                 stop.wait(delay)
             except Exception:
                 log.exception("consumer failed; reconnecting")
@@ -118,40 +128,71 @@ class EventConsumer:
     def _work(self, connection, channel, method, properties, body) -> None:
         redeliveries = int((properties.headers or {}).get("x-delivery-count", 0) or 0)
         if redeliveries:
+            metrics.EVENT_REDELIVERIES.labels(self.service).inc()
             # Don't spin on a failing handler: wait a little longer at each redelivery.
             time.sleep(min(self.retry_delay * redeliveries, 10))
         try:
-            outcome = self.handle(body)
-        except Exception:
+            outcome, failure = self.handle_delivery(body)
+        except Exception as exc:
             # Failed outside the handler (the database, say, while recording the event id). The
             # delivery must still be settled: left unacknowledged it would hold the queue (prefetch 1)
             # until the connection dies.
             log.exception("could not handle delivery %s; requeued", method.delivery_tag)
-            outcome = REQUEUE
+            outcome, failure = REQUEUE, describe_failure(exc)
+        if outcome == REQUEUE and redeliveries >= DELIVERY_LIMIT:
+            outcome = REJECT  # the last delivery the queue allows: dead-letter it with its reason
         tag = method.delivery_tag
         if outcome == ACK:
             settle = lambda: channel.basic_ack(tag)  # noqa: E731
+        elif outcome == REQUEUE:
+            settle = lambda: channel.basic_nack(tag, requeue=True)  # noqa: E731
         else:
-            settle = lambda: channel.basic_nack(tag, requeue=outcome == REQUEUE)  # noqa: E731
+            reason = "malformed" if failure == MALFORMED else "handler_failed"
+            metrics.EVENTS_DEAD_LETTERED.labels(self.service, reason).inc()
+            settle = lambda: self._dead_letter(channel, tag, properties, body, failure)  # noqa: E731
         try:
             connection.add_callback_threadsafe(settle)
         except CONNECTION_ERRORS:
             # The connection died while we worked: the broker redelivers, the event id dedupes.
             log.warning("could not settle delivery %s; it will be redelivered", tag)
 
+    def _dead_letter(self, channel, tag, properties, body, failure: str | None) -> None:
+        """On the connection's thread: a copy with the failure headers to `<queue>.dlq`, then the ack."""
+        headers = {k: v for k, v in (properties.headers or {}).items() if k != "x-delivery-count"}
+        headers[FAILURE_HEADER] = (failure or "unknown")[:500]
+        headers[FAILED_AT_HEADER] = utcnow().isoformat()
+        try:
+            channel.basic_publish(DEAD_LETTER_EXCHANGE, self.queue, body, pika.BasicProperties(
+                content_type=properties.content_type, content_encoding=properties.content_encoding,
+                delivery_mode=pika.DeliveryMode.Persistent, message_id=properties.message_id,
+                type=properties.type, headers=headers))
+            channel.basic_ack(tag)
+        except CONNECTION_ERRORS:
+            raise
+        except Exception:
+            log.exception("could not dead-letter delivery %s myself; the broker dead-letters it", tag)
+            channel.basic_nack(tag, requeue=False)
+        log.error("event dead-lettered to %s: %s", self.queue, failure,
+                  extra={"message_id": properties.message_id})
+
     def handle(self, body: bytes) -> str:
         """Run the handler for one message body in one transaction; say how to settle it."""
+        return self.handle_delivery(body)[0]
+
+    def handle_delivery(self, body: bytes) -> tuple[str, str | None]:
+        """Run the handler for one message body in one transaction; how to settle it, and why it
+        failed when it did."""
         try:
             envelope = json.loads(body)
             event_id = str(envelope["event_id"])
             event_type = str(envelope["event_type"])
         except (ValueError, KeyError, TypeError):
             log.error("malformed event dead-lettered")
-            return REJECT
+            return REJECT, MALFORMED
         handler = self.handlers.get(event_type)
         if handler is None:
             log.warning("no handler for %s; acknowledged", event_type)
-            return ACK
+            return ACK, None
         with self.app.app_context():
             session = self.db.session
             try:
@@ -160,12 +201,23 @@ class EventConsumer:
             except IntegrityError:
                 session.rollback()
                 log.info("event %s already processed", event_id)
-                return ACK
+                return ACK, None
             try:
                 handler(envelope)
                 session.commit()
-            except Exception:
+            except Exception as exc:
                 session.rollback()
                 log.exception("handler for %s failed on event %s", event_type, event_id)
-                return REQUEUE
-        return ACK
+                metrics.EVENT_HANDLER_FAILURES.labels(self.service, event_type).inc()
+                return REQUEUE, describe_failure(exc)
+        metrics.EVENTS_HANDLED.labels(self.service, event_type).inc()
+        return ACK, None
+
+
+MALFORMED = "malformed: not an event envelope (JSON with event_id and event_type)"
+
+
+def describe_failure(exc: BaseException) -> str:
+    """What an operator reads in `dead-letters show`: the error's class and its first line."""
+    first_line = (str(exc).strip().splitlines() or [""])[0]
+    return f"{exc.__class__.__name__}: {first_line}"[:500]

@@ -19,6 +19,7 @@ import pika
 from sqlalchemy import BigInteger, Index, Integer, String, Text, select, text
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
+from .. import metrics
 from ..db_types import UtcDateTime
 from .amqp import CONNECTION_ERRORS, Backoff, connect
 from .envelope import new_envelope
@@ -85,7 +86,8 @@ class OutboxRelay:
         self.batch_size = batch_size
         self.exchange = app.config["EVENTS_EXCHANGE"]
         self.poll_seconds = app.config["OUTBOX_POLL_SECONDS"]
-        self.name = f"{app.config['SERVICE_NAME']}-relay"
+        self.service = app.config["SERVICE_NAME"]
+        self.name = f"{self.service}-relay"
 
     def run(self, stop: threading.Event) -> None:
         backoff = Backoff()
@@ -99,6 +101,7 @@ class OutboxRelay:
                 log.info("outbox relay connected")
                 backoff.reset()
                 while not stop.is_set():
+                    metrics.HEARTBEAT.beat()
                     if self.publish_pending(channel) == 0:
                         # Idle: wait, but keep the connection's heartbeats answered meanwhile.
                         connection.sleep(self.poll_seconds)
@@ -106,6 +109,7 @@ class OutboxRelay:
                 delay = backoff.next()
                 log.warning("broker unavailable (%s); outbox relay retries in %.1fs", exc.__class__.__name__,
                             delay)
+                metrics.HEARTBEAT.beat()  # waiting for the broker is not being stuck
                 stop.wait(delay)
             except Exception:  # a database outage, say: log it, back off, go on
                 log.exception("outbox relay failed; retrying")
@@ -140,6 +144,37 @@ class OutboxRelay:
                 failed.attempts += 1
                 failed.last_error = f"{exc.__class__.__name__}: {exc}"[:500]
                 session.commit()
+                metrics.OUTBOX_PUBLISHED.labels(self.service).inc(published)
+                metrics.OUTBOX_PUBLISH_FAILURES.labels(self.service).inc()
                 raise
             session.commit()
+            metrics.OUTBOX_PUBLISHED.labels(self.service).inc(published)
             return published
+
+
+def outbox_gauges(app, db, model) -> "metrics.ScrapeGauges":
+    """Pending outbox rows and the age of the oldest, read from the service's database when scraped."""
+    from sqlalchemy import func
+
+    service = app.config["SERVICE_NAME"]
+
+    def read() -> dict:
+        with app.app_context():
+            try:
+                pending, oldest = db.session.execute(
+                    select(func.count(), func.min(model.created_at)).where(model.published_at.is_(None))
+                ).one()
+            finally:
+                db.session.remove()
+        if isinstance(oldest, str):  # SQLite hands aggregate timestamps back as text
+            oldest = datetime.fromisoformat(oldest)
+        if oldest is not None and oldest.tzinfo is None:
+            oldest = oldest.replace(tzinfo=UTC)
+        age = (utcnow() - oldest).total_seconds() if oldest is not None else 0.0
+        return {
+            "xyd_outbox_pending": ("Outbox rows not yet published", ["service"], [((service,), pending)]),
+            "xyd_outbox_oldest_pending_age_seconds": ("Age of the oldest unpublished outbox row (0: none)",
+                                                      ["service"], [((service,), max(age, 0.0))]),
+        }
+
+    return metrics.ScrapeGauges(read)

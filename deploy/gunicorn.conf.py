@@ -47,7 +47,8 @@ def when_ready(server):
     # (whatever the gateway answers there is the public API). The services serve /metrics themselves,
     # on their own ports, which the gateway does not route.
     port = os.environ.get("GATEWAY_METRICS_PORT")
-    if port and str(server.cfg.wsgi_app).startswith("xyd_gateway:"):
+    app_uri = getattr(server.app, "app_uri", None) or server.cfg.wsgi_app
+    if port and str(app_uri).startswith("xyd_gateway:"):
         from prometheus_client import CollectorRegistry, start_http_server
         from prometheus_client.multiprocess import MultiProcessCollector
 

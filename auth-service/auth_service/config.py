@@ -22,6 +22,9 @@ def load_settings() -> dict:
         "REFRESH_TOKEN_TTL_SECONDS": env_int("REFRESH_TOKEN_TTL_SECONDS", 604800),
         "SERVICE_TOKEN_TTL_SECONDS": env_int("SERVICE_TOKEN_TTL_SECONDS", 300),
         "JWT_PRIVATE_KEY_FILE": env_str("JWT_PRIVATE_KEY_FILE"),
+        # Further key files (comma-separated) whose public keys the JWKS publishes without signing with
+        # them: how the signing key is rotated without logging anyone out (deploy/kubernetes/README.md).
+        "JWT_EXTRA_KEY_FILES": env_str("JWT_EXTRA_KEY_FILES"),
         # Kept as long as a regulator may ask for them (three years), then purged by `purge-expired`.
         "LOGIN_LOG_RETENTION_DAYS": env_int("LOGIN_LOG_RETENTION_DAYS", 3 * 365),
         "AUDIT_LOG_RETENTION_DAYS": env_int("AUDIT_LOG_RETENTION_DAYS", 3 * 365),

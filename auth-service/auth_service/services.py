@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from xyd_common.errors import ApiError, Conflict, Throttled, ValidationFailed
 from xyd_common.events.outbox import record_event, utcnow
 from xyd_common.redis_store import get_redis, revoked_session_key
-from xyd_common.sealed import seal
+from xyd_common.sealed import key_list, seal
 
 from . import signing
 from .audit import Actor, audit, login_attempt
@@ -40,7 +40,8 @@ def login_failed() -> ApiError:
 def signing_key() -> signing.SigningKey:
     key = current_app.extensions.get("xyd_signing_key")
     if key is None:
-        key = signing.SigningKey.load(current_app.config["JWT_PRIVATE_KEY_FILE"])
+        key = signing.SigningKey.load(current_app.config["JWT_PRIVATE_KEY_FILE"],
+                                      current_app.config["JWT_EXTRA_KEY_FILES"])
         current_app.extensions["xyd_signing_key"] = key
     return key
 
@@ -48,8 +49,9 @@ def signing_key() -> signing.SigningKey:
 # --- SMS codes -------------------------------------------------------------------------------------
 
 def _code_hash(phone: str, purpose: str, code: str) -> str:
-    # Keyed, so a leaked table cannot be brute-forced over the million possible codes.
-    key = current_app.config["SMS_EVENT_KEY"].encode()
+    # Keyed, so a leaked table cannot be brute-forced over the million possible codes. During a key
+    # rotation the current (first) key is used: codes requested just before it must be asked again.
+    key = key_list(current_app.config["SMS_EVENT_KEY"])[0].encode()
     return hmac.new(key, f"{phone}:{purpose}:{code}".encode(), hashlib.sha256).hexdigest()
 
 

@@ -32,29 +32,43 @@ def generate_key_file(path: str | Path) -> None:
     path.chmod(0o600)
 
 
+def _load_private_key(path: str | Path) -> Ed25519PrivateKey:
+    private_key = serialization.load_pem_private_key(Path(path).read_bytes(), password=None)
+    if not isinstance(private_key, Ed25519PrivateKey):
+        raise RuntimeError(f"{path} must hold an Ed25519 private key")
+    return private_key
+
+
+def _public_jwk(private_key: Ed25519PrivateKey) -> dict:
+    jwk = json.loads(OKPAlgorithm.to_jwk(private_key.public_key()))
+    # RFC 7638 thumbprint: replicas sharing the key publish the same kid.
+    canonical = json.dumps({"crv": jwk["crv"], "kty": jwk["kty"], "x": jwk["x"]},
+                           separators=(",", ":"), sort_keys=True)
+    kid = base64.urlsafe_b64encode(hashlib.sha256(canonical.encode()).digest()).rstrip(b"=").decode()
+    return {**jwk, "kid": kid, "alg": "EdDSA", "use": "sig"}
+
+
 @dataclass(frozen=True)
 class SigningKey:
     private_key: Ed25519PrivateKey
     kid: str
     public_jwk: dict
+    # Keys published but not used to sign (JWT_EXTRA_KEY_FILES): the next key before a rotation, the
+    # previous one after it, so that tokens of either verify on every replica while it rolls out.
+    extra_jwks: tuple = ()
 
     @classmethod
-    def load(cls, path: str | None) -> "SigningKey":
+    def load(cls, path: str | None, extra_paths: str | None = None) -> "SigningKey":
         if not path:
             raise RuntimeError("JWT_PRIVATE_KEY_FILE is not set: auth-service needs the platform's "
                                "Ed25519 signing key (make run generates one under var/)")
-        private_key = serialization.load_pem_private_key(Path(path).read_bytes(), password=None)
-        if not isinstance(private_key, Ed25519PrivateKey):
-            raise RuntimeError("JWT_PRIVATE_KEY_FILE must hold an Ed25519 private key")
-        jwk = json.loads(OKPAlgorithm.to_jwk(private_key.public_key()))
-        # RFC 7638 thumbprint: replicas sharing the key publish the same kid.
-        canonical = json.dumps({"crv": jwk["crv"], "kty": jwk["kty"], "x": jwk["x"]},
-                               separators=(",", ":"), sort_keys=True)
-        kid = base64.urlsafe_b64encode(hashlib.sha256(canonical.encode()).digest()).rstrip(b"=").decode()
-        return cls(private_key, kid, {**jwk, "kid": kid, "alg": "EdDSA", "use": "sig"})
+        jwk = _public_jwk(private_key := _load_private_key(path))
+        extra = tuple(_public_jwk(_load_private_key(p.strip()))
+                      for p in (extra_paths or "").split(",") if p.strip())
+        return cls(private_key, jwk["kid"], jwk, tuple(e for e in extra if e["kid"] != jwk["kid"]))
 
     def jwks(self) -> dict:
-        return {"keys": [self.public_jwk]}
+        return {"keys": [self.public_jwk, *self.extra_jwks]}
 
     def sign(self, claims: dict) -> str:
         return jwt.encode(claims, self.private_key, algorithm="EdDSA", headers={"kid": self.kid})

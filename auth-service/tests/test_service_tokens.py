@@ -49,3 +49,24 @@ def test_services_load_every_institution_with_a_service_token(client, login):
     assert resp.status_code == 200
     assert [(i["name"], i["status"]) for i in resp.json["items"]] == [("许昌银行", "active")]
     assert client.get("/internal/institutions", headers=auth(admin_token)).status_code == 401
+
+
+def test_during_a_key_rotation_tokens_of_the_previous_key_still_verify(app, client, tmp_path):
+    from auth_service import services, signing
+    from xyd_common.tokens import SERVICE, TokenVerifier
+
+    old_file, new_file = app.config["JWT_PRIVATE_KEY_FILE"], tmp_path / "jwt-next.pem"
+    signing.generate_key_file(new_file)
+    old_key = signing.SigningKey.load(old_file)
+    issued_before = signing.service_token(old_key, app.config, "order-service")
+    # The new key signs; the old one is still published until tokens signed with it have expired.
+    app.config.update(JWT_PRIVATE_KEY_FILE=str(new_file), JWT_EXTRA_KEY_FILES=old_file)
+    app.extensions.pop("xyd_signing_key", None)
+    with app.app_context():
+        new_key = services.signing_key()
+    kids = [key["kid"] for key in client.get("/.well-known/jwks.json").json["keys"]]
+    assert kids == [new_key.kid, old_key.kid]
+    verifier = TokenVerifier(f"{app.config['AUTH_SERVICE_URL']}/.well-known/jwks.json", app.config["JWT_ISSUER"],
+                             app.config["JWT_AUDIENCE"])
+    issued_after = signing.service_token(new_key, app.config, "order-service")
+    assert verifier.decode(issued_before, SERVICE)["sub"] == verifier.decode(issued_after, SERVICE)["sub"]

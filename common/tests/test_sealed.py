@@ -27,3 +27,14 @@ def test_altered_sealed_code_does_not_open():
     altered = sealed[:20] + ("A" if sealed[20] != "A" else "B") + sealed[21:]
     with pytest.raises(InvalidToken):
         unseal(key, altered)
+
+
+def test_during_a_rotation_the_new_key_seals_and_either_key_opens():
+    old, new = new_key(), new_key()
+    sealed_before = seal(old, "482913")
+    rotating = f"{new},{old}"
+    sealed_during = seal(rotating, "130522")
+    assert unseal(rotating, sealed_before) == "482913"
+    assert unseal(new, sealed_during) == "130522"
+    with pytest.raises(InvalidToken):
+        unseal(old, sealed_during)

@@ -137,6 +137,15 @@ def pod_spec(name: str, command: str, kind: str, restart: str | None = None) -> 
     return spec
 
 
+def scrape_annotations(name: str, kind: str) -> dict:
+    """Where Prometheus finds the pod's metrics (deploy/prometheus/prometheus-kubernetes.yml)."""
+    if kind == "web":
+        port = GATEWAY_METRICS_PORT if name == "gateway" else WEB_PORTS[name]
+    else:
+        port = WORKER_METRICS_PORT
+    return {"prometheus.io/scrape": "true", "prometheus.io/port": str(port), "prometheus.io/path": "/metrics"}
+
+
 def deployment(name: str, command: str, kind: str) -> dict:
     component = "web" if kind == "web" else "worker"
     return {
@@ -148,7 +157,9 @@ def deployment(name: str, command: str, kind: str) -> dict:
             "selector": {"matchLabels": {"app.kubernetes.io/name": name}},
             # Never below the wanted number of ready pods during a rollout.
             "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 0, "maxSurge": 1}},
-            "template": {"metadata": {"labels": labels(name, component)}, "spec": pod_spec(name, command, kind)},
+            "template": {"metadata": {"labels": labels(name, component),
+                                      "annotations": scrape_annotations(name, kind)},
+                         "spec": pod_spec(name, command, kind)},
         },
     }
 
@@ -213,7 +224,10 @@ def config_map() -> dict:
         # The ingress controller is the one proxy in front of the gateway.
         "GATEWAY_PROXY_HOPS": "1",
     }
-    return {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "xyd-config", "labels": PART_OF},
+    # Labelled so that `kubectl apply -l 'app.kubernetes.io/component in (config,migrate)'` applies it with
+    # the migration Job, before the rollout (README).
+    return {"apiVersion": "v1", "kind": "ConfigMap",
+            "metadata": {"name": "xyd-config", "labels": {**PART_OF, "app.kubernetes.io/component": "config"}},
             "data": data}
 
 

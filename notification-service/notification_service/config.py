@@ -56,8 +56,8 @@ def check_settings(config) -> None:
                            "set SMS_PROVIDER=console to print SMS to the log instead")
     if config["SMS_HTTP_RETRIES"] < 0 or config["SMS_HTTP_TIMEOUT"] <= 0:
         raise SettingError("SMS_HTTP_RETRIES must be 0 or more and SMS_HTTP_TIMEOUT above 0")
-    _check_fernet_keys(config, "SMS_EVENT_KEY", "the Fernet key auth-service seals SMS codes with",
-                       several=False)
+    _check_fernet_keys(config, "SMS_EVENT_KEY", "the Fernet key auth-service seals SMS codes with "
+                       "(several, comma-separated, during a rotation)", several=True)
     _check_fernet_keys(config, "WEBHOOK_SECRET_KEY", "a Fernet key of this service's own, under which "
                        "webhook secrets are stored", several=True)
     for name in ("WEBHOOK_TIMEOUT_SECONDS", "WEBHOOK_RETRY_BASE_SECONDS", "WEBHOOK_RETRY_MAX_DELAY_SECONDS",

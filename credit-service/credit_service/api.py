@@ -16,6 +16,7 @@ from .schemas import (
     AccessLogPageSchema,
     CreditRecordArgs,
     CreditRecordSchema,
+    EnterpriseSchema,
     ImportBatchSchema,
     ImportResultSchema,
     InternalRecordArgs,
@@ -92,6 +93,14 @@ def get_credit_record(args, uscc):
     return services.view_credit_record(current_identity(), uscc, args.get("order_id"), g.get("request_id"))
 
 
+@credit.get("/me")
+@require_auth("enterprise")
+@credit.response(200, CreditRecordSchema)
+def my_credit_record():
+    """本企业的信用记录（须完成企业认证）"""
+    return services.own_credit_record(current_identity(), g.get("request_id"))
+
+
 @credit.get("/whitelist")
 @require_auth("institution", "government", "admin")
 @credit.arguments(WhitelistListArgs, location="query")
@@ -124,6 +133,14 @@ def _calling_service() -> str:
 def internal_credit_record(args, uscc):
     """企业信用记录（供订单服务嵌入订单详情；viewer_* 与 order_id 记入查阅日志）"""
     return services.service_credit_record(_calling_service(), uscc, args, g.get("request_id"))
+
+
+@internal.get("/enterprises/<uscc>/registration")
+@require_service
+@internal.response(200, EnterpriseSchema)
+def internal_registration(uscc):
+    """企业登记信息（供认证服务预核验企业认证申请：名称、法定代表人、所在地区）"""
+    return services.registration(uscc)
 
 
 @internal.get("/risk")

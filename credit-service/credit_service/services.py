@@ -8,7 +8,7 @@ from sqlalchemy.exc import DataError, DBAPIError, ProgrammingError, StatementErr
 
 from xyd_common.errors import NotFound, ValidationFailed
 from xyd_common.pagination import SortKey, paginate
-from xyd_common.tokens import Identity
+from xyd_common.tokens import Identity, enterprise_unverified, require_verified_enterprise
 from xyd_common.validators import is_valid_uscc
 
 from .models import AccessLog, Enterprise, OrderAuthorization, WhitelistEntry, db
@@ -63,7 +63,8 @@ def may_view(identity: Identity, enterprise: Enterprise, order_id: str | None) -
         # An order named by the caller must be one through which this enterprise authorized it.
         return institution_authorized(identity.institution_id, enterprise.uscc, order_id)
     if identity.role == "enterprise":
-        return identity.enterprise_uscc == enterprise.uscc
+        # Only an account whose 企业认证 was approved acts for its USCC; a registration claim is not enough.
+        return identity.verified_uscc == enterprise.uscc
     return False
 
 
@@ -79,13 +80,32 @@ def view_credit_record(identity: Identity, uscc: str, order_id: str | None, requ
     uscc = uscc.strip().upper()
     if not is_valid_uscc(uscc):
         raise NotFound(NOT_FOUND_MESSAGE)
+    unverified_own = (identity.role == "enterprise" and identity.verified_uscc is None
+                      and identity.enterprise_uscc == uscc)
     enterprise = db.session.get(Enterprise, uscc)
     granted = enterprise is not None and may_view(identity, enterprise, order_id)
     log_access(identity.subject, identity.role, identity.institution_id, uscc, order_id, granted, "api", request_id)
     db.session.commit()
+    if unverified_own:
+        # The account claims this USCC but is not verified: say so rather than a bare 404.
+        raise enterprise_unverified()
     if not granted:
         raise NotFound(NOT_FOUND_MESSAGE)
     return credit_record(enterprise)
+
+
+def own_credit_record(identity: Identity, request_id: str | None) -> dict:
+    """`GET /credit/me`: a verified enterprise reads its own record."""
+    uscc = require_verified_enterprise(identity)
+    return view_credit_record(identity, uscc, None, request_id)
+
+
+def registration(uscc: str) -> Enterprise:
+    """The registration data auth-service pre-checks a verification request against."""
+    enterprise = db.session.get(Enterprise, uscc.strip().upper()) if is_valid_uscc(uscc.strip().upper()) else None
+    if enterprise is None:
+        raise NotFound(NOT_FOUND_MESSAGE)
+    return enterprise
 
 
 def service_credit_record(service: str, uscc: str, args: dict, request_id: str | None) -> dict:

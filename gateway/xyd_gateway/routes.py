@@ -46,6 +46,12 @@ PUBLIC_ROUTES = (
     ("GET", "/api/v1/products/{id}", TOKEN_OPTIONAL),
 )
 
+# Requests that carry documents (multipart uploads): their bodies may be up to MAX_UPLOAD_BYTES rather
+# than MAX_BODY_BYTES. The service behind checks each file's own size and type.
+UPLOAD_ROUTES = frozenset({
+    ("POST", "/api/v1/auth/enterprise-verification"),
+})
+
 _UUID = r"[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}"
 ID_PATTERN = rf"(?:[0-9]{{1,19}}|{_UUID})"
 
@@ -87,3 +93,8 @@ def token_policy(method: str, path: str) -> str:
         if regex.fullmatch(path):
             return policy
     return TOKEN_REQUIRED
+
+
+def is_upload(method: str, path: str) -> bool:
+    """Whether `method path` takes a document upload (and so the larger body limit)."""
+    return (method, path) in UPLOAD_ROUTES

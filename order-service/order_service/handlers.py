@@ -17,7 +17,7 @@ from sqlalchemy import exists, insert, literal, select
 from xyd_common.reference import upsert_region
 
 from . import credit_state
-from .models import ANNOUNCED_RISK_LEVELS, Institution, Order, OrderRegion, Product, Region, User, db
+from .models import ANNOUNCED_RISK_LEVELS, EnterpriseOwner, Institution, Order, OrderRegion, Product, Region, User, db
 
 log = logging.getLogger(__name__)
 
@@ -105,6 +105,23 @@ def on_user_changed(event: dict) -> None:
     db.session.add(user)
 
 
+def on_enterprise_verified(event: dict) -> None:
+    """An enterprise account was verified as the owner of its USCC: applications take the enterprise's
+    name and region from here (keyed by USCC, learned only from this event)."""
+    data, source_at = event["data"], _occurred_at(event)
+    uscc = str(data["uscc"]).strip().upper()
+    owner = db.session.get(EnterpriseOwner, uscc)
+    if not _fresh(owner, source_at):
+        log.info("enterprise %s: verification of %s is older than what we hold; ignored", uscc, source_at)
+        return
+    owner = owner or EnterpriseOwner(uscc=uscc)
+    owner.user_id = int(data["user_id"])
+    owner.enterprise_name = data["enterprise_name"]
+    owner.region_code = data.get("region_code")
+    owner.source_at = source_at
+    db.session.add(owner)
+
+
 def on_risk_changed(event: dict) -> None:
     """The enterprise's risk level and tags changed: keep them, and show them on its orders."""
     data = event["data"]
@@ -135,6 +152,7 @@ HANDLERS = {
     "product.enabled": on_product_changed,
     "auth.user_created": on_user_changed,
     "auth.user_updated": on_user_changed,
+    "auth.enterprise_verified": on_enterprise_verified,
     "credit.risk_changed": on_risk_changed,
     "credit.whitelist_changed": on_whitelist_changed,
 }

@@ -129,6 +129,8 @@ class Order(db.Model):
         Index("ix_orders_institution_newest", "institution_id", "created_at", "id"),
         Index("ix_orders_institution_status_newest", "institution_id", "status", "created_at", "id"),
         Index("ix_orders_enterprise_newest", "enterprise_uscc", "created_at", "id"),
+        # An enterprise account not (yet) verified lists the orders it made itself.
+        Index("ix_orders_applicant_newest", "applicant_user_id", "created_at", "id"),
         Index("ix_orders_newest", "created_at", "id"),
         # Status tabs of the platform-wide and regional lists (待受理 in a city, say).
         Index("ix_orders_status_newest", "status", "created_at", "id"),
@@ -247,6 +249,20 @@ class User(db.Model):
     enterprise_name: Mapped[str | None] = mapped_column(String(200))
     region_code: Mapped[str | None] = mapped_column(String(12))
     status: Mapped[str] = mapped_column(String(20), nullable=False)
+    source_at: Mapped[datetime] = mapped_column(UtcDateTime(), nullable=False)
+
+
+class EnterpriseOwner(db.Model):
+    """Who owns a USCC, as auth-service announces on approving an enterprise verification
+    (`auth.enterprise_verified`): an application takes the enterprise's name and region from here.
+    Registrations never write here, so a stranger claiming a USCC changes nothing."""
+
+    __tablename__ = "enterprise_owners"
+
+    uscc: Mapped[str] = mapped_column(String(18), primary_key=True)
+    user_id: Mapped[int] = mapped_column(Integer, nullable=False)
+    enterprise_name: Mapped[str] = mapped_column(String(200), nullable=False)
+    region_code: Mapped[str | None] = mapped_column(String(12))
     source_at: Mapped[datetime] = mapped_column(UtcDateTime(), nullable=False)
 
 

@@ -20,6 +20,7 @@ from ..support import (
     outbox,
     product_data,
     user_data,
+    verified_data,
 )
 
 ORDERS = "/api/v1/orders"
@@ -120,12 +121,48 @@ def test_only_enterprises_apply(client, seeded, tokens):
         assert resp.status_code == 403, role
 
 
-def test_an_enterprise_not_yet_known_here_is_asked_to_retry(client, seeded, auth_service):
-    token = auth_service.token("enterprise", sub="77", enterprise_uscc="91350100M000100Y43", region_code="411002")
+def test_an_enterprise_whose_verification_has_not_arrived_yet_is_asked_to_retry(client, seeded, auth_service):
+    token = auth_service.token("enterprise", sub="77", enterprise_uscc="91350100M000100Y43", region_code="411002",
+                               evs="verified")
+    deliver(seeded, "auth.user_created", user_data(77, "91350100M000100Y43", "福州测试有限公司", "411002"))
     resp = client.post(ORDERS, json=order_body(), headers=auth(token))
     assert resp.status_code == 503 and resp.headers["Retry-After"]
-    deliver(seeded, "auth.user_created", user_data(77, "91350100M000100Y43", "福州测试有限公司", "411002"))
+    deliver(seeded, "auth.enterprise_verified", verified_data(77, "91350100M000100Y43", "福州测试有限公司", "411002"))
     assert client.post(ORDERS, json=order_body(), headers=auth(token)).status_code == 201
+
+
+@pytest.mark.parametrize("status", [None, "unverified", "pending", "rejected"])
+def test_an_enterprise_that_is_not_verified_cannot_apply_or_withdraw(client, seeded, auth_service, tokens, status):
+    claims = {"evs": status} if status else {}
+    token = auth_service.token("enterprise", sub="31", enterprise_uscc=WEIDU_CO[1], region_code="411002", **claims)
+    resp = client.post(ORDERS, json=order_body(), headers=auth(token))
+    assert resp.status_code == 403 and resp.json["code"] == "enterprise_unverified"
+    order = client.post(ORDERS, json=order_body(), headers=tokens["weidu"]).json
+    resp = client.post(f"{ORDERS}/{order['id']}/withdraw", headers=auth(token))
+    # Its own order (user 31 applied) stays visible to it, but acting on it needs the verification,
+    # and the enterprise's credit record is not shown with it.
+    assert resp.status_code == 403 and resp.json["code"] == "enterprise_unverified"
+    details = client.get(f"{ORDERS}/{order['id']}", headers=auth(token))
+    assert details.status_code == 200 and details.json["credit_record"] is None
+    assert details.json["credit_record_error"] == "企业认证通过后可查看本企业信用记录"
+    with seeded.app_context():
+        assert db.session.scalar(db.select(db.func.count()).select_from(Order)) == 1
+
+
+def test_a_stranger_claiming_the_uscc_sees_none_of_its_orders(client, seeded, auth_service, tokens):
+    order = client.post(ORDERS, json=order_body(), headers=tokens["weidu"]).json
+    stranger = auth(auth_service.token("enterprise", sub="99", enterprise_uscc=WEIDU_CO[1], region_code="411002",
+                                       evs="unverified"))
+    assert client.get(ORDERS, headers=stranger).json["items"] == []
+    assert client.get(f"{ORDERS}/{order['id']}", headers=stranger).status_code == 404
+
+
+def test_the_order_takes_the_name_and_region_of_the_verified_enterprise(client, seeded, auth_service):
+    # The token still says 鄢陵县 (the registration claim); the verification said 魏都区.
+    token = auth_service.token("enterprise", sub="31", enterprise_uscc=WEIDU_CO[1], region_code="411024",
+                               evs="verified")
+    order = client.post(ORDERS, json=order_body(), headers=auth(token)).json
+    assert (order["enterprise_name"], order["region_code"]) == (WEIDU_CO[2], WEIDU_CO[3])
 
 
 def test_the_same_idempotency_key_and_body_give_the_same_order(client, seeded, tokens):

@@ -7,7 +7,17 @@ from order_service.handlers import HANDLERS
 from order_service.models import Institution, OrderRegion, Product, Region, User, db
 from xyd_common.events.topology import QUEUES
 
-from ..support import BANK_ID, WEIDU_CO, deliver, institution_data, iso, order_body, product_data, user_data
+from ..support import (
+    BANK_ID,
+    WEIDU_CO,
+    deliver,
+    institution_data,
+    iso,
+    order_body,
+    product_data,
+    user_data,
+    verified_data,
+)
 
 ORDERS = "/api/v1/orders"
 
@@ -56,7 +66,9 @@ def test_orders_made_before_their_region_was_known_are_filed_under_it_later(app,
 
     deliver(app, "product.published", product_data(1, region_codes=["411025"]), source="product-service")
     deliver(app, "auth.user_created", user_data(31, WEIDU_CO[1], WEIDU_CO[2], "411025"))
-    token = auth_service.token("enterprise", sub="31", enterprise_uscc=WEIDU_CO[1], region_code="411025")
+    deliver(app, "auth.enterprise_verified", verified_data(31, WEIDU_CO[1], WEIDU_CO[2], "411025"))
+    token = auth_service.token("enterprise", sub="31", enterprise_uscc=WEIDU_CO[1], region_code="411025",
+                               evs="verified")
     order = client.post(ORDERS, json=order_body(), headers=auth(token))
     assert order.status_code == 201, order.json
     deliver(app, "region.created", {"code": "411025", "name": "襄城县", "parent_code": "411000",

@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 import click
 from sqlalchemy import delete, select
 
+from . import metrics
 from .config import SettingError
 from .events.outbox import utcnow
 
@@ -72,6 +73,7 @@ def purge_expired(app, rules: list[RetentionRule] | None = None, now: datetime |
             count = db.session.execute(delete(model).where(key.in_(batch)),
                                        execution_options={"synchronize_session": False}).rowcount
             db.session.commit()
+            metrics.HEARTBEAT.beat()  # a long purge is work, not a stuck process
             total += count
             if count < batch_size:
                 break

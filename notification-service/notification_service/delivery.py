@@ -76,6 +76,7 @@ class WebhookDispatcher:
                 break
             self.attempt(delivery_id, now)
             attempted += 1
+            HEARTBEAT.beat()  # a long backlog is work, not a stuck worker
         return attempted
 
     def claim(self, now: datetime | None = None) -> int | None:

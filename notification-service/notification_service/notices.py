@@ -152,3 +152,21 @@ def verification_sms(data: dict) -> tuple[str, dict]:
     reason = CLOSED_CLAIM_REASON if data.get("closed_by_owner") else _text(data, "reason", "未说明")
     reason = reason if len(reason) <= SMS_REASON_LENGTH else reason[:SMS_REASON_LENGTH - 1] + "…"
     return "enterprise_verification_rejected", {"enterprise_name": name, "reason": reason}
+
+
+def dispute_notice(data: dict) -> Notice:
+    """The notice to an enterprise whose dispute about a credit record was decided."""
+    title = _text(data, "title")
+    facts = {"dispute_id": data.get("dispute_id"), "record_id": data.get("record_id"), "status": data.get("status")}
+    if data.get("status") == "upheld":
+        return Notice("dispute_upheld", "信用记录异议成立",
+                      f"您对信用记录“{title}”提出的异议经审核成立，该记录已更正或不再向金融机构展示。"
+                      f"{_text(data, 'note')}", facts)
+    return Notice("dispute_rejected", "信用记录异议未获支持",
+                  f"您对信用记录“{title}”提出的异议经审核未获支持，理由：{_text(data, 'note', '未说明')}。", facts)
+
+
+def dispute_sms(data: dict) -> tuple[str, dict]:
+    title = _text(data, "title")
+    title = title if len(title) <= 30 else title[:29] + "…"
+    return ("dispute_upheld" if data.get("status") == "upheld" else "dispute_rejected"), {"title": title}

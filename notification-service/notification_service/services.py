@@ -23,6 +23,8 @@ from .notices import (
     ENTERPRISE_ORDER_EVENTS,
     INSTITUTION_ORDER_EVENTS,
     Notice,
+    dispute_notice,
+    dispute_sms,
     order_notice,
     order_sms,
     risk_notice,
@@ -173,6 +175,16 @@ def record_verification_decision(event: dict) -> None:
         return
     template_id, params = verification_sms(data)
     _send_or_record(user.phone, template_id, params, event_id)
+
+
+def record_dispute_decision(event: dict) -> None:
+    """A dispute about a credit record was decided: tell the enterprise's verified users."""
+    data, event_id = event["data"], event["event_id"]
+    users = reference.enterprise_users(data.get("uscc"))
+    notify([u.id for u in users], dispute_notice(data), event_id)
+    template_id, params = dispute_sms(data)
+    for phone in dict.fromkeys(u.phone for u in users if u.phone):
+        _send_or_record(phone, template_id, params, event_id)
 
 
 def record_risk_change(event: dict) -> None:

@@ -33,6 +33,9 @@ TEMPLATES = {
     "enterprise_verified": "【许昌信易贷】{enterprise_name}的企业认证已通过审核，现在可以登录信易贷平台申请融资产品。",
     "enterprise_verification_rejected": "【许昌信易贷】{enterprise_name}的企业认证未通过，原因：{reason}。"
                                         "详情请登录信易贷平台查看。",
+    # Decisions on an enterprise's dispute (异议) about a credit record (see notices.dispute_sms).
+    "dispute_upheld": "【许昌信易贷】您对信用记录“{title}”提出的异议经审核成立，详情请登录信易贷平台查看。",
+    "dispute_rejected": "【许昌信易贷】您对信用记录“{title}”提出的异议经审核未获支持，详情请登录信易贷平台查看。",
 }
 
 # The template of each verification-code purpose auth-service sends; any other purpose gets the

@@ -17,7 +17,7 @@ RISK_TAG_NAMES = {
     "abnormal_operation": "经营异常", "tax_arrears": "欠税", "litigation": "涉诉",
 }
 # Order events that concern the institution (its users are told) and the enterprise (its users are).
-INSTITUTION_ORDER_EVENTS = ("order.submitted", "order.accept_overdue")
+INSTITUTION_ORDER_EVENTS = ("order.submitted", "order.accept_overdue", "order.urged")
 ENTERPRISE_ORDER_EVENTS = ("order.accepted", "order.credit_granted", "order.disbursed", "order.terminated",
                            "order.withdrawn")
 # The order events important enough for an SMS to the enterprise, and the template of each.
@@ -72,6 +72,10 @@ def order_notice(event_type: str, data: dict) -> Notice | None:
         return Notice(kind, "融资申请受理超时",
                       f"{enterprise}申请的“{product}”（订单号{order_no}）已超过受理期限仍未受理，请尽快处理。",
                       _order_data(data))
+    if event_type == "order.urged":
+        return Notice(kind, "订单督办",
+                      f"政府部门督办{enterprise}申请的“{product}”（订单号{order_no}）："
+                      f"{_text(data, 'message')}。请尽快办理。", {**_order_data(data), "message": data.get("message")})
     if event_type == "order.accepted":
         return Notice(kind, "融资申请已受理", f"{about}已由{institution}受理，请留意机构的联系。", _order_data(data))
     if event_type == "order.credit_granted":
@@ -170,3 +174,8 @@ def dispute_sms(data: dict) -> tuple[str, dict]:
     title = _text(data, "title")
     title = title if len(title) <= 30 else title[:29] + "…"
     return ("dispute_upheld" if data.get("status") == "upheld" else "dispute_rejected"), {"title": title}
+
+
+def urge_sms(data: dict) -> tuple[str, dict]:
+    """(template id, parameters) of the SMS to the institution's users about an urged order."""
+    return "order_urged", {"order_no": _text(data, "order_no"), "product_name": _text(data, "product_name")}

@@ -28,6 +28,7 @@ from .notices import (
     order_notice,
     order_sms,
     risk_notice,
+    urge_sms,
     verification_notice,
     verification_sms,
 )
@@ -146,6 +147,10 @@ def record_order_event(event: dict) -> None:
     notice = order_notice(event_type, data)
     if notice is not None and event_type in INSTITUTION_ORDER_EVENTS:
         notify(reference.institution_user_ids(data.get("institution_id")), notice, event_id)
+        if event_type == "order.urged":
+            template_id, params = urge_sms(data)
+            for phone in reference.institution_phones(data.get("institution_id")):
+                _send_or_record(phone, template_id, params, event_id)
     elif notice is not None and event_type in ENTERPRISE_ORDER_EVENTS:
         user_ids, phones = _enterprise_recipients(data)
         notify(user_ids, notice, event_id)

@@ -22,6 +22,7 @@ from .schemas import (
     StatsArgs,
     StatsSchema,
     TerminateSchema,
+    UrgeSchema,
 )
 
 orders = Blueprint("orders", __name__, url_prefix="/api/v1/orders", description="融资订单")
@@ -110,3 +111,12 @@ def terminate(body, order_id):
 def withdraw(body, order_id):
     """撤回申请（申请企业；待受理或已受理的订单）"""
     return services.move_order(current_identity(), order_id, "withdraw", body)
+
+
+@orders.post("/<int:order_id>/urge")
+@require_auth("government", "admin")
+@orders.arguments(UrgeSchema)
+@orders.response(200, OrderSchema)
+def urge(body, order_id):
+    """督办：政府部门（本区域及下级）或管理员督促受理机构办理未办结的订单；同一订单 24 小时内一次"""
+    return services.urge_order(current_identity(), order_id, body["message"])

@@ -109,6 +109,9 @@ class Order(db.Model):
     disbursed_on: Mapped[date | None] = mapped_column(Date)
     reason: Mapped[str | None] = mapped_column(String(500))  # why it was terminated
     closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    # 督办: how often a government user (or the admin) urged the institution, and when last.
+    urged_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
+    last_urged_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
     # The enterprise's credit state (EnterpriseCredit), copied onto each of its orders so that lists
     # filter and show it without a join; "unknown" while credit-service could not be asked.

@@ -80,6 +80,11 @@ class RemarkSchema(StrictSchema):
                             metadata={"description": "备注"})
 
 
+class UrgeSchema(StrictSchema):
+    message = StrippedString(required=True, validate=validate.Length(min=2, max=500),
+                             metadata={"description": "督办意见（发给受理机构）"})
+
+
 class TerminateSchema(StrictSchema):
     reason = StrippedString(required=True,
                             validate=validate.Length(min=2, max=500, error="请填写终止原因（2 到 500 字）"),

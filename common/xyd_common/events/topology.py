@@ -26,7 +26,7 @@ class QueueSpec:
 
 # Who listens to what. A service's consumer handles exactly these keys (see its handlers.py).
 ORDER_EVENTS = ("order.submitted", "order.accepted", "order.credit_granted", "order.disbursed",
-                "order.terminated", "order.withdrawn", "order.accept_overdue")
+                "order.terminated", "order.withdrawn", "order.accept_overdue", "order.urged")
 INSTITUTION_EVENTS = ("institution.created", "institution.updated", "institution.disabled",
                       "institution.enabled")
 PRODUCT_EVENTS = ("product.published", "product.updated", "product.disabled", "product.enabled")

@@ -242,6 +242,8 @@ class Product(db.Model):
     rate_min: Mapped[Decimal] = mapped_column(Rate, nullable=False)
     rate_max: Mapped[Decimal] = mapped_column(Rate, nullable=False)
     region_codes: Mapped[list] = mapped_column(JSON, nullable=False)
+    # 白名单专属: only enterprises on the whitelist today may apply.
+    whitelist_only: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False, server_default="0")
     source_at: Mapped[datetime] = mapped_column(UtcDateTime(), nullable=False)
 
 

@@ -95,6 +95,8 @@ class Product(db.Model):
     features: Mapped[str] = mapped_column(String(1000), nullable=False, default="")
     description: Mapped[str] = mapped_column(Text, nullable=False, default="")
     featured: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    # 白名单专属: only enterprises on the 信易贷 whitelist today may apply (order-service decides).
+    whitelist_only: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False, server_default="0")
     status: Mapped[str] = mapped_column(String(20), nullable=False, default="active")
     # Popularity: applications received (order-service's order.submitted will feed it).
     orders_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)

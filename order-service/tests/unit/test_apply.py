@@ -265,3 +265,14 @@ def test_before_any_text_event_arrives_credit_service_is_asked_for_the_current_v
         assert stale.status_code == 422 and stale.json["code"] == "credit_authorization_required"
         assert client.post(ORDERS, json={**order_body(), "credit_authorization": {"version": 4}},
                            headers=tokens["weidu"]).status_code == 201
+
+
+def test_a_whitelist_only_product_takes_only_whitelisted_enterprises(client, seeded, tokens):
+    deliver(seeded, "product.published", product_data(9, whitelist_only=True), source="product-service")
+    deliver(seeded, "credit.whitelist_changed", {"uscc": WEIDU_CO[1], "whitelisted": False, "batch": None,
+                                                 "valid_until": None}, source="credit-service")
+    resp = client.post(ORDERS, json=order_body(product_id=9), headers=tokens["weidu"])
+    assert resp.status_code == 422 and resp.json["code"] == "whitelist_required", resp.json
+    deliver(seeded, "credit.whitelist_changed", {"uscc": WEIDU_CO[1], "whitelisted": True, "batch": "2026年第一批",
+                                                 "valid_until": "2027-03-19"}, source="credit-service")
+    assert client.post(ORDERS, json=order_body(product_id=9), headers=tokens["weidu"]).status_code == 201

@@ -122,3 +122,27 @@ class MarketListArgs(PageArgsSchema):
 
 
 ProductPageSchema = page_schema(ProductSchema, "ProductPage")
+
+
+class RecommendationArgs(ma.Schema):
+    class Meta:
+        unknown = ma.EXCLUDE
+
+    amount = Amount(metadata={"description": "需要的金额（万元）"})
+    term_months = ma.fields.Integer(validate=TERM_RANGE, metadata={"description": "需要的期限（月）"})
+    guarantee_method = ma.fields.String(validate=validate.OneOf(GUARANTEE_METHODS))
+    page = ma.fields.Integer(load_default=1, validate=validate.Range(min=1, max=25))
+    per_page = ma.fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+
+
+class RecommendationSchema(ma.Schema):
+    product = ma.fields.Nested(ProductSchema)
+    score = ma.fields.Float(metadata={"description": "匹配得分（排序依据见接口说明）"})
+    reasons = ma.fields.List(ma.fields.String(), metadata={"description": "推荐理由"})
+
+
+class RecommendationPageSchema(ma.Schema):
+    items = ma.fields.List(ma.fields.Nested(RecommendationSchema))
+    total = ma.fields.Integer()
+    page = ma.fields.Integer()
+    per_page = ma.fields.Integer()

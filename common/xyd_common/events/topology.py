@@ -41,7 +41,7 @@ CONSENT_EVENTS = ("credit.authorization_text_published", "credit.authorization_r
 # listed one by one (no wildcards) so that a handler without a binding is caught at start.
 QUEUES: dict[str, QueueSpec] = {
     "product-service": QueueSpec("product-service.events", (
-        "region.created", *INSTITUTION_EVENTS, "order.submitted",
+        "region.created", *INSTITUTION_EVENTS, "order.submitted", "order.accepted", "credit.whitelist_changed",
     )),
     "order-service": QueueSpec("order-service.events", (
         "region.created", *INSTITUTION_EVENTS, *PRODUCT_EVENTS, *USER_EVENTS, "auth.enterprise_verified",

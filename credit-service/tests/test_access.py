@@ -52,9 +52,12 @@ def test_the_credit_record_has_the_contracts_shape(client, admin, data):
                                   "established_on": "2009-04-16", "status": "存续", "industry": "制造业",
                                   "region_code": "411002"}
     assert body["tax_credit_rating"] == "A"
-    assert body["records"] == [{"category": "administrative_penalty", "title": "销售标签不符合规定的预包装食品",
-                                "authority": "许昌市魏都区市场监督管理局", "decided_on": "2025-07-22",
-                                "content": "罚款 5000 元。"}]
+    assert body["records"] == [{"id": body["records"][0]["id"], "category": "administrative_penalty",
+                                "title": "销售标签不符合规定的预包装食品", "authority": "许昌市魏都区市场监督管理局",
+                                "decided_on": "2025-07-22", "content": "罚款 5000 元。",
+                                # Penalties are published three years unless the import says otherwise.
+                                "publish_until": "2028-07-22", "repaired_on": None, "disputed": False,
+                                "visible_to_institutions": True, "hidden_reason": None, "dispute_note": None}]
     assert body["whitelisted"] is True
     assert body["risk"] == {"level": "medium", "tags": ["administrative_penalty"], "flags": [
         {"indicator": "administrative_penalty", "level": "medium", "source": "许昌市市场监督管理局",

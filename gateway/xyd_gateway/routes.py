@@ -12,6 +12,8 @@ import re
 
 ROUTES = (
     ("/api/v1/auth/**", "auth-service"),
+    # Rows are tried in order: credit-service's administration before the rest of /admin.
+    ("/api/v1/admin/credit/**", "credit-service"),
     ("/api/v1/admin/**", "auth-service"),
     ("/api/v1/regions**", "auth-service"),
     ("/api/v1/products**", "product-service"),
@@ -42,6 +44,7 @@ PUBLIC_ROUTES = (
     ("GET", "/api/v1/dev/sms", TOKEN_IGNORED),
     ("GET", "/api/v1/regions**", TOKEN_OPTIONAL),
     ("GET", "/api/v1/market/products", TOKEN_OPTIONAL),
+    ("GET", "/api/v1/credit/authorization-text", TOKEN_OPTIONAL),
     # An id only: /api/v1/products/mine is the institution's own list and needs a token.
     ("GET", "/api/v1/products/{id}", TOKEN_OPTIONAL),
 )

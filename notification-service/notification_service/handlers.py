@@ -85,6 +85,11 @@ def on_risk_changed(event: dict) -> None:
     services.record_risk_change(event)
 
 
+def on_dispute_resolved(event: dict) -> None:
+    """Tell the enterprise how its dispute (异议) about a credit record was decided."""
+    services.record_dispute_decision(event)
+
+
 HANDLERS = {
     "auth.sms_code_requested": on_sms_code_requested,
     "auth.user_created": on_user_changed,
@@ -94,4 +99,5 @@ HANDLERS = {
     "region.created": on_region_created,
     **{event_type: on_order_event for event_type in ORDER_EVENTS},
     "credit.risk_changed": on_risk_changed,
+    "credit.dispute_resolved": on_dispute_resolved,
 }

@@ -17,7 +17,7 @@ RISK_TAG_NAMES = {
     "abnormal_operation": "经营异常", "tax_arrears": "欠税", "litigation": "涉诉",
 }
 # Order events that concern the institution (its users are told) and the enterprise (its users are).
-INSTITUTION_ORDER_EVENTS = ("order.submitted", "order.accept_overdue")
+INSTITUTION_ORDER_EVENTS = ("order.submitted", "order.accept_overdue", "order.urged")
 ENTERPRISE_ORDER_EVENTS = ("order.accepted", "order.credit_granted", "order.disbursed", "order.terminated",
                            "order.withdrawn")
 # The order events important enough for an SMS to the enterprise, and the template of each.
@@ -72,6 +72,10 @@ def order_notice(event_type: str, data: dict) -> Notice | None:
         return Notice(kind, "融资申请受理超时",
                       f"{enterprise}申请的“{product}”（订单号{order_no}）已超过受理期限仍未受理，请尽快处理。",
                       _order_data(data))
+    if event_type == "order.urged":
+        return Notice(kind, "订单督办",
+                      f"政府部门督办{enterprise}申请的“{product}”（订单号{order_no}）："
+                      f"{_text(data, 'message')}。请尽快办理。", {**_order_data(data), "message": data.get("message")})
     if event_type == "order.accepted":
         return Notice(kind, "融资申请已受理", f"{about}已由{institution}受理，请留意机构的联系。", _order_data(data))
     if event_type == "order.credit_granted":
@@ -152,3 +156,26 @@ def verification_sms(data: dict) -> tuple[str, dict]:
     reason = CLOSED_CLAIM_REASON if data.get("closed_by_owner") else _text(data, "reason", "未说明")
     reason = reason if len(reason) <= SMS_REASON_LENGTH else reason[:SMS_REASON_LENGTH - 1] + "…"
     return "enterprise_verification_rejected", {"enterprise_name": name, "reason": reason}
+
+
+def dispute_notice(data: dict) -> Notice:
+    """The notice to an enterprise whose dispute about a credit record was decided."""
+    title = _text(data, "title")
+    facts = {"dispute_id": data.get("dispute_id"), "record_id": data.get("record_id"), "status": data.get("status")}
+    if data.get("status") == "upheld":
+        return Notice("dispute_upheld", "信用记录异议成立",
+                      f"您对信用记录“{title}”提出的异议经审核成立，该记录已更正或不再向金融机构展示。"
+                      f"{_text(data, 'note')}", facts)
+    return Notice("dispute_rejected", "信用记录异议未获支持",
+                  f"您对信用记录“{title}”提出的异议经审核未获支持，理由：{_text(data, 'note', '未说明')}。", facts)
+
+
+def dispute_sms(data: dict) -> tuple[str, dict]:
+    title = _text(data, "title")
+    title = title if len(title) <= 30 else title[:29] + "…"
+    return ("dispute_upheld" if data.get("status") == "upheld" else "dispute_rejected"), {"title": title}
+
+
+def urge_sms(data: dict) -> tuple[str, dict]:
+    """(template id, parameters) of the SMS to the institution's users about an urged order."""
+    return "order_urged", {"order_no": _text(data, "order_no"), "product_name": _text(data, "product_name")}

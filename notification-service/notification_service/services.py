@@ -24,9 +24,12 @@ from .notices import (
     ENTERPRISE_ORDER_EVENTS,
     INSTITUTION_ORDER_EVENTS,
     Notice,
+    dispute_notice,
+    dispute_sms,
     order_notice,
     order_sms,
     risk_notice,
+    urge_sms,
     verification_notice,
     verification_sms,
 )
@@ -150,6 +153,10 @@ def record_order_event(event: dict) -> None:
     notice = order_notice(event_type, data)
     if notice is not None and event_type in INSTITUTION_ORDER_EVENTS:
         notify(reference.institution_user_ids(data.get("institution_id")), notice, event_id)
+        if event_type == "order.urged":
+            template_id, params = urge_sms(data)
+            for phone in reference.institution_phones(data.get("institution_id")):
+                _send_or_record(phone, template_id, params, event_id)
     elif notice is not None and event_type in ENTERPRISE_ORDER_EVENTS:
         user_ids, phones = _enterprise_recipients(data)
         notify(user_ids, notice, event_id)
@@ -179,6 +186,16 @@ def record_verification_decision(event: dict) -> None:
         return
     template_id, params = verification_sms(data)
     _send_or_record(user.phone, template_id, params, event_id)
+
+
+def record_dispute_decision(event: dict) -> None:
+    """A dispute about a credit record was decided: tell the enterprise's verified users."""
+    data, event_id = event["data"], event["event_id"]
+    users = reference.enterprise_users(data.get("uscc"))
+    notify([u.id for u in users], dispute_notice(data), event_id)
+    template_id, params = dispute_sms(data)
+    for phone in dict.fromkeys(u.phone for u in users if u.phone):
+        _send_or_record(phone, template_id, params, event_id)
 
 
 def record_risk_change(event: dict) -> None:

@@ -276,3 +276,24 @@ def test_a_verification_decision_is_told_in_the_app_and_by_sms(seeded, deliver):
     with seeded.app_context():
         texts = {m.phone: m.text for m in db.session.scalars(db.select(SmsMessage))}
     assert "已由其他账户完成认证" in texts["13900000034"] and "认证已通过" in texts["13900000032"]
+
+
+def test_a_dispute_decision_is_told_to_the_verified_enterprise(seeded, deliver):
+    from xyd_common.events.envelope import new_envelope
+
+    from .support import USCC
+
+    deliver(seeded, new_envelope("credit.dispute_resolved", {
+        "dispute_id": 3, "record_id": 9, "uscc": USCC, "category": "administrative_penalty",
+        "title": "销售标签不符合规定的预包装食品", "status": "upheld", "note": "处罚已撤销"}, "credit-service"))
+    # Only the verified owner (32) hears of it; 34 merely claims the USCC.
+    assert [n.title for n in notifications(seeded, 32)] == ["信用记录异议成立"]
+    assert notifications(seeded, 34) == [] and notifications(seeded, 31) == []
+    assert [m.phone for m in sms(seeded)] == ["13900000032"]
+
+
+def test_an_urged_order_is_told_to_the_institutions_users_in_the_app_and_by_sms(seeded, deliver):
+    deliver(seeded, order_event("order.urged", message="该申请已超过受理期限，请尽快受理"))
+    assert recipients(seeded) == [21, 22]  # the bank's active users
+    assert "请尽快受理" in notifications(seeded, 21)[0].body and notifications(seeded, 21)[0].title == "订单督办"
+    assert sorted(m.phone for m in sms(seeded)) == ["13700000021", "13700000022"]

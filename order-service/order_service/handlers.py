@@ -16,7 +16,7 @@ from sqlalchemy import exists, insert, literal, select
 
 from xyd_common.reference import upsert_region
 
-from . import credit_state
+from . import consent, credit_state, services
 from .models import ANNOUNCED_RISK_LEVELS, EnterpriseOwner, Institution, Order, OrderRegion, Product, Region, User, db
 
 log = logging.getLogger(__name__)
@@ -82,6 +82,7 @@ def on_product_changed(event: dict) -> None:
     product.term_min_months, product.term_max_months = int(data["term_min_months"]), int(data["term_max_months"])
     product.rate_min, product.rate_max = _decimal(data["rate_min"]), _decimal(data["rate_max"])
     product.region_codes = [str(c) for c in data.get("region_codes") or []]
+    product.whitelist_only = bool(data.get("whitelist_only"))
     product.source_at = source_at
     db.session.add(product)
 
@@ -140,6 +141,24 @@ def on_whitelist_changed(event: dict) -> None:
     credit_state.record_whitelist(data["uscc"], bool(data["whitelisted"]), _occurred_at(event))
 
 
+def on_authorization_text_published(event: dict) -> None:
+    """A new version of the authorization text: applications must consent to it from now on."""
+    consent.record_text_published(int(event["data"]["version"]), _occurred_at(event))
+
+
+def on_authorization_revoked(event: dict) -> None:
+    """The enterprise revoked an order's credit authorization: withdraw the order unless disbursed."""
+    data = event["data"]
+    try:
+        order_id = int(data["order_id"])
+    except (TypeError, ValueError):
+        log.error("credit.authorization_revoked %s names no order of ours: %r", event["event_id"], data.get("order_id"))
+        return
+    revoked_by = data.get("revoked_by")
+    services.withdraw_for_revoked_consent(order_id, int(revoked_by) if revoked_by is not None else None,
+                                          _occurred_at(event))
+
+
 HANDLERS = {
     "region.created": on_region_created,
     "institution.created": on_institution_changed,
@@ -155,4 +174,6 @@ HANDLERS = {
     "auth.enterprise_verified": on_enterprise_verified,
     "credit.risk_changed": on_risk_changed,
     "credit.whitelist_changed": on_whitelist_changed,
+    "credit.authorization_text_published": on_authorization_text_published,
+    "credit.authorization_revoked": on_authorization_revoked,
 }

@@ -86,6 +86,13 @@ class Order(db.Model):
     # The applicant's consent to let this institution read its credit record for this order.
     credit_authorized: Mapped[bool] = mapped_column(Boolean, nullable=False)
     credit_authorized_at: Mapped[datetime] = mapped_column(UtcDateTime(), nullable=False)
+    # The consent's details (授权书): the text's version, who accepted it and from where (the address
+    # stays here: it is never published). NULL version: an order from before versions existed.
+    credit_authorization_version: Mapped[int | None] = mapped_column(Integer)
+    credit_authorized_by: Mapped[int | None] = mapped_column(Integer)
+    credit_authorization_ip: Mapped[str | None] = mapped_column(String(64))
+    # When the enterprise revoked the consent (credit.authorization_revoked).
+    credit_revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
     # A China date: the last working day on which the institution is expected to accept.
     accept_deadline: Mapped[date] = mapped_column(Date, nullable=False)
@@ -102,6 +109,9 @@ class Order(db.Model):
     disbursed_on: Mapped[date | None] = mapped_column(Date)
     reason: Mapped[str | None] = mapped_column(String(500))  # why it was terminated
     closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    # 督办: how often a government user (or the admin) urged the institution, and when last.
+    urged_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
+    last_urged_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
     # The enterprise's credit state (EnterpriseCredit), copied onto each of its orders so that lists
     # filter and show it without a join; "unknown" while credit-service could not be asked.
@@ -232,6 +242,8 @@ class Product(db.Model):
     rate_min: Mapped[Decimal] = mapped_column(Rate, nullable=False)
     rate_max: Mapped[Decimal] = mapped_column(Rate, nullable=False)
     region_codes: Mapped[list] = mapped_column(JSON, nullable=False)
+    # 白名单专属: only enterprises on the whitelist today may apply.
+    whitelist_only: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False, server_default="0")
     source_at: Mapped[datetime] = mapped_column(UtcDateTime(), nullable=False)
 
 
@@ -263,6 +275,16 @@ class EnterpriseOwner(db.Model):
     user_id: Mapped[int] = mapped_column(Integer, nullable=False)
     enterprise_name: Mapped[str] = mapped_column(String(200), nullable=False)
     region_code: Mapped[str | None] = mapped_column(String(12))
+    source_at: Mapped[datetime] = mapped_column(UtcDateTime(), nullable=False)
+
+
+class AuthorizationTextVersion(db.Model):
+    """A version of the credit-data authorization text (授权书) credit-service published
+    (`credit.authorization_text_published`); the newest is the one applications must consent to."""
+
+    __tablename__ = "authorization_text_versions"
+
+    version: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     source_at: Mapped[datetime] = mapped_column(UtcDateTime(), nullable=False)
 
 

@@ -8,7 +8,7 @@ import hashlib
 import json
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from flask import current_app
@@ -22,7 +22,7 @@ from xyd_common.events.outbox import record_event, utcnow
 from xyd_common.schemas import json_number
 from xyd_common.tokens import Identity, require_verified_enterprise
 
-from . import credit_state, states
+from . import consent, credit_state, states
 from .models import (
     EnterpriseOwner,
     Institution,
@@ -91,6 +91,9 @@ def event_data(order: Order, previous_status: str | None) -> dict:
         "enterprise_uscc": order.enterprise_uscc, "enterprise_name": order.enterprise_name,
         "region_code": order.region_code, "amount": json_number(order.amount), "term_months": order.term_months,
         "applicant_user_id": order.applicant_user_id,
+        # The consent every event stands for (never the applicant's address).
+        "credit_authorization": {"version": order.credit_authorization_version,
+                                 "accepted_at": order.credit_authorized_at.isoformat()},
     }
     if order.status == states.SUBMITTED:
         data["accept_deadline"] = order.accept_deadline.isoformat()
@@ -107,11 +110,11 @@ def event_data(order: Order, previous_status: str | None) -> dict:
 
 
 def _record(order: Order, previous_status: str | None, actor_id: int | None, actor_role: str,
-            remark: str | None, at: datetime, event_type: str | None = None) -> None:
+            remark: str | None, at: datetime, event_type: str | None = None, **extra) -> None:
     db.session.add(OrderHistory(order_id=order.id, from_status=previous_status, to_status=order.status,
                                 actor_id=actor_id, actor_role=actor_role, remark=remark, at=at))
     record_event(db.session, OutboxMessage, event_type or states.event_type(order.status),
-                 event_data(order, previous_status), SOURCE)
+                 {**event_data(order, previous_status), **extra}, SOURCE)
 
 
 # --- applying --------------------------------------------------------------------------------------
@@ -193,14 +196,13 @@ class Application:
     replayed: bool  # an earlier request with the same Idempotency-Key made it
 
 
-def apply_for_loan(identity: Identity, body: dict, idempotency_key: str | None = None) -> Application:
+def apply_for_loan(identity: Identity, body: dict, idempotency_key: str | None = None,
+                   client_ip: str | None = None) -> Application:
     """An enterprise applies for a product: checked against the local copy of the product, numbered,
     given its acceptance deadline and its enterprise's current risk and whitelist state (credit_state),
     announced as order.submitted."""
     enterprise = _verified_enterprise(identity)
-    if body.get("credit_authorized") is not True:
-        raise ValidationFailed({"credit_authorized": ["请授权受理机构查询本企业信用记录"]},
-                               code="credit_authorization_required", message="申请融资须授权受理机构查询本企业信用记录")
+    version = consent.accepted_version(body)
     fingerprint = _fingerprint(body)
     if idempotency_key and (earlier := _earlier_request(identity.user_id, idempotency_key, fingerprint)):
         return Application(earlier, True)
@@ -219,6 +221,9 @@ def apply_for_loan(identity: Identity, body: dict, idempotency_key: str | None =
     # Before the order number: credit-service may be asked (up to CREDIT_RISK_TIMEOUT_SECONDS), and the
     # day's counter row must not stay locked meanwhile.
     credit = credit_state.state_for_new_order(enterprise.uscc)
+    if product.whitelist_only and not credit.whitelisted:
+        raise ValidationFailed({"product_id": ["该产品为白名单专属产品，仅限信易贷白名单企业申请"]},
+                               code="whitelist_required", message="该产品仅限信易贷白名单企业申请")
 
     now = utcnow()
     calendar = current_app.extensions["order_service_calendar"]
@@ -229,7 +234,8 @@ def apply_for_loan(identity: Identity, body: dict, idempotency_key: str | None =
         region_code=enterprise.region_code or "", applicant_user_id=identity.user_id,
         amount=body["amount"], term_months=body["term_months"], purpose=body["purpose"],
         contact_name=body.get("contact_name"), contact_phone=body.get("contact_phone"),
-        credit_authorized=True, credit_authorized_at=now,
+        credit_authorized=True, credit_authorized_at=now, credit_authorization_version=version,
+        credit_authorized_by=identity.user_id, credit_authorization_ip=client_ip,
         accept_deadline=calendar.add_workdays(china_date(now), current_app.config["ORDER_ACCEPT_DAYS"]),
         accept_overdue=False, risk_level=credit.risk_level, risk_tags=credit.risk_tags,
         whitelisted=credit.whitelisted,
@@ -315,6 +321,54 @@ def move_order(identity: Identity, order_id: int, action: str, body: dict | None
     except StaleDataError:
         db.session.rollback()
         raise InvalidTransition("订单状态已被他人更新，请刷新后重试") from None
+    return order
+
+
+# --- government assistance (督办) --------------------------------------------------------------------
+
+URGE_INTERVAL = timedelta(hours=24)
+
+
+def urge_order(identity: Identity, order_id: int, message: str) -> Order:
+    """A government user of the order's region (or the admin) urges the institution on an open order:
+    a history row, `order.urged` (the institution's users are told in the app and by SMS); at most
+    once per order per 24 hours."""
+    order = visible_order(identity, order_id)
+    if order.status in states.FINAL_STATUSES:
+        raise InvalidTransition(f"订单已{states.STATUS_LABELS[order.status]}，无需督办")
+    now = utcnow()
+    if order.last_urged_at is not None and now - order.last_urged_at < URGE_INTERVAL:
+        raise ApiError(409, "already_urged", "该订单 24 小时内已督办过，请稍后再试")
+    order.urged_count += 1
+    order.last_urged_at = order.updated_at = now
+    _record(order, order.status, identity.user_id, identity.role, message, now, "order.urged", message=message)
+    try:
+        db.session.commit()
+    except StaleDataError:  # a concurrent move or urge won
+        db.session.rollback()
+        raise ApiError(409, "already_urged", "该订单刚被更新，请刷新后重试") from None
+    return order
+
+
+# --- consent revoked -------------------------------------------------------------------------------
+
+REVOCABLE_STATUSES = (states.SUBMITTED, states.ACCEPTED, states.CREDIT_GRANTED)
+REVOKED_REMARK = "授权撤回"
+
+
+def withdraw_for_revoked_consent(order_id: int, revoked_by: int | None, revoked_at: datetime) -> Order | None:
+    """The enterprise revoked the credit authorization of an order (credit.authorization_revoked): a
+    not yet disbursed order is withdrawn — for this cause also from credit_granted — with the remark
+    授权撤回. Called by the event handler; the consumer commits."""
+    order = db.session.get(Order, order_id)
+    if order is None:
+        return None
+    order.credit_revoked_at = order.credit_revoked_at or revoked_at
+    if order.status in REVOCABLE_STATUSES:
+        previous, order.status = order.status, states.WITHDRAWN
+        now = utcnow()
+        order.closed_at = order.updated_at = now
+        _record(order, previous, revoked_by, "enterprise", REVOKED_REMARK, now)
     return order
 
 

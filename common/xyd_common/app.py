@@ -11,7 +11,10 @@ from flask_migrate import Migrate, upgrade
 from sqlalchemy import text
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import schemas  # noqa: F401 - installs the Chinese validation messages
+from . import (
+    input_bounds,
+    schemas,  # noqa: F401 - installs the Chinese validation messages and the input bounds
+)
 from .errors import XydApi
 from .health import health_blueprint
 from .logs import configure_logging
@@ -29,6 +32,7 @@ def create_service_app(import_name: str, settings: dict, db, migrations_dir: str
     app.config.update(settings)
     if test_config:
         app.config.update(test_config)
+    input_bounds.install(app)
     app.json.ensure_ascii = False
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql+psycopg"):
         # psycopg prepares a statement on the server after five runs, and PostgreSQL may then switch it

@@ -39,6 +39,7 @@ PUBLIC_ROUTES = (
     ("POST", "/api/v1/auth/register", TOKEN_IGNORED),
     ("POST", "/api/v1/auth/refresh", TOKEN_IGNORED),
     ("POST", "/api/v1/auth/password/reset", TOKEN_IGNORED),
+    ("GET", "/api/v1/auth/password-policy", TOKEN_IGNORED),
     ("GET", "/api/v1/dev/sms", TOKEN_IGNORED),
     ("GET", "/api/v1/regions**", TOKEN_OPTIONAL),
     ("GET", "/api/v1/market/products", TOKEN_OPTIONAL),

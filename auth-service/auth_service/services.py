@@ -55,20 +55,24 @@ def _code_hash(phone: str, purpose: str, code: str) -> str:
 
 def request_sms_code(phone: str, purpose: str, client_ip: str | None) -> dict:
     """Send a code unless a throttle says no. The answer is the same whether the phone has an
-    account or not; for login and reset a phone without one simply gets no SMS."""
+    account or not; for login and reset a phone without one simply gets no SMS.
+
+    The work is the same too (a code made, sealed and stored, one commit), so the time taken does not
+    tell whether the phone has an account; only the outbox event that sends the SMS differs. A code
+    stored for a phone without an account opens nothing: login and reset find no user for it."""
     cfg = current_app.config
     check_sms_throttles(phone, purpose, client_ip)
     has_account = db.session.scalar(select(User.id).where(User.phone == phone)) is not None
+    code = f"{secrets.randbelow(10**6):06d}"
+    ttl = cfg["SMS_CODE_TTL_SECONDS"]
+    sealed_code = seal(cfg["SMS_EVENT_KEY"], code)
+    db.session.add(SmsCode(phone=phone, purpose=purpose, code_hash=_code_hash(phone, purpose, code),
+                           expires_at=utcnow() + timedelta(seconds=ttl)))
     if has_account or purpose == "register":
-        code = f"{secrets.randbelow(10**6):06d}"
-        ttl = cfg["SMS_CODE_TTL_SECONDS"]
-        db.session.add(SmsCode(phone=phone, purpose=purpose, code_hash=_code_hash(phone, purpose, code),
-                               expires_at=utcnow() + timedelta(seconds=ttl)))
         record_event(db.session, OutboxMessage, "auth.sms_code_requested", {
-            "phone": phone, "purpose": purpose, "expires_in": ttl,
-            "sealed_code": seal(cfg["SMS_EVENT_KEY"], code),
+            "phone": phone, "purpose": purpose, "expires_in": ttl, "sealed_code": sealed_code,
         }, SOURCE)
-        db.session.commit()
+    db.session.commit()
     return {"expires_in": cfg["SMS_CODE_TTL_SECONDS"], "resend_after": cfg["SMS_RESEND_SECONDS"]}
 
 
@@ -144,11 +148,14 @@ def login(phone: str, password: str, sms_code: str, actor: Actor) -> dict:
     """Phone + password + SMS code. The code is checked first; only with a valid code does a wrong
     password count towards the lock, so strangers cannot lock someone out."""
     user = db.session.scalar(select(User).where(User.phone == phone))
+    # Read before any commit or rollback expires the user: reloading it would make a failed login of a
+    # phone with an account measurably slower than one without.
+    user_id = user.id if user else None
     code = verify_sms_code(phone, "login", sms_code)
 
     def fail(result: str, error: ApiError):
         db.session.rollback()
-        login_attempt(phone, user.id if user else None, result, actor)
+        login_attempt(phone, user_id, result, actor)
         db.session.commit()
         raise error
 

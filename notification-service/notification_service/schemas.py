@@ -15,7 +15,8 @@ DELIVERY_STATUSES = ("pending", "delivered", "failed")
 # --- dev SMS -----------------------------------------------------------------------------------------
 
 class DevSmsQuerySchema(ma.Schema):
-    phone = Phone(metadata={"description": "只看发往该手机号的短信"})
+    # Required even in console mode: without it anyone could read every phone's codes.
+    phone = Phone(required=True, metadata={"description": "收信手机号（必填）"})
 
 
 class DevSmsSchema(ma.Schema):

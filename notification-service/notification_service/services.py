@@ -64,14 +64,13 @@ def record_undeliverable(phone: str, template_id: str, params: dict, event_id: s
     return message
 
 
-def console_sms(phone: str | None = None) -> list[SmsMessage]:
-    """The newest SMS the console provider printed, optionally for one phone. Exists only while
+def console_sms(phone: str) -> list[SmsMessage]:
+    """The newest SMS the console provider printed for one phone. Exists only while
     SMS_PROVIDER=console: with a real gateway nobody may read codes back."""
     if current_app.config["SMS_PROVIDER"] != "console":
         raise NotFound()
-    query = select(SmsMessage).where(SmsMessage.provider == "console", SmsMessage.status == "sent")
-    if phone is not None:
-        query = query.where(SmsMessage.phone == phone)
+    query = select(SmsMessage).where(SmsMessage.provider == "console", SmsMessage.status == "sent",
+                                     SmsMessage.phone == phone)
     query = query.order_by(SmsMessage.created_at.desc(), SmsMessage.id.desc()).limit(DEV_SMS_LIMIT)
     return list(db.session.scalars(query))
 

@@ -86,3 +86,8 @@ def login(client, request_code):
         return resp.json
 
     return do_login
+
+
+@pytest.fixture
+def bad_input_headers(login):
+    return {"anonymous": {}, "admin": {"Authorization": f"Bearer {login()['access_token']}"}}

@@ -14,41 +14,31 @@ from dataclasses import dataclass, field
 import pytest
 import requests
 from api_client import Api
-from scenario import admin_with_xuchang, institution_user, new_institution, random_uscc, staff_user, unique_phone
+from scenario import (
+    LOAN_PRODUCT,
+    admin_with_xuchang,
+    approve_verification,
+    institution_user,
+    new_institution,
+    published_product,
+    random_uscc,
+    register_enterprise,
+    staff_user,
+    submit_verification,
+)
 
 from xyd_common.testing import wait_until
 
-ENTERPRISE_PASSWORD = "Qiye2026matrix"
-PRODUCT = {"name": "矩阵贷", "category": "loan", "guarantee_methods": ["credit"],
-           "repayment_methods": ["equal_installment"], "amount_min": 10, "amount_max": 300,
-           "term_min_months": 6, "term_max_months": 36, "rate_min": 3.45, "rate_max": 6.5,
-           "region_codes": ["411000"]}
 SERVICES = ("auth-service", "product-service", "order-service", "credit-service", "notification-service")
 
 
-def enterprise(platform, region: str, name: str) -> tuple[Api, str]:
-    api = Api(platform.gateway)
-    phone, uscc = unique_phone(), random_uscc(region)
-    code = api.request_code(phone, "register")
-    resp = api.post("/auth/register", token="", json={
-        "phone": phone, "sms_code": code, "password": ENTERPRISE_PASSWORD, "contact_name": "王会计",
-        "enterprise_name": name, "uscc": uscc, "region_code": region})
-    assert resp.status_code == 201, resp.text
-    api.login(phone, ENTERPRISE_PASSWORD)
-    return api, uscc
-
-
-def product_of(bank: Api, name: str) -> dict:
-    created = {}
-
-    def publish():
-        resp = bank.post("/products", json={**PRODUCT, "name": name})
-        assert resp.status_code in (201, 409), resp.text
-        created.update(resp.json())
-        return resp.status_code == 201
-
-    wait_until(publish, timeout=30, interval=0.3, message="product-service to know the bank")
-    return created
+def verified(platform, admin: Api, region: str, name: str) -> tuple[Api, str, int]:
+    """An enterprise that registered and was verified: (its caller, its USCC, its verification's id)."""
+    uscc = random_uscc(region)
+    api, _ = register_enterprise(platform, uscc, name, region=region)
+    request = submit_verification(api)
+    approve_verification(admin, api, request["id"])
+    return api, uscc, request["id"]
 
 
 def order_of(applicant: Api, product: dict) -> dict:
@@ -71,6 +61,7 @@ ROLES = {
     "anonymous": lambda w: Api(w["platform"].gateway, token=""),
     "enterprise_a": lambda w: w["enterprise_a"],
     "enterprise_b": lambda w: w["enterprise_b"],
+    "enterprise_unverified": lambda w: w["enterprise_unverified"],  # registered, never verified
     "institution_a": lambda w: w["institution_a"],
     "institution_b": lambda w: w["institution_b"],
     "government_a": lambda w: w["government_a"],  # 魏都区, where enterprise A is
@@ -90,9 +81,11 @@ def world(platform):
                                           {"name": "魏都区金融办", "region_code": "411002"})
     government_b, _ = staff_user(platform, admin, "/admin/government-users",
                                  {"name": "建安区金融办", "region_code": "411003"})
-    enterprise_a, uscc_a = enterprise(platform, "411002", "魏都矩阵制造有限公司")
-    enterprise_b, uscc_b = enterprise(platform, "411003", "建安矩阵商贸有限公司")
-    product_a, product_b = product_of(institution_a, "矩阵甲贷"), product_of(institution_b, "矩阵乙贷")
+    enterprise_a, uscc_a, verification_a = verified(platform, admin, "411002", "魏都矩阵制造有限公司")
+    enterprise_b, uscc_b, _ = verified(platform, admin, "411003", "建安矩阵商贸有限公司")
+    enterprise_unverified, _ = register_enterprise(platform, random_uscc("411002"), "魏都未认证商行")
+    product_a = published_product(institution_a, {**LOAN_PRODUCT, "name": "矩阵甲贷"})
+    product_b = published_product(institution_b, {**LOAN_PRODUCT, "name": "矩阵乙贷"})
     order_a, order_b = order_of(enterprise_a, product_a), order_of(enterprise_b, product_b)
     imported = admin.post("/credit/imports", json={"enterprises": [
         {"uscc": uscc_a, "name": "魏都矩阵制造有限公司", "region_code": "411002"},
@@ -100,15 +93,19 @@ def world(platform):
     assert imported.status_code == 200, imported.text
     webhook_a = government_a.post("/webhooks", json={"url": "http://127.0.0.1:9/hook", "event_types": ["order.*"]})
     assert webhook_a.status_code == 201, webhook_a.text
+    authorization_a = wait_until(lambda: enterprise_a.get("/credit/me/authorizations").json()["items"],
+                                 timeout=20, message="enterprise A's authorization of its order")[0]
     notification_a = wait_until(lambda: institution_a.get("/notifications").json()["items"], timeout=20,
                                 message="institution A's notice of the new order")[0]
     return {"platform": platform, "admin": admin, "enterprise_a": enterprise_a, "enterprise_b": enterprise_b,
+            "enterprise_unverified": enterprise_unverified,
             "institution_a": institution_a, "institution_b": institution_b, "government_a": government_a,
             "government_b": government_b,
             # The objects rows are tried on, all belonging to side A (own for *_a, foreign for *_b).
             "ids": {"institution": bank_a["id"], "product": product_a["id"], "order": order_a["id"],
                     "uscc": uscc_a, "webhook": webhook_a.json()["id"], "notification": notification_a["id"],
-                    "user": gov_a_user["id"]},
+                    "user": gov_a_user["id"], "verification": verification_a,
+                    "authorization": authorization_a["id"]},
             # What side A's objects look like in an answer: no caller outside A's reach may see them.
             "markers": {"order": order_a["order_no"], "uscc": uscc_a, "product": product_a["name"]},
             "order_b": order_b}
@@ -121,7 +118,7 @@ class Row:
     method: str
     path: str  # {institution}, {product}, {order}, {uscc}, {webhook}, {notification}, {user}: side A's ids
     expect: dict  # role -> status; "*" for every role not named
-    body: dict | None = None
+    body: object = None  # a JSON body, or a function of side A's ids returning one
     mutates: bool = False  # then only refused cells are sent
     # Marker names (see world["markers"]) that must not appear in a 2xx answer to these roles.
     hides: dict = field(default_factory=dict)
@@ -136,6 +133,9 @@ ANY_USER = {"anonymous": 401, "*": 200}
 PUBLIC = {"*": 200}
 NOT_A = ("enterprise_b", "institution_b", "government_b")
 GRANT = {"amount": 100, "rate": 4.2, "term_months": 12}
+VERIFIED_ENTERPRISE = {"anonymous": 401, "enterprise_a": 200, "enterprise_b": 200, "*": 403}
+REVIEWERS = {"anonymous": 401, "admin": 200, "government_a": 200, "government_b": 200, "*": 403}
+DECIDED_REQUEST = {**REVIEWERS, "government_a": 404, "government_b": 404}
 
 MATRIX = [
     # accounts (the public sign-in operations are covered by their own suites: they take no object)
@@ -169,7 +169,7 @@ MATRIX = [
     Row("get", "/admin/login-logs", ADMIN_ONLY),
     # products
     Row("post", "/products", {"anonymous": 401, "institution_a": 201, "institution_b": 201, "*": 403},
-        body=PRODUCT, mutates=True),
+        body=LOAN_PRODUCT, mutates=True),
     Row("get", "/products/mine", {"anonymous": 401, "institution_a": 200, "institution_b": 200, "*": 403},
         hides={"product": ("institution_b",)}),
     Row("get", "/products/{product}", PUBLIC),
@@ -182,12 +182,13 @@ MATRIX = [
     Row("get", "/market/products", PUBLIC),
     # orders
     Row("post", "/orders", {"anonymous": 401, "enterprise_a": 201, "enterprise_b": 201, "*": 403},
-        body={"product_id": 0}, mutates=True),
+        body=lambda ids: {"product_id": ids["product"], "amount": 100, "term_months": 12, "purpose": "矩阵",
+                          "credit_authorized": True}, mutates=True),
     Row("get", "/orders", ANY_USER, hides={"order": NOT_A}),
     Row("get", "/orders/stats", {"anonymous": 401, "government_a": 200, "government_b": 200, "admin": 200,
                                  "*": 403}),
-    Row("get", "/orders/{order}", {"anonymous": 401, "enterprise_b": 404, "institution_b": 404,
-                                   "government_b": 404, "*": 200}),
+    Row("get", "/orders/{order}", {"anonymous": 401, "enterprise_b": 404, "enterprise_unverified": 404,
+                                   "institution_b": 404, "government_b": 404, "*": 200}),
     Row("post", "/orders/{order}/accept", {"anonymous": 401, "institution_a": 200, "institution_b": 404,
                                            "*": 403}, mutates=True),
     Row("post", "/orders/{order}/grant", {"anonymous": 401, "institution_a": 409, "institution_b": 404,
@@ -198,14 +199,42 @@ MATRIX = [
     Row("post", "/orders/{order}/terminate", {"anonymous": 401, "institution_a": 200, "institution_b": 404,
                                               "*": 403}, body={"reason": "矩阵"}, mutates=True),
     Row("post", "/orders/{order}/withdraw", {"anonymous": 401, "enterprise_a": 200, "enterprise_b": 404,
-                                             "*": 403}, mutates=True),
+                                             "enterprise_unverified": 404, "*": 403}, mutates=True),
     # credit
     Row("post", "/credit/imports", {"anonymous": 401, "admin": 200, "government_a": 200, "government_b": 200,
                                     "*": 403}, body={}, mutates=True),
     Row("get", "/credit/enterprises/{uscc}", {"anonymous": 401, "enterprise_a": 200, "institution_a": 200,
                                               "government_a": 200, "admin": 200, "*": 404}),
-    Row("get", "/credit/whitelist", {"anonymous": 401, "enterprise_a": 403, "enterprise_b": 403, "*": 200}),
+    Row("get", "/credit/whitelist", {"anonymous": 401, "enterprise_a": 403, "enterprise_b": 403,
+                                     "enterprise_unverified": 403, "*": 200}),
     Row("get", "/credit/access-logs", ADMIN_ONLY),
+    Row("get", "/credit/authorization-text", PUBLIC),
+    Row("post", "/admin/credit/authorization-texts", {**ADMIN_ONLY, "admin": 422}, body={}),
+    Row("get", "/credit/me", VERIFIED_ENTERPRISE),
+    Row("get", "/credit/me/access-logs", VERIFIED_ENTERPRISE),
+    Row("get", "/credit/me/authorizations", VERIFIED_ENTERPRISE),
+    Row("post", "/credit/me/authorizations/{authorization}/revoke", {**VERIFIED_ENTERPRISE, "enterprise_b": 404},
+        mutates=True),
+    Row("get", "/credit/me/disputes", VERIFIED_ENTERPRISE),
+    Row("post", "/credit/me/disputes", {**VERIFIED_ENTERPRISE, "enterprise_a": 404, "enterprise_b": 404},
+        body={"record_id": 987654321, "reason": "这条记录有误，矩阵", "contact": "13700000000"}, mutates=True),
+    Row("get", "/credit/disputes", {"anonymous": 401, "admin": 200, "government_a": 200, "government_b": 200,
+                                    "*": 403}),
+    Row("post", "/credit/disputes/987654321/decide", {"anonymous": 401, "admin": 404, "government_a": 404,
+                                                      "government_b": 404, "*": 403},
+        body={"decision": "uphold", "note": "矩阵"}, mutates=True),
+    # enterprise verification
+    Row("post", "/auth/enterprise-verification", {"anonymous": 401, "enterprise_a": 201, "enterprise_b": 201,
+                                                  "enterprise_unverified": 201, "*": 403}, mutates=True),
+    Row("get", "/auth/enterprise-verification", {"anonymous": 401, "enterprise_a": 200, "enterprise_b": 200,
+                                                 "enterprise_unverified": 404, "*": 403}),
+    Row("get", "/admin/enterprise-verifications", REVIEWERS, hides={"uscc": ("government_b",)}),
+    # Side A asked before credit-service knew its enterprise: such a request is the admin's alone.
+    Row("get", "/admin/enterprise-verifications/{verification}", DECIDED_REQUEST),
+    Row("get", "/admin/enterprise-verifications/{verification}/files/licence", DECIDED_REQUEST),
+    Row("post", "/admin/enterprise-verifications/{verification}/approve", DECIDED_REQUEST, mutates=True),
+    Row("post", "/admin/enterprise-verifications/{verification}/reject", DECIDED_REQUEST,
+        body={"reason": "矩阵"}, mutates=True),
     # notifications and webhooks
     Row("get", "/notifications", ANY_USER),
     Row("get", "/notifications/unread-count", ANY_USER),
@@ -230,7 +259,7 @@ def row_key(method: str, path: str) -> tuple[str, str]:
     """An operation as (METHOD, path with every parameter as {})."""
     import re
 
-    return method.upper(), re.sub(r"\{[^}]+\}|\b987654321\b", "{}", path)
+    return method.upper(), re.sub(r"\{[^}]+\}|\b987654321\b|(?<=/files/)licence$", "{}", path)
 
 
 def test_every_documented_operation_has_a_row(platform):
@@ -253,7 +282,8 @@ def test_each_role_gets_the_expected_answer_and_nothing_leaks(world, row):
         expected = row.status_for(role)
         if row.mutates and 200 <= expected < 300:
             continue  # changing side A's objects would spoil the other rows; refusals change nothing
-        resp = make(world).request(row.method.upper(), path, json=row.body)
+        body = row.body(world["ids"]) if callable(row.body) else row.body
+        resp = make(world).request(row.method.upper(), path, json=body)
         if resp.status_code >= 500:
             problems.append(f"{role}: {resp.status_code} {resp.text[:200]}")
         elif resp.status_code != expected:

@@ -44,6 +44,8 @@ def load_settings() -> dict:
         "TRUSTED_PROXIES": env_str("TRUSTED_PROXIES", ""),
         # Larger bodies are refused with 413 (declared ones before a byte of them is read).
         "MAX_CONTENT_LENGTH": env_int("MAX_BODY_BYTES", 1024 * 1024),
+        # Document uploads (routes.UPLOAD_ROUTES): two files of up to 5 MB and their form fields.
+        "MAX_UPLOAD_BYTES": env_int("MAX_UPLOAD_BYTES", 11 * 1024 * 1024),
         # What xyd_common.tokens and xyd_common.redis_store read.
         "JWT_ISSUER": env_str("JWT_ISSUER", "xyd-auth"),
         "JWT_AUDIENCE": env_str("JWT_AUDIENCE", "xyd-platform"),

@@ -3,6 +3,7 @@
 The token check sits right under the route, before argument parsing, so a caller without the right
 role learns nothing from validation errors."""
 
+from flask import request
 from flask_smorest import Blueprint
 
 from xyd_common.tokens import current_identity, require_auth
@@ -35,7 +36,8 @@ ALL_ROLES = ("admin", "institution", "government", "enterprise")
 @orders.response(201, OrderSchema)
 def apply(headers, body):
     """申请融资（企业）：须授权机构查询信用记录；可带 Idempotency-Key 请求头防止重复提交"""
-    application = services.apply_for_loan(current_identity(), body, headers.get("idempotency_key"))
+    application = services.apply_for_loan(current_identity(), body, headers.get("idempotency_key"),
+                                          request.remote_addr)
     return application.order, 201, ({"Idempotent-Replayed": "true"} if application.replayed else {})
 
 

@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from xyd_common.errors import ApiError, Conflict, Throttled, ValidationFailed
 from xyd_common.events.outbox import record_event, utcnow
 from xyd_common.redis_store import get_redis, revoked_session_key
-from xyd_common.sealed import seal
+from xyd_common.sealed import NO_SMS_CODE, seal
 from xyd_common.tokens import UNVERIFIED, VERIFIED
 
 from . import signing
@@ -58,21 +58,21 @@ def request_sms_code(phone: str, purpose: str, client_ip: str | None) -> dict:
     """Send a code unless a throttle says no. The answer is the same whether the phone has an
     account or not; for login and reset a phone without one simply gets no SMS.
 
-    The work is the same too (a code made, sealed and stored, one commit), so the time taken does not
-    tell whether the phone has an account; only the outbox event that sends the SMS differs. A code
-    stored for a phone without an account opens nothing: login and reset find no user for it."""
+    The work is the same too, so the time taken does not tell whether the phone has an account: a
+    code is made and stored and an event recorded for every phone; for one that gets no SMS the event
+    seals NO_SMS_CODE instead of the code, which notification-service alone can open. A code stored
+    for a phone without an account opens nothing: login and reset find no user for it."""
     cfg = current_app.config
     check_sms_throttles(phone, purpose, client_ip)
     has_account = db.session.scalar(select(User.id).where(User.phone == phone)) is not None
     code = f"{secrets.randbelow(10**6):06d}"
     ttl = cfg["SMS_CODE_TTL_SECONDS"]
-    sealed_code = seal(cfg["SMS_EVENT_KEY"], code)
     db.session.add(SmsCode(phone=phone, purpose=purpose, code_hash=_code_hash(phone, purpose, code),
                            expires_at=utcnow() + timedelta(seconds=ttl)))
-    if has_account or purpose == "register":
-        record_event(db.session, OutboxMessage, "auth.sms_code_requested", {
-            "phone": phone, "purpose": purpose, "expires_in": ttl, "sealed_code": sealed_code,
-        }, SOURCE)
+    texted = code if has_account or purpose == "register" else NO_SMS_CODE
+    record_event(db.session, OutboxMessage, "auth.sms_code_requested", {
+        "phone": phone, "purpose": purpose, "expires_in": ttl, "sealed_code": seal(cfg["SMS_EVENT_KEY"], texted),
+    }, SOURCE)
     db.session.commit()
     return {"expires_in": cfg["SMS_CODE_TTL_SECONDS"], "resend_after": cfg["SMS_RESEND_SECONDS"]}
 

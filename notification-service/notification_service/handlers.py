@@ -11,7 +11,7 @@ from flask import current_app
 
 from xyd_common.events.outbox import utcnow
 from xyd_common.events.topology import ORDER_EVENTS
-from xyd_common.sealed import InvalidToken, unseal
+from xyd_common.sealed import NO_SMS_CODE, InvalidToken, unseal
 
 from . import reference, services
 from .sms import CODE_TEMPLATES, masked_phone
@@ -49,6 +49,8 @@ def on_sms_code_requested(event: dict) -> None:
                   "uses?", extra=log_fields)
         services.record_undeliverable(phone, template_id, params, event_id, "sealed code could not be opened")
         return
+    if code == NO_SMS_CODE:
+        return  # a phone without an account asked: auth-service did the same work, nobody gets a text
     services.send_sms(phone, template_id, {"code": code, **params}, event_id=event_id)
     log.info("verification code SMS sent", extra=log_fields)
 

@@ -8,7 +8,7 @@ from flask_smorest import Blueprint
 
 from xyd_common.tokens import current_identity, require_auth
 
-from . import needs, queries, services
+from . import needs, queries, scorecards, services
 from .schemas import (
     ClaimSchema,
     DisburseSchema,
@@ -25,6 +25,7 @@ from .schemas import (
     OrderSchema,
     PostedNeedSchema,
     RemarkSchema,
+    ScorecardPageSchema,
     StatsArgs,
     StatsSchema,
     TerminateSchema,
@@ -64,6 +65,16 @@ def list_orders(args):
 def stats(args):
     """订单统计（政府：本区域及下级区域；管理员：全部或指定区域）"""
     return queries.order_stats(current_identity(), args)
+
+
+@orders.get("/scorecards")
+@require_auth("government", "admin", "institution")
+@orders.arguments(StatsArgs, location="query")
+@orders.response(200, ScorecardPageSchema)
+def order_scorecards(args):
+    """机构考核：收到、受理、按期受理率、平均与 P90 受理时长、终止、被督办、授信与放款、抢单、超期未受理；
+    按按期受理率、平均受理时长排名（政府：本区域及下级；管理员：任意；机构：仅本机构）"""
+    return scorecards.scorecards(current_identity(), args)
 
 
 @orders.get("/<int:order_id>")

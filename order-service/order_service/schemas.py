@@ -290,3 +290,28 @@ class ClaimSchema(StrictSchema):
 
 
 NeedPageSchema = page_schema(NeedSchema, "NeedPage")
+
+
+class ScorecardSchema(ma.Schema):
+    institution_id = ma.fields.Integer()
+    institution_name = ma.fields.String()
+    received = ma.fields.Integer(metadata={"description": "收到的申请（含抢单生成的订单）"})
+    accepted = ma.fields.Integer()
+    accepted_in_time_rate = ma.fields.Float(allow_none=True, metadata={"description": "按期受理率（0–1）"})
+    avg_hours_to_accept = ma.fields.Float(allow_none=True)
+    p90_hours_to_accept = ma.fields.Float(allow_none=True)
+    terminated = ma.fields.Integer()
+    urged = ma.fields.Integer(metadata={"description": "被督办次数"})
+    granted_count = ma.fields.Integer()
+    granted_amount = Amount()
+    disbursed_count = ma.fields.Integer()
+    disbursed_amount = Amount()
+    needs_claimed = ma.fields.Integer()
+    overdue_open = ma.fields.Integer(metadata={"description": "超期仍未受理"})
+
+
+class ScorecardPageSchema(ma.Schema):
+    region_code = ma.fields.String(allow_none=True)
+    date_from = ma.fields.Date(data_key="from", allow_none=True)
+    date_to = ma.fields.Date(data_key="to", allow_none=True)
+    items = ma.fields.List(ma.fields.Nested(ScorecardSchema))

@@ -180,6 +180,8 @@ MATRIX = [
     Row("post", "/products/{product}/enable", {"anonymous": 401, "institution_a": 200, "institution_b": 404,
                                                "*": 403}, mutates=True),
     Row("get", "/market/products", PUBLIC),
+    Row("get", "/market/recommendations", {"anonymous": 401, "enterprise_a": 200, "enterprise_b": 200,
+                                           "enterprise_unverified": 200, "*": 403}),
     # orders
     Row("post", "/orders", {"anonymous": 401, "enterprise_a": 201, "enterprise_b": 201, "*": 403},
         body=lambda ids: {"product_id": ids["product"], "amount": 100, "term_months": 12, "purpose": "矩阵",
@@ -200,6 +202,19 @@ MATRIX = [
                                               "*": 403}, body={"reason": "矩阵"}, mutates=True),
     Row("post", "/orders/{order}/withdraw", {"anonymous": 401, "enterprise_a": 200, "enterprise_b": 404,
                                              "enterprise_unverified": 404, "*": 403}, mutates=True),
+    Row("get", "/orders/scorecards", {"anonymous": 401, "enterprise_a": 403, "enterprise_b": 403,
+                                      "enterprise_unverified": 403, "*": 200}),
+    Row("post", "/orders/{order}/urge", {"anonymous": 401, "government_a": 200, "government_b": 404, "admin": 200,
+                                         "*": 403}, body={"message": "请尽快受理"}, mutates=True),
+    # financing needs (on an id that names no need: only who may ask is under test here)
+    Row("post", "/needs", {"anonymous": 401, "enterprise_a": 201, "enterprise_b": 201, "*": 403},
+        body={"amount": 100, "term_months": 12, "purpose": "矩阵", "guarantee_methods": ["credit"],
+              "credit_authorization": {"version": 1}}, mutates=True),
+    Row("get", "/needs", ANY_USER),
+    Row("post", "/needs/987654321/cancel", {"anonymous": 401, "enterprise_a": 404, "enterprise_b": 404,
+                                            "enterprise_unverified": 404, "*": 403}, mutates=True),
+    Row("post", "/needs/987654321/claim", {"anonymous": 401, "institution_a": 404, "institution_b": 404,
+                                           "*": 403}, body=lambda ids: {"product_id": ids["product"]}, mutates=True),
     # credit
     Row("post", "/credit/imports", {"anonymous": 401, "admin": 200, "government_a": 200, "government_b": 200,
                                     "*": 403}, body={}, mutates=True),

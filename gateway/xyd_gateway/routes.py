@@ -19,6 +19,7 @@ ROUTES = (
     ("/api/v1/products**", "product-service"),
     ("/api/v1/market/**", "product-service"),
     ("/api/v1/orders**", "order-service"),
+    ("/api/v1/needs**", "order-service"),
     ("/api/v1/credit/**", "credit-service"),
     ("/api/v1/notifications**", "notification-service"),
     ("/api/v1/webhooks**", "notification-service"),

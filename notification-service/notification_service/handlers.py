@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from flask import current_app
 
 from xyd_common.events.outbox import utcnow
-from xyd_common.events.topology import ORDER_EVENTS
+from xyd_common.events.topology import NEED_EVENTS, ORDER_EVENTS
 from xyd_common.sealed import NO_SMS_CODE, InvalidToken, unseal
 
 from . import reference, services
@@ -92,6 +92,10 @@ def on_dispute_resolved(event: dict) -> None:
     services.record_dispute_decision(event)
 
 
+def on_need_event(event: dict) -> None:
+    services.record_need_event(event)
+
+
 HANDLERS = {
     "auth.sms_code_requested": on_sms_code_requested,
     "auth.user_created": on_user_changed,
@@ -102,4 +106,5 @@ HANDLERS = {
     **{event_type: on_order_event for event_type in ORDER_EVENTS},
     "credit.risk_changed": on_risk_changed,
     "credit.dispute_resolved": on_dispute_resolved,
+    **dict.fromkeys(NEED_EVENTS, on_need_event),
 }

@@ -17,7 +17,7 @@ RISK_TAG_NAMES = {
     "abnormal_operation": "经营异常", "tax_arrears": "欠税", "litigation": "涉诉",
 }
 # Order events that concern the institution (its users are told) and the enterprise (its users are).
-INSTITUTION_ORDER_EVENTS = ("order.submitted", "order.accept_overdue")
+INSTITUTION_ORDER_EVENTS = ("order.submitted", "order.accept_overdue", "order.urged")
 ENTERPRISE_ORDER_EVENTS = ("order.accepted", "order.credit_granted", "order.disbursed", "order.terminated",
                            "order.withdrawn")
 # The order events important enough for an SMS to the enterprise, and the template of each.
@@ -72,6 +72,10 @@ def order_notice(event_type: str, data: dict) -> Notice | None:
         return Notice(kind, "融资申请受理超时",
                       f"{enterprise}申请的“{product}”（订单号{order_no}）已超过受理期限仍未受理，请尽快处理。",
                       _order_data(data))
+    if event_type == "order.urged":
+        return Notice(kind, "订单督办",
+                      f"政府部门督办{enterprise}申请的“{product}”（订单号{order_no}）："
+                      f"{_text(data, 'message')}。请尽快办理。", {**_order_data(data), "message": data.get("message")})
     if event_type == "order.accepted":
         return Notice(kind, "融资申请已受理", f"{about}已由{institution}受理，请留意机构的联系。", _order_data(data))
     if event_type == "order.credit_granted":
@@ -170,3 +174,23 @@ def dispute_sms(data: dict) -> tuple[str, dict]:
     title = _text(data, "title")
     title = title if len(title) <= 30 else title[:29] + "…"
     return ("dispute_upheld" if data.get("status") == "upheld" else "dispute_rejected"), {"title": title}
+
+
+def urge_sms(data: dict) -> tuple[str, dict]:
+    """(template id, parameters) of the SMS to the institution's users about an urged order."""
+    return "order_urged", {"order_no": _text(data, "order_no"), "product_name": _text(data, "product_name")}
+
+
+def need_notice(event_type: str, data: dict) -> Notice | None:
+    """The notice of a financing-need event: institutions serving the region hear of a new need; the
+    enterprise hears that an institution claimed it."""
+    facts = {"need_id": data.get("need_id"), "order_id": data.get("order_id"), "status": data.get("status")}
+    amount, term = wan(data.get("amount")), _text(data, "term_months")
+    if event_type == "need.posted":
+        return Notice("need_posted", "新的融资需求",
+                      f"贵机构产品服务的地区有企业发布了融资需求：{amount}万元，期限{term}个月，欢迎受理。", facts)
+    if event_type == "need.claimed":
+        return Notice("need_claimed", "融资需求已被受理",
+                      f"您发布的融资需求（{amount}万元，{term}个月）已由金融机构受理，已生成订单，请留意机构的联系。",
+                      facts)
+    return None

@@ -83,6 +83,15 @@ def institution_user_ids(institution_id: int | None) -> list[int]:
     ).order_by(User.id)))
 
 
+def institution_phones(institution_id: int | None) -> list[str]:
+    """The phones of an institution's active users."""
+    if institution_id is None:
+        return []
+    return list(dict.fromkeys(db.session.scalars(select(User.phone).where(
+        User.role == "institution", User.institution_id == institution_id, User.status == "active",
+        User.phone.is_not(None)).order_by(User.id))))
+
+
 def record_owner(data: dict, source_at: datetime) -> None:
     """`auth.enterprise_verified`: the user owns the USCC; nobody else does any more."""
     uscc = str(data["uscc"]).strip().upper()

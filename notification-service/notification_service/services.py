@@ -25,9 +25,11 @@ from .notices import (
     Notice,
     dispute_notice,
     dispute_sms,
+    need_notice,
     order_notice,
     order_sms,
     risk_notice,
+    urge_sms,
     verification_notice,
     verification_sms,
 )
@@ -145,6 +147,10 @@ def record_order_event(event: dict) -> None:
     notice = order_notice(event_type, data)
     if notice is not None and event_type in INSTITUTION_ORDER_EVENTS:
         notify(reference.institution_user_ids(data.get("institution_id")), notice, event_id)
+        if event_type == "order.urged":
+            template_id, params = urge_sms(data)
+            for phone in reference.institution_phones(data.get("institution_id")):
+                _send_or_record(phone, template_id, params, event_id)
     elif notice is not None and event_type in ENTERPRISE_ORDER_EVENTS:
         user_ids, phones = _enterprise_recipients(data)
         notify(user_ids, notice, event_id)
@@ -184,6 +190,20 @@ def record_dispute_decision(event: dict) -> None:
     template_id, params = dispute_sms(data)
     for phone in dict.fromkeys(u.phone for u in users if u.phone):
         _send_or_record(phone, template_id, params, event_id)
+
+
+def record_need_event(event: dict) -> None:
+    """A financing-need event: tell the institutions serving it (posted) or the enterprise (claimed),
+    and queue deliveries to the webhooks that take it (region-scoped like orders)."""
+    event_type, data, event_id = event["event_type"], event["data"], event["event_id"]
+    notice = need_notice(event_type, data)
+    if notice is not None and event_type == "need.posted":
+        users = [uid for institution_id in data.get("institution_ids") or []
+                 for uid in reference.institution_user_ids(institution_id)]
+        notify(users, notice, event_id)
+    elif notice is not None and event_type == "need.claimed":
+        notify([u.id for u in reference.enterprise_users(data.get("enterprise_uscc"))], notice, event_id)
+    enqueue_deliveries(event)
 
 
 def record_risk_change(event: dict) -> None:

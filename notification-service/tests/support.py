@@ -113,6 +113,7 @@ ORDER_EXTRAS = {
     "order.withdrawn": ("withdrawn", "submitted", {}),
     "order.submitted": ("submitted", None, {}),
     "order.accept_overdue": ("submitted", "submitted", {}),
+    "order.urged": ("submitted", "submitted", {"message": "请尽快受理"}),
 }
 
 

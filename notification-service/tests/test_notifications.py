@@ -290,3 +290,10 @@ def test_a_dispute_decision_is_told_to_the_verified_enterprise(seeded, deliver):
     assert [n.title for n in notifications(seeded, 32)] == ["信用记录异议成立"]
     assert notifications(seeded, 34) == [] and notifications(seeded, 31) == []
     assert [m.phone for m in sms(seeded)] == ["13900000032"]
+
+
+def test_an_urged_order_is_told_to_the_institutions_users_in_the_app_and_by_sms(seeded, deliver):
+    deliver(seeded, order_event("order.urged", message="该申请已超过受理期限，请尽快受理"))
+    assert recipients(seeded) == [21, 22]  # the bank's active users
+    assert "请尽快受理" in notifications(seeded, 21)[0].body and notifications(seeded, 21)[0].title == "订单督办"
+    assert sorted(m.phone for m in sms(seeded)) == ["13700000021", "13700000022"]

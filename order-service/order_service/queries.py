@@ -163,6 +163,19 @@ def _zero(value) -> Decimal:
     return value if value is not None else Decimal(0)
 
 
+def aggregate_scope(identity: Identity, args: dict):
+    """(region, the orders statistics and scorecards add up): applied for in the date range (China
+    days), in the region and below. Aggregates read every order in scope, so the region is a filter on
+    orders.region_code (one pass over the table) rather than the lists' join through order_regions."""
+    region = _region_in_scope(identity, args.get("region_code")) if identity.role != "institution" else None
+    stmt = select(Order).where(*_date_range(Order.created_at, args.get("date_from"), args.get("date_to")))
+    if region is not None:
+        stmt = stmt.where(Order.region_code.in_(region_and_below(region)))
+    if identity.role == "institution":
+        stmt = stmt.where(Order.institution_id == identity.institution_id)
+    return region, stmt
+
+
 def order_stats(identity: Identity, args: dict) -> dict:
     """Counts by status, requested / granted / disbursed sums, the overdue count and per-institution
     figures over the orders of a region (and below) applied for in a date range (China days).
@@ -172,12 +185,7 @@ def order_stats(identity: Identity, args: dict) -> dict:
     deadline while still submitted), whatever they became later."""
     if identity.role not in ("government", "admin"):
         raise _forbidden("没有权限")
-    region = _region_in_scope(identity, args.get("region_code"))
-    # Aggregates read every order in scope, so the region is a filter on orders.region_code (one pass
-    # over the table) rather than the lists' join through order_regions (one lookup per order).
-    stmt = select(Order).where(*_date_range(Order.created_at, args.get("date_from"), args.get("date_to")))
-    if region is not None:
-        stmt = stmt.where(Order.region_code.in_(region_and_below(region)))
+    region, stmt = aggregate_scope(identity, args)
     o = stmt.subquery().c
 
     # One pass over the orders in scope, grouped by institution and status; the rest is added up here.

@@ -8,7 +8,7 @@ import hashlib
 import json
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from flask import current_app
@@ -90,7 +90,7 @@ def event_data(order: Order, previous_status: str | None) -> dict:
         "institution_id": order.institution_id, "institution_name": order.institution_name,
         "enterprise_uscc": order.enterprise_uscc, "enterprise_name": order.enterprise_name,
         "region_code": order.region_code, "amount": json_number(order.amount), "term_months": order.term_months,
-        "applicant_user_id": order.applicant_user_id,
+        "applicant_user_id": order.applicant_user_id, "source": order.source,
         # The consent every event stands for (never the applicant's address).
         "credit_authorization": {"version": order.credit_authorization_version,
                                  "accepted_at": order.credit_authorized_at.isoformat()},
@@ -110,11 +110,11 @@ def event_data(order: Order, previous_status: str | None) -> dict:
 
 
 def _record(order: Order, previous_status: str | None, actor_id: int | None, actor_role: str,
-            remark: str | None, at: datetime, event_type: str | None = None) -> None:
+            remark: str | None, at: datetime, event_type: str | None = None, **extra) -> None:
     db.session.add(OrderHistory(order_id=order.id, from_status=previous_status, to_status=order.status,
                                 actor_id=actor_id, actor_role=actor_role, remark=remark, at=at))
     record_event(db.session, OutboxMessage, event_type or states.event_type(order.status),
-                 event_data(order, previous_status), SOURCE)
+                 {**event_data(order, previous_status), **extra}, SOURCE)
 
 
 # --- applying --------------------------------------------------------------------------------------
@@ -221,6 +221,9 @@ def apply_for_loan(identity: Identity, body: dict, idempotency_key: str | None =
     # Before the order number: credit-service may be asked (up to CREDIT_RISK_TIMEOUT_SECONDS), and the
     # day's counter row must not stay locked meanwhile.
     credit = credit_state.state_for_new_order(enterprise.uscc)
+    if product.whitelist_only and not credit.whitelisted:
+        raise ValidationFailed({"product_id": ["该产品为白名单专属产品，仅限信易贷白名单企业申请"]},
+                               code="whitelist_required", message="该产品仅限信易贷白名单企业申请")
 
     now = utcnow()
     calendar = current_app.extensions["order_service_calendar"]
@@ -318,6 +321,32 @@ def move_order(identity: Identity, order_id: int, action: str, body: dict | None
     except StaleDataError:
         db.session.rollback()
         raise InvalidTransition("订单状态已被他人更新，请刷新后重试") from None
+    return order
+
+
+# --- government assistance (督办) --------------------------------------------------------------------
+
+URGE_INTERVAL = timedelta(hours=24)
+
+
+def urge_order(identity: Identity, order_id: int, message: str) -> Order:
+    """A government user of the order's region (or the admin) urges the institution on an open order:
+    a history row, `order.urged` (the institution's users are told in the app and by SMS); at most
+    once per order per 24 hours."""
+    order = visible_order(identity, order_id)
+    if order.status in states.FINAL_STATUSES:
+        raise InvalidTransition(f"订单已{states.STATUS_LABELS[order.status]}，无需督办")
+    now = utcnow()
+    if order.last_urged_at is not None and now - order.last_urged_at < URGE_INTERVAL:
+        raise ApiError(409, "already_urged", "该订单 24 小时内已督办过，请稍后再试")
+    order.urged_count += 1
+    order.last_urged_at = order.updated_at = now
+    _record(order, order.status, identity.user_id, identity.role, message, now, "order.urged", message=message)
+    try:
+        db.session.commit()
+    except StaleDataError:  # a concurrent move or urge won
+        db.session.rollback()
+        raise ApiError(409, "already_urged", "该订单刚被更新，请刷新后重试") from None
     return order
 
 

@@ -31,7 +31,7 @@ ACTIVE = literal("active", literal_execute=True)
 # The columns a PATCH copies onto the product as they come.
 SCALAR_FIELDS = ("name", "category", "repayment_methods", "amount_min", "amount_max", "term_min_months",
                  "term_max_months", "rate_min", "rate_max", "target_customers", "requirements", "features",
-                 "description", "featured")
+                 "description", "featured", "whitelist_only")
 RANGES = (  # (low, high, message on the high end)
     ("amount_min", "amount_max", "最高金额不能低于最低金额"),
     ("term_min_months", "term_max_months", "最长期限不能短于最短期限"),
@@ -227,6 +227,8 @@ def market_query(args: dict):
     if args.get("region_code"):
         stmt = stmt.where(exists().where(ProductRegion.product_id == Product.id,
                                          ProductRegion.region_code.in_(region_scope(args["region_code"]))))
+    if args.get("whitelist_only") is not None:
+        stmt = stmt.where(Product.whitelist_only if args["whitelist_only"] else ~Product.whitelist_only)
     if args.get("featured") is not None:
         # Plain `featured` / `NOT featured`, the form the partial index's predicate has.
         stmt = stmt.where(Product.featured if args["featured"] else ~Product.featured)

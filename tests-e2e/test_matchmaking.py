@@ -48,9 +48,9 @@ def world(platform):
                               {"name": "魏都区发改局", "region_code": "411002"})
     jian_an_gov, _ = staff_user(platform, admin, "/admin/government-users",
                                 {"name": "建安区发改局", "region_code": "411003"})
-    return {"admin": admin, "bank_a": bank_a, "bank_b": bank_b, "product_a": product_a, "product_b": product_b, "urged_product": urged_product,
-            "special": special, "whitelisted": whitelisted, "plain": plain, "weidu_gov": weidu_gov,
-            "jian_an_gov": jian_an_gov}
+    return {"admin": admin, "bank_a": bank_a, "bank_b": bank_b, "product_a": product_a, "product_b": product_b,
+            "urged_product": urged_product, "special": special, "whitelisted": whitelisted, "plain": plain,
+            "weidu_gov": weidu_gov, "jian_an_gov": jian_an_gov}
 
 
 def version(api: Api) -> int:

@@ -90,7 +90,7 @@ def event_data(order: Order, previous_status: str | None) -> dict:
         "institution_id": order.institution_id, "institution_name": order.institution_name,
         "enterprise_uscc": order.enterprise_uscc, "enterprise_name": order.enterprise_name,
         "region_code": order.region_code, "amount": json_number(order.amount), "term_months": order.term_months,
-        "applicant_user_id": order.applicant_user_id,
+        "applicant_user_id": order.applicant_user_id, "source": order.source,
         # The consent every event stands for (never the applicant's address).
         "credit_authorization": {"version": order.credit_authorization_version,
                                  "accepted_at": order.credit_authorized_at.isoformat()},

@@ -5,11 +5,12 @@ role learns nothing from validation errors."""
 
 from flask_smorest import Blueprint
 
-from xyd_common.tokens import current_identity, optional_auth, require_auth
+from xyd_common.tokens import current_identity, optional_auth, require_auth, require_service
 
 from . import recommendations as recommendations_service
 from . import services
 from .schemas import (
+    InternalRecommendationArgs,
     MarketListArgs,
     MineListArgs,
     ProductCreateSchema,
@@ -22,6 +23,7 @@ from .schemas import (
 
 products = Blueprint("products", __name__, url_prefix="/api/v1/products", description="金融产品（机构发布与管理）")
 market = Blueprint("market", __name__, url_prefix="/api/v1/market", description="金融超市")
+internal = Blueprint("internal", __name__, url_prefix="/internal/products", description="服务间接口（需服务令牌）")
 
 
 @products.post("")
@@ -93,3 +95,12 @@ def recommendations(args):
     利率越低越高（至多 20）、申请热度（至多 15）、机构受理率（至多 15）。"""
     identity = current_identity()
     return recommendations_service.recommend(identity.region_code, identity.verified_uscc, args)
+
+
+@internal.get("/recommendations")
+@require_service
+@internal.arguments(InternalRecommendationArgs, location="query")
+@internal.response(200, RecommendationPageSchema)
+def internal_recommendations(args):
+    """智能匹配（供订单服务在企业发布融资需求时给出最匹配的产品）"""
+    return recommendations_service.recommend(args.get("region_code"), args.get("uscc"), args)

@@ -135,6 +135,11 @@ class RecommendationArgs(ma.Schema):
     per_page = ma.fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
 
 
+class InternalRecommendationArgs(RecommendationArgs):
+    region_code = RegionCode()
+    uscc = ma.fields.String(validate=validate.Length(equal=18))
+
+
 class RecommendationSchema(ma.Schema):
     product = ma.fields.Nested(ProductSchema)
     score = ma.fields.Float(metadata={"description": "匹配得分（排序依据见接口说明）"})

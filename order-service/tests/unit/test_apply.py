@@ -211,7 +211,7 @@ def test_applying_publishes_order_submitted_with_every_contract_field(apply, see
         "product_id": 1, "product_name": "税易贷1", "institution_id": BANK_ID, "institution_name": "许昌农商银行",
         "enterprise_uscc": WEIDU_CO[1], "enterprise_name": WEIDU_CO[2], "region_code": "411002", "amount": 100,
         "term_months": 12, "applicant_user_id": WEIDU_CO[0], "accept_deadline": order["accept_deadline"],
-        "accept_overdue": False,
+        "accept_overdue": False, "source": "application",
         "credit_authorization": {"version": 1, "accepted_at": event["data"]["credit_authorization"]["accepted_at"]}}
 
 

@@ -3,7 +3,7 @@
 from pathlib import Path
 
 from xyd_common.app import create_service_app, register_event_commands
-from xyd_common.retention import RetentionRule, register_retention
+from xyd_common.retention import RetentionJob, RetentionRule, register_retention
 
 from .config import load_settings
 from .models import AuditLog, LoginLog, OutboxMessage, db
@@ -27,7 +27,11 @@ def create_app(test_config: dict | None = None):
         return signing_key().jwks()
 
     register_event_commands(app, db, outbox_model=OutboxMessage)
+    from .verification import purge_expired_documents
+
     register_retention(app, RetentionRule("login logs", LoginLog, "at", "LOGIN_LOG_RETENTION_DAYS"),
-                       RetentionRule("audit logs", AuditLog, "at", "AUDIT_LOG_RETENTION_DAYS"))
+                       RetentionRule("audit logs", AuditLog, "at", "AUDIT_LOG_RETENTION_DAYS"),
+                       # Decided verification requests' documents (their own period, files included).
+                       RetentionJob("verification documents", purge_expired_documents))
     register_cli(app)
     return app

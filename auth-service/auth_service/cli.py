@@ -57,11 +57,3 @@ def register_cli(app):
 
         for uscc, outcome in verify_reviewed_accounts(list(usccs), Actor(None, "operator")):
             click.echo(f"{uscc}: {outcome}")
-
-    @app.cli.command("purge-verification-files")
-    def purge_verification_files():
-        """Delete verification documents kept longer than VERIFICATION_FILE_RETENTION_DAYS after their
-        request was decided (run daily, e.g. by cron or a Kubernetes CronJob)."""
-        from .verification import purge_expired_documents
-
-        click.echo(f"auth-service: {purge_expired_documents()} verification document(s) deleted")

@@ -166,7 +166,7 @@ class EnterpriseVerification(db.Model):
     reviewer_id: Mapped[int | None] = mapped_column(Integer)
     reviewer_role: Mapped[str | None] = mapped_column(String(20))
     decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
-    # The licence and letter are deleted (by `purge-verification-files`) once this time passes.
+    # The licence and letter are deleted (by the retention job, purge-expired) once this time passes.
     files_kept_until: Mapped[datetime | None] = mapped_column(UtcDateTime(), index=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), nullable=False, default=utcnow)
 

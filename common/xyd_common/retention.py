@@ -39,6 +39,15 @@ class RetentionRule:
     condition: Callable | None = None
 
 
+@dataclass(frozen=True)
+class RetentionJob:
+    """What a row delete cannot do alone (files kept beside the rows, say): `purge(now)` deletes what
+    expired by `now` and answers how many; it commits itself."""
+
+    name: str
+    purge: Callable[[datetime], int]
+
+
 def retention_settings(env_int) -> dict:
     """The shared retention settings, for `common_settings`."""
     return {
@@ -57,6 +66,10 @@ def purge_expired(app, rules: list[RetentionRule] | None = None, now: datetime |
     batch_size = app.config["RETENTION_BATCH_SIZE"]
     deleted = {}
     for rule in app.extensions.get(_RULES, []) if rules is None else rules:
+        if isinstance(rule, RetentionJob):
+            deleted[rule.name] = rule.purge(now)
+            metrics.HEARTBEAT.beat()
+            continue
         days = app.config[rule.setting]
         if days < 1:
             raise SettingError(f"{rule.setting} must be at least 1 (days), got {days}")
@@ -83,7 +96,7 @@ def purge_expired(app, rules: list[RetentionRule] | None = None, now: datetime |
     return deleted
 
 
-def register_retention(app, *rules: RetentionRule) -> None:
+def register_retention(app, *rules: RetentionRule | RetentionJob) -> None:
     """Add `rules` to what the app's `flask purge-expired` deletes (the command is registered once)."""
     if _RULES not in app.extensions:
         app.extensions[_RULES] = []

@@ -1,11 +1,12 @@
-"""The gateway: the platform's single public entry — routing, token checks, request ids, API docs."""
+"""The gateway: the platform's single public entry — routing, token checks, request ids, API docs, and
+the built web app at `/`."""
 
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from xyd_common.logs import configure_logging
 
-from . import access, docs, errors, health, proxy, request_log
+from . import access, docs, errors, health, proxy, request_log, web
 from .config import load_settings
 
 
@@ -30,4 +31,5 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(proxy.api)
     app.register_blueprint(health.bp)
     app.register_blueprint(docs.bp)
+    app.register_blueprint(web.bp)
     return app

@@ -62,6 +62,27 @@ def institution_user(platform, admin: Api, institution: dict) -> Api:
     return api
 
 
+def register_enterprise(platform, uscc: str, name: str, password: str = STAFF_PASSWORD,
+                        contact_name: str = "李会计", region: str = "411002") -> tuple[Api, dict]:
+    """An enterprise account registered through the API and logged in."""
+    api = Api(platform.gateway)
+    phone = unique_phone()
+    code = api.request_code(phone, "register")
+    resp = api.post("/auth/register", token="", json={
+        "phone": phone, "sms_code": code, "password": password, "contact_name": contact_name,
+        "enterprise_name": name, "uscc": uscc, "region_code": region})
+    assert resp.status_code == 201, resp.text
+    api.login(phone, password)
+    return api, resp.json()
+
+
+def verified_enterprise(platform, admin: Api, uscc: str | None = None, name: str = "许昌魏都制造有限公司",
+                        password: str = STAFF_PASSWORD, contact_name: str = "李会计",
+                        region: str = "411002") -> tuple[Api, dict]:
+    """An enterprise that may apply for loans (registered; verification comes with issue 10)."""
+    return register_enterprise(platform, uscc or random_uscc(region), name, password, contact_name, region)
+
+
 class EventSubscriber:
     """A subscriber of the platform's events, as a government system would be: its own queue in the
     platform's vhost bound to `binding` (e.g. `order.#`), deduplicating on event_id."""

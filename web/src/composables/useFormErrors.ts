@@ -18,13 +18,14 @@ export function useFormErrors() {
     for (const key of Object.keys(fieldErrors)) delete fieldErrors[key]
   }
 
-  /** Shows `error`: field errors under their fields (and the summary message), anything else as a message. */
-  function show(error: unknown): void {
+  /** Shows `error`: field errors under their fields, and the message as a toast unless the page shows
+   * it itself (`toast: false`). */
+  function show(error: unknown, { toast = true } = {}): void {
     clear()
     if (error instanceof ApiError) {
       for (const [field, messages] of Object.entries(error.errors)) fieldErrors[field] = messages.join('；')
     }
-    showError(error)
+    if (toast) showError(error)
   }
 
   return { fieldErrors, clear, show }

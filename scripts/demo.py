@@ -229,15 +229,15 @@ class Client:
             raise DemoError(f"{resp.request.method} {resp.request.path_url} → {resp.status_code} {resp.text[:300]}")
         return resp
 
-    def sms_code(self, phone: str) -> str:
-        """Ask for a login code (waiting out a resend throttle) and read it from the dev SMS inbox."""
+    def sms_code(self, phone: str, purpose: str = "login") -> str:
+        """Ask for a code (waiting out a resend throttle) and read it from the dev SMS inbox."""
         inbox = self.call("GET", "/dev/sms", params={"phone": phone})
         if inbox.status_code == 404:
             raise DemoError("GET /api/v1/dev/sms 不可用：演示数据需要 SMS_PROVIDER=console（make run 的默认设置）")
         before = len(self.expect(inbox, 200).json()["items"])
         deadline = time.monotonic() + WAIT_SECONDS
         while True:
-            resp = self.call("POST", "/auth/sms-codes", json={"phone": phone, "purpose": "login"})
+            resp = self.call("POST", "/auth/sms-codes", json={"phone": phone, "purpose": purpose})
             if resp.status_code == 202:
                 break
             self.expect(resp, 429)
@@ -337,6 +337,35 @@ def import_credit_data(api: Client) -> dict:
     return result
 
 
+# An enterprise of the sample credit data (on the whitelist, with records), registered and verified (企业认证)
+# through the API as a real one would be: its legal representative registers and sends the licence.
+DEMO_ENTERPRISE = {"phone": "13937400101", "uscc": "91411002MA3X7P2K57", "enterprise_name": "许昌恒美发制品有限公司",
+                   "contact_name": "刘建国", "region_code": "411002"}
+SAMPLE_LICENCE = Path(__file__).resolve().parent / "sample-licence.png"
+
+
+def verified_demo_enterprise(api: Client, admin_token: str) -> str:
+    """Register the demo enterprise unless it exists, and have the admin approve its verification."""
+    spec = DEMO_ENTERPRISE
+    api.token = None
+    code = api.sms_code(spec["phone"], "register")
+    resp = api.expect(api.call("POST", "/auth/register", json={**spec, "sms_code": code, "password": DEMO_PASSWORD}),
+                      201, 409)
+    pair = api.login(spec["phone"], DEMO_PASSWORD)
+    status = pair["user"]["verification_status"]
+    if status in ("unverified", "rejected"):
+        api.expect(api.call("POST", "/auth/enterprise-verification",
+                            data={"legal_representative": spec["contact_name"]},
+                            files={"licence": ("营业执照.png", SAMPLE_LICENCE.read_bytes(), "image/png")}), 201)
+        status = "pending"
+    if status == "pending":
+        mine = api.expect(api.call("GET", "/auth/enterprise-verification"), 200).json()
+        api.token = admin_token
+        api.expect(api.call("POST", f"/admin/enterprise-verifications/{mine['id']}/approve"), 200)
+    api.token = admin_token
+    return "已注册并认证" if resp.status_code == 201 else "已存在（已认证）"
+
+
 def main() -> int:
     if not ADMIN_PASSWORD:
         print("请设置 BOOTSTRAP_ADMIN_PASSWORD（平台管理员 " + ADMIN_PHONE + " 的密码）后再运行 make demo。",
@@ -353,6 +382,7 @@ def main() -> int:
         credit = import_credit_data(api)
         print("  信用数据：" + "，".join(f"{label} {credit['imported'][k]} 条（新增或更新 {credit['changed'][k]} 条）"
                                     for k, label in CREDIT_KINDS.items()))
+        print(f"  演示企业 {DEMO_ENTERPRISE['enterprise_name']}：{verified_demo_enterprise(api, api.token)}")
         new_admins = {spec["admin"]["phone"] for spec in INSTITUTIONS if create_institution(api, spec)}
         published = []
         for spec in INSTITUTIONS:
@@ -371,6 +401,8 @@ def main() -> int:
     for spec in INSTITUTIONS:
         print(f"  {spec['institution']['name']:　<14} 管理员 {spec['admin']['name']}  {spec['admin']['phone']}  "
               f"密码：{DEMO_PASSWORD}")
+    print(f"  企业用户（已认证） {DEMO_ENTERPRISE['enterprise_name']}  {DEMO_ENTERPRISE['phone']}  "
+          f"密码：{DEMO_PASSWORD}")
     print(f"\n金融超市：{API}/market/products")
     return 0
 

@@ -60,4 +60,12 @@ class Api:
         resp = self.post("/auth/login", json={"phone": phone, "password": password, "sms_code": code}, token="")
         assert resp.status_code == 200, resp.text
         self.token = resp.json()["access_token"]
+        self.refresh_token = resp.json()["refresh_token"]
+        return resp.json()
+
+    def refresh(self) -> dict:
+        """A new token pair: it carries what changed since login (a verification, say)."""
+        resp = self.post("/auth/refresh", json={"refresh_token": self.refresh_token}, token="")
+        assert resp.status_code == 200, resp.text
+        self.token, self.refresh_token = resp.json()["access_token"], resp.json()["refresh_token"]
         return resp.json()

@@ -4,7 +4,9 @@ never collide."""
 
 import json
 import secrets
+import struct
 import uuid
+import zlib
 
 import pika
 from api_client import Api
@@ -62,9 +64,38 @@ def institution_user(platform, admin: Api, institution: dict) -> Api:
     return api
 
 
+LOAN_PRODUCT = {"name": "信易贷", "category": "loan", "guarantee_methods": ["credit"],
+                "repayment_methods": ["equal_installment"], "amount_min": 10, "amount_max": 300,
+                "term_min_months": 6, "term_max_months": 36, "rate_min": 3.45, "rate_max": 6.5,
+                "region_codes": ["411000"]}
+
+
+def published_product(bank: Api, body: dict = LOAN_PRODUCT) -> dict:
+    """A product the bank publishes, retried while product-service has not heard of the new bank."""
+    product = {}
+
+    def publish():
+        resp = bank.post("/products", json=body)
+        assert resp.status_code in (201, 409), resp.text
+        product.update(resp.json())
+        return resp.status_code == 201
+
+    wait_until(publish, timeout=30, interval=0.3, message="product-service to know the bank")
+    return product
+
+
+def tiny_png() -> bytes:
+    """A real 1×1 PNG: what a scanned business licence is, as far as type checks go."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\x00\xff\xff\xff"))
+            + chunk(b"IEND", b""))
+
+
 def register_enterprise(platform, uscc: str, name: str, password: str = STAFF_PASSWORD,
                         contact_name: str = "李会计", region: str = "411002") -> tuple[Api, dict]:
-    """An enterprise account registered through the API and logged in."""
+    """An enterprise account registered through the API and logged in: it only claims `uscc`."""
     api = Api(platform.gateway)
     phone = unique_phone()
     code = api.request_code(phone, "register")
@@ -72,15 +103,36 @@ def register_enterprise(platform, uscc: str, name: str, password: str = STAFF_PA
         "phone": phone, "sms_code": code, "password": password, "contact_name": contact_name,
         "enterprise_name": name, "uscc": uscc, "region_code": region})
     assert resp.status_code == 201, resp.text
+    assert resp.json()["verification_status"] == "unverified"
     api.login(phone, password)
     return api, resp.json()
+
+
+def submit_verification(api: Api, legal_representative: str = "李会计", **files) -> dict:
+    """The enterprise asks to be verified (its contact as legal representative, a PNG licence)."""
+    files = files or {"licence": ("营业执照.png", tiny_png(), "image/png")}
+    resp = api.post("/auth/enterprise-verification", data={"legal_representative": legal_representative},
+                    files=files)
+    assert resp.status_code == 201, resp.text
+    return resp.json()
+
+
+def approve_verification(admin: Api, enterprise: Api, request_id: int) -> None:
+    """The reviewer approves; the enterprise refreshes its token, which then says `verified`."""
+    resp = admin.post(f"/admin/enterprise-verifications/{request_id}/approve")
+    assert resp.status_code == 200, resp.text
+    assert enterprise.refresh()["user"]["verification_status"] == "verified"
 
 
 def verified_enterprise(platform, admin: Api, uscc: str | None = None, name: str = "许昌魏都制造有限公司",
                         password: str = STAFF_PASSWORD, contact_name: str = "李会计",
                         region: str = "411002") -> tuple[Api, dict]:
-    """An enterprise that may apply for loans (registered; verification comes with issue 10)."""
-    return register_enterprise(platform, uscc or random_uscc(region), name, password, contact_name, region)
+    """An enterprise that registered, sent its licence and was approved: it may apply and read its
+    own credit record."""
+    api, user = register_enterprise(platform, uscc or random_uscc(region), name, password, contact_name, region)
+    request = submit_verification(api, legal_representative=contact_name)
+    approve_verification(admin, api, request["id"])
+    return api, user
 
 
 class EventSubscriber:

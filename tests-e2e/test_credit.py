@@ -15,13 +15,12 @@ import requests
 from api_client import Api
 from harness import read_procfile
 from scenario import (
-    STAFF_PASSWORD,
     EventSubscriber,
     admin_with_xuchang,
     institution_user,
     new_institution,
     random_uscc,
-    unique_phone,
+    verified_enterprise,
 )
 
 from xyd_common.testing import wait_until
@@ -60,15 +59,9 @@ def order_body(product_id: int) -> dict:
             "credit_authorized": True}
 
 
-def register_enterprise(platform, uscc: str, name: str) -> Api:
-    enterprise = Api(platform.gateway)
-    phone = unique_phone()
-    code = enterprise.request_code(phone, "register")
-    resp = enterprise.post("/auth/register", token="", json={
-        "phone": phone, "sms_code": code, "password": STAFF_PASSWORD, "contact_name": "李会计",
-        "enterprise_name": name, "uscc": uscc, "region_code": "411002"})
-    assert resp.status_code == 201, resp.text
-    enterprise.login(phone, STAFF_PASSWORD)
+def register_enterprise(platform, admin: Api, uscc: str, name: str) -> Api:
+    """An enterprise registered and verified (企业认证) as the owner of `uscc`."""
+    enterprise, _ = verified_enterprise(platform, admin, uscc, name)
     return enterprise
 
 
@@ -121,7 +114,7 @@ def test_an_order_shows_the_enterprises_risk_and_whitelist_and_follows_its_flags
     assert result["errors"] == [] and result["imported"] == {"enterprises": 1, "records": 1, "whitelist": 1,
                                                              "risk_flags": 1}
 
-    enterprise = register_enterprise(platform, uscc, name)
+    enterprise = register_enterprise(platform, admin, uscc, name)
     order = apply(enterprise, product["id"])
     assert order["enterprise_uscc"] == uscc
 
@@ -151,7 +144,7 @@ def test_an_order_shows_the_enterprises_risk_and_whitelist_and_follows_its_flags
     resp = world["bank_b"].get(f"/credit/enterprises/{uscc}")
     assert resp.status_code == 404 and resp.json()["code"] == "not_found"
     other_uscc = random_uscc("411002")
-    other = register_enterprise(platform, other_uscc, "许昌另一家商贸有限公司")
+    other = register_enterprise(platform, world["admin"], other_uscc, "许昌另一家商贸有限公司")
     assert other.get(f"/credit/enterprises/{uscc}").status_code == 404
     assert other.get("/credit/whitelist").status_code == 403
     assert enterprise.get(f"/credit/enterprises/{uscc}").status_code == 200
@@ -231,7 +224,7 @@ def test_applying_works_while_credit_service_is_down_and_the_risk_is_corrected_a
     procfile = read_procfile()
     relays = sorted(k for k in platform.processes if k.startswith("credit-relay-"))
     uscc, name = random_uscc("411002"), f"许昌断线测试{uuid.uuid4().hex[:4]}有限公司"
-    enterprise = register_enterprise(platform, uscc, name)
+    enterprise = register_enterprise(platform, admin, uscc, name)
     try:
         # Without its relays, credit-service's event about this enterprise stays in its outbox, so
         # order-service cannot know the flag from an event: only asking credit-service can tell it.

@@ -15,7 +15,14 @@ import uuid
 import pika
 import pytest
 from api_client import Api
-from scenario import STAFF_PASSWORD, admin_with_xuchang, new_institution, random_uscc, staff_user, unique_phone
+from scenario import (
+    STAFF_PASSWORD,
+    admin_with_xuchang,
+    new_institution,
+    random_uscc,
+    staff_user,
+    verified_enterprise,
+)
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
@@ -258,14 +265,10 @@ def test_an_order_notifies_the_bank_and_its_acceptance_the_enterprise(platform, 
     product = eventually_or_skip(lambda: banker.post("/products", json=PRODUCT), "unknown_institution",
                                  "product-service never learnt of the new bank (is its event consumer running?)")
 
-    phone, uscc = unique_phone(), random_uscc()
-    enterprise = Api(platform.gateway)
-    code = enterprise.request_code(phone, "register")
-    registered = enterprise.post("/auth/register", token="", json={
-        "phone": phone, "sms_code": code, "password": NEW_PASSWORD, "contact_name": "王总",
-        "enterprise_name": "许昌瑞祥机械有限公司", "uscc": uscc, "region_code": "411002"})
-    assert registered.status_code == 201, registered.text
-    enterprise.login(phone, NEW_PASSWORD)
+    uscc = random_uscc()
+    enterprise, registered = verified_enterprise(platform, xuchang, uscc, "许昌瑞祥机械有限公司", NEW_PASSWORD,
+                                                 contact_name="王总")
+    phone = registered["phone"]
 
     with Receiver() as receiver:
         webhook = register_webhook(xuchang, receiver.url)

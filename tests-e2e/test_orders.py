@@ -14,7 +14,7 @@ from scenario import (
     new_institution,
     random_uscc,
     staff_user,
-    unique_phone,
+    verified_enterprise,
 )
 
 from xyd_common.testing import wait_until
@@ -64,14 +64,8 @@ def world(platform):
 
     wait_until(publish, timeout=30, interval=0.3, message="product-service to know the bank")
 
-    enterprise = Api(platform.gateway)
-    phone, uscc = unique_phone(), random_uscc()
-    code = enterprise.request_code(phone, "register")
-    user = enterprise.post("/auth/register", token="", json={
-        "phone": phone, "sms_code": code, "password": NEW_PASSWORD, "contact_name": "李会计",
-        "enterprise_name": "许昌魏都制造有限公司", "uscc": uscc, "region_code": "411002"})
-    assert user.status_code == 201, user.text
-    enterprise.login(phone, NEW_PASSWORD)
+    uscc = random_uscc()
+    enterprise, user = verified_enterprise(platform, admin, uscc, "许昌魏都制造有限公司", NEW_PASSWORD)
 
     # order-service learns of the product and the enterprise by their events: an amount above the
     # product's maximum answers amount_out_of_range only once both are there.
@@ -82,7 +76,7 @@ def world(platform):
 
     wait_until(order_service_knows_them, timeout=30, interval=0.3, message="order-service's read model")
     yield {"admin": admin, "bank": bank_api, "other_bank": other_bank_api, "government": government,
-           "enterprise": enterprise, "institution": institution, "product": created, "user": user.json(),
+           "enterprise": enterprise, "institution": institution, "product": created, "user": user,
            "uscc": uscc, "events": events, "orders": {}}
     events.close()
 

@@ -3,12 +3,14 @@
 The token check sits right under the route, before argument parsing, so a caller without the right
 role learns nothing from validation errors."""
 
-from flask import request
+import marshmallow as ma
+from flask import Response, current_app, request
 from flask_smorest import Blueprint
 
+from xyd_common.errors import ApiError, ValidationFailed, flatten_errors
 from xyd_common.tokens import current_identity, require_auth, require_service
 
-from . import admin, services
+from . import admin, services, verification
 from .audit import Actor
 from .schemas import (
     AuditLogListArgs,
@@ -42,6 +44,11 @@ from .schemas import (
     UserListArgs,
     UserPageSchema,
     UserSchema,
+    VerificationFormSchema,
+    VerificationListArgs,
+    VerificationPageSchema,
+    VerificationRejectSchema,
+    VerificationSchema,
 )
 
 auth = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="登录、注册、令牌与个人中心")
@@ -132,6 +139,112 @@ def change_password(body):
 def reset_password(body):
     """忘记密码：凭短信验证码重设，所有会话失效"""
     services.reset_password_with_sms(body["phone"], body["sms_code"], body["new_password"], actor())
+
+
+# --- enterprise verification (企业认证) ---------------------------------------------------------------
+
+VERIFICATION_UPLOAD = {
+    "type": "object",
+    "required": ["legal_representative", "licence"],
+    "properties": {
+        "legal_representative": {"type": "string", "description": "法定代表人姓名"},
+        "applicant_is_legal_representative": {
+            "type": "boolean", "description": "申请人是否为法定代表人（不填时按联系人姓名与法定代表人是否一致判断）"},
+        "licence": {"type": "string", "format": "binary", "description": "营业执照（JPEG、PNG 或 PDF，不超过 5 MB）"},
+        "authorization_letter": {"type": "string", "format": "binary",
+                                 "description": "授权委托书（申请人不是法定代表人时必传）"},
+        "uscc": {"type": "string", "description": "改为认证另一统一社会信用代码（仅未通过的账户）"},
+        "enterprise_name": {"type": "string"},
+        "region_code": {"type": "string"},
+    },
+}
+
+
+def _verification_form() -> tuple[dict, list[verification.Upload]]:
+    # The files make this body larger than other requests may be: the limit is raised for it alone.
+    file_limit = current_app.config["VERIFICATION_FILE_MAX_BYTES"]
+    request.max_content_length = 2 * file_limit + 256 * 1024
+    if request.mimetype != "multipart/form-data":
+        raise ApiError(400, "bad_request", "请以 multipart/form-data 提交认证资料与文件")
+    try:
+        form = VerificationFormSchema().load(request.form.to_dict())
+    except ma.ValidationError as exc:
+        raise ValidationFailed(flatten_errors(exc.messages)) from exc
+    uploads = [verification.Upload("licence", _file_bytes("licence", file_limit))]
+    if "authorization_letter" in request.files:
+        uploads.append(verification.Upload("authorization_letter", _file_bytes("authorization_letter", file_limit)))
+    return form, uploads
+
+
+def _file_bytes(field: str, limit: int) -> bytes:
+    storage = request.files.get(field)
+    # One byte past the limit tells a file that is too large without reading all of it.
+    return storage.read(limit + 1) if storage is not None else b""
+
+
+@auth.post("/enterprise-verification")
+@require_auth("enterprise")
+@auth.doc(requestBody={"required": True, "content": {"multipart/form-data": {"schema": VERIFICATION_UPLOAD}}})
+@auth.response(201, VerificationSchema)
+def submit_verification():
+    """提交企业认证：法定代表人、营业执照（及授权委托书），自动预核验后等待审核"""
+    form, uploads = _verification_form()
+    return verification.submit(current_identity().user_id, form, uploads, actor())
+
+
+@auth.get("/enterprise-verification")
+@require_auth("enterprise")
+@auth.response(200, VerificationSchema)
+def my_verification():
+    """本企业最近一次认证申请及其状态（未通过时含原因）"""
+    return verification.latest_for_user(current_identity().user_id)
+
+
+@admin_bp.get("/enterprise-verifications")
+@require_auth("admin", "government")
+@admin_bp.arguments(VerificationListArgs, location="query")
+@admin_bp.response(200, VerificationPageSchema)
+def list_verifications(args):
+    """企业认证审核列表（管理员：全部；政府用户：登记信息在本辖区及下级的企业）"""
+    return verification.list_requests(current_identity(), args)
+
+
+@admin_bp.get("/enterprise-verifications/<int:request_id>")
+@require_auth("admin", "government")
+@admin_bp.response(200, VerificationSchema)
+def get_verification(request_id):
+    """认证申请详情（含预核验结果）"""
+    return verification.get_request(current_identity(), request_id)
+
+
+@admin_bp.get("/enterprise-verifications/<int:request_id>/files/<any(licence, authorization_letter):kind>")
+@require_auth("admin", "government")
+@admin_bp.doc(responses={"200": {"description": "文件内容", "content": {
+    "image/jpeg": {}, "image/png": {}, "application/pdf": {}}}})
+def verification_document(request_id, kind):
+    """认证材料（营业执照、授权委托书）"""
+    row, content = verification.get_document(current_identity(), request_id, kind)
+    extension = {"image/jpeg": "jpg", "image/png": "png", "application/pdf": "pdf"}[row.content_type]
+    return Response(content, mimetype=row.content_type, headers={
+        "Content-Disposition": f'inline; filename="{kind}-{request_id}.{extension}"',
+        "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"})
+
+
+@admin_bp.post("/enterprise-verifications/<int:request_id>/approve")
+@require_auth("admin", "government")
+@admin_bp.response(200, VerificationSchema)
+def approve_verification(request_id):
+    """通过认证：该账户成为此统一社会信用代码的企业账户，其他账户的认领随即关闭"""
+    return verification.approve(current_identity(), request_id, actor())
+
+
+@admin_bp.post("/enterprise-verifications/<int:request_id>/reject")
+@require_auth("admin", "government")
+@admin_bp.arguments(VerificationRejectSchema)
+@admin_bp.response(200, VerificationSchema)
+def reject_verification(body, request_id):
+    """驳回认证（须填写原因，申请人将收到通知）"""
+    return verification.reject(current_identity(), request_id, body["reason"], actor())
 
 
 # --- regions ---------------------------------------------------------------------------------------

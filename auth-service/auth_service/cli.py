@@ -45,3 +45,23 @@ def register_cli(app):
             user.must_change_password = False
             db.session.commit()
         click.echo(f"auth-service: password of {phone} reset; sessions ended")
+
+    @app.cli.command("verify-enterprises")
+    @click.argument("usccs", nargs=-1, required=True)
+    def verify_enterprises(usccs):
+        """Mark enterprise accounts an operator has reviewed (e.g. those that existed before 企业认证)
+        as verified owners of their USCCs. A USCC claimed by several accounts is left to the review
+        queue. Audit-logged."""
+        from .audit import Actor
+        from .verification import verify_reviewed_accounts
+
+        for uscc, outcome in verify_reviewed_accounts(list(usccs), Actor(None, "operator")):
+            click.echo(f"{uscc}: {outcome}")
+
+    @app.cli.command("purge-verification-files")
+    def purge_verification_files():
+        """Delete verification documents kept longer than VERIFICATION_FILE_RETENTION_DAYS after their
+        request was decided (run daily, e.g. by cron or a Kubernetes CronJob)."""
+        from .verification import purge_expired_documents
+
+        click.echo(f"auth-service: {purge_expired_documents()} verification document(s) deleted")

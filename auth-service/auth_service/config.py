@@ -1,6 +1,6 @@
 """auth-service settings: the common ones plus the contract's login, SMS and token settings."""
 
-from xyd_common.config import common_settings, env_int, env_str
+from xyd_common.config import common_settings, env_float, env_int, env_str
 
 
 def load_settings() -> dict:
@@ -22,4 +22,12 @@ def load_settings() -> dict:
         "REFRESH_TOKEN_TTL_SECONDS": env_int("REFRESH_TOKEN_TTL_SECONDS", 604800),
         "SERVICE_TOKEN_TTL_SECONDS": env_int("SERVICE_TOKEN_TTL_SECONDS", 300),
         "JWT_PRIVATE_KEY_FILE": env_str("JWT_PRIVATE_KEY_FILE"),
+        # 企业认证: who pre-checks a request, where its documents are kept, and for how long.
+        "ENTERPRISE_VERIFICATION_PROVIDER": env_str("ENTERPRISE_VERIFICATION_PROVIDER", "manual"),
+        "CREDIT_SERVICE_URL": env_str("CREDIT_SERVICE_URL", "http://127.0.0.1:8084"),
+        "VERIFICATION_PRECHECK_TIMEOUT_SECONDS": env_float("VERIFICATION_PRECHECK_TIMEOUT_SECONDS", 2.0),
+        "VERIFICATION_STORAGE": env_str("VERIFICATION_STORAGE", "database"),
+        "VERIFICATION_STORAGE_DIR": env_str("VERIFICATION_STORAGE_DIR"),
+        "VERIFICATION_FILE_MAX_BYTES": env_int("VERIFICATION_FILE_MAX_BYTES", 5 * 1024 * 1024),
+        "VERIFICATION_FILE_RETENTION_DAYS": env_int("VERIFICATION_FILE_RETENTION_DAYS", 180),
     }

@@ -3,7 +3,7 @@
 from datetime import datetime
 
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import Boolean, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, LargeBinary, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from xyd_common.db_types import UtcDateTime
@@ -24,9 +24,12 @@ class User(db.Model):
     must_change_password: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     status: Mapped[str] = mapped_column(String(20), nullable=False, default="active")
     institution_id: Mapped[int | None] = mapped_column(ForeignKey("institutions.id"), index=True)
-    # One enterprise account per USCC (NULLs, for other roles, do not collide).
-    enterprise_uscc: Mapped[str | None] = mapped_column(String(18), unique=True)
+    # The USCC an enterprise account claims. Several accounts may claim one USCC while none is
+    # verified; the partial unique index below admits one verified owner.
+    enterprise_uscc: Mapped[str | None] = mapped_column(String(18), index=True)
     enterprise_name: Mapped[str | None] = mapped_column(String(200))
+    # 企业认证 (enterprises only): unverified -> pending -> verified | rejected.
+    verification_status: Mapped[str | None] = mapped_column(String(12))
     region_code: Mapped[str | None] = mapped_column(String(12), index=True)
     failed_logins: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UtcDateTime())
@@ -36,6 +39,12 @@ class User(db.Model):
                                                  onupdate=utcnow)
 
     institution: Mapped["Institution | None"] = relationship()
+
+    __table_args__ = (
+        Index("uq_users_verified_uscc", "enterprise_uscc", unique=True,
+              postgresql_where=text("verification_status = 'verified'"),
+              sqlite_where=text("verification_status = 'verified'")),
+    )
 
 
 class AuthSession(db.Model):
@@ -130,6 +139,59 @@ class AuditLog(db.Model):
     after: Mapped[str | None] = mapped_column(Text)
     ip: Mapped[str | None] = mapped_column(String(64))
     at: Mapped[datetime] = mapped_column(UtcDateTime(), nullable=False, default=utcnow, index=True)
+
+
+class EnterpriseVerification(db.Model):
+    """One request of an enterprise account to be recognised as the owner of a USCC (企业认证), with the
+    automatic pre-check the reviewer sees and the decision."""
+
+    __tablename__ = "enterprise_verifications"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), nullable=False, index=True)
+    uscc: Mapped[str] = mapped_column(String(18), nullable=False, index=True)
+    enterprise_name: Mapped[str] = mapped_column(String(200), nullable=False)
+    legal_representative: Mapped[str] = mapped_column(String(100), nullable=False)
+    applicant_is_legal_representative: Mapped[bool] = mapped_column(Boolean, nullable=False)
+    claimed_region_code: Mapped[str | None] = mapped_column(String(12))
+    # From credit-service's registration data: picks the government reviewers (never the claim).
+    registered_region_code: Mapped[str | None] = mapped_column(String(12), index=True)
+    precheck: Mapped[str] = mapped_column(String(10), nullable=False)
+    precheck_details: Mapped[dict] = mapped_column(JSON, nullable=False)
+    provider: Mapped[str] = mapped_column(String(30), nullable=False)
+    status: Mapped[str] = mapped_column(String(12), nullable=False, index=True)  # pending|approved|rejected
+    reason: Mapped[str | None] = mapped_column(String(500))
+    # True when another account's approval closed this claim: that account may not claim the USCC again.
+    closed_by_owner: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    reviewer_id: Mapped[int | None] = mapped_column(Integer)
+    reviewer_role: Mapped[str | None] = mapped_column(String(20))
+    decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    # The licence and letter are deleted (by `purge-verification-files`) once this time passes.
+    files_kept_until: Mapped[datetime | None] = mapped_column(UtcDateTime(), index=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), nullable=False, default=utcnow)
+
+    files: Mapped[list["VerificationFile"]] = relationship(lazy="selectin", order_by="VerificationFile.id")
+
+
+class VerificationFile(db.Model):
+    """A document of a verification request. `content` holds the bytes when the database store keeps
+    them; the directory store keeps them under `storage_key` instead."""
+
+    __tablename__ = "verification_files"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    verification_id: Mapped[int] = mapped_column(ForeignKey("enterprise_verifications.id"), nullable=False)
+    kind: Mapped[str] = mapped_column(String(30), nullable=False)  # licence | authorization_letter
+    content_type: Mapped[str] = mapped_column(String(50), nullable=False)
+    size: Mapped[int] = mapped_column(Integer, nullable=False)
+    sha256: Mapped[str] = mapped_column(String(64), nullable=False)
+    storage: Mapped[str] = mapped_column(String(20), nullable=False)
+    storage_key: Mapped[str | None] = mapped_column(String(200))
+    # Deferred: lists of requests show the documents' metadata without loading megabytes of bytes.
+    content: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), nullable=False, default=utcnow)
+
+    __table_args__ = (Index("uq_verification_files_kind", "verification_id", "kind", unique=True),)
 
 
 class OutboxMessage(OutboxMixin, db.Model):

@@ -8,7 +8,7 @@ from marshmallow import validate
 
 from xyd_common.pagination import PageArgsSchema, page_schema
 from xyd_common.schemas import StrictSchema
-from xyd_common.tokens import ROLES
+from xyd_common.tokens import ROLES, VERIFICATION_STATUSES
 from xyd_common.validators import Phone, RegionCode, Uscc
 
 from .admin import INSTITUTION_TYPES
@@ -44,6 +44,10 @@ class UserSchema(ma.Schema):
     enterprise_uscc = ma.fields.String(allow_none=True)
     region_code = ma.fields.String(allow_none=True)
     must_change_password = ma.fields.Boolean()
+    verification_status = ma.fields.String(
+        allow_none=True, metadata={"enum": list(VERIFICATION_STATUSES),
+                                   "description": "企业认证状态（仅企业用户）：unverified 未认证，pending 审核中，"
+                                                  "verified 已认证，rejected 未通过"})
 
 
 class TokenPairSchema(ma.Schema):
@@ -241,3 +245,59 @@ InstitutionPageSchema = page_schema(InstitutionSchema, "InstitutionPage")
 UserPageSchema = page_schema(ManagedUserSchema, "UserPage")
 AuditLogPageSchema = page_schema(AuditLogSchema, "AuditLogPage")
 LoginLogPageSchema = page_schema(LoginLogSchema, "LoginLogPage")
+
+
+# --- enterprise verification (企业认证) ---------------------------------------------------------------
+
+class VerificationFormSchema(StrictSchema):
+    """The text fields of the multipart verification request (the files come as `licence` and
+    `authorization_letter`)."""
+
+    class Meta:
+        unknown = ma.EXCLUDE  # the file parts
+
+    legal_representative = ma.fields.String(required=True, validate=validate.Length(min=1, max=100))
+    applicant_is_legal_representative = ma.fields.Boolean(load_default=None, allow_none=True)
+    # A rejected account may claim another USCC (a claim closed by another account's approval cannot
+    # come back); unset, the account's registered claim stands.
+    uscc = Uscc()
+    enterprise_name = ma.fields.String(validate=validate.Length(min=2, max=200))
+    region_code = RegionCode()
+
+
+class VerificationDocumentSchema(ma.Schema):
+    kind = ma.fields.String(metadata={"enum": ["licence", "authorization_letter"]})
+    content_type = ma.fields.String()
+    size = ma.fields.Integer()
+
+
+class VerificationSchema(ma.Schema):
+    id = ma.fields.Integer()
+    user_id = ma.fields.Integer()
+    uscc = ma.fields.String()
+    enterprise_name = ma.fields.String()
+    legal_representative = ma.fields.String()
+    applicant_is_legal_representative = ma.fields.Boolean()
+    claimed_region_code = ma.fields.String(allow_none=True)
+    registered_region_code = ma.fields.String(allow_none=True)
+    status = ma.fields.String(metadata={"enum": ["pending", "approved", "rejected"]})
+    precheck = ma.fields.String(metadata={"enum": ["match", "mismatch", "unknown"]})
+    precheck_details = ma.fields.Dict()
+    provider = ma.fields.String()
+    reason = ma.fields.String(allow_none=True)
+    closed_by_owner = ma.fields.Boolean()
+    decided_at = ma.fields.DateTime(allow_none=True)
+    created_at = ma.fields.DateTime()
+    documents = ma.fields.List(ma.fields.Nested(VerificationDocumentSchema), attribute="files")
+
+
+class VerificationListArgs(PageArgsSchema):
+    status = ma.fields.String(validate=validate.OneOf(("pending", "approved", "rejected")))
+    uscc = ma.fields.String(validate=validate.Length(max=18))
+
+
+class VerificationRejectSchema(StrictSchema):
+    reason = ma.fields.String(required=True, validate=validate.Length(min=1, max=500))
+
+
+VerificationPageSchema = page_schema(VerificationSchema, "EnterpriseVerificationPage")

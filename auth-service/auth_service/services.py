@@ -18,6 +18,7 @@ from xyd_common.errors import ApiError, Conflict, Throttled, ValidationFailed
 from xyd_common.events.outbox import record_event, utcnow
 from xyd_common.redis_store import get_redis, revoked_session_key
 from xyd_common.sealed import seal
+from xyd_common.tokens import UNVERIFIED, VERIFIED
 
 from . import signing
 from .audit import Actor, audit, login_attempt
@@ -246,7 +247,7 @@ def user_event_data(user: User) -> dict:
     return {"id": user.id, "role": user.role, "phone": user.phone, "name": user.name,
             "institution_id": user.institution_id, "enterprise_uscc": user.enterprise_uscc,
             "enterprise_name": user.enterprise_name, "region_code": user.region_code,
-            "status": user.status}
+            "status": user.status, "verification_status": user.verification_status}
 
 
 # --- accounts: registration and passwords ------------------------------------------------------
@@ -259,8 +260,8 @@ def check_region(code: str, field: str = "region_code") -> Region:
 
 
 def register_enterprise(body: dict, actor: Actor) -> User:
-    """Self-registration of an enterprise or individual business: one account per phone, one
-    enterprise account per USCC."""
+    """Self-registration of an enterprise or individual business: one account per phone. The account
+    only claims its USCC: it acts for the enterprise once its verification is approved."""
     check_new_password(body["password"], field="password")
     check_region(body["region_code"])
     code = verify_sms_code(body["phone"], "register", body["sms_code"])
@@ -269,20 +270,23 @@ def register_enterprise(body: dict, actor: Actor) -> User:
                                message="验证码错误或已失效")
     if db.session.scalar(select(User.id).where(User.phone == body["phone"])) is not None:
         raise Conflict("phone_registered", "该手机号已注册")
-    if db.session.scalar(select(User.id).where(User.enterprise_uscc == body["uscc"])) is not None:
-        raise Conflict("enterprise_registered", "该统一社会信用代码已注册")
+    # Several accounts may claim a USCC until one is verified (企业认证); then the USCC is taken.
+    if db.session.scalar(select(User.id).where(User.enterprise_uscc == body["uscc"],
+                                               User.verification_status == VERIFIED)) is not None:
+        raise Conflict("enterprise_registered", "该统一社会信用代码已由其他账户完成认证")
     if not consume_sms_code(code):
         raise ValidationFailed({"sms_code": ["验证码错误或已失效"]}, code="invalid_sms_code",
                                message="验证码错误或已失效")
     user = User(phone=body["phone"], name=body["contact_name"], role="enterprise",
                 password_hash=hash_password(body["password"]), enterprise_uscc=body["uscc"],
-                enterprise_name=body["enterprise_name"], region_code=body["region_code"])
+                enterprise_name=body["enterprise_name"], region_code=body["region_code"],
+                verification_status=UNVERIFIED)
     db.session.add(user)
     try:
         db.session.flush()
-    except IntegrityError:  # a concurrent registration with the same phone or USCC won
+    except IntegrityError:  # a concurrent registration with the same phone won
         db.session.rollback()
-        raise Conflict("phone_registered", "该手机号或统一社会信用代码已注册") from None
+        raise Conflict("phone_registered", "该手机号已注册") from None
     record_event(db.session, OutboxMessage, "auth.user_created", user_event_data(user), SOURCE)
     audit(Actor(user.id, user.role, actor.ip), "user.registered", "user", user.id, after=user_event_data(user))
     db.session.commit()

@@ -69,6 +69,8 @@ def access_token(key: SigningKey, config: dict, user, session_id: str) -> str:
         "role": user.role, "institution_id": user.institution_id,
         "enterprise_uscc": user.enterprise_uscc, "region_code": user.region_code,
         "mcp": bool(user.must_change_password),
+        # 企业认证 state, read by every service's enterprise rules (xyd_common.tokens.Identity).
+        **({"evs": user.verification_status or "unverified"} if user.role == "enterprise" else {}),
     })
 
 

@@ -167,21 +167,25 @@ def test_admin_reset_password_returns_the_user_to_the_initial_password(client, a
     assert login.status_code == 200 and login.json["user"]["must_change_password"] is True
 
 
-def test_enterprise_registers_once_per_phone_and_per_uscc(app, client, xuchang, request_code):
+def test_enterprise_registers_once_per_phone_and_several_accounts_may_claim_an_unverified_uscc(
+        app, client, xuchang, request_code):
     body = {"phone": "13600000001", "password": "Qiye2026ab", "contact_name": "刘总",
             "enterprise_name": "许昌瑞祥机械有限公司", "uscc": VALID_USCC, "region_code": "411002"}
     bad = client.post("/api/v1/auth/register", json={**body, "sms_code": "000000", "uscc": "123"})
     assert bad.status_code == 422 and "uscc" in bad.json["errors"]
     resp = client.post("/api/v1/auth/register", json={**body, "sms_code": request_code("13600000001", "register")})
     assert resp.status_code == 201 and resp.json["role"] == "enterprise"
-    assert events(app, "auth.user_created")[-1]["enterprise_name"] == "许昌瑞祥机械有限公司"
+    assert resp.json["verification_status"] == "unverified"
+    created = events(app, "auth.user_created")[-1]
+    assert created["enterprise_name"] == "许昌瑞祥机械有限公司" and created["verification_status"] == "unverified"
     again = client.post("/api/v1/auth/register",
                         json={**body, "sms_code": request_code("13600000001", "register")})
-    assert again.status_code == 409
+    assert again.status_code == 409 and again.json["code"] == "phone_registered"
+    # Nobody owns the USCC yet: a second account may claim it too (the review decides).
     other_phone = client.post("/api/v1/auth/register", json={**body, "phone": "13600000002",
                                                              "sms_code": request_code("13600000002", "register")})
-    assert other_phone.status_code == 409 and other_phone.json["code"] == "enterprise_registered"
-    assert count(app, User) == 2
+    assert other_phone.status_code == 201 and other_phone.json["verification_status"] == "unverified"
+    assert count(app, User) == 3
 
 
 def test_register_with_a_wrong_code_writes_nothing(app, client, xuchang):

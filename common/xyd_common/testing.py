@@ -188,31 +188,19 @@ class TcpProxy:
                 s.close()
 
 
-class FakeAuthService:
-    """A real HTTP server standing in for auth-service in a service's tests: it publishes the JWKS of
-    a fresh Ed25519 key and signs tokens with it the way auth-service does, so `require_auth` and
-    `require_service` check them exactly as in production. Other paths answer what a test puts in
-    `routes` ({path: (status, json body)}); `requests` records (path, headers) of every call.
+class StubServer:
+    """A real HTTP server standing in for another service in a test: each path answers what the test
+    puts in `routes` ({path: (status, json body)}), anything else 404; `requests` records (path,
+    headers) of every call.
 
-        with FakeAuthService() as auth:
-            app = create_app({"AUTH_SERVICE_URL": auth.url, ...})
-            headers = {"Authorization": f"Bearer {auth.token('admin')}"}
+        with StubServer() as credit:
+            credit.routes["/internal/credit/enterprises/X/registration"] = (200, {...})
     """
 
     def __init__(self):
-        import json
-        import uuid
-
-        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-        from jwt.algorithms import OKPAlgorithm
         from werkzeug.serving import make_server
 
-        self._key = Ed25519PrivateKey.generate()
-        self.kid = uuid.uuid4().hex
-        jwk = json.loads(OKPAlgorithm.to_jwk(self._key.public_key()))
-        self.routes: dict[str, tuple[int, object]] = {
-            "/.well-known/jwks.json": (200, {"keys": [{**jwk, "kid": self.kid, "alg": "EdDSA", "use": "sig"}]}),
-        }
+        self.routes: dict[str, tuple[int, object]] = {}
         self.requests: list[tuple[str, dict]] = []
         # Bind port 0 and read the port back: no window for another process to take it.
         self._server = make_server("127.0.0.1", 0, self._app, threaded=True)
@@ -230,6 +218,39 @@ class FakeAuthService:
         status, body = self.routes.get(request.path, (404, {"code": "not_found", "message": "资源不存在"}))
         return Response(json.dumps(body, ensure_ascii=False), status=status,
                         content_type="application/json")(environ, start_response)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+
+class FakeAuthService(StubServer):
+    """A stub auth-service: it publishes the JWKS of a fresh Ed25519 key and signs tokens with it the
+    way auth-service does, so `require_auth` and `require_service` check them exactly as in production.
+    Other paths answer what a test puts in `routes`, as for any StubServer.
+
+        with FakeAuthService() as auth:
+            app = create_app({"AUTH_SERVICE_URL": auth.url, ...})
+            headers = {"Authorization": f"Bearer {auth.token('admin')}"}
+    """
+
+    def __init__(self):
+        import json
+        import uuid
+
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+        from jwt.algorithms import OKPAlgorithm
+
+        super().__init__()
+        self._key = Ed25519PrivateKey.generate()
+        self.kid = uuid.uuid4().hex
+        jwk = json.loads(OKPAlgorithm.to_jwk(self._key.public_key()))
+        self.routes["/.well-known/jwks.json"] = (200, {"keys": [{**jwk, "kid": self.kid, "alg": "EdDSA",
+                                                                 "use": "sig"}]})
 
     def sign(self, claims: dict) -> str:
         """Any claims, signed with the published key (for tests of malformed tokens)."""
@@ -254,12 +275,3 @@ class FakeAuthService:
         now = int(time.time())
         return self.sign({"iss": "xyd-auth", "aud": "xyd-platform", "typ": "service", "sub": f"service:{service}",
                           "iat": now, "exp": now + ttl})
-
-    def __enter__(self) -> "FakeAuthService":
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-

@@ -24,6 +24,9 @@ REQUIRED_CLAIMS = ["exp", "iat", "iss", "aud", "sub", "typ"]
 ACCESS = "access"
 SERVICE = "service"
 ROLES = ("admin", "institution", "government", "enterprise")
+# 企业认证: the states of an enterprise account's identity verification.
+UNVERIFIED, PENDING, VERIFIED, REJECTED = "unverified", "pending", "verified", "rejected"
+VERIFICATION_STATUSES = (UNVERIFIED, PENDING, VERIFIED, REJECTED)
 
 # While must_change_password is true, only these paths answer; everything else is 403.
 PASSWORD_CHANGE_ALLOWED_PATHS = frozenset({
@@ -42,11 +45,23 @@ class Identity:
     enterprise_uscc: str | None = None
     region_code: str | None = None
     must_change_password: bool = False
+    # Enterprises only: unverified|pending|verified|rejected (企业认证). A token without the claim
+    # counts as unverified, so a token issued before verification existed grants nothing new.
+    verification_status: str | None = None
     claims: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def user_id(self) -> int | None:
         return int(self.subject) if self.subject.isdigit() else None
+
+    @property
+    def verified_uscc(self) -> str | None:
+        """The USCC this caller may act for and read the data of: set only for an enterprise whose
+        verification auth-service approved. The registration claim alone (`enterprise_uscc`) is what a
+        stranger can type in, so rules about an enterprise's data use this, never that."""
+        if self.role == "enterprise" and self.verification_status == VERIFIED:
+            return self.enterprise_uscc
+        return None
 
     @classmethod
     def from_claims(cls, claims: dict) -> "Identity":
@@ -54,7 +69,10 @@ class Identity:
                    institution_id=claims.get("institution_id"),
                    enterprise_uscc=claims.get("enterprise_uscc"),
                    region_code=claims.get("region_code"),
-                   must_change_password=bool(claims.get("mcp")), claims=claims)
+                   must_change_password=bool(claims.get("mcp")),
+                   verification_status=(claims.get("evs") or UNVERIFIED) if claims.get("role") == "enterprise"
+                   else None,
+                   claims=claims)
 
 
 def unauthorized(message: str = "未登录或登录已失效") -> ApiError:
@@ -144,6 +162,20 @@ def authenticate(token: str, path: str, app=None) -> Identity:
     if identity.must_change_password and path not in PASSWORD_CHANGE_ALLOWED_PATHS:
         raise ApiError(403, "password_change_required", "首次登录或密码已重置，请先修改密码")
     return identity
+
+
+def enterprise_unverified() -> ApiError:
+    return ApiError(403, "enterprise_unverified", "企业尚未完成认证，请先提交企业认证并等待审核通过")
+
+
+def require_verified_enterprise(identity: Identity) -> str:
+    """The caller's verified USCC; 403 `enterprise_unverified` for an enterprise account that is not
+    verified (yet), 403 `forbidden` for any other role."""
+    if identity.role != "enterprise":
+        raise ApiError(403, "forbidden", "没有权限")
+    if identity.verified_uscc is None:
+        raise enterprise_unverified()
+    return identity.verified_uscc
 
 
 def current_identity() -> Identity | None:

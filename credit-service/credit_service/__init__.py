@@ -18,6 +18,7 @@ def create_app(test_config: dict | None = None):
 
     api.register_blueprint(endpoints.credit)
     api.register_blueprint(endpoints.internal)
+    api.register_blueprint(endpoints.admin)
     register_event_commands(app, db, outbox_model=OutboxMessage, processed_model=ProcessedEvent,
                             handlers=HANDLERS)
     register_cli(app)

@@ -8,18 +8,30 @@ from flask import g, request
 from flask_smorest import Blueprint
 
 from xyd_common.errors import ApiError, ValidationFailed, flatten_errors
-from xyd_common.tokens import current_identity, require_auth, require_service
+from xyd_common.pagination import PageArgsSchema
+from xyd_common.tokens import current_identity, require_auth, require_service, require_verified_enterprise
 
-from . import imports, services
+from . import consent, disputes, imports, services
 from .schemas import (
     AccessLogListArgs,
     AccessLogPageSchema,
+    AuthorizationItemSchema,
+    AuthorizationPageSchema,
+    AuthorizationTextCreateSchema,
+    AuthorizationTextSchema,
     CreditRecordArgs,
     CreditRecordSchema,
+    DisputeCreateSchema,
+    DisputeDecisionSchema,
+    DisputeListArgs,
+    DisputePageSchema,
+    DisputeSchema,
+    EnterpriseSchema,
     ImportBatchSchema,
     ImportResultSchema,
     InternalRecordArgs,
     InternalRiskArgs,
+    OwnAccessLogPageSchema,
     RiskStateSchema,
     WhitelistListArgs,
     WhitelistPageSchema,
@@ -28,6 +40,7 @@ from .schemas import (
 credit = Blueprint("credit", __name__, url_prefix="/api/v1/credit",
                    description="企业信用：信用记录、信易贷白名单、风险监控、数据导入")
 internal = Blueprint("internal", __name__, url_prefix="/internal/credit", description="服务间接口（需服务令牌）")
+admin = Blueprint("credit_admin", __name__, url_prefix="/api/v1/admin/credit", description="信用数据管理（管理员）")
 
 CSV_UPLOAD = {
     "type": "object",
@@ -92,6 +105,93 @@ def get_credit_record(args, uscc):
     return services.view_credit_record(current_identity(), uscc, args.get("order_id"), g.get("request_id"))
 
 
+@credit.get("/me")
+@require_auth("enterprise")
+@credit.response(200, CreditRecordSchema)
+def my_credit_record():
+    """本企业的信用记录（须完成企业认证）"""
+    return services.own_credit_record(current_identity(), g.get("request_id"))
+
+
+@credit.get("/me/access-logs")
+@require_auth("enterprise")
+@credit.arguments(PageArgsSchema, location="query")
+@credit.response(200, OwnAccessLogPageSchema)
+def my_access_log(args):
+    """本企业信用记录的查阅记录：哪家机构（角色）、因哪笔订单、出于何种目的、何时查阅、是否获准"""
+    return services.own_access_log(current_identity(), args)
+
+
+@credit.get("/me/authorizations")
+@require_auth("enterprise")
+@credit.arguments(PageArgsSchema, location="query")
+@credit.response(200, AuthorizationPageSchema)
+def my_authorizations(args):
+    """本企业的信用查询授权：订单、机构、授权书版本、状态（有效、贷后、已结束、已撤回）与截止时间"""
+    return consent.enterprise_authorizations(require_verified_enterprise(current_identity()), args)
+
+
+@credit.post("/me/authorizations/<authorization_id>/revoke")
+@require_auth("enterprise")
+@credit.response(200, AuthorizationItemSchema)
+def revoke_authorization(authorization_id):
+    """撤回授权：该机构立即不能再查阅本企业信用记录；未放款的订单随之撤回"""
+    identity = current_identity()
+    return consent.revoke(require_verified_enterprise(identity), authorization_id, identity.user_id)
+
+
+@credit.post("/me/disputes")
+@require_auth("enterprise")
+@credit.arguments(DisputeCreateSchema)
+@credit.response(201, DisputeSchema)
+def open_dispute(body):
+    """对本企业的一条信用记录提出异议"""
+    return disputes.open_dispute(current_identity(), body)
+
+
+@credit.get("/me/disputes")
+@require_auth("enterprise")
+@credit.arguments(DisputeListArgs, location="query")
+@credit.response(200, DisputePageSchema)
+def my_disputes(args):
+    """本企业提出的异议及处理结果"""
+    return disputes.own_disputes(current_identity(), args)
+
+
+@credit.get("/disputes")
+@require_auth("admin", "government")
+@credit.arguments(DisputeListArgs, location="query")
+@credit.response(200, DisputePageSchema)
+def list_disputes(args):
+    """异议处理列表（管理员：全部；政府用户：本辖区及下级的企业）"""
+    return disputes.list_disputes(current_identity(), args)
+
+
+@credit.post("/disputes/<int:dispute_id>/decide")
+@require_auth("admin", "government")
+@credit.arguments(DisputeDecisionSchema)
+@credit.response(200, DisputeSchema)
+def decide_dispute(body, dispute_id):
+    """处理异议：uphold 异议成立（记录不再向金融机构展示），reject 驳回（须说明理由）"""
+    return disputes.decide(current_identity(), dispute_id, body)
+
+
+@credit.get("/authorization-text")
+@credit.response(200, AuthorizationTextSchema)
+def authorization_text():
+    """现行信用信息查询授权书（公开：申请融资前须阅读并同意）"""
+    return consent.current_text()
+
+
+@admin.post("/authorization-texts")
+@require_auth("admin")
+@admin.arguments(AuthorizationTextCreateSchema)
+@admin.response(201, AuthorizationTextSchema)
+def publish_authorization_text(body):
+    """发布新版授权书（旧版本永久保留；此后的申请须同意新版本）"""
+    return consent.publish_text(body, current_identity().subject)
+
+
 @credit.get("/whitelist")
 @require_auth("institution", "government", "admin")
 @credit.arguments(WhitelistListArgs, location="query")
@@ -124,6 +224,14 @@ def _calling_service() -> str:
 def internal_credit_record(args, uscc):
     """企业信用记录（供订单服务嵌入订单详情；viewer_* 与 order_id 记入查阅日志）"""
     return services.service_credit_record(_calling_service(), uscc, args, g.get("request_id"))
+
+
+@internal.get("/enterprises/<uscc>/registration")
+@require_service
+@internal.response(200, EnterpriseSchema)
+def internal_registration(uscc):
+    """企业登记信息（供认证服务预核验企业认证申请：名称、法定代表人、所在地区）"""
+    return services.registration(uscc)
 
 
 @internal.get("/risk")

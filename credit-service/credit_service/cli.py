@@ -120,11 +120,14 @@ def register_cli(app):
                 from exc
         click.echo(f"credit-service: {count} regions loaded")
 
-    @app.cli.command("refresh-whitelist")
-    def refresh_whitelist():
-        """Announce whitelist entries that started or expired with the date (run daily, after midnight
-        China time): credit.whitelist_changed for every enterprise whose state changed."""
-        from .monitoring import refresh_whitelist_states
+    @app.cli.command("refresh-credit-states")
+    @click.option("--day", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+                  help="the China date to judge by (default today); to catch up a missed run")
+    def refresh_credit_states(day):
+        """Announce what changes with the date (run daily, after midnight China time): whitelist entries
+        that start or expire (credit.whitelist_changed), records whose publication period ended or that
+        were repaired, so that their flags stop counting (credit.risk_changed)."""
+        from .monitoring import refresh_daily_states
 
-        changed = refresh_whitelist_states()
-        click.echo(f"credit-service: whitelist state changed for {changed} enterprises")
+        changed = refresh_daily_states(day.date() if day else None)
+        click.echo(f"credit-service: whitelist or risk state changed for {changed} enterprises")

@@ -1,11 +1,13 @@
 """credit-service settings: the common ones (AUTH_SERVICE_URL is where tokens are checked and where
 `flask sync-regions` loads the region tree from)."""
 
-from xyd_common.config import common_settings
+from xyd_common.config import common_settings, env_int
 
 
 def load_settings() -> dict:
     return {
         **common_settings("credit-service", "CREDIT_DATABASE_URL"),
         "API_TITLE": "信易贷 credit-service",
+        # After a loan is disbursed the institution may read the record this many days (贷后管理).
+        "CREDIT_POST_LOAN_ACCESS_DAYS": env_int("CREDIT_POST_LOAN_ACCESS_DAYS", 365),
     }

@@ -4,10 +4,11 @@ The queue's bindings are in xyd_common.events.topology. Each handler runs inside
 transaction and never commits; raising makes the consumer roll back and redeliver the event.
 
 - `region.created` keeps the region tree that scopes government users.
-- `order.*` keeps which institution each enterprise authorized through which order: orders are only
-  created with the applicant's `credit_authorized` consent, so every order event stands for one. Any
-  order event (not only `order.submitted`) creates the relation, since a redelivery can put a later
-  event first; the others keep the order's status up to date.
+- `order.*` keeps which institution each enterprise authorized through which order, under which
+  version of the authorization text: orders are only created with the applicant's consent, so every
+  order event stands for one. Any order event (not only `order.submitted`) creates the relation, since
+  a redelivery can put a later event first; the others keep the order's status, and so the
+  authorization's end (consent.py), up to date.
 """
 
 import logging
@@ -16,18 +17,23 @@ from datetime import UTC, datetime
 from xyd_common.events.outbox import utcnow
 from xyd_common.events.topology import ORDER_EVENTS
 
-from .models import OrderAuthorization, db
+from .consent import ENDING_STATUSES, post_loan_until
+from .models import AuthorizationText, OrderAuthorization, db
 from .regions import upsert_region
 
 log = logging.getLogger(__name__)
 
 
-def _occurred_at(event: dict) -> datetime:
+def _parse_time(value) -> datetime | None:
     try:
-        at = datetime.fromisoformat(str(event["occurred_at"]).replace("Z", "+00:00"))
-    except (KeyError, ValueError):
-        return utcnow()
+        at = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except (TypeError, ValueError):
+        return None
     return at if at.tzinfo else at.replace(tzinfo=UTC)
+
+
+def _occurred_at(event: dict) -> datetime:
+    return _parse_time(event.get("occurred_at")) or utcnow()
 
 
 def on_region_created(event: dict) -> None:
@@ -50,10 +56,22 @@ def on_order_event(event: dict) -> None:
     elif relation.updated_at is not None and relation.updated_at > at:
         return  # an older event arriving late: what we hold is newer
     relation.institution_id = int(data["institution_id"])
+    relation.institution_name = data.get("institution_name") or relation.institution_name
     relation.enterprise_uscc = str(data["enterprise_uscc"]).strip().upper()
     relation.order_no = data.get("order_no")
     relation.status = data.get("status")
     relation.updated_at = at
+    consent = data.get("credit_authorization") or {}
+    if consent.get("version") is not None and relation.version is None:
+        relation.version = int(consent["version"])
+        text = db.session.get(AuthorizationText, relation.version)
+        relation.text_digest = text.digest if text is not None else None
+        relation.accepted_at = _parse_time(consent.get("accepted_at")) or at
+    if relation.status in ENDING_STATUSES:
+        relation.ended_at = at  # access ends with the order
+    elif relation.status == "disbursed":
+        relation.ended_at = at
+        relation.access_until = post_loan_until(at)
 
 
 HANDLERS = {

@@ -27,6 +27,7 @@ from sqlalchemy import select, text, tuple_
 
 from xyd_common.events.outbox import utcnow
 
+from .disclosure import default_publish_until
 from .models import CreditRecord, Enterprise, RiskFlag, WhitelistEntry, db
 from .monitoring import china_today, refresh_enterprise
 from .regions import is_within
@@ -45,7 +46,8 @@ COLUMNS = {
                     ("status", "登记状态"), ("industry", "行业"), ("region_code", "行政区代码"),
                     ("tax_credit_rating", "纳税信用等级")),
     "records": (("uscc", "统一社会信用代码"), ("category", "类别"), ("title", "标题"), ("authority", "决定机关"),
-                ("decided_on", "决定日期"), ("content", "内容")),
+                ("decided_on", "决定日期"), ("content", "内容"), ("publish_until", "公示截止日期"),
+                ("repaired_on", "信用修复日期")),
     "whitelist": (("uscc", "统一社会信用代码"), ("batch", "批次"), ("region_code", "行政区代码"),
                   ("listed_on", "列入日期"), ("valid_until", "有效期至")),
     "risk_flags": (("uscc", "统一社会信用代码"), ("indicator", "风险指标"), ("level", "风险等级"),
@@ -172,7 +174,7 @@ class Importer:
         db.session.flush()
         enterprises = db.session.scalars(select(Enterprise).where(Enterprise.uscc.in_(self._touched))).all()
         for enterprise in enterprises:
-            db.session.expire(enterprise, ["risk_flags", "whitelist_entries"])
+            db.session.expire(enterprise, ["risk_flags", "whitelist_entries", "records"])
             refresh_enterprise(enterprise, self.today)
         self._touched.clear()
 
@@ -258,8 +260,16 @@ class Importer:
                 self._touched.add(enterprise.uscc)
 
     def _upsert_records(self, valid) -> None:
+        def default_publication(_enterprise, values):
+            # A row that does not say how long it is published gets its category's period.
+            if values.get("publish_until") is None:
+                values = {**values, "publish_until": default_publish_until(values["category"], values["decided_on"])}
+            return values
+
+        # Records touch the enterprise: a hidden one can stop its category's flags counting.
         self._upsert_child("records", CreditRecord, valid,
-                           lambda v: _key(v, "uscc", "category", "title", "decided_on"))
+                           lambda v: _key(v, "uscc", "category", "title", "decided_on"),
+                           defaults=default_publication, touches=True)
 
     def _upsert_whitelist(self, valid) -> None:
         def region_of_enterprise(enterprise, values):

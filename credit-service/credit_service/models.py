@@ -90,10 +90,18 @@ class CreditRecord(db.Model):
     authority: Mapped[str | None] = mapped_column(String(200))
     decided_on: Mapped[date] = mapped_column(Date, nullable=False)
     content: Mapped[str | None] = mapped_column(Text)
+    # 公示期限: shown to institutions until this China date (see disclosure.py for the defaults).
+    publish_until: Mapped[date | None] = mapped_column(Date)
+    # 信用修复: the enterprise repaired its credit on this date; from then on the record is hidden.
+    repaired_on: Mapped[date | None] = mapped_column(Date)
+    # An upheld dispute (异议) hid or corrected the record; the reviewer's note says how.
+    dispute_upheld: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    dispute_note: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), nullable=False, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), nullable=False, default=utcnow)
 
     enterprise: Mapped[Enterprise] = relationship(back_populates="records")
+    disputes: Mapped[list["Dispute"]] = relationship(back_populates="record", order_by="Dispute.id")
 
     __table_args__ = (
         # The contract's upsert key; its leading uscc also serves "this enterprise's records".
@@ -167,22 +175,50 @@ class RegionAncestor(db.Model):
     region_code: Mapped[str] = mapped_column(String(12), primary_key=True)
 
 
+class AuthorizationText(db.Model):
+    """One version of the credit-data authorization (授权书) an applicant accepts. Versions are never
+    changed or deleted: an authorization names the version (and its digest) it was given under."""
+
+    __tablename__ = "authorization_texts"
+
+    version: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    text: Mapped[str] = mapped_column(Text, nullable=False)
+    data_categories: Mapped[list] = mapped_column(JSON, nullable=False)
+    purpose: Mapped[str] = mapped_column(String(200), nullable=False)
+    valid_days: Mapped[int] = mapped_column(Integer, nullable=False)
+    digest: Mapped[str] = mapped_column(String(64), nullable=False)  # sha256 of the text
+    published_by: Mapped[str | None] = mapped_column(String(64))
+    published_at: Mapped[datetime] = mapped_column(UtcDateTime(), nullable=False, default=utcnow)
+
+
 class OrderAuthorization(db.Model):
-    """An enterprise's consent (授权) for an institution to read its credit record, given with an order
-    (orders are only created with `credit_authorized: true`). Learnt from order events only: what a
-    caller claims is never trusted."""
+    """An enterprise's consent (授权) for an institution to read its credit record for one order, under
+    one version of the authorization text. Learnt from order events only: what a caller claims is
+    never trusted. Whether it still grants access is consent.py's rule."""
 
     __tablename__ = "order_authorizations"
 
     order_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     institution_id: Mapped[int] = mapped_column(Integer, nullable=False)
+    institution_name: Mapped[str | None] = mapped_column(String(200))
     enterprise_uscc: Mapped[str] = mapped_column(String(18), nullable=False)
     order_no: Mapped[str | None] = mapped_column(String(40))
     status: Mapped[str | None] = mapped_column(String(20))
+    version: Mapped[int | None] = mapped_column(Integer)
+    text_digest: Mapped[str | None] = mapped_column(String(64))
+    accepted_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    # Set when the order ends: withdrawn/terminated (access ends then), disbursed (post-loan access
+    # until `access_until`).
+    ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    access_until: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     authorized_at: Mapped[datetime] = mapped_column(UtcDateTime(), nullable=False, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), nullable=False, default=utcnow)
 
-    __table_args__ = (Index("ix_order_authorizations_institution", "institution_id", "enterprise_uscc"),)
+    __table_args__ = (
+        Index("ix_order_authorizations_institution", "institution_id", "enterprise_uscc"),
+        Index("ix_order_authorizations_enterprise", "enterprise_uscc", "authorized_at"),
+    )
 
 
 class AccessLog(db.Model):
@@ -200,6 +236,7 @@ class AccessLog(db.Model):
     order_id: Mapped[str | None] = mapped_column(String(36))
     granted: Mapped[bool] = mapped_column(Boolean, nullable=False)
     via: Mapped[str] = mapped_column(String(40), nullable=False)  # "api" or the calling service
+    purpose: Mapped[str | None] = mapped_column(String(200))  # why it was read, as the enterprise sees it
     request_id: Mapped[str | None] = mapped_column(String(64))
     viewed_at: Mapped[datetime] = mapped_column(UtcDateTime(), nullable=False, default=utcnow)
 
@@ -208,6 +245,28 @@ class AccessLog(db.Model):
         Index("ix_access_logs_uscc", "uscc", "viewed_at", "id"),
         Index("ix_access_logs_viewer", "viewer_id", "viewed_at", "id"),
     )
+
+
+class Dispute(db.Model):
+    """An enterprise's objection (异议) to one of its credit records, and the reviewer's decision:
+    `uphold` corrects or hides the record, `reject` keeps it (with a note saying why)."""
+
+    __tablename__ = "disputes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    record_id: Mapped[int] = mapped_column(ForeignKey("credit_records.id"), nullable=False, index=True)
+    uscc: Mapped[str] = mapped_column(String(18), nullable=False, index=True)
+    user_id: Mapped[int | None] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(Text, nullable=False)
+    contact: Mapped[str] = mapped_column(String(100), nullable=False)
+    status: Mapped[str] = mapped_column(String(10), nullable=False, index=True)  # open|upheld|rejected
+    note: Mapped[str | None] = mapped_column(Text)
+    decided_by: Mapped[str | None] = mapped_column(String(64))
+    decided_role: Mapped[str | None] = mapped_column(String(20))
+    decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), nullable=False, default=utcnow)
+
+    record: Mapped[CreditRecord] = relationship(back_populates="disputes")
 
 
 class ProcessedEvent(ProcessedEventMixin, db.Model):

@@ -1,6 +1,6 @@
 """An enterprise's announced state: its risk (level and tags) and whether it is on the whitelist.
 
-Whenever an import (or the daily whitelist refresh) may have changed it, `refresh_enterprise` works the
+Whenever an import, a dispute decision or the daily refresh may have changed it, `refresh_enterprise` works the
 state out again from the enterprise's flags and whitelist entries and, where it differs from what was
 last announced, records `credit.risk_changed` / `credit.whitelist_changed` in the outbox, in the same
 transaction as the change. Nothing changed, nothing published.
@@ -12,7 +12,8 @@ from sqlalchemy import or_, select
 
 from xyd_common.events.outbox import record_event
 
-from .models import Enterprise, OutboxMessage, WhitelistEntry, db
+from .disclosure import suppressed_indicators
+from .models import CreditRecord, Enterprise, OutboxMessage, WhitelistEntry, db
 from .risk import assess
 
 SOURCE = "credit-service"
@@ -47,7 +48,7 @@ def current_entry(entries, day: date) -> WhitelistEntry | None:
 def refresh_enterprise(enterprise: Enterprise, day: date) -> list[dict]:
     """Recompute and store the enterprise's risk and whitelist state; returns the events recorded."""
     events = []
-    risk = assess(enterprise.risk_flags)
+    risk = assess(enterprise.risk_flags, suppressed_indicators(enterprise.records, day))
     if (risk.level, list(risk.tags)) != (enterprise.risk_level, list(enterprise.risk_tags or [])):
         events.append(record_event(db.session, OutboxMessage, "credit.risk_changed", {
             "uscc": enterprise.uscc, "level": risk.level, "tags": list(risk.tags),
@@ -66,14 +67,18 @@ def refresh_enterprise(enterprise: Enterprise, day: date) -> list[dict]:
     return events
 
 
-def refresh_whitelist_states(day: date | None = None) -> int:
-    """Entries start and expire with the calendar, not with an import: announce every enterprise
-    whose whitelist state changed since it was last worked out (run daily, after midnight China time).
-    Commits; returns how many changed."""
+def refresh_daily_states(day: date | None = None) -> int:
+    """Whitelist entries start and expire, and records leave publication (公示期限, 信用修复), with the
+    calendar, not with an import: announce every enterprise whose whitelist state or risk changed
+    since it was last worked out (run daily, after midnight China time). Commits; returns how many
+    changed."""
     day = day or china_today()
     candidates = select(Enterprise).where(or_(
         Enterprise.whitelisted,
         Enterprise.uscc.in_(select(WhitelistEntry.uscc).where(valid_entry_clause(day))),
+        # Records that left publication by `day`, of enterprises whose flags they may stop counting.
+        Enterprise.uscc.in_(select(CreditRecord.uscc).where(or_(CreditRecord.publish_until < day,
+                                                                  CreditRecord.repaired_on <= day))),
     ))
     changed = 0
     for enterprise in db.session.scalars(candidates).all():

@@ -44,11 +44,12 @@ class Risk:
     tags: tuple[str, ...]
 
 
-def assess(flags: Iterable) -> Risk:
-    """The risk of an enterprise with these flags (objects with indicator, level, active)."""
+def assess(flags: Iterable, suppressed: frozenset[str] = frozenset()) -> Risk:
+    """The risk of an enterprise with these flags (objects with indicator, level, active); flags of a
+    `suppressed` indicator (its records are all hidden: disclosure.py) do not count."""
     weights: dict[str, int] = {}
     for flag in flags:
-        if not flag.active:
+        if not flag.active or flag.indicator in suppressed:
             continue
         weight = LEVEL_ORDER.index(flag_level(flag.indicator, flag.level))
         weights[flag.indicator] = max(weight, weights.get(flag.indicator, 0))

@@ -76,6 +76,9 @@ class RecordRow(StrictSchema):
     authority = Text(200)
     decided_on = ma.fields.Date(required=True)
     content = Text(5000)
+    publish_until = ma.fields.Date(allow_none=True,
+                                   metadata={"description": "公示截止日期；不填时行政处罚为决定日期后3年"})
+    repaired_on = ma.fields.Date(allow_none=True, metadata={"description": "信用修复日期"})
 
 
 class WhitelistRow(StrictSchema):
@@ -145,11 +148,20 @@ class EnterpriseSchema(ma.Schema):
 
 
 class RecordSchema(ma.Schema):
-    category = ma.fields.String()
+    id = ma.fields.Integer()
+    category = ma.fields.String(metadata={"enum": list(RECORD_CATEGORIES)})
     title = ma.fields.String()
     authority = ma.fields.String(allow_none=True)
     decided_on = ma.fields.Date()
     content = ma.fields.String(allow_none=True)
+    publish_until = ma.fields.Date(allow_none=True, metadata={"description": "公示截止日期"})
+    repaired_on = ma.fields.Date(allow_none=True, metadata={"description": "信用修复日期"})
+    disputed = ma.fields.Boolean(metadata={"description": "有待处理的异议"})
+    visible_to_institutions = ma.fields.Boolean(metadata={"description": "金融机构是否可见"})
+    hidden_reason = ma.fields.String(allow_none=True, metadata={
+        "enum": ["disputed_upheld", "expired", "repaired", None],
+        "description": "不向金融机构展示的原因：异议成立、公示期满、信用修复"})
+    dispute_note = ma.fields.String(allow_none=True, metadata={"description": "异议成立时的更正说明"})
 
 
 class FlagSchema(ma.Schema):
@@ -261,3 +273,96 @@ class RiskStateSchema(ma.Schema):
 
 WhitelistPageSchema = page_schema(WhitelistItemSchema, "WhitelistPage")
 AccessLogPageSchema = page_schema(AccessLogSchema, "AccessLogPage")
+
+
+# --- consent (授权书) -------------------------------------------------------------------------------------
+
+DATA_CATEGORIES = ("registration", "tax_credit_rating", "credit_records", "whitelist", "risk_flags")
+
+
+class AuthorizationTextSchema(ma.Schema):
+    version = ma.fields.Integer()
+    text = ma.fields.String()
+    data_categories = ma.fields.List(ma.fields.String(metadata={"enum": list(DATA_CATEGORIES)}))
+    purpose = ma.fields.String()
+    valid_days = ma.fields.Integer(metadata={"description": "授权自提交起的有效天数（订单办结后另有贷后期限）"})
+    digest = ma.fields.String(metadata={"description": "授权书全文的 SHA-256"})
+    published_at = ma.fields.DateTime()
+
+
+class AuthorizationTextCreateSchema(StrictSchema):
+    text = ma.fields.String(required=True, validate=validate.Length(min=20, max=20000))
+    data_categories = ma.fields.List(ma.fields.String(validate=validate.OneOf(DATA_CATEGORIES)), required=True,
+                                     validate=validate.Length(min=1))
+    purpose = ma.fields.String(required=True, validate=validate.Length(min=2, max=200))
+    valid_days = ma.fields.Integer(required=True, validate=validate.Range(min=1, max=3650))
+
+
+class AuthorizationItemSchema(ma.Schema):
+    id = ma.fields.String(metadata={"description": "授权编号（即订单编号）"})
+    order_id = ma.fields.String()
+    order_no = ma.fields.String(allow_none=True)
+    institution_id = ma.fields.Integer()
+    institution_name = ma.fields.String(allow_none=True)
+    version = ma.fields.Integer(allow_none=True)
+    status = ma.fields.String(metadata={"enum": ["active", "post_loan", "ended", "revoked"]})
+    accepted_at = ma.fields.DateTime()
+    ends_at = ma.fields.DateTime(allow_none=True)
+
+
+class OwnAccessLogSchema(ma.Schema):
+    institution_id = ma.fields.Integer(allow_none=True)
+    institution_name = ma.fields.String(allow_none=True)
+    viewer_role = ma.fields.String()
+    order_id = ma.fields.String(allow_none=True)
+    purpose = ma.fields.String(allow_none=True)
+    at = ma.fields.DateTime()
+    granted = ma.fields.Boolean()
+
+
+# --- disputes (异议) --------------------------------------------------------------------------------------
+
+class DisputeCreateSchema(StrictSchema):
+    record_id = ma.fields.Integer(required=True, validate=validate.Range(min=1, max=2**31 - 1))
+    reason = ma.fields.String(required=True, validate=validate.Length(min=5, max=2000))
+    contact = ma.fields.String(required=True, validate=validate.Length(min=2, max=100))
+
+
+class DisputedRecordSchema(ma.Schema):
+    id = ma.fields.Integer()
+    category = ma.fields.String(metadata={"enum": list(RECORD_CATEGORIES)})
+    title = ma.fields.String()
+    authority = ma.fields.String(allow_none=True)
+    decided_on = ma.fields.Date()
+
+
+class DisputeSchema(ma.Schema):
+    id = ma.fields.Integer()
+    record_id = ma.fields.Integer()
+    uscc = ma.fields.String()
+    reason = ma.fields.String()
+    contact = ma.fields.String()
+    status = ma.fields.String(metadata={"enum": ["open", "upheld", "rejected"]})
+    note = ma.fields.String(allow_none=True)
+    decided_at = ma.fields.DateTime(allow_none=True)
+    created_at = ma.fields.DateTime()
+    record = ma.fields.Nested(DisputedRecordSchema)
+
+
+class DisputeListArgs(PageArgsSchema):
+    status = ma.fields.String(validate=validate.OneOf(("open", "upheld", "rejected")))
+
+
+class DisputeDecisionSchema(StrictSchema):
+    decision = ma.fields.String(required=True, validate=validate.OneOf(("uphold", "reject")))
+    note = ma.fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
+
+    @ma.validates_schema
+    def _note_for_reject(self, data, **kwargs):
+        if data.get("decision") == "reject" and not (data.get("note") or "").strip():
+            raise ma.ValidationError("驳回异议须说明理由", "note")
+
+
+AuthorizationPageSchema = page_schema(AuthorizationItemSchema, "AuthorizationPage")
+OwnAccessLogPageSchema = page_schema(OwnAccessLogSchema, "OwnAccessLogPage")
+DisputePageSchema = page_schema(DisputeSchema, "DisputePage")

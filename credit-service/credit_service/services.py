@@ -8,10 +8,12 @@ from sqlalchemy.exc import DataError, DBAPIError, ProgrammingError, StatementErr
 
 from xyd_common.errors import NotFound, ValidationFailed
 from xyd_common.pagination import SortKey, paginate
-from xyd_common.tokens import Identity
+from xyd_common.tokens import Identity, enterprise_unverified, require_verified_enterprise
 from xyd_common.validators import is_valid_uscc
 
-from .models import AccessLog, Enterprise, OrderAuthorization, WhitelistEntry, db
+from .consent import institution_may_read, institution_names
+from .disclosure import hidden_reason, suppressed_indicators
+from .models import AccessLog, CreditRecord, Enterprise, OrderAuthorization, WhitelistEntry, db
 from .monitoring import CHINA, china_today, current_entry, valid_entry_clause
 from .regions import is_within, within
 from .risk import NONE, assess, flag_level
@@ -21,14 +23,27 @@ NOT_FOUND_MESSAGE = "未找到该企业的信用记录"
 
 # --- the credit record ---------------------------------------------------------------------------------
 
-def credit_record(enterprise: Enterprise, day: date | None = None) -> dict:
-    """The contract's shape of `GET /credit/enterprises/{uscc}`."""
+def record_item(record: CreditRecord, day: date) -> dict:
+    reason = hidden_reason(record, day)
+    return {"id": record.id, "category": record.category, "title": record.title, "authority": record.authority,
+            "decided_on": record.decided_on, "content": record.content, "publish_until": record.publish_until,
+            "repaired_on": record.repaired_on, "disputed": any(d.status == "open" for d in record.disputes),
+            "visible_to_institutions": reason is None, "hidden_reason": reason,
+            "dispute_note": record.dispute_note}
+
+
+def credit_record(enterprise: Enterprise, day: date | None = None, for_institution: bool = False) -> dict:
+    """The contract's shape of `GET /credit/enterprises/{uscc}`. Institutions are not shown the records
+    that left publication (disclosure.py); everyone else sees them marked."""
     day = day or china_today()
-    risk = assess(enterprise.risk_flags)
+    risk = assess(enterprise.risk_flags, suppressed_indicators(enterprise.records, day))
+    records = [record_item(r, day) for r in enterprise.records]
+    if for_institution:
+        records = [r for r in records if r["visible_to_institutions"]]
     return {
         "enterprise": enterprise,
         "tax_credit_rating": enterprise.tax_credit_rating,
-        "records": enterprise.records,
+        "records": records,
         "whitelisted": current_entry(enterprise.whitelist_entries, day) is not None,
         "whitelist_entries": enterprise.whitelist_entries,
         "risk": {
@@ -43,14 +58,9 @@ def credit_record(enterprise: Enterprise, day: date | None = None) -> dict:
 
 
 def institution_authorized(institution_id: int | None, uscc: str, order_id: str | None = None) -> bool:
-    """Whether the enterprise authorized the institution through an order (that order, when given)."""
-    if institution_id is None:
-        return False
-    stmt = select(OrderAuthorization.order_id).where(OrderAuthorization.institution_id == institution_id,
-                                                     OrderAuthorization.enterprise_uscc == uscc)
-    if order_id is not None:
-        stmt = stmt.where(OrderAuthorization.order_id == order_id)
-    return db.session.scalar(stmt.limit(1)) is not None
+    """Whether the enterprise authorized the institution through an order (that order, when given) and
+    that authorization still grants access (consent.py)."""
+    return institution_may_read(institution_id, uscc, order_id)
 
 
 def may_view(identity: Identity, enterprise: Enterprise, order_id: str | None) -> bool:
@@ -63,14 +73,21 @@ def may_view(identity: Identity, enterprise: Enterprise, order_id: str | None) -
         # An order named by the caller must be one through which this enterprise authorized it.
         return institution_authorized(identity.institution_id, enterprise.uscc, order_id)
     if identity.role == "enterprise":
-        return identity.enterprise_uscc == enterprise.uscc
+        # Only an account whose 企业认证 was approved acts for its USCC; a registration claim is not enough.
+        return identity.verified_uscc == enterprise.uscc
     return False
+
+
+# Why a role reads a record, as the enterprise's access log says it.
+PURPOSES = {"institution": "融资申请审核与贷后管理", "government": "信用监管", "admin": "平台运营管理",
+            "enterprise": "查看本企业信用记录"}
 
 
 def log_access(viewer_id: str, viewer_role: str, institution_id: int | None, uscc: str, order_id: str | None,
                granted: bool, via: str, request_id: str | None) -> None:
     db.session.add(AccessLog(viewer_id=viewer_id[:64], viewer_role=viewer_role[:20], institution_id=institution_id,
-                             uscc=uscc, order_id=order_id, granted=granted, via=via[:40], request_id=request_id))
+                             uscc=uscc, order_id=order_id, granted=granted, via=via[:40], request_id=request_id,
+                             purpose=PURPOSES.get(viewer_role)))
 
 
 def view_credit_record(identity: Identity, uscc: str, order_id: str | None, request_id: str | None) -> dict:
@@ -79,13 +96,46 @@ def view_credit_record(identity: Identity, uscc: str, order_id: str | None, requ
     uscc = uscc.strip().upper()
     if not is_valid_uscc(uscc):
         raise NotFound(NOT_FOUND_MESSAGE)
+    unverified_own = (identity.role == "enterprise" and identity.verified_uscc is None
+                      and identity.enterprise_uscc == uscc)
     enterprise = db.session.get(Enterprise, uscc)
     granted = enterprise is not None and may_view(identity, enterprise, order_id)
     log_access(identity.subject, identity.role, identity.institution_id, uscc, order_id, granted, "api", request_id)
     db.session.commit()
+    if unverified_own:
+        # The account claims this USCC but is not verified: say so rather than a bare 404.
+        raise enterprise_unverified()
     if not granted:
         raise NotFound(NOT_FOUND_MESSAGE)
-    return credit_record(enterprise)
+    return credit_record(enterprise, for_institution=identity.role == "institution")
+
+
+def own_credit_record(identity: Identity, request_id: str | None) -> dict:
+    """`GET /credit/me`: a verified enterprise reads its own record."""
+    uscc = require_verified_enterprise(identity)
+    return view_credit_record(identity, uscc, None, request_id)
+
+
+def own_access_log(identity: Identity, args: dict) -> dict:
+    """`GET /credit/me/access-logs`: every read of the enterprise's record, by whom (institution and
+    role, never the person), for which order, why, and whether it was allowed."""
+    uscc = require_verified_enterprise(identity)
+    stmt = select(AccessLog).where(AccessLog.uscc == uscc)
+    page = paginate(db.session, stmt, [SortKey(AccessLog.viewed_at, descending=True),
+                                       SortKey(AccessLog.id, descending=True)], args)
+    names = institution_names(log.institution_id for log in page["items"])
+    page["items"] = [{"institution_id": log.institution_id, "institution_name": names.get(log.institution_id),
+                      "viewer_role": log.viewer_role, "order_id": log.order_id, "purpose": log.purpose,
+                      "at": log.viewed_at, "granted": log.granted} for log in page["items"]]
+    return page
+
+
+def registration(uscc: str) -> Enterprise:
+    """The registration data auth-service pre-checks a verification request against."""
+    enterprise = db.session.get(Enterprise, uscc.strip().upper()) if is_valid_uscc(uscc.strip().upper()) else None
+    if enterprise is None:
+        raise NotFound(NOT_FOUND_MESSAGE)
+    return enterprise
 
 
 def service_credit_record(service: str, uscc: str, args: dict, request_id: str | None) -> dict:
@@ -101,7 +151,7 @@ def service_credit_record(service: str, uscc: str, args: dict, request_id: str |
     db.session.commit()
     if enterprise is None:
         raise NotFound(NOT_FOUND_MESSAGE)
-    return credit_record(enterprise)
+    return credit_record(enterprise, for_institution=args.get("viewer_role") == "institution")
 
 
 # --- risk states (order-service's reconciliation) -------------------------------------------------------

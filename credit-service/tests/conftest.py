@@ -20,7 +20,7 @@ def auth_service():
 def service_info():
     return ServiceInfo("credit-service", "credit_service", "CREDIT_DATABASE_URL",
                        commands=("relay", "consume", "import-credit", "load-sample-data", "sync-regions",
-                                 "refresh-whitelist"))
+                                 "refresh-credit-states"))
 
 
 @pytest.fixture

@@ -52,9 +52,12 @@ def test_the_credit_record_has_the_contracts_shape(client, admin, data):
                                   "established_on": "2009-04-16", "status": "存续", "industry": "制造业",
                                   "region_code": "411002"}
     assert body["tax_credit_rating"] == "A"
-    assert body["records"] == [{"category": "administrative_penalty", "title": "销售标签不符合规定的预包装食品",
-                                "authority": "许昌市魏都区市场监督管理局", "decided_on": "2025-07-22",
-                                "content": "罚款 5000 元。"}]
+    assert body["records"] == [{"id": body["records"][0]["id"], "category": "administrative_penalty",
+                                "title": "销售标签不符合规定的预包装食品", "authority": "许昌市魏都区市场监督管理局",
+                                "decided_on": "2025-07-22", "content": "罚款 5000 元。",
+                                # Penalties are published three years unless the import says otherwise.
+                                "publish_until": "2028-07-22", "repaired_on": None, "disputed": False,
+                                "visible_to_institutions": True, "hidden_reason": None, "dispute_note": None}]
     assert body["whitelisted"] is True
     assert body["risk"] == {"level": "medium", "tags": ["administrative_penalty"], "flags": [
         {"indicator": "administrative_penalty", "level": "medium", "source": "许昌市市场监督管理局",
@@ -83,11 +86,29 @@ def test_an_institution_sees_only_enterprises_that_authorized_it_through_an_orde
     assert client.get(RECORD.format(data["changge"]), headers=bank).status_code == 404
 
 
-def test_an_enterprise_sees_only_itself(client, auth_service, data):
-    own = auth(auth_service.token("enterprise", sub="31", enterprise_uscc=data["weidu"]))
+def test_a_verified_enterprise_sees_only_itself(client, auth_service, data):
+    own = auth(auth_service.token("enterprise", sub="31", enterprise_uscc=data["weidu"], evs="verified"))
     assert client.get(RECORD.format(data["weidu"]), headers=own).status_code == 200
     assert client.get(RECORD.format(data["weidu"].lower()), headers=own).status_code == 200
     assert client.get(RECORD.format(data["changge"]), headers=own).status_code == 404
+    mine = client.get("/api/v1/credit/me", headers=own)
+    assert mine.status_code == 200 and mine.json["enterprise"]["uscc"] == data["weidu"]
+
+
+@pytest.mark.parametrize("status", [None, "unverified", "pending", "rejected"])
+def test_an_enterprise_that_is_not_verified_reads_nothing(client, auth_service, data, status):
+    claims = {"evs": status} if status else {}
+    claimed = auth(auth_service.token("enterprise", sub="99", enterprise_uscc=data["weidu"], **claims))
+    for path in (RECORD.format(data["weidu"]), "/api/v1/credit/me"):
+        resp = client.get(path, headers=claimed)
+        assert resp.status_code == 403 and resp.json["code"] == "enterprise_unverified", path
+    assert client.get(RECORD.format(data["changge"]), headers=claimed).status_code == 404
+
+
+def test_credit_me_is_for_enterprises(client, bank, admin):
+    assert client.get("/api/v1/credit/me", headers=bank).status_code == 403
+    assert client.get("/api/v1/credit/me", headers=admin).status_code == 403
+    assert client.get("/api/v1/credit/me").status_code == 401
 
 
 def test_unknown_and_malformed_usccs_and_anonymous_callers(client, admin, data):
@@ -212,6 +233,15 @@ def test_the_whitelist_pages(client, admin, import_batch, seeded):
 
 
 # --- internal endpoints --------------------------------------------------------------------------------
+
+def test_auth_service_reads_the_registration_data_with_a_service_token(client, service, bank, data):
+    url = f"/internal/credit/enterprises/{data['weidu']}/registration"
+    resp = client.get(url, headers=service)
+    assert resp.status_code == 200 and resp.json["uscc"] == data["weidu"] and resp.json["legal_representative"]
+    assert "records" not in resp.json  # only what a verification pre-check compares
+    assert client.get(url, headers=bank).status_code == 401
+    assert client.get(f"/internal/credit/enterprises/{new_uscc()}/registration", headers=service).status_code == 404
+
 
 def test_order_service_reads_a_record_with_a_service_token_on_a_users_behalf(client, admin, service, bank, data):
     url = f"/internal/credit/enterprises/{data['weidu']}"

@@ -4,7 +4,7 @@ an enterprise's state changes."""
 from datetime import timedelta
 
 from credit_service.models import Enterprise, db
-from credit_service.monitoring import refresh_whitelist_states
+from credit_service.monitoring import refresh_daily_states
 
 from .support import TODAY, enterprise_row, events, flag_row, new_uscc, whitelist_row
 
@@ -91,9 +91,9 @@ def test_an_entry_listed_for_the_future_counts_from_its_day_on(app, client, admi
     assert client.get(f"/api/v1/credit/enterprises/{uscc}", headers=admin).json["whitelisted"] is False
     assert whitelist_events(app, uscc) == []
     with app.app_context():
-        assert refresh_whitelist_states(starts) == 1
+        assert refresh_daily_states(starts) == 1
         assert db.session.get(Enterprise, uscc).whitelisted
-        assert refresh_whitelist_states(starts) == 0
+        assert refresh_daily_states(starts) == 0
     assert whitelist_events(app, uscc) == [{"uscc": uscc, "whitelisted": True, "batch": "2026年第一批",
                                             "valid_until": None}]
 
@@ -101,9 +101,9 @@ def test_an_entry_listed_for_the_future_counts_from_its_day_on(app, client, admi
 def test_the_daily_refresh_announces_expired_entries(app, runner, import_batch):
     uscc = new_uscc()
     import_batch(enterprises=[enterprise_row(uscc)], whitelist=[whitelist_row(uscc, valid_until=TODAY.isoformat())])
-    assert runner.invoke(args=["refresh-whitelist"]).output.endswith("changed for 0 enterprises\n")
+    assert runner.invoke(args=["refresh-credit-states"]).output.endswith("changed for 0 enterprises\n")
     with app.app_context():
-        assert refresh_whitelist_states(TODAY + timedelta(days=1)) == 1
+        assert refresh_daily_states(TODAY + timedelta(days=1)) == 1
     assert [e["whitelisted"] for e in whitelist_events(app, uscc)] == [True, False]
 
 

@@ -157,6 +157,16 @@ def test_body_over_the_limit_is_refused_with_413(client, auth):
     assert response.get_json()["code"] == "payload_too_large"
 
 
+def test_a_document_upload_may_be_larger_than_other_bodies_but_not_without_limit(client, auth):
+    path = "/api/v1/auth/enterprise-verification"
+    allowed = client.post(path, data=b"x" * (3 * 1024 * 1024), headers=auth)
+    assert allowed.status_code == 200, allowed.get_json()
+    too_large = client.post(path, data=b"x" * (11 * 1024 * 1024 + 1), headers=auth)
+    assert too_large.status_code == 413 and "11264 KB" in too_large.get_json()["message"]
+    # Only that route: the same size elsewhere is refused.
+    assert client.post("/api/v1/auth/me", data=b"x" * (3 * 1024 * 1024), headers=auth).status_code == 413
+
+
 def test_chunked_body_is_forwarded_and_limited(make_app, gateway_server, token):
     def post_chunked(app_address, size):
         conn = http.client.HTTPConnection(app_address, timeout=5)

@@ -13,6 +13,8 @@ from xyd_gateway.routes import TOKEN_IGNORED, TOKEN_OPTIONAL, TOKEN_REQUIRED, se
     ("/api/v1/orders", "order-service"),
     ("/api/v1/orders/12/accept", "order-service"),
     ("/api/v1/credit/enterprises/91350100M000100Y43", "credit-service"),
+    ("/api/v1/admin/credit/authorization-texts", "credit-service"),
+    ("/api/v1/admin/enterprise-verifications/3/approve", "auth-service"),
     ("/api/v1/notifications", "notification-service"),
     ("/api/v1/webhooks/5/deliveries", "notification-service"),
     ("/api/v1/dev/sms", "notification-service"),
@@ -35,6 +37,7 @@ def test_paths_outside_the_route_table_go_nowhere(path):
     ("GET", "/api/v1/market/products"),
     ("GET", "/api/v1/products/42"),
     ("GET", "/api/v1/products/0f8fad5b-d9cb-469f-a165-70867728950e"),
+    ("GET", "/api/v1/credit/authorization-text"),
 ])
 def test_public_data_routes_take_a_token_but_need_none(method, path):
     assert token_policy(method, path) == TOKEN_OPTIONAL
@@ -63,6 +66,8 @@ def test_sign_in_routes_ignore_tokens(method, path):
     ("GET", "/api/v1/market/products/extra"),
     ("GET", "/api/v1/orders"),
     ("DELETE", "/api/v1/dev/sms"),
+    ("POST", "/api/v1/admin/credit/authorization-texts"),
+    ("GET", "/api/v1/credit/me"),
 ])
 def test_everything_else_needs_a_token(method, path):
     assert token_policy(method, path) == TOKEN_REQUIRED

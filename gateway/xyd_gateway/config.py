@@ -48,6 +48,8 @@ def load_settings() -> dict:
         "GATEWAY_PROXY_HOPS": env_int("GATEWAY_PROXY_HOPS", 0),
         # Larger bodies are refused with 413 (declared ones before a byte of them is read).
         "MAX_CONTENT_LENGTH": env_int("MAX_BODY_BYTES", 1024 * 1024),
+        # Document uploads (routes.UPLOAD_ROUTES): two files of up to 5 MB and their form fields.
+        "MAX_UPLOAD_BYTES": env_int("MAX_UPLOAD_BYTES", 11 * 1024 * 1024),
         # The built web app served at `/`; absent, the gateway serves the API alone.
         "WEB_DIST_DIR": env_str("WEB_DIST_DIR", DEFAULT_WEB_DIST_DIR),
         # What xyd_common.tokens and xyd_common.redis_store read.

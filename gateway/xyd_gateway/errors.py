@@ -1,6 +1,6 @@
 """Every answer the gateway itself gives is the contract's JSON error shape, never an HTML page."""
 
-from flask import Flask, current_app
+from flask import Flask, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from xyd_common.errors import ApiError, error_response, handle_api_error, handle_unexpected_error
@@ -12,7 +12,8 @@ def handle_http_exception(error: HTTPException):
     headers = {k: v for k, v in error.get_headers() if k.lower() in {"allow", "retry-after"}}
     message = None
     if isinstance(error, RequestEntityTooLarge):
-        message = f"请求体过大，上限 {current_app.config['MAX_CONTENT_LENGTH'] // 1024} KB"
+        # The limit of this request (document uploads have a larger one than other requests).
+        message = f"请求体过大，上限 {request.max_content_length // 1024} KB"
     return error_response(error.code or 500, message=message, headers=headers)
 
 

@@ -17,7 +17,7 @@ from xyd_common.errors import ApiError
 
 from .access import check_access
 from .config import SERVICE_LABELS, service_urls
-from .routes import TOKEN_IGNORED, service_for, token_policy
+from .routes import TOKEN_IGNORED, is_upload, service_for, token_policy
 
 log = logging.getLogger(__name__)
 
@@ -207,4 +207,6 @@ def forward_api_request(_rest: str):
     g.upstream = service
     policy = token_policy(req.method, req.path)
     g.identity = check_access(app, policy, req.path, req.headers.get("Authorization"))
+    if is_upload(req.method, req.path):
+        req.max_content_length = app.config["MAX_UPLOAD_BYTES"]
     return forward(service, req, g.request_id, app, pass_token=policy != TOKEN_IGNORED)

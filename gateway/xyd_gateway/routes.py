@@ -12,6 +12,8 @@ import re
 
 ROUTES = (
     ("/api/v1/auth/**", "auth-service"),
+    # Rows are tried in order: credit-service's administration before the rest of /admin.
+    ("/api/v1/admin/credit/**", "credit-service"),
     ("/api/v1/admin/**", "auth-service"),
     ("/api/v1/regions**", "auth-service"),
     ("/api/v1/products**", "product-service"),
@@ -42,9 +44,16 @@ PUBLIC_ROUTES = (
     ("GET", "/api/v1/dev/sms", TOKEN_IGNORED),
     ("GET", "/api/v1/regions**", TOKEN_OPTIONAL),
     ("GET", "/api/v1/market/products", TOKEN_OPTIONAL),
+    ("GET", "/api/v1/credit/authorization-text", TOKEN_OPTIONAL),
     # An id only: /api/v1/products/mine is the institution's own list and needs a token.
     ("GET", "/api/v1/products/{id}", TOKEN_OPTIONAL),
 )
+
+# Requests that carry documents (multipart uploads): their bodies may be up to MAX_UPLOAD_BYTES rather
+# than MAX_BODY_BYTES. The service behind checks each file's own size and type.
+UPLOAD_ROUTES = frozenset({
+    ("POST", "/api/v1/auth/enterprise-verification"),
+})
 
 _UUID = r"[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}"
 ID_PATTERN = rf"(?:[0-9]{{1,19}}|{_UUID})"
@@ -87,3 +96,8 @@ def token_policy(method: str, path: str) -> str:
         if regex.fullmatch(path):
             return policy
     return TOKEN_REQUIRED
+
+
+def is_upload(method: str, path: str) -> bool:
+    """Whether `method path` takes a document upload (and so the larger body limit)."""
+    return (method, path) in UPLOAD_ROUTES

@@ -59,6 +59,16 @@ def on_user_changed(event: dict) -> None:
         log.info("user %s: %s is older than what we hold; ignored", event["data"].get("id"), event["event_type"])
 
 
+def on_enterprise_verified(event: dict) -> None:
+    """Keep who owns a USCC: the enterprise's order news goes to its verified users."""
+    reference.record_owner(event["data"], services.occurred_at(event))
+
+
+def on_verification_decided(event: dict) -> None:
+    """Tell the account holder how its enterprise verification ended, in the app and by SMS."""
+    services.record_verification_decision(event)
+
+
 def on_region_created(event: dict) -> None:
     """Keep the region with its path: government webhooks take the orders of their region and below."""
     data = event["data"]
@@ -75,11 +85,19 @@ def on_risk_changed(event: dict) -> None:
     services.record_risk_change(event)
 
 
+def on_dispute_resolved(event: dict) -> None:
+    """Tell the enterprise how its dispute (异议) about a credit record was decided."""
+    services.record_dispute_decision(event)
+
+
 HANDLERS = {
     "auth.sms_code_requested": on_sms_code_requested,
     "auth.user_created": on_user_changed,
     "auth.user_updated": on_user_changed,
+    "auth.enterprise_verified": on_enterprise_verified,
+    "auth.enterprise_verification_decided": on_verification_decided,
     "region.created": on_region_created,
     **{event_type: on_order_event for event_type in ORDER_EVENTS},
     "credit.risk_changed": on_risk_changed,
+    "credit.dispute_resolved": on_dispute_resolved,
 }

@@ -55,6 +55,9 @@ class User(db.Model):
     name: Mapped[str | None] = mapped_column(String(100))
     institution_id: Mapped[int | None] = mapped_column(Integer, index=True)
     enterprise_uscc: Mapped[str | None] = mapped_column(String(18), index=True)
+    # The USCC this user was verified as the owner of (`auth.enterprise_verified`, the only source of
+    # that fact): an enterprise's order news goes to its owner, never to whoever merely claims the USCC.
+    verified_uscc: Mapped[str | None] = mapped_column(String(18), index=True)
     region_code: Mapped[str | None] = mapped_column(String(12))
     status: Mapped[str] = mapped_column(String(20), nullable=False, default="active")
     # When auth-service described the user so: an older, redelivered event must not undo a newer one.

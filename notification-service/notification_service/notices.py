@@ -17,7 +17,7 @@ RISK_TAG_NAMES = {
     "abnormal_operation": "经营异常", "tax_arrears": "欠税", "litigation": "涉诉",
 }
 # Order events that concern the institution (its users are told) and the enterprise (its users are).
-INSTITUTION_ORDER_EVENTS = ("order.submitted", "order.accept_overdue")
+INSTITUTION_ORDER_EVENTS = ("order.submitted", "order.accept_overdue", "order.urged")
 ENTERPRISE_ORDER_EVENTS = ("order.accepted", "order.credit_granted", "order.disbursed", "order.terminated",
                            "order.withdrawn")
 # The order events important enough for an SMS to the enterprise, and the template of each.
@@ -72,6 +72,10 @@ def order_notice(event_type: str, data: dict) -> Notice | None:
         return Notice(kind, "融资申请受理超时",
                       f"{enterprise}申请的“{product}”（订单号{order_no}）已超过受理期限仍未受理，请尽快处理。",
                       _order_data(data))
+    if event_type == "order.urged":
+        return Notice(kind, "订单督办",
+                      f"政府部门督办{enterprise}申请的“{product}”（订单号{order_no}）："
+                      f"{_text(data, 'message')}。请尽快办理。", {**_order_data(data), "message": data.get("message")})
     if event_type == "order.accepted":
         return Notice(kind, "融资申请已受理", f"{about}已由{institution}受理，请留意机构的联系。", _order_data(data))
     if event_type == "order.credit_granted":
@@ -123,3 +127,55 @@ def risk_notice(data: dict, enterprise_name: str | None, order_nos: list[str]) -
                   f"{who}{change}。该企业在贵机构有未办结的融资申请（订单号{'、'.join(order_nos)}），请关注。",
                   {"uscc": uscc, "level": data.get("level"), "previous_level": data.get("previous_level"),
                    "tags": list(data.get("tags") or []), "order_nos": order_nos})
+
+
+CLOSED_CLAIM_REASON = "该统一社会信用代码已由其他账户完成认证"
+
+
+def verification_notice(data: dict) -> Notice:
+    """The notice to an enterprise account whose verification request was decided (or whose claim on
+    a USCC another account's approval closed)."""
+    name = _text(data, "enterprise_name", _text(data, "uscc"))
+    facts = {"uscc": data.get("uscc"), "status": data.get("status"), "verification_id": data.get("verification_id")}
+    if data.get("status") == "approved":
+        return Notice("enterprise_verified", "企业认证已通过",
+                      f"{name}的企业认证已通过审核，现在可以申请融资产品、查看本企业信用记录。", facts)
+    if data.get("closed_by_owner"):
+        return Notice("enterprise_verification_closed", "企业认证申请已关闭",
+                      f"{name}（{_text(data, 'uscc')}）{CLOSED_CLAIM_REASON}，您的认领已关闭。"
+                      "如您确为该企业人员，请联系企业的账户管理人；您也可以认证其他企业。", facts)
+    return Notice("enterprise_verification_rejected", "企业认证未通过",
+                  f"{name}的企业认证未通过审核，原因：{_text(data, 'reason', '未说明')}。请修改后重新提交。", facts)
+
+
+def verification_sms(data: dict) -> tuple[str, dict]:
+    """(template id, parameters) of the SMS about a verification decision."""
+    name = _text(data, "enterprise_name", _text(data, "uscc"))
+    if data.get("status") == "approved":
+        return "enterprise_verified", {"enterprise_name": name}
+    reason = CLOSED_CLAIM_REASON if data.get("closed_by_owner") else _text(data, "reason", "未说明")
+    reason = reason if len(reason) <= SMS_REASON_LENGTH else reason[:SMS_REASON_LENGTH - 1] + "…"
+    return "enterprise_verification_rejected", {"enterprise_name": name, "reason": reason}
+
+
+def dispute_notice(data: dict) -> Notice:
+    """The notice to an enterprise whose dispute about a credit record was decided."""
+    title = _text(data, "title")
+    facts = {"dispute_id": data.get("dispute_id"), "record_id": data.get("record_id"), "status": data.get("status")}
+    if data.get("status") == "upheld":
+        return Notice("dispute_upheld", "信用记录异议成立",
+                      f"您对信用记录“{title}”提出的异议经审核成立，该记录已更正或不再向金融机构展示。"
+                      f"{_text(data, 'note')}", facts)
+    return Notice("dispute_rejected", "信用记录异议未获支持",
+                  f"您对信用记录“{title}”提出的异议经审核未获支持，理由：{_text(data, 'note', '未说明')}。", facts)
+
+
+def dispute_sms(data: dict) -> tuple[str, dict]:
+    title = _text(data, "title")
+    title = title if len(title) <= 30 else title[:29] + "…"
+    return ("dispute_upheld" if data.get("status") == "upheld" else "dispute_rejected"), {"title": title}
+
+
+def urge_sms(data: dict) -> tuple[str, dict]:
+    """(template id, parameters) of the SMS to the institution's users about an urged order."""
+    return "order_urged", {"order_no": _text(data, "order_no"), "product_name": _text(data, "product_name")}

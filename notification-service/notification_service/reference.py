@@ -83,12 +83,36 @@ def institution_user_ids(institution_id: int | None) -> list[int]:
     ).order_by(User.id)))
 
 
+def institution_phones(institution_id: int | None) -> list[str]:
+    """The phones of an institution's active users."""
+    if institution_id is None:
+        return []
+    return list(dict.fromkeys(db.session.scalars(select(User.phone).where(
+        User.role == "institution", User.institution_id == institution_id, User.status == "active",
+        User.phone.is_not(None)).order_by(User.id))))
+
+
+def record_owner(data: dict, source_at: datetime) -> None:
+    """`auth.enterprise_verified`: the user owns the USCC; nobody else does any more."""
+    uscc = str(data["uscc"]).strip().upper()
+    for other in db.session.scalars(select(User).where(User.verified_uscc == uscc, User.id != int(data["user_id"]))):
+        other.verified_uscc = None
+    user = db.session.get(User, int(data["user_id"]))
+    if user is None:
+        # auth.user_created has not been handled yet: hold the fact; that event fills in the rest
+        # (its source time is later than this placeholder's).
+        user = User(id=int(data["user_id"]), role="enterprise", status="active",
+                    source_at=datetime.fromtimestamp(0, tz=source_at.tzinfo))
+        db.session.add(user)
+    user.verified_uscc = uscc
+
+
 def enterprise_users(uscc: str | None) -> list[User]:
-    """The active users of an enterprise."""
+    """The active verified users of an enterprise."""
     if not uscc:
         return []
     return list(db.session.scalars(select(User).where(
-        User.role == "enterprise", User.enterprise_uscc == uscc, User.status == "active",
+        User.role == "enterprise", User.verified_uscc == uscc, User.status == "active",
     ).order_by(User.id)))
 
 

@@ -19,7 +19,19 @@ from xyd_common.tokens import Identity
 
 from . import reference, webhooks
 from .models import Notification, SmsMessage, User, Webhook, WebhookDelivery, db
-from .notices import ENTERPRISE_ORDER_EVENTS, INSTITUTION_ORDER_EVENTS, Notice, order_notice, order_sms, risk_notice
+from .notices import (
+    ENTERPRISE_ORDER_EVENTS,
+    INSTITUTION_ORDER_EVENTS,
+    Notice,
+    dispute_notice,
+    dispute_sms,
+    order_notice,
+    order_sms,
+    risk_notice,
+    urge_sms,
+    verification_notice,
+    verification_sms,
+)
 from .sms import SmsDeliveryError, masked, masked_phone, masked_text, render, sms_provider
 
 log = logging.getLogger(__name__)
@@ -122,15 +134,9 @@ def _text_enterprise(event: dict, phones: list[str]) -> None:
                     event["data"].get("order_no"), extra={"event_id": event["event_id"]})
         return
     for phone in phones:
-        try:
-            send_sms(phone, template_id, params, event_id=event["event_id"])
-        except SmsDeliveryError as exc:
-            # Not raised on: a redelivery of the event would also hold back its notifications and
-            # webhook deliveries, and past the queue's delivery limit lose them. The provider already
-            # retried; the failure is kept for operators.
-            log.error("order SMS could not be sent: %s", exc,
-                      extra={"event_id": event["event_id"], "phone": masked_phone(phone), "template_id": template_id})
-            record_undeliverable(phone, template_id, params, event["event_id"], str(exc))
+        # A failure is recorded, not raised: a redelivery of the event would also hold back its
+        # notifications and webhook deliveries, and past the queue's delivery limit lose them.
+        _send_or_record(phone, template_id, params, event["event_id"])
 
 
 def record_order_event(event: dict) -> None:
@@ -141,11 +147,49 @@ def record_order_event(event: dict) -> None:
     notice = order_notice(event_type, data)
     if notice is not None and event_type in INSTITUTION_ORDER_EVENTS:
         notify(reference.institution_user_ids(data.get("institution_id")), notice, event_id)
+        if event_type == "order.urged":
+            template_id, params = urge_sms(data)
+            for phone in reference.institution_phones(data.get("institution_id")):
+                _send_or_record(phone, template_id, params, event_id)
     elif notice is not None and event_type in ENTERPRISE_ORDER_EVENTS:
         user_ids, phones = _enterprise_recipients(data)
         notify(user_ids, notice, event_id)
         _text_enterprise(event, phones)
     enqueue_deliveries(event)
+
+
+def _send_or_record(phone: str, template_id: str, params: dict, event_id: str) -> None:
+    try:
+        send_sms(phone, template_id, params, event_id=event_id)
+    except SmsDeliveryError as exc:
+        # Not raised on: a redelivery would hold back the in-app notice too. The provider already
+        # retried; the failure is kept for operators.
+        log.error("SMS could not be sent: %s", exc,
+                  extra={"event_id": event_id, "phone": masked_phone(phone), "template_id": template_id})
+        record_undeliverable(phone, template_id, params, event_id, str(exc))
+
+
+def record_verification_decision(event: dict) -> None:
+    """An enterprise verification was decided: tell the account holder in the app and by SMS."""
+    data, event_id = event["data"], event["event_id"]
+    notify([data.get("user_id")], verification_notice(data), event_id)
+    user = reference.user(data.get("user_id"))
+    if user is None or not user.phone:
+        log.warning("no phone known for user %s; verification SMS not sent", data.get("user_id"),
+                    extra={"event_id": event_id})
+        return
+    template_id, params = verification_sms(data)
+    _send_or_record(user.phone, template_id, params, event_id)
+
+
+def record_dispute_decision(event: dict) -> None:
+    """A dispute about a credit record was decided: tell the enterprise's verified users."""
+    data, event_id = event["data"], event["event_id"]
+    users = reference.enterprise_users(data.get("uscc"))
+    notify([u.id for u in users], dispute_notice(data), event_id)
+    template_id, params = dispute_sms(data)
+    for phone in dict.fromkeys(u.phone for u in users if u.phone):
+        _send_or_record(phone, template_id, params, event_id)
 
 
 def record_risk_change(event: dict) -> None:

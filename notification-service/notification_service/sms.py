@@ -29,6 +29,15 @@ TEMPLATES = {
                             "授信{amount}万元，年利率{rate}%，期限{term_months}个月。详情请登录信易贷平台查看。",
     "order_terminated": "【许昌信易贷】您申请的“{product_name}”（订单号{order_no}）已被{institution_name}终止，"
                         "原因：{reason}。详情请登录信易贷平台查看。",
+    # 督办: to the institution's users (see notices.urge_sms).
+    "order_urged": "【许昌信易贷】政府部门督办订单{order_no}（“{product_name}”），请尽快登录信易贷平台办理。",
+    # 企业认证 decisions (see notices.verification_sms).
+    "enterprise_verified": "【许昌信易贷】{enterprise_name}的企业认证已通过审核，现在可以登录信易贷平台申请融资产品。",
+    "enterprise_verification_rejected": "【许昌信易贷】{enterprise_name}的企业认证未通过，原因：{reason}。"
+                                        "详情请登录信易贷平台查看。",
+    # Decisions on an enterprise's dispute (异议) about a credit record (see notices.dispute_sms).
+    "dispute_upheld": "【许昌信易贷】您对信用记录“{title}”提出的异议经审核成立，详情请登录信易贷平台查看。",
+    "dispute_rejected": "【许昌信易贷】您对信用记录“{title}”提出的异议经审核未获支持，详情请登录信易贷平台查看。",
 }
 
 # The template of each verification-code purpose auth-service sends; any other purpose gets the

@@ -113,6 +113,7 @@ ORDER_EXTRAS = {
     "order.withdrawn": ("withdrawn", "submitted", {}),
     "order.submitted": ("submitted", None, {}),
     "order.accept_overdue": ("submitted", "submitted", {}),
+    "order.urged": ("submitted", "submitted", {"message": "请尽快受理"}),
 }
 
 
@@ -129,8 +130,8 @@ def risk_event(level: str, previous_level: str, uscc: str = USCC, tags=("dishone
 
 def seed(app) -> None:
     """Tell the app 许昌's regions, a bank with two active users and one disabled, an enterprise with
-    its applicant and a colleague, users of another bank and another enterprise, the admin, and
-    government users of 许昌市 and 长葛市."""
+    its applicant and its verified owner account, a stranger merely claiming the enterprise's USCC,
+    users of another bank and another enterprise, the admin, and government users of 许昌市 and 长葛市."""
     events = [*region_events(),
               user_event(21, "institution", "13700000021", institution_id=BANK_ID),
               user_event(22, "institution", "13700000022", institution_id=BANK_ID),
@@ -139,6 +140,10 @@ def seed(app) -> None:
               user_event(31, "enterprise", "13900000031", enterprise_uscc=USCC, enterprise_name="许昌瑞祥机械有限公司"),
               user_event(32, "enterprise", "13900000032", enterprise_uscc=USCC, enterprise_name="许昌瑞祥机械有限公司"),
               user_event(33, "enterprise", "13900000033", enterprise_uscc=OTHER_USCC),
+              user_event(34, "enterprise", "13900000034", enterprise_uscc=USCC, enterprise_name="冒用者"),
+              new_envelope("auth.enterprise_verified", {"user_id": 32, "uscc": USCC,
+                                                        "enterprise_name": "许昌瑞祥机械有限公司",
+                                                        "region_code": "411002"}, "auth-service"),
               user_event(1, "admin", "13800000000"),
               user_event(41, "government", "13600000041", region_code="411000"),
               user_event(42, "government", "13600000042", region_code="411082")]

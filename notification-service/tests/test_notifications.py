@@ -66,7 +66,8 @@ def test_overdue_order_notifies_the_institution(seeded, deliver):
 ])
 def test_each_status_change_notifies_the_enterprise_users(seeded, deliver, event_type, title, words):
     deliver(seeded, order_event(event_type))
-    assert recipients(seeded) == [31, 32]  # the applicant and its colleague; not 33 of another enterprise
+    # The applicant and the verified owner; not 33 of another enterprise, nor 34 who only claims the USCC.
+    assert recipients(seeded) == [31, 32]
     notice = notifications(seeded, 31)[0]
     assert notice.title == title and notice.kind == event_type.replace(".", "_")
     for word in words:
@@ -95,10 +96,11 @@ def test_other_order_events_send_no_sms(seeded, deliver, event_type):
     assert sms(seeded) == []
 
 
-def test_without_the_applicants_phone_the_enterprise_users_are_texted(seeded, deliver):
+def test_without_the_applicants_phone_the_verified_enterprise_users_are_texted(seeded, deliver):
     deliver(seeded, order_event("order.accepted", applicant_user_id=999))
-    assert sorted(m.phone for m in sms(seeded)) == ["13900000031", "13900000032"]
-    assert recipients(seeded) == [31, 32, 999]
+    # 32 is the USCC's verified owner; 31 and 34 only claimed it at registration.
+    assert sorted(m.phone for m in sms(seeded)) == ["13900000032"]
+    assert recipients(seeded) == [32, 999]
 
 
 def test_sms_gateway_failure_keeps_the_notifications(make_app, deliver, sms_gateway):
@@ -252,3 +254,46 @@ def test_bad_list_arguments_are_a_422(client, bank_user):
     response = client.get("/api/v1/notifications?unread=maybe&per_page=500", headers=bank_user)
     assert response.status_code == 422
     assert set(response.json["errors"]) == {"unread", "per_page"}
+
+
+def test_a_verification_decision_is_told_in_the_app_and_by_sms(seeded, deliver):
+    from notification_service.models import SmsMessage, db
+    from xyd_common.events.envelope import new_envelope
+
+    closed = new_envelope("auth.enterprise_verification_decided", {
+        "user_id": 34, "verification_id": 5, "uscc": "91350100M000100Y43", "enterprise_name": "冒用者",
+        "status": "rejected", "reason": "该统一社会信用代码已由其他账户完成认证", "closed_by_owner": True},
+        "auth-service")
+    approved = new_envelope("auth.enterprise_verification_decided", {
+        "user_id": 32, "verification_id": 6, "uscc": "91350100M000100Y43", "enterprise_name": "许昌瑞祥机械有限公司",
+        "status": "approved", "reason": None, "closed_by_owner": False}, "auth-service")
+    deliver(seeded, closed)
+    deliver(seeded, approved)
+    deliver(seeded, approved)  # a redelivery tells nobody twice
+    assert [n.kind for n in notifications(seeded, 34)] == ["enterprise_verification_closed"]
+    assert "已由其他账户完成认证" in notifications(seeded, 34)[0].body
+    assert [n.title for n in notifications(seeded, 32)] == ["企业认证已通过"]
+    with seeded.app_context():
+        texts = {m.phone: m.text for m in db.session.scalars(db.select(SmsMessage))}
+    assert "已由其他账户完成认证" in texts["13900000034"] and "认证已通过" in texts["13900000032"]
+
+
+def test_a_dispute_decision_is_told_to_the_verified_enterprise(seeded, deliver):
+    from xyd_common.events.envelope import new_envelope
+
+    from .support import USCC
+
+    deliver(seeded, new_envelope("credit.dispute_resolved", {
+        "dispute_id": 3, "record_id": 9, "uscc": USCC, "category": "administrative_penalty",
+        "title": "销售标签不符合规定的预包装食品", "status": "upheld", "note": "处罚已撤销"}, "credit-service"))
+    # Only the verified owner (32) hears of it; 34 merely claims the USCC.
+    assert [n.title for n in notifications(seeded, 32)] == ["信用记录异议成立"]
+    assert notifications(seeded, 34) == [] and notifications(seeded, 31) == []
+    assert [m.phone for m in sms(seeded)] == ["13900000032"]
+
+
+def test_an_urged_order_is_told_to_the_institutions_users_in_the_app_and_by_sms(seeded, deliver):
+    deliver(seeded, order_event("order.urged", message="该申请已超过受理期限，请尽快受理"))
+    assert recipients(seeded) == [21, 22]  # the bank's active users
+    assert "请尽快受理" in notifications(seeded, 21)[0].body and notifications(seeded, 21)[0].title == "订单督办"
+    assert sorted(m.phone for m in sms(seeded)) == ["13700000021", "13700000022"]

@@ -3,6 +3,7 @@
 The token check sits right under the route, before argument parsing, so a caller without the right
 role learns nothing from validation errors."""
 
+from flask import request
 from flask_smorest import Blueprint
 
 from xyd_common.tokens import current_identity, require_auth
@@ -21,6 +22,7 @@ from .schemas import (
     StatsArgs,
     StatsSchema,
     TerminateSchema,
+    UrgeSchema,
 )
 
 orders = Blueprint("orders", __name__, url_prefix="/api/v1/orders", description="融资订单")
@@ -35,7 +37,8 @@ ALL_ROLES = ("admin", "institution", "government", "enterprise")
 @orders.response(201, OrderSchema)
 def apply(headers, body):
     """申请融资（企业）：须授权机构查询信用记录；可带 Idempotency-Key 请求头防止重复提交"""
-    application = services.apply_for_loan(current_identity(), body, headers.get("idempotency_key"))
+    application = services.apply_for_loan(current_identity(), body, headers.get("idempotency_key"),
+                                          request.remote_addr)
     return application.order, 201, ({"Idempotent-Replayed": "true"} if application.replayed else {})
 
 
@@ -108,3 +111,12 @@ def terminate(body, order_id):
 def withdraw(body, order_id):
     """撤回申请（申请企业；待受理或已受理的订单）"""
     return services.move_order(current_identity(), order_id, "withdraw", body)
+
+
+@orders.post("/<int:order_id>/urge")
+@require_auth("government", "admin")
+@orders.arguments(UrgeSchema)
+@orders.response(200, OrderSchema)
+def urge(body, order_id):
+    """督办：政府部门（本区域及下级）或管理员督促受理机构办理未办结的订单；同一订单 24 小时内一次"""
+    return services.urge_order(current_identity(), order_id, body["message"])

@@ -24,4 +24,7 @@ def load_settings() -> dict:
         # How often `flask reconcile-credit` asks credit-service about enterprises whose orders are
         # still "unknown".
         "CREDIT_RECONCILE_SECONDS": env_float("CREDIT_RECONCILE_SECONDS", 60.0),
+        # The post-loan period of credit reads after disbursement; credit-service enforces it, order
+        # details show it (credit_access_until). The same setting in both.
+        "CREDIT_POST_LOAN_ACCESS_DAYS": env_int("CREDIT_POST_LOAN_ACCESS_DAYS", 365),
     }

@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 
 UNAVAILABLE = "信用服务暂不可用"
 NO_RECORD = "未查到该企业的信用记录"
+NOT_VERIFIED = "企业认证通过后可查看本企业信用记录"
 RISK_BATCH = 200  # credit-service's limit per request
 
 

@@ -16,8 +16,8 @@ from sqlalchemy import exists, insert, literal, select
 
 from xyd_common.reference import upsert_region
 
-from . import credit_state
-from .models import ANNOUNCED_RISK_LEVELS, Institution, Order, OrderRegion, Product, Region, User, db
+from . import consent, credit_state, services
+from .models import ANNOUNCED_RISK_LEVELS, EnterpriseOwner, Institution, Order, OrderRegion, Product, Region, User, db
 
 log = logging.getLogger(__name__)
 
@@ -105,6 +105,23 @@ def on_user_changed(event: dict) -> None:
     db.session.add(user)
 
 
+def on_enterprise_verified(event: dict) -> None:
+    """An enterprise account was verified as the owner of its USCC: applications take the enterprise's
+    name and region from here (keyed by USCC, learned only from this event)."""
+    data, source_at = event["data"], _occurred_at(event)
+    uscc = str(data["uscc"]).strip().upper()
+    owner = db.session.get(EnterpriseOwner, uscc)
+    if not _fresh(owner, source_at):
+        log.info("enterprise %s: verification of %s is older than what we hold; ignored", uscc, source_at)
+        return
+    owner = owner or EnterpriseOwner(uscc=uscc)
+    owner.user_id = int(data["user_id"])
+    owner.enterprise_name = data["enterprise_name"]
+    owner.region_code = data.get("region_code")
+    owner.source_at = source_at
+    db.session.add(owner)
+
+
 def on_risk_changed(event: dict) -> None:
     """The enterprise's risk level and tags changed: keep them, and show them on its orders."""
     data = event["data"]
@@ -123,6 +140,24 @@ def on_whitelist_changed(event: dict) -> None:
     credit_state.record_whitelist(data["uscc"], bool(data["whitelisted"]), _occurred_at(event))
 
 
+def on_authorization_text_published(event: dict) -> None:
+    """A new version of the authorization text: applications must consent to it from now on."""
+    consent.record_text_published(int(event["data"]["version"]), _occurred_at(event))
+
+
+def on_authorization_revoked(event: dict) -> None:
+    """The enterprise revoked an order's credit authorization: withdraw the order unless disbursed."""
+    data = event["data"]
+    try:
+        order_id = int(data["order_id"])
+    except (TypeError, ValueError):
+        log.error("credit.authorization_revoked %s names no order of ours: %r", event["event_id"], data.get("order_id"))
+        return
+    revoked_by = data.get("revoked_by")
+    services.withdraw_for_revoked_consent(order_id, int(revoked_by) if revoked_by is not None else None,
+                                          _occurred_at(event))
+
+
 HANDLERS = {
     "region.created": on_region_created,
     "institution.created": on_institution_changed,
@@ -135,6 +170,9 @@ HANDLERS = {
     "product.enabled": on_product_changed,
     "auth.user_created": on_user_changed,
     "auth.user_updated": on_user_changed,
+    "auth.enterprise_verified": on_enterprise_verified,
     "credit.risk_changed": on_risk_changed,
     "credit.whitelist_changed": on_whitelist_changed,
+    "credit.authorization_text_published": on_authorization_text_published,
+    "credit.authorization_revoked": on_authorization_revoked,
 }

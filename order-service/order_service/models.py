@@ -86,6 +86,13 @@ class Order(db.Model):
     # The applicant's consent to let this institution read its credit record for this order.
     credit_authorized: Mapped[bool] = mapped_column(Boolean, nullable=False)
     credit_authorized_at: Mapped[datetime] = mapped_column(UtcDateTime(), nullable=False)
+    # The consent's details (授权书): the text's version, who accepted it and from where (the address
+    # stays here: it is never published). NULL version: an order from before versions existed.
+    credit_authorization_version: Mapped[int | None] = mapped_column(Integer)
+    credit_authorized_by: Mapped[int | None] = mapped_column(Integer)
+    credit_authorization_ip: Mapped[str | None] = mapped_column(String(64))
+    # When the enterprise revoked the consent (credit.authorization_revoked).
+    credit_revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
     # A China date: the last working day on which the institution is expected to accept.
     accept_deadline: Mapped[date] = mapped_column(Date, nullable=False)
@@ -102,6 +109,9 @@ class Order(db.Model):
     disbursed_on: Mapped[date | None] = mapped_column(Date)
     reason: Mapped[str | None] = mapped_column(String(500))  # why it was terminated
     closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    # 督办: how often a government user (or the admin) urged the institution, and when last.
+    urged_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
+    last_urged_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
     # The enterprise's credit state (EnterpriseCredit), copied onto each of its orders so that lists
     # filter and show it without a join; "unknown" while credit-service could not be asked.
@@ -129,6 +139,8 @@ class Order(db.Model):
         Index("ix_orders_institution_newest", "institution_id", "created_at", "id"),
         Index("ix_orders_institution_status_newest", "institution_id", "status", "created_at", "id"),
         Index("ix_orders_enterprise_newest", "enterprise_uscc", "created_at", "id"),
+        # An enterprise account not (yet) verified lists the orders it made itself.
+        Index("ix_orders_applicant_newest", "applicant_user_id", "created_at", "id"),
         Index("ix_orders_newest", "created_at", "id"),
         # Status tabs of the platform-wide and regional lists (待受理 in a city, say).
         Index("ix_orders_status_newest", "status", "created_at", "id"),
@@ -247,6 +259,30 @@ class User(db.Model):
     enterprise_name: Mapped[str | None] = mapped_column(String(200))
     region_code: Mapped[str | None] = mapped_column(String(12))
     status: Mapped[str] = mapped_column(String(20), nullable=False)
+    source_at: Mapped[datetime] = mapped_column(UtcDateTime(), nullable=False)
+
+
+class EnterpriseOwner(db.Model):
+    """Who owns a USCC, as auth-service announces on approving an enterprise verification
+    (`auth.enterprise_verified`): an application takes the enterprise's name and region from here.
+    Registrations never write here, so a stranger claiming a USCC changes nothing."""
+
+    __tablename__ = "enterprise_owners"
+
+    uscc: Mapped[str] = mapped_column(String(18), primary_key=True)
+    user_id: Mapped[int] = mapped_column(Integer, nullable=False)
+    enterprise_name: Mapped[str] = mapped_column(String(200), nullable=False)
+    region_code: Mapped[str | None] = mapped_column(String(12))
+    source_at: Mapped[datetime] = mapped_column(UtcDateTime(), nullable=False)
+
+
+class AuthorizationTextVersion(db.Model):
+    """A version of the credit-data authorization text (授权书) credit-service published
+    (`credit.authorization_text_published`); the newest is the one applications must consent to."""
+
+    __tablename__ = "authorization_text_versions"
+
+    version: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     source_at: Mapped[datetime] = mapped_column(UtcDateTime(), nullable=False)
 
 

@@ -14,7 +14,7 @@ from xyd_common.pagination import SortKey, paginate
 from xyd_common.tokens import Identity
 
 from . import states
-from .credit import credit_record
+from .credit import NOT_VERIFIED, credit_record
 from .models import Institution, Order, OrderHistory, OrderRegion, Region, db
 from .services import region_path, visible_order
 from .workdays import china_day_start
@@ -68,9 +68,14 @@ def _scoped(identity: Identity, region: str | None, walk_region: bool = True):
             raise _forbidden("账号未绑定金融机构")
         stmt = stmt.where(Order.institution_id == identity.institution_id)
     elif identity.role == "enterprise":
-        if not identity.enterprise_uscc:
+        # Verified: the USCC's orders. Otherwise only what the account applied for itself (orders made
+        # before 企业认证 existed): a registration claim never opens an enterprise's orders.
+        if identity.verified_uscc:
+            stmt = stmt.where(Order.enterprise_uscc == identity.verified_uscc)
+        elif identity.user_id is not None:
+            stmt = stmt.where(Order.applicant_user_id == identity.user_id)
+        else:
             raise _forbidden("账号未绑定企业")
-        stmt = stmt.where(Order.enterprise_uscc == identity.enterprise_uscc)
     elif identity.role not in ("admin", "government"):
         raise _forbidden("没有权限")
     return stmt, keys, created_at
@@ -151,6 +156,9 @@ def order_details(identity: Identity, order_id: int) -> OrderDetails:
     # No transaction stays open while credit-service answers. close() (unlike commit) leaves the loaded
     # order and history as they are, so serializing them asks the database nothing more.
     db.session.close()
+    if identity.role == "enterprise" and identity.verified_uscc != order.enterprise_uscc:
+        # An account that is not (yet) verified sees the orders it made, never the enterprise's record.
+        return OrderDetails(order, history, None, NOT_VERIFIED)
     record, error = credit_record(order.enterprise_uscc, identity, order.id)
     return OrderDetails(order, history, record, error)
 

@@ -3,12 +3,14 @@
 from decimal import Decimal
 
 import marshmallow as ma
+from flask import current_app
 from marshmallow import validate
 
 from xyd_common.pagination import PageArgsSchema
 from xyd_common.schemas import ExactNumber, StrictSchema
 from xyd_common.validators import Phone, RegionCode
 
+from .consent import credit_access_until
 from .models import RISK_LEVELS
 from .states import STATUSES
 
@@ -40,6 +42,10 @@ class StrippedString(ma.fields.String):
 
 # --- requests ------------------------------------------------------------------------------------------
 
+class ConsentSchema(StrictSchema):
+    version = ma.fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=2**31 - 1))
+
+
 class OrderCreateSchema(StrictSchema):
     product_id = ma.fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
     amount = Amount(required=True, validate=AMOUNT_RANGE, metadata={"description": "申请金额（万元）"})
@@ -47,9 +53,13 @@ class OrderCreateSchema(StrictSchema):
                                     metadata={"description": "申请期限（月）"})
     purpose = StrippedString(required=True, validate=validate.Length(min=2, max=500),
                              metadata={"description": "资金用途"})
-    # JSON true only; anything else (false, missing) is the use case's credit_authorization_required.
-    credit_authorized = ma.fields.Boolean(load_default=False, truthy={True}, falsy={False},
-                                          metadata={"description": "授权本订单的受理机构查询本企业信用记录"})
+    # The consent (授权书) the applicant accepted: the version it read. The older `credit_authorized:
+    # true` (JSON true only) still means "the current version". Neither: credit_authorization_required.
+    credit_authorization = ma.fields.Nested(ConsentSchema, load_default=None, allow_none=True, metadata={
+        "description": "同意的信用信息查询授权书版本（GET /credit/authorization-text）"})
+    credit_authorized = ma.fields.Boolean(load_default=False, truthy={True}, falsy={False}, metadata={
+        "description": "（已弃用，等同于同意现行版本授权书）授权本订单的受理机构查询本企业信用记录",
+        "deprecated": True})
     contact_name = StrippedString(load_default=None, allow_none=True, validate=validate.Length(max=50))
     contact_phone = Phone(load_default=None, allow_none=True)
 
@@ -68,6 +78,11 @@ class IdempotencyHeaders(ma.Schema):
 class RemarkSchema(StrictSchema):
     remark = StrippedString(load_default=None, allow_none=True, validate=validate.Length(max=500),
                             metadata={"description": "备注"})
+
+
+class UrgeSchema(StrictSchema):
+    message = StrippedString(required=True, validate=validate.Length(min=2, max=500),
+                             metadata={"description": "督办意见（发给受理机构）"})
 
 
 class TerminateSchema(StrictSchema):
@@ -162,6 +177,18 @@ class OrderDetailSchema(OrderSchema):
     contact_phone = ma.fields.String(allow_none=True)
     credit_authorized = ma.fields.Boolean()
     credit_authorized_at = ma.fields.DateTime()
+    credit_authorization = ma.fields.Method("_consent", metadata={
+        "description": "申请人同意的授权书版本与时间 {version, accepted_at}"})
+    credit_access_until = ma.fields.Method("_access_until", allow_none=True, metadata={
+        "description": "受理机构可查阅该企业信用记录的截止时间（订单办理中为 null）"})
+
+    def _consent(self, order):
+        return {"version": order.credit_authorization_version,
+                "accepted_at": order.credit_authorized_at.isoformat() if order.credit_authorized_at else None}
+
+    def _access_until(self, order):
+        until = credit_access_until(order, current_app.config["CREDIT_POST_LOAN_ACCESS_DAYS"])
+        return until.isoformat() if until else None
     history = ma.fields.List(ma.fields.Nested(HistorySchema))
     credit_record = ma.fields.Dict(allow_none=True,
                                    metadata={"description": "信用记录（同 GET /credit/enterprises/{uscc}）"})

@@ -8,7 +8,7 @@ import hashlib
 import json
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from flask import current_app
@@ -20,10 +20,11 @@ from sqlalchemy.orm.exc import StaleDataError
 from xyd_common.errors import ApiError, NotFound, ValidationFailed
 from xyd_common.events.outbox import record_event, utcnow
 from xyd_common.schemas import json_number
-from xyd_common.tokens import Identity
+from xyd_common.tokens import Identity, require_verified_enterprise
 
-from . import credit_state, states
+from . import consent, credit_state, states
 from .models import (
+    EnterpriseOwner,
     Institution,
     Order,
     OrderHistory,
@@ -32,7 +33,6 @@ from .models import (
     OutboxMessage,
     Product,
     Region,
-    User,
     db,
 )
 from .states import MOVES, SUBMITTED, InvalidTransition, target_of
@@ -54,7 +54,10 @@ def can_see(identity: Identity, order: Order) -> bool:
     if identity.role == "institution":
         return identity.institution_id is not None and identity.institution_id == order.institution_id
     if identity.role == "enterprise":
-        return identity.enterprise_uscc is not None and identity.enterprise_uscc == order.enterprise_uscc
+        # A verified enterprise sees its USCC's orders; any enterprise account the orders it made itself
+        # (those made before 企业认证 existed stay visible to their applicant).
+        return ((identity.verified_uscc is not None and identity.verified_uscc == order.enterprise_uscc)
+                or order.applicant_user_id == identity.user_id)
     if identity.role == "government" and identity.region_code:
         # One primary-key lookup in the order's region path.
         return db.session.get(OrderRegion, (order.id, identity.region_code)) is not None
@@ -88,6 +91,9 @@ def event_data(order: Order, previous_status: str | None) -> dict:
         "enterprise_uscc": order.enterprise_uscc, "enterprise_name": order.enterprise_name,
         "region_code": order.region_code, "amount": json_number(order.amount), "term_months": order.term_months,
         "applicant_user_id": order.applicant_user_id,
+        # The consent every event stands for (never the applicant's address).
+        "credit_authorization": {"version": order.credit_authorization_version,
+                                 "accepted_at": order.credit_authorized_at.isoformat()},
     }
     if order.status == states.SUBMITTED:
         data["accept_deadline"] = order.accept_deadline.isoformat()
@@ -104,11 +110,11 @@ def event_data(order: Order, previous_status: str | None) -> dict:
 
 
 def _record(order: Order, previous_status: str | None, actor_id: int | None, actor_role: str,
-            remark: str | None, at: datetime, event_type: str | None = None) -> None:
+            remark: str | None, at: datetime, event_type: str | None = None, **extra) -> None:
     db.session.add(OrderHistory(order_id=order.id, from_status=previous_status, to_status=order.status,
                                 actor_id=actor_id, actor_role=actor_role, remark=remark, at=at))
     record_event(db.session, OutboxMessage, event_type or states.event_type(order.status),
-                 event_data(order, previous_status), SOURCE)
+                 {**event_data(order, previous_status), **extra}, SOURCE)
 
 
 # --- applying --------------------------------------------------------------------------------------
@@ -159,19 +165,15 @@ def _open_order_conflict() -> ApiError:
     return ApiError(409, "duplicate_open_order", "您已有该产品正在办理中的申请，请勿重复申请")
 
 
-def _enterprise_name(identity: Identity) -> str:
-    user = db.session.get(User, identity.user_id)
-    if user is None or not user.enterprise_name:
-        user = db.session.scalar(select(User).where(User.enterprise_uscc == identity.enterprise_uscc,
-                                                    User.enterprise_name.is_not(None)).limit(1))
-    if user is not None and user.enterprise_name:
-        return user.enterprise_name
-    earlier = db.session.scalar(select(Order.enterprise_name).where(Order.enterprise_uscc == identity.enterprise_uscc)
-                                .order_by(Order.id.desc()).limit(1))
-    if earlier:
-        return earlier
-    # auth.user_created has not reached this service yet (a second or so after registering).
-    raise ApiError(503, "service_unavailable", "企业信息同步中，请稍后重试", headers={"Retry-After": "2"})
+def _verified_enterprise(identity: Identity) -> EnterpriseOwner:
+    """The applicant's enterprise as auth-service announced it on approving the verification
+    (`auth.enterprise_verified`): its name and its registered region, never what a registration claimed."""
+    uscc = require_verified_enterprise(identity)
+    owner = db.session.get(EnterpriseOwner, uscc)
+    if owner is None or owner.user_id != identity.user_id:
+        # auth.enterprise_verified has not reached this service yet (a second or so after approval).
+        raise ApiError(503, "service_unavailable", "企业认证信息同步中，请稍后重试", headers={"Retry-After": "2"})
+    return owner
 
 
 def _next_order_no(now: datetime) -> str:
@@ -194,45 +196,43 @@ class Application:
     replayed: bool  # an earlier request with the same Idempotency-Key made it
 
 
-def apply_for_loan(identity: Identity, body: dict, idempotency_key: str | None = None) -> Application:
+def apply_for_loan(identity: Identity, body: dict, idempotency_key: str | None = None,
+                   client_ip: str | None = None) -> Application:
     """An enterprise applies for a product: checked against the local copy of the product, numbered,
     given its acceptance deadline and its enterprise's current risk and whitelist state (credit_state),
     announced as order.submitted."""
-    if not identity.enterprise_uscc or identity.user_id is None:
-        raise ApiError(403, "forbidden", "账号未绑定企业")
-    if body.get("credit_authorized") is not True:
-        raise ValidationFailed({"credit_authorized": ["请授权受理机构查询本企业信用记录"]},
-                               code="credit_authorization_required", message="申请融资须授权受理机构查询本企业信用记录")
+    enterprise = _verified_enterprise(identity)
+    version = consent.accepted_version(body)
     fingerprint = _fingerprint(body)
     if idempotency_key and (earlier := _earlier_request(identity.user_id, idempotency_key, fingerprint)):
         return Application(earlier, True)
 
     product = _available_product(body["product_id"])
-    path = region_path(identity.region_code) if identity.region_code else []
+    path = region_path(enterprise.region_code) if enterprise.region_code else []
     _check_fit(product, body, path)
-    if db.session.scalar(select(Order.id).where(Order.enterprise_uscc == identity.enterprise_uscc,
+    if db.session.scalar(select(Order.id).where(Order.enterprise_uscc == enterprise.uscc,
                                                 Order.product_id == product.id,
                                                 Order.status.in_(states.OPEN_STATUSES)).limit(1)):
         # The open order may be this very request's, made by a retry that committed a moment ago.
         if idempotency_key and (earlier := _earlier_request(identity.user_id, idempotency_key, fingerprint)):
             return Application(earlier, True)
         raise _open_order_conflict()
-    enterprise_name = _enterprise_name(identity)
     institution = db.session.get(Institution, product.institution_id)
     # Before the order number: credit-service may be asked (up to CREDIT_RISK_TIMEOUT_SECONDS), and the
     # day's counter row must not stay locked meanwhile.
-    credit = credit_state.state_for_new_order(identity.enterprise_uscc)
+    credit = credit_state.state_for_new_order(enterprise.uscc)
 
     now = utcnow()
     calendar = current_app.extensions["order_service_calendar"]
     order = Order(
         status=SUBMITTED, product_id=product.id, product_name=product.name, institution_id=product.institution_id,
         institution_name=institution.name if institution else product.institution_name,
-        enterprise_uscc=identity.enterprise_uscc, enterprise_name=enterprise_name,
-        region_code=identity.region_code or "", applicant_user_id=identity.user_id,
+        enterprise_uscc=enterprise.uscc, enterprise_name=enterprise.enterprise_name,
+        region_code=enterprise.region_code or "", applicant_user_id=identity.user_id,
         amount=body["amount"], term_months=body["term_months"], purpose=body["purpose"],
         contact_name=body.get("contact_name"), contact_phone=body.get("contact_phone"),
-        credit_authorized=True, credit_authorized_at=now,
+        credit_authorized=True, credit_authorized_at=now, credit_authorization_version=version,
+        credit_authorized_by=identity.user_id, credit_authorization_ip=client_ip,
         accept_deadline=calendar.add_workdays(china_date(now), current_app.config["ORDER_ACCEPT_DAYS"]),
         accept_overdue=False, risk_level=credit.risk_level, risk_tags=credit.risk_tags,
         whitelisted=credit.whitelisted,
@@ -284,6 +284,8 @@ def move_order(identity: Identity, order_id: int, action: str, body: dict | None
     order = visible_order(identity, order_id)
     if identity.role != MOVES[action].role:
         raise ApiError(403, "forbidden", "没有权限")
+    if identity.role == "enterprise":
+        require_verified_enterprise(identity)  # acting for the enterprise needs its verification
     previous = order.status
     order.status = target_of(action, previous)
     now = utcnow()
@@ -316,6 +318,54 @@ def move_order(identity: Identity, order_id: int, action: str, body: dict | None
     except StaleDataError:
         db.session.rollback()
         raise InvalidTransition("订单状态已被他人更新，请刷新后重试") from None
+    return order
+
+
+# --- government assistance (督办) --------------------------------------------------------------------
+
+URGE_INTERVAL = timedelta(hours=24)
+
+
+def urge_order(identity: Identity, order_id: int, message: str) -> Order:
+    """A government user of the order's region (or the admin) urges the institution on an open order:
+    a history row, `order.urged` (the institution's users are told in the app and by SMS); at most
+    once per order per 24 hours."""
+    order = visible_order(identity, order_id)
+    if order.status in states.FINAL_STATUSES:
+        raise InvalidTransition(f"订单已{states.STATUS_LABELS[order.status]}，无需督办")
+    now = utcnow()
+    if order.last_urged_at is not None and now - order.last_urged_at < URGE_INTERVAL:
+        raise ApiError(409, "already_urged", "该订单 24 小时内已督办过，请稍后再试")
+    order.urged_count += 1
+    order.last_urged_at = order.updated_at = now
+    _record(order, order.status, identity.user_id, identity.role, message, now, "order.urged", message=message)
+    try:
+        db.session.commit()
+    except StaleDataError:  # a concurrent move or urge won
+        db.session.rollback()
+        raise ApiError(409, "already_urged", "该订单刚被更新，请刷新后重试") from None
+    return order
+
+
+# --- consent revoked -------------------------------------------------------------------------------
+
+REVOCABLE_STATUSES = (states.SUBMITTED, states.ACCEPTED, states.CREDIT_GRANTED)
+REVOKED_REMARK = "授权撤回"
+
+
+def withdraw_for_revoked_consent(order_id: int, revoked_by: int | None, revoked_at: datetime) -> Order | None:
+    """The enterprise revoked the credit authorization of an order (credit.authorization_revoked): a
+    not yet disbursed order is withdrawn — for this cause also from credit_granted — with the remark
+    授权撤回. Called by the event handler; the consumer commits."""
+    order = db.session.get(Order, order_id)
+    if order is None:
+        return None
+    order.credit_revoked_at = order.credit_revoked_at or revoked_at
+    if order.status in REVOCABLE_STATUSES:
+        previous, order.status = order.status, states.WITHDRAWN
+        now = utcnow()
+        order.closed_at = order.updated_at = now
+        _record(order, previous, revoked_by, "enterprise", REVOKED_REMARK, now)
     return order
 
 

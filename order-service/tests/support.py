@@ -55,6 +55,17 @@ def user_data(user_id: int, uscc_: str, enterprise_name: str, region_code: str) 
             "region_code": region_code, "status": "active"}
 
 
+def verified_data(user_id: int, uscc_: str, enterprise_name: str, region_code: str) -> dict:
+    """`auth.enterprise_verified`: the user owns the USCC (企业认证 approved)."""
+    return {"user_id": user_id, "uscc": uscc_, "enterprise_name": enterprise_name, "region_code": region_code}
+
+
+def text_published(version: int) -> dict:
+    """`credit.authorization_text_published`: a new current version of the authorization text."""
+    return {"version": version, "digest": "0" * 64, "purpose": "融资申请审核、授信审批及贷后管理",
+            "data_categories": ["credit_records"], "valid_days": 365, "published_at": "2026-11-01T00:00:00+00:00"}
+
+
 def product_data(product_id: int, institution_id: int = BANK_ID, **overrides) -> dict:
     """A product exactly as product-service's ProductSchema dumps it (the data of product.* events)."""
     data = {
@@ -72,7 +83,8 @@ def product_data(product_id: int, institution_id: int = BANK_ID, **overrides) ->
 
 
 def seed_reference_data(app) -> None:
-    """Regions of 许昌, two banks, three enterprises and products 1 (bank, 许昌市), 2 (bank, 禹州市 only)
+    """Regions of 许昌, two banks, three verified enterprises, version 1 of the authorization text and
+    products 1 (bank, 许昌市), 2 (bank, 禹州市 only)
     and 3 (the other bank, 许昌市) — as their owners' events deliver them."""
     paths: dict[str, list[str]] = {}
     for code, name, parent in XUCHANG_REGIONS:
@@ -83,8 +95,10 @@ def seed_reference_data(app) -> None:
         assert deliver(app, "institution.created", institution_data(institution_id, name)) == "ack"
     for user_id, code, name, region in (WEIDU_CO, YANLING_CO, YUZHOU_CO):
         assert deliver(app, "auth.user_created", user_data(user_id, code, name, region)) == "ack"
+        assert deliver(app, "auth.enterprise_verified", verified_data(user_id, code, name, region)) == "ack"
     for data in (product_data(1), product_data(2, region_codes=["411081"]), product_data(3, OTHER_BANK_ID)):
         assert deliver(app, "product.published", data, source="product-service") == "ack"
+    assert deliver(app, "credit.authorization_text_published", text_published(1), source="credit-service") == "ack"
 
 
 def auth(token: str) -> dict:

@@ -26,12 +26,16 @@ class QueueSpec:
 
 # Who listens to what. A service's consumer handles exactly these keys (see its handlers.py).
 ORDER_EVENTS = ("order.submitted", "order.accepted", "order.credit_granted", "order.disbursed",
-                "order.terminated", "order.withdrawn", "order.accept_overdue")
+                "order.terminated", "order.withdrawn", "order.accept_overdue", "order.urged")
 INSTITUTION_EVENTS = ("institution.created", "institution.updated", "institution.disabled",
                       "institution.enabled")
 PRODUCT_EVENTS = ("product.published", "product.updated", "product.disabled", "product.enabled")
 USER_EVENTS = ("auth.user_created", "auth.user_updated")
+# 企业认证: who owns a USCC (the only source of that fact), and each request's decision.
+VERIFICATION_EVENTS = ("auth.enterprise_verified", "auth.enterprise_verification_decided")
 CREDIT_EVENTS = ("credit.risk_changed", "credit.whitelist_changed")
+# The enterprise's consent to credit reads (授权书): the current text's version, and revocations.
+CONSENT_EVENTS = ("credit.authorization_text_published", "credit.authorization_revoked")
 
 # Who listens to what. A service's consumer handles exactly these keys (see its handlers.py); keys are
 # listed one by one (no wildcards) so that a handler without a binding is caught at start.
@@ -40,13 +44,15 @@ QUEUES: dict[str, QueueSpec] = {
         "region.created", *INSTITUTION_EVENTS, "order.submitted",
     )),
     "order-service": QueueSpec("order-service.events", (
-        "region.created", *INSTITUTION_EVENTS, *PRODUCT_EVENTS, *USER_EVENTS, *CREDIT_EVENTS,
+        "region.created", *INSTITUTION_EVENTS, *PRODUCT_EVENTS, *USER_EVENTS, "auth.enterprise_verified",
+        *CREDIT_EVENTS, *CONSENT_EVENTS,
     )),
     "credit-service": QueueSpec("credit-service.events", (
         "region.created", *ORDER_EVENTS,
     )),
     "notification-service": QueueSpec("notification-service.events", (
-        "auth.sms_code_requested", "region.created", *USER_EVENTS, *ORDER_EVENTS, "credit.risk_changed",
+        "auth.sms_code_requested", "region.created", *USER_EVENTS, *VERIFICATION_EVENTS, *ORDER_EVENTS,
+        "credit.risk_changed", "credit.dispute_resolved",
     )),
 }
 

@@ -7,7 +7,18 @@ from order_service.handlers import HANDLERS
 from order_service.models import Institution, OrderRegion, Product, Region, User, db
 from xyd_common.events.topology import QUEUES
 
-from ..support import BANK_ID, WEIDU_CO, deliver, institution_data, iso, order_body, product_data, user_data
+from ..support import (
+    BANK_ID,
+    WEIDU_CO,
+    deliver,
+    institution_data,
+    iso,
+    order_body,
+    product_data,
+    text_published,
+    user_data,
+    verified_data,
+)
 
 ORDERS = "/api/v1/orders"
 
@@ -56,7 +67,10 @@ def test_orders_made_before_their_region_was_known_are_filed_under_it_later(app,
 
     deliver(app, "product.published", product_data(1, region_codes=["411025"]), source="product-service")
     deliver(app, "auth.user_created", user_data(31, WEIDU_CO[1], WEIDU_CO[2], "411025"))
-    token = auth_service.token("enterprise", sub="31", enterprise_uscc=WEIDU_CO[1], region_code="411025")
+    deliver(app, "auth.enterprise_verified", verified_data(31, WEIDU_CO[1], WEIDU_CO[2], "411025"))
+    deliver(app, "credit.authorization_text_published", text_published(1), source="credit-service")
+    token = auth_service.token("enterprise", sub="31", enterprise_uscc=WEIDU_CO[1], region_code="411025",
+                               evs="verified")
     order = client.post(ORDERS, json=order_body(), headers=auth(token))
     assert order.status_code == 201, order.json
     deliver(app, "region.created", {"code": "411025", "name": "襄城县", "parent_code": "411000",
@@ -65,3 +79,32 @@ def test_orders_made_before_their_region_was_known_are_filed_under_it_later(app,
         codes = set(db.session.scalars(db.select(OrderRegion.region_code)
                                        .where(OrderRegion.order_id == order.json["id"])))
     assert codes == {"410000", "411000", "411025"}
+
+
+def test_a_revoked_authorization_withdraws_an_order_not_yet_disbursed(client, seeded, tokens):
+    from order_service.models import Order, OrderHistory
+
+    from ..support import order_body as body
+    from ..support import outbox
+
+    orders = {}
+    for product_id in (1, 3):
+        orders[product_id] = client.post(ORDERS, json=body(product_id=product_id), headers=tokens["weidu"]).json
+    # Product 1's order reaches credit_granted; revoking it withdraws it even from there.
+    bank = tokens["bank"]
+    client.post(f"{ORDERS}/{orders[1]['id']}/accept", headers=bank)
+    client.post(f"{ORDERS}/{orders[1]['id']}/grant", headers=bank, json={"amount": 50, "rate": 4.35, "term_months": 12})
+    revoked = {"order_id": str(orders[1]["id"]), "uscc": WEIDU_CO[1], "institution_id": BANK_ID, "revoked_by": 31,
+               "revoked_at": "2026-11-29T08:00:00+00:00"}
+    assert deliver(seeded, "credit.authorization_revoked", revoked, source="credit-service") == "ack"
+    details = client.get(f"{ORDERS}/{orders[1]['id']}", headers=tokens["weidu"]).json
+    assert details["status"] == "withdrawn" and details["history"][-1]["remark"] == "授权撤回"
+    assert details["history"][-1]["from_status"] == "credit_granted"
+    assert details["credit_access_until"] is not None
+    assert outbox(seeded, "order.withdrawn")[-1]["data"]["previous_status"] == "credit_granted"
+    # A redelivery changes nothing; the other order is untouched.
+    deliver(seeded, "credit.authorization_revoked", revoked, source="credit-service")
+    with seeded.app_context():
+        assert db.session.scalar(db.select(db.func.count()).select_from(OrderHistory)
+                                 .where(OrderHistory.remark == "授权撤回")) == 1
+        assert db.session.get(Order, orders[3]["id"]).status == "submitted"

@@ -1,0 +1,146 @@
+"""The enterprise's consent to credit reads (授权书): the published texts, each authorization's state,
+and the one rule that says whether an institution may read a record under it.
+
+An authorization is given with an order, under one version of the text. It grants access from the
+submission until the order ends: at once when the order is withdrawn or terminated; after disbursement
+for the post-loan period (`CREDIT_POST_LOAN_ACCESS_DAYS`); never again after the enterprise revokes it.
+What an authorization covers is learnt from order events only.
+"""
+
+import hashlib
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from xyd_common.errors import ApiError, Conflict, NotFound
+from xyd_common.events.outbox import record_event, utcnow
+from xyd_common.pagination import SortKey, paginate
+
+from .models import AuthorizationText, OrderAuthorization, OutboxMessage, db
+
+SOURCE = "credit-service"
+ACTIVE, POST_LOAN, ENDED, REVOKED = "active", "post_loan", "ended", "revoked"
+ENDING_STATUSES = ("withdrawn", "terminated")
+
+
+# --- the texts ---------------------------------------------------------------------------------------
+
+def current_text() -> AuthorizationText:
+    text = db.session.scalar(select(AuthorizationText).order_by(AuthorizationText.version.desc()).limit(1))
+    if text is None:
+        raise NotFound("尚未发布授权书")
+    return text
+
+
+def text_event_data(text: AuthorizationText) -> dict:
+    return {"version": text.version, "digest": text.digest, "purpose": text.purpose,
+            "data_categories": list(text.data_categories), "valid_days": text.valid_days,
+            "published_at": text.published_at.isoformat()}
+
+
+def publish_text(body: dict, published_by: str) -> AuthorizationText:
+    """A new current version (the older ones stay, as authorizations name them)."""
+    latest = db.session.scalar(select(func.max(AuthorizationText.version))) or 0
+    text = AuthorizationText(version=latest + 1, text=body["text"], data_categories=body["data_categories"],
+                             purpose=body["purpose"], valid_days=body["valid_days"],
+                             digest=hashlib.sha256(body["text"].encode()).hexdigest(), published_by=published_by,
+                             published_at=utcnow())
+    db.session.add(text)
+    db.session.flush()
+    record_event(db.session, OutboxMessage, "credit.authorization_text_published", text_event_data(text), SOURCE)
+    db.session.commit()
+    return text
+
+
+# --- an authorization's state ------------------------------------------------------------------------
+
+def status_of(auth: OrderAuthorization, now: datetime) -> str:
+    if auth.revoked_at is not None:
+        return REVOKED
+    if auth.status in ENDING_STATUSES:
+        return ENDED
+    if auth.status == "disbursed":
+        return POST_LOAN if auth.access_until is not None and now < auth.access_until else ENDED
+    return ACTIVE
+
+
+def grants_access(auth: OrderAuthorization, now: datetime) -> bool:
+    return status_of(auth, now) in (ACTIVE, POST_LOAN)
+
+
+def ends_at(auth: OrderAuthorization) -> datetime | None:
+    """Until when the authorization grants access; None while the order is open."""
+    if auth.revoked_at is not None:
+        return auth.revoked_at
+    if auth.status in ENDING_STATUSES or auth.status == "disbursed":
+        return auth.access_until or auth.ended_at
+    return None
+
+
+def post_loan_until(disbursed_at: datetime) -> datetime:
+    return disbursed_at + timedelta(days=current_app.config["CREDIT_POST_LOAN_ACCESS_DAYS"])
+
+
+def institution_may_read(institution_id: int | None, uscc: str, order_id: str | None = None,
+                         now: datetime | None = None) -> bool:
+    """Whether a live authorization of the enterprise covers the institution (through that order,
+    when one is named)."""
+    if institution_id is None:
+        return False
+    now = now or utcnow()
+    stmt = select(OrderAuthorization).where(OrderAuthorization.institution_id == institution_id,
+                                            OrderAuthorization.enterprise_uscc == uscc)
+    if order_id is not None:
+        stmt = stmt.where(OrderAuthorization.order_id == order_id)
+    return any(grants_access(auth, now) for auth in db.session.scalars(stmt))
+
+
+# --- the enterprise's own view -----------------------------------------------------------------------
+
+def authorization_item(auth: OrderAuthorization, now: datetime) -> dict:
+    return {"id": auth.order_id, "order_id": auth.order_id, "order_no": auth.order_no,
+            "institution_id": auth.institution_id, "institution_name": auth.institution_name,
+            "version": auth.version, "status": status_of(auth, now), "accepted_at": auth.accepted_at or
+            auth.authorized_at, "ends_at": ends_at(auth)}
+
+
+def enterprise_authorizations(uscc: str, args: dict) -> dict:
+    stmt = select(OrderAuthorization).where(OrderAuthorization.enterprise_uscc == uscc)
+    page = paginate(db.session, stmt, [SortKey(OrderAuthorization.authorized_at, descending=True),
+                                       SortKey(OrderAuthorization.order_id, descending=True)], args)
+    now = utcnow()
+    page["items"] = [authorization_item(auth, now) for auth in page["items"]]
+    return page
+
+
+def revoke(uscc: str, authorization_id: str, user_id: int | None) -> dict:
+    """The enterprise withdraws its consent: access ends at once; order-service withdraws the order
+    if it is not disbursed yet (credit.authorization_revoked)."""
+    auth = db.session.get(OrderAuthorization, authorization_id)
+    if auth is None or auth.enterprise_uscc != uscc:
+        raise NotFound("授权记录不存在")
+    now = utcnow()
+    state = status_of(auth, now)
+    if state == REVOKED:
+        raise Conflict("already_revoked", "该授权已撤回")
+    if state == ENDED:
+        raise ApiError(409, "authorization_ended", "该授权已结束，无需撤回")
+    auth.revoked_at = now
+    auth.updated_at = now
+    record_event(db.session, OutboxMessage, "credit.authorization_revoked", {
+        "order_id": auth.order_id, "uscc": uscc, "institution_id": auth.institution_id, "revoked_by": user_id,
+        "revoked_at": now.isoformat()}, SOURCE)
+    db.session.commit()
+    return authorization_item(auth, now)
+
+
+def institution_names(institution_ids) -> dict[int, str]:
+    """Names of institutions as their orders told this service."""
+    ids = {i for i in institution_ids if i is not None}
+    if not ids:
+        return {}
+    rows = db.session.execute(select(OrderAuthorization.institution_id, OrderAuthorization.institution_name)
+                              .where(OrderAuthorization.institution_id.in_(ids),
+                                     OrderAuthorization.institution_name.is_not(None))).all()
+    return {institution_id: name for institution_id, name in rows}

@@ -56,7 +56,7 @@ browser:
 
 # The screenshots of the institution manual (docs/manual/institution/), from the browser walk-through.
 manual: install web browser
-	XYD_MANUAL_SCREENSHOTS=1 $(BIN)/pytest -q tests-e2e/test_web_institution.py -k walk_through
+	XYD_MANUAL_SCREENSHOTS=1 $(BIN)/pytest -q tests-e2e/test_web_institution.py -k "walk_through or phone"
 
 format: install
 	$(BIN)/ruff format .

@@ -50,7 +50,7 @@ def institution_admin(admin: Api, name: str = "许昌农商银行") -> tuple[dic
 
 
 def sms_code(api: Api, phone: str, count_before: int) -> str:
-    texts = wait_until(lambda: (t := api.sms_texts(phone)) and len(t) > count_before and t, timeout=15,
+    texts = wait_until(lambda: (t := api.sms_texts(phone)) and len(t) > count_before and t, timeout=30,
                        message=f"the SMS for {phone}")
     return re.search(r"\d{6}", texts[0]).group(0)
 
@@ -65,9 +65,20 @@ def fill_login(page: Page, api: Api, phone: str, password: str) -> None:
     """Phone, a fresh SMS code (read from the console SMS inbox), password."""
     page.get_by_label("手机号").fill(phone)
     before = len(api.sms_texts(phone))
-    page.get_by_role("button", name="获取验证码").click()
-    # The countdown comes from the server's resend_after.
-    expect(page.get_by_role("button", name=re.compile(r"^\d+ 秒后重新获取$"))).to_be_disabled()
+
+    def ask() -> bool:
+        page.get_by_role("button", name="获取验证码").click()
+        # The countdown comes from the server's resend_after (or its Retry-After when throttled).
+        expect(page.get_by_role("button", name=re.compile(r"^\d+ 秒后重新获取$"))).to_be_disabled()
+        sent = page.get_by_text("验证码已发送，请查收短信")
+        expect(sent.or_(page.get_by_text("验证码发送过于频繁，请稍后再试"))).to_be_visible()
+        if sent.is_visible():
+            return True
+        # An earlier code for this phone is too recent: wait out the countdown, ask again.
+        expect(page.get_by_role("button", name="获取验证码")).to_be_enabled()
+        return False
+
+    wait_until(ask, timeout=40, interval=0, message="an SMS code to be sent")
     page.get_by_label("验证码").fill(sms_code(api, phone, before))
     page.get_by_label("密码", exact=True).fill(password)
 

@@ -19,8 +19,8 @@ SOURCES = ("src", "public", "index.html", "package.json", "package-lock.json", "
 MIN_NODE = (20, 19)
 
 NO_NODE = """
-网页端未构建：this machine has no usable Node.js (20.19+ or 22.12+ with npm), which the web console
-(web/) needs to be built. Install Node.js, e.g. `apt-get install nodejs npm` on Debian 13 or a release
+网页端无法构建（缺少 Node.js）: the web console (web/) needs Node.js 20.19+ or 22.12+ with npm to be
+built, and this machine has none. Install it, e.g. `apt-get install nodejs npm` on Debian 13 or a release
 from https://nodejs.org, then run the command again. {consequence}
 """
 

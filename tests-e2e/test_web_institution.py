@@ -61,24 +61,26 @@ def open_login(page: Page) -> None:
     expect(page.get_by_role("heading", name="金融机构用户登录")).to_be_visible()
 
 
+def ask_for_code(page: Page, want: str) -> bool:
+    """Click 获取验证码; True when the answer was `want` ("sent" or "throttled"). Otherwise the countdown
+    (the server's resend_after or Retry-After) is waited out, so the caller can try again."""
+    page.get_by_role("button", name="获取验证码").click()
+    expect(page.get_by_role("button", name=re.compile(r"^\d+ 秒后重新获取$"))).to_be_disabled()
+    answers = {"sent": page.get_by_text("验证码已发送，请查收短信"),
+               "throttled": page.get_by_text("验证码发送过于频繁，请稍后再试")}
+    expect(answers["sent"].or_(answers["throttled"])).to_be_visible()
+    if answers[want].is_visible():
+        return True
+    expect(page.get_by_role("button", name="获取验证码")).to_be_enabled()
+    return False
+
+
 def fill_login(page: Page, api: Api, phone: str, password: str) -> None:
     """Phone, a fresh SMS code (read from the console SMS inbox), password."""
     page.get_by_label("手机号").fill(phone)
     before = len(api.sms_texts(phone))
-
-    def ask() -> bool:
-        page.get_by_role("button", name="获取验证码").click()
-        # The countdown comes from the server's resend_after (or its Retry-After when throttled).
-        expect(page.get_by_role("button", name=re.compile(r"^\d+ 秒后重新获取$"))).to_be_disabled()
-        sent = page.get_by_text("验证码已发送，请查收短信")
-        expect(sent.or_(page.get_by_text("验证码发送过于频繁，请稍后再试"))).to_be_visible()
-        if sent.is_visible():
-            return True
-        # An earlier code for this phone is too recent: wait out the countdown, ask again.
-        expect(page.get_by_role("button", name="获取验证码")).to_be_enabled()
-        return False
-
-    wait_until(ask, timeout=40, interval=0, message="an SMS code to be sent")
+    # An earlier code for this phone may be too recent: then the page asks again after the countdown.
+    wait_until(lambda: ask_for_code(page, "sent"), timeout=40, interval=0, message="an SMS code to be sent")
     page.get_by_label("验证码").fill(sms_code(api, phone, before))
     page.get_by_label("密码", exact=True).fill(password)
 
@@ -376,14 +378,7 @@ def test_a_resend_within_the_interval_shows_the_throttle_and_counts_down(platfor
         # A code just asked for through the API: the page's request comes within the resend interval.
         sent = api.post("/auth/sms-codes", json={"phone": phone, "purpose": "login"}, token="")
         assert sent.status_code in (202, 429), sent.text
-        desktop.get_by_role("button", name="获取验证码").click()
-        refused = desktop.get_by_text("验证码发送过于频繁，请稍后再试")
-        expect(refused.or_(desktop.get_by_text("验证码已发送，请查收短信"))).to_be_visible()
-        if refused.is_visible():
-            return True
-        # The interval had already passed: wait for the countdown to end and try again.
-        expect(desktop.get_by_role("button", name="获取验证码")).to_be_enabled()
-        return False
+        return ask_for_code(desktop, "throttled")
 
     wait_until(throttled, timeout=30, interval=0, message="a throttled resend")
     expect(desktop.get_by_role("alert")).to_contain_text("验证码发送过于频繁，请稍后再试")

@@ -85,6 +85,14 @@ def test_writes_to_app_paths_are_refused_with_json(web_client):
     assert response.get_json()["code"]
 
 
+def test_unrouted_paths_are_404_for_every_method(web_client, make_app, tmp_path):
+    for client in (web_client, make_app(WEB_DIST_DIR=str(tmp_path / "missing")).test_client()):
+        for method in ("POST", "PUT", "DELETE", "GET"):
+            response = client.open("/internal/service-tokens", method=method, json={})
+            assert response.status_code == 404, method
+            assert response.get_json()["code"] == "not_found"
+
+
 def test_gateway_without_a_build_serves_the_api_and_says_so(make_app, tmp_path, token):
     client = make_app(WEB_DIST_DIR=str(tmp_path / "missing")).test_client()
     assert client.get("/health").get_json()["web"] == "absent"

@@ -10,7 +10,8 @@ the API alone and `/health` says `"web": "absent"`.
 
 from pathlib import Path
 
-from flask import Blueprint, Flask, current_app, redirect, send_from_directory
+from flask import Blueprint, Flask, current_app, redirect, request, send_from_directory
+from werkzeug.exceptions import MethodNotAllowed
 from werkzeug.security import safe_join
 
 from xyd_common.errors import ApiError
@@ -55,11 +56,16 @@ def manual_address():
     return redirect("/", code=302)
 
 
-@bp.get("/<path:path>")
+# Every method, so that a path the app never answers is a 404 whatever the method (a POST to
+# /internal/… must not learn that something answers GET there); other writes to app paths are 405.
+@bp.route("/<path:path>", methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
+          provide_automatic_options=False)
 def app_file(path: str):
     first, _, _ = path.partition("/")
     if first in RESERVED_SEGMENTS:
         raise ApiError(404, "not_found", "接口不存在")
+    if request.method not in ("GET", "HEAD"):
+        raise MethodNotAllowed(valid_methods=["GET", "HEAD"])
     root = dist_dir()
     file = safe_join(str(root), path)
     if file is not None and Path(file).is_file():

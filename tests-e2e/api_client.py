@@ -60,7 +60,7 @@ class Api:
         resp = self.post("/auth/login", json={"phone": phone, "password": password, "sms_code": code}, token="")
         assert resp.status_code == 200, resp.text
         self.token = resp.json()["access_token"]
-        self.refresh_token = resp.json()["refresh_token"]
+        self.phone, self.refresh_token = phone, resp.json()["refresh_token"]
         return resp.json()
 
     def refresh(self) -> dict:

@@ -240,7 +240,7 @@ def test_applying_works_while_credit_service_is_down_and_the_risk_is_corrected_a
         assert listed(bank_a, order["id"])["risk"]["level"] == "unknown"
 
         platform.start("credit-service", procfile["credit-service"], 0)
-        wait_until(lambda: _credit_healthy(platform), timeout=30, interval=0.3, message="credit-service back")
+        wait_until(lambda: _credit_healthy(platform), timeout=90, interval=0.3, message="credit-service back")
         # The reconciliation (every CREDIT_RECONCILE_SECONDS) corrects it; nobody does anything.
         item = wait_until(lambda: (i := listed(bank_a, order["id"]))["risk"]["level"] != "unknown" and i,
                           timeout=20, interval=0.3, message="the order's risk to be corrected")
@@ -251,4 +251,4 @@ def test_applying_works_while_credit_service_is_down_and_the_risk_is_corrected_a
         for key in relays:
             if not _running(platform, key):
                 platform.start("credit-relay", procfile["credit-relay"], int(key.rsplit("-", 1)[1]))
-        wait_until(lambda: _credit_healthy(platform), timeout=30, interval=0.3, message="credit-service back")
+        wait_until(lambda: _credit_healthy(platform), timeout=90, interval=0.3, message="credit-service back")

@@ -12,6 +12,7 @@ from xyd_common.tokens import current_identity, require_auth, require_service
 
 from . import admin, services, verification
 from .audit import Actor
+from .passwords import password_policy
 from .schemas import (
     AuditLogListArgs,
     AuditLogPageSchema,
@@ -28,6 +29,8 @@ from .schemas import (
     LoginSchema,
     ManagedUserSchema,
     MeSchema,
+    PasswordPolicyArgs,
+    PasswordPolicySchema,
     ProfileUpdateSchema,
     RefreshSchema,
     RegionCreateSchema,
@@ -131,6 +134,18 @@ def change_password(body):
     """修改密码：返回新的令牌对，其他会话全部失效"""
     return services.change_password(current_identity().user_id, body["old_password"], body["new_password"],
                                     actor())
+
+
+@auth.get("/password-policy")
+@auth.arguments(PasswordPolicyArgs, location="query")
+@auth.response(200, PasswordPolicySchema)
+def get_password_policy(args):
+    """密码要求（公开）：新密码须满足的长度与强度。
+
+    强度由 zxcvbn 估计（0–4 分）：机构、政府与管理员用户至少 3 分，企业用户至少 2 分；常见密码
+    （如 password1）、键盘顺序、重复字符、年份日期以及本人手机号、姓名、企业或机构名称都会降低评分。
+    不满足时修改、重设密码与注册均答 422 `weak_password`。"""
+    return password_policy(args["role"])
 
 
 @auth.post("/password/reset")

@@ -110,6 +110,18 @@ class ResetPasswordSchema(StrictSchema):
     new_password = ma.fields.String(required=True, validate=validate.Length(max=128))
 
 
+class PasswordPolicyArgs(ma.Schema):
+    role = ma.fields.String(load_default="enterprise",
+                            validate=validate.OneOf(["enterprise", "institution", "government", "admin"]))
+
+
+class PasswordPolicySchema(ma.Schema):
+    min_length = ma.fields.Integer()
+    max_length = ma.fields.Integer()
+    min_score = ma.fields.Integer(metadata={"description": "zxcvbn 强度评分（0–4）的最低要求"})
+    hints = ma.fields.List(ma.fields.String(), metadata={"description": "密码要求说明（中文）"})
+
+
 # --- administration --------------------------------------------------------------------------------
 
 class RegionSchema(ma.Schema):

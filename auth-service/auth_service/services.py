@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from xyd_common.errors import ApiError, Conflict, Throttled, ValidationFailed
 from xyd_common.events.outbox import record_event, utcnow
 from xyd_common.redis_store import get_redis, revoked_session_key
-from xyd_common.sealed import seal
+from xyd_common.sealed import NO_SMS_CODE, seal
 from xyd_common.tokens import UNVERIFIED, VERIFIED
 
 from . import signing
@@ -56,20 +56,24 @@ def _code_hash(phone: str, purpose: str, code: str) -> str:
 
 def request_sms_code(phone: str, purpose: str, client_ip: str | None) -> dict:
     """Send a code unless a throttle says no. The answer is the same whether the phone has an
-    account or not; for login and reset a phone without one simply gets no SMS."""
+    account or not; for login and reset a phone without one simply gets no SMS.
+
+    The work is the same too, so the time taken does not tell whether the phone has an account: a
+    code is made and stored and an event recorded for every phone; for one that gets no SMS the event
+    seals NO_SMS_CODE instead of the code, which notification-service alone can open. A code stored
+    for a phone without an account opens nothing: login and reset find no user for it."""
     cfg = current_app.config
     check_sms_throttles(phone, purpose, client_ip)
     has_account = db.session.scalar(select(User.id).where(User.phone == phone)) is not None
-    if has_account or purpose == "register":
-        code = f"{secrets.randbelow(10**6):06d}"
-        ttl = cfg["SMS_CODE_TTL_SECONDS"]
-        db.session.add(SmsCode(phone=phone, purpose=purpose, code_hash=_code_hash(phone, purpose, code),
-                               expires_at=utcnow() + timedelta(seconds=ttl)))
-        record_event(db.session, OutboxMessage, "auth.sms_code_requested", {
-            "phone": phone, "purpose": purpose, "expires_in": ttl,
-            "sealed_code": seal(cfg["SMS_EVENT_KEY"], code),
-        }, SOURCE)
-        db.session.commit()
+    code = f"{secrets.randbelow(10**6):06d}"
+    ttl = cfg["SMS_CODE_TTL_SECONDS"]
+    db.session.add(SmsCode(phone=phone, purpose=purpose, code_hash=_code_hash(phone, purpose, code),
+                           expires_at=utcnow() + timedelta(seconds=ttl)))
+    texted = code if has_account or purpose == "register" else NO_SMS_CODE
+    record_event(db.session, OutboxMessage, "auth.sms_code_requested", {
+        "phone": phone, "purpose": purpose, "expires_in": ttl, "sealed_code": seal(cfg["SMS_EVENT_KEY"], texted),
+    }, SOURCE)
+    db.session.commit()
     return {"expires_in": cfg["SMS_CODE_TTL_SECONDS"], "resend_after": cfg["SMS_RESEND_SECONDS"]}
 
 
@@ -144,13 +148,15 @@ def revoke_user_sessions(user_id: int, keep_session_id: str | None = None) -> No
 def login(phone: str, password: str, sms_code: str, actor: Actor) -> dict:
     """Phone + password + SMS code. The code is checked first; only with a valid code does a wrong
     password count towards the lock, so strangers cannot lock someone out."""
-    cfg = current_app.config
     user = db.session.scalar(select(User).where(User.phone == phone))
+    # Read before any commit or rollback expires the user: reloading it would make a failed login of a
+    # phone with an account measurably slower than one without.
+    user_id = user.id if user else None
     code = verify_sms_code(phone, "login", sms_code)
 
     def fail(result: str, error: ApiError):
         db.session.rollback()
-        login_attempt(phone, user.id if user else None, result, actor)
+        login_attempt(phone, user_id, result, actor)
         db.session.commit()
         raise error
 
@@ -158,17 +164,9 @@ def login(phone: str, password: str, sms_code: str, actor: Actor) -> dict:
         fail("invalid_code" if user else "unknown_phone", login_failed())
     now = utcnow()
     if user.locked_until is not None and user.locked_until > now:
-        fail("locked", Throttled(int((user.locked_until - now).total_seconds()) + 1, code="account_locked",
-                                 message="密码错误次数过多，账号已临时锁定，请稍后再试"))
+        fail("locked", account_locked(user))
     if not verify_password(user.password_hash, password):
-        failures = user.failed_logins + 1
-        if failures >= cfg["LOGIN_MAX_FAILURES"]:
-            user.failed_logins = 0
-            user.locked_until = now + timedelta(seconds=cfg["LOGIN_LOCK_SECONDS"])
-            audit(Actor(user.id, user.role, actor.ip), "account.locked", "user", user.id,
-                  after={"locked_until": user.locked_until.isoformat()})
-        else:
-            user.failed_logins = failures
+        count_wrong_password(user, actor)
         login_attempt(phone, user.id, "wrong_password", actor)
         db.session.commit()
         raise login_failed()
@@ -183,6 +181,32 @@ def login(phone: str, password: str, sms_code: str, actor: Actor) -> dict:
     login_attempt(phone, user.id, "success", actor)
     db.session.commit()
     return pair
+
+
+def account_locked(user: User) -> Throttled:
+    return Throttled(int((user.locked_until - utcnow()).total_seconds()) + 1, code="account_locked",
+                     message="密码错误次数过多，账号已临时锁定，请稍后再试")
+
+
+def count_wrong_password(user: User, actor: Actor) -> bool:
+    """One more wrong password (at login, or as the old password of a change); True when it locks
+    the account: LOGIN_MAX_FAILURES in a row lock it for LOGIN_LOCK_SECONDS. The caller commits."""
+    cfg = current_app.config
+    failures = user.failed_logins + 1
+    if failures < cfg["LOGIN_MAX_FAILURES"]:
+        user.failed_logins = failures
+        return False
+    user.failed_logins = 0
+    user.locked_until = utcnow() + timedelta(seconds=cfg["LOGIN_LOCK_SECONDS"])
+    audit(Actor(user.id, user.role, actor.ip), "account.locked", "user", user.id,
+          after={"locked_until": user.locked_until.isoformat()})
+    return True
+
+
+def password_context(user: User) -> list[str]:
+    """What a user's password must not be built from: their phone and names."""
+    institution = db.session.get(Institution, user.institution_id) if user.institution_id else None
+    return [user.phone, user.name, user.enterprise_name, institution.name if institution else None]
 
 
 def institution_active(institution_id: int | None) -> bool:
@@ -262,7 +286,8 @@ def check_region(code: str, field: str = "region_code") -> Region:
 def register_enterprise(body: dict, actor: Actor) -> User:
     """Self-registration of an enterprise or individual business: one account per phone. The account
     only claims its USCC: it acts for the enterprise once its verification is approved."""
-    check_new_password(body["password"], field="password")
+    check_new_password(body["password"], field="password", role="enterprise",
+                       context=[body["phone"], body["contact_name"], body["enterprise_name"]])
     check_region(body["region_code"])
     code = verify_sms_code(body["phone"], "register", body["sms_code"])
     if code is None:
@@ -296,11 +321,22 @@ def register_enterprise(body: dict, actor: Actor) -> User:
 def change_password(user_id: int, old_password: str, new_password: str, actor: Actor) -> dict:
     """Change one's own password: answers a fresh token pair, every other session ends."""
     user = get_user(user_id)
+    if user.locked_until is not None and user.locked_until > utcnow():
+        raise account_locked(user)
     if not verify_password(user.password_hash, old_password):
+        # Counted like a wrong login password: a stolen session cannot guess the password for ever.
+        if count_wrong_password(user, actor):
+            revoke_user_sessions(user.id)
+            audit(actor, "password.change_failed", "user", user.id)
+            db.session.commit()
+            raise account_locked(user)
+        audit(actor, "password.change_failed", "user", user.id)
+        db.session.commit()
         raise ValidationFailed({"old_password": ["原密码错误"]}, code="wrong_password", message="原密码错误")
-    check_new_password(new_password, user.password_hash)
+    check_new_password(new_password, user.password_hash, role=user.role, context=password_context(user))
     user.password_hash = hash_password(new_password)
     user.must_change_password = False
+    user.failed_logins = 0
     revoke_user_sessions(user.id)
     pair = open_session(user, actor.ip)
     audit(actor, "password.changed", "user", user.id)
@@ -315,7 +351,7 @@ def reset_password_with_sms(phone: str, sms_code: str, new_password: str, actor:
     if user is None or code is None:
         raise ValidationFailed({"sms_code": ["验证码错误或已失效"]}, code="invalid_sms_code",
                                message="验证码错误或已失效")
-    check_new_password(new_password, user.password_hash)
+    check_new_password(new_password, user.password_hash, role=user.role, context=password_context(user))
     if not consume_sms_code(code):
         raise ValidationFailed({"sms_code": ["验证码错误或已失效"]}, code="invalid_sms_code",
                                message="验证码错误或已失效")

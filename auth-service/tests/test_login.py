@@ -154,3 +154,15 @@ def test_profile_update_publishes_user_updated(app, client, login):
     with app.app_context():
         types = db.session.scalars(db.select(OutboxMessage.event_type)).all()
     assert "auth.user_updated" in types
+
+
+def test_a_client_reaching_the_service_directly_cannot_choose_its_ip_for_the_throttle(app, client):
+    app.config["SMS_IP_HOURLY_LIMIT"] = 2
+    statuses = [client.post("/api/v1/auth/sms-codes", json={"phone": f"1390000002{i}", "purpose": "register"},
+                            headers={"X-Forwarded-For": f"198.51.100.{i}"},
+                            environ_base={"REMOTE_ADDR": "10.9.8.9"}).status_code for i in range(3)]
+    assert statuses == [202, 202, 429]
+    # Through the gateway (a trusted proxy), the forwarded address is the client's.
+    via_gateway = client.post("/api/v1/auth/sms-codes", json={"phone": "13900000029", "purpose": "register"},
+                              headers={"X-Forwarded-For": "198.51.100.9"}, environ_base={"REMOTE_ADDR": "127.0.0.1"})
+    assert via_gateway.status_code == 202

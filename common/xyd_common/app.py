@@ -9,12 +9,15 @@ import click
 from flask import Flask, g, request
 from flask_migrate import Migrate, upgrade
 from sqlalchemy import text
-from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import schemas  # noqa: F401 - installs the Chinese validation messages
+from . import (
+    input_bounds,
+    schemas,  # noqa: F401 - installs the Chinese validation messages and the input bounds
+)
 from .errors import XydApi
 from .health import health_blueprint
 from .logs import configure_logging
+from .trusted_proxies import TrustedProxies, parse_trusted_proxies
 
 REQUEST_ID_PATTERN = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
@@ -29,6 +32,7 @@ def create_service_app(import_name: str, settings: dict, db, migrations_dir: str
     app.config.update(settings)
     if test_config:
         app.config.update(test_config)
+    input_bounds.install(app)
     app.json.ensure_ascii = False
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql+psycopg"):
         # psycopg prepares a statement on the server after five runs, and PostgreSQL may then switch it
@@ -38,8 +42,8 @@ def create_service_app(import_name: str, settings: dict, db, migrations_dir: str
         options["connect_args"] = {**options.get("connect_args", {}), "prepare_threshold": None}
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     configure_logging(app.config["SERVICE_NAME"], app.config["LOG_LEVEL"])
-    # The gateway is the one proxy in front of a service: trust its X-Forwarded-For, nothing more.
-    app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1)
+    # The gateway is the proxy in front of a service: only its X-Forwarded-For names the client.
+    app.wsgi_app = TrustedProxies(app.wsgi_app, parse_trusted_proxies(app.config["TRUSTED_PROXIES"]))
 
     db.init_app(app)
     Migrate(app, db, directory=migrations_dir)

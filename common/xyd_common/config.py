@@ -91,6 +91,8 @@ def common_settings(service: str, database_env: str) -> dict:
         "SERVICE_TOKEN_SECRET": env_str("SERVICE_TOKEN_SECRET"),
         "LOG_LEVEL": env_str("LOG_LEVEL", "INFO"),
         "MAX_CONTENT_LENGTH": env_int("MAX_BODY_BYTES", 1024 * 1024),
+        # Peers whose X-Forwarded-For names the client (xyd_common.trusted_proxies): the gateway.
+        "TRUSTED_PROXIES": env_str("TRUSTED_PROXIES", "127.0.0.1,::1"),
         "OUTBOX_POLL_SECONDS": env_float("OUTBOX_POLL_SECONDS", 0.5),
         "API_TITLE": service,
         "API_VERSION": "v1",

@@ -18,6 +18,7 @@ from marshmallow import validate
 from sqlalchemy import and_, func, or_, select, text
 
 from .errors import ValidationFailed
+from .input_bounds import date_fits, has_forbidden_characters, int64_fits
 
 EXACT_TOTAL_LIMIT = 10_000
 
@@ -64,21 +65,48 @@ def _encode(values: list) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def _decode(cursor: str, size: int) -> list:
+def _decode(cursor: str, keys: list[SortKey]) -> list:
+    """The sort-key values `cursor` carries, each checked against its key's column type, so a forged
+    cursor (`[null, null]`, `[true]`, a string for an id) is bad input and never reaches the query."""
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         values = json.loads(raw)
-        if not isinstance(values, list) or len(values) != size:
+        if not isinstance(values, list) or len(values) != len(keys):
             raise ValueError
         out = []
-        for v in values:
+        for key, v in zip(keys, values, strict=True):
             if isinstance(v, dict):
-                out.append(datetime.fromisoformat(v["v"]) if v["t"] == "dt" else Decimal(v["v"]))
-            else:
-                out.append(v)
+                v = datetime.fromisoformat(v["v"]) if v["t"] == "dt" else Decimal(v["v"])
+            if not _fits_column(key.column, v):
+                raise ValueError
+            out.append(v)
         return out
-    except (ValueError, KeyError, TypeError) as exc:
-        raise ValidationFailed({"after": ["游标无效"]}) from exc
+    except (ValueError, KeyError, TypeError, ArithmeticError, RecursionError) as exc:
+        raise ValidationFailed({"after": ["游标无效"]}, code="invalid_cursor", message="游标无效") from exc
+
+
+def _fits_column(column, value) -> bool:
+    """True when `value` can be compared with `column` on every database."""
+    column_type = column.type
+    # A TypeDecorator (UtcDateTime, ExactDecimal) states its Python type through the type it wraps.
+    try:
+        expected = getattr(column_type, "impl_instance", column_type).python_type
+    except NotImplementedError:
+        expected = object
+    if value is None or isinstance(value, bool) or not isinstance(value, expected):
+        return False
+    if isinstance(value, int):
+        return int64_fits(value)
+    if isinstance(value, str):
+        return len(value) <= 500 and not has_forbidden_characters(value)
+    if isinstance(value, datetime):
+        return value.tzinfo is not None and date_fits(value)
+    if isinstance(value, Decimal):
+        # Within the column's NUMERIC(precision, scale): no more places, no more whole digits.
+        scale = getattr(column_type, "scale", None) or 0
+        precision = getattr(column_type, "precision", None) or 38
+        return value.is_finite() and -value.as_tuple().exponent <= scale and abs(value) < 10 ** (precision - scale)
+    return True
 
 
 def _after_clause(keys: list[SortKey], values: list):
@@ -123,7 +151,7 @@ def paginate(session, stmt, keys: list[SortKey], args: dict, serialize=lambda ro
     total, estimate = count_total(session, stmt if count_stmt is None else count_stmt)
     ordered = stmt.order_by(*[k.column.desc() if k.descending else k.column.asc() for k in keys])
     if args.get("after"):
-        ordered = ordered.where(_after_clause(keys, _decode(args["after"], len(keys))))
+        ordered = ordered.where(_after_clause(keys, _decode(args["after"], keys)))
     else:
         ordered = ordered.offset((page - 1) * per_page)
     rows = session.scalars(ordered.limit(per_page + 1)).all()

@@ -20,3 +20,10 @@ def client(app):
 @pytest.fixture
 def runner(app):
     return app.test_cli_runner()
+
+
+@pytest.fixture
+def bad_input_headers() -> dict[str, dict]:
+    """Callers the generated bad-input check sends each request as: name -> headers. A service's
+    conftest overrides this with its roles' tokens; anonymous alone reaches only public operations."""
+    return {"anonymous": {}}

@@ -1,24 +1,29 @@
 """marshmallow in Chinese: the base schema of every request body and the platform's default messages.
 
 Users read validation errors, so marshmallow's English defaults are replaced once, here, for every
-field and validator the services use. Importing this module installs them."""
+field and validator the services use, and every String, Integer, Date and DateTime field keeps the
+bounds of `xyd_common.input_bounds`. Importing this module installs both."""
 
 from decimal import Decimal
 
 import marshmallow as ma
 from marshmallow import validate
 
+from .input_bounds import date_fits, has_forbidden_characters, int64_fits
+
 FIELD_MESSAGES = {
     ma.fields.Field: {"required": "必填项", "null": "不能为空", "validator_failed": "取值无效"},
-    ma.fields.String: {"invalid": "应为字符串", "invalid_utf8": "不是合法的 UTF-8 文本"},
+    ma.fields.String: {"invalid": "应为字符串", "invalid_utf8": "不是合法的 UTF-8 文本",
+                       "forbidden_characters": "不能包含空字符（NUL）或无效的 Unicode 字符"},
     ma.fields.Number: {"invalid": "应为数字", "too_large": "数值过大"},
-    ma.fields.Integer: {"invalid": "应为整数"},
+    ma.fields.Integer: {"invalid": "应为整数", "out_of_range": "超出整数范围"},
     ma.fields.Decimal: {"special": "不允许 NaN 或无穷大"},
     ma.fields.Float: {"special": "不允许 NaN 或无穷大"},
     ma.fields.Boolean: {"invalid": "应为 true 或 false"},
     ma.fields.DateTime: {"invalid": "日期时间格式不正确", "invalid_awareness": "日期时间格式不正确",
-                         "format": "日期时间格式不正确"},
-    ma.fields.Date: {"invalid": "日期格式不正确（YYYY-MM-DD）", "format": "日期格式不正确"},
+                         "format": "日期时间格式不正确", "out_of_range": "日期应在 1900-01-01 到 2199-12-31 之间"},
+    ma.fields.Date: {"invalid": "日期格式不正确（YYYY-MM-DD）", "format": "日期格式不正确",
+                     "out_of_range": "日期应在 1900-01-01 到 2199-12-31 之间"},
     ma.fields.List: {"invalid": "应为列表"},
     ma.fields.Nested: {"type": "类型不正确"},
     ma.fields.Email: {"invalid": "邮箱格式不正确"},
@@ -43,6 +48,26 @@ validate.Range.message_lt = "小于"
 validate.Regexp.default_message = "格式不正确"
 validate.Email.default_message = "邮箱格式不正确"
 validate.URL.default_message = "网址格式不正确"
+
+
+def _bounded(field_class, fits, error: str) -> None:
+    """Make every `field_class` (and its subclasses: Phone, Email, …) refuse loaded values that `fits`
+    rejects, in every schema — request bodies and query filters alike (see xyd_common.input_bounds)."""
+    deserialize = field_class._deserialize
+
+    def bounded_deserialize(self, value, attr, data, **kwargs):
+        loaded = deserialize(self, value, attr, data, **kwargs)
+        if loaded is not None and not fits(loaded):
+            raise self.make_error(error)
+        return loaded
+
+    field_class._deserialize = bounded_deserialize
+
+
+_bounded(ma.fields.String, lambda text: not has_forbidden_characters(text), "forbidden_characters")
+_bounded(ma.fields.Integer, int64_fits, "out_of_range")
+_bounded(ma.fields.Date, date_fits, "out_of_range")
+_bounded(ma.fields.DateTime, date_fits, "out_of_range")
 
 
 class StrictSchema(ma.Schema):

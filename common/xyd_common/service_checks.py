@@ -10,12 +10,14 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .bad_input import bad_requests, check_answer
 from .testing import free_port
 
 __all__ = ["ServiceInfo", "test_health_answers_json", "test_ready_when_database_and_redis_answer",
            "test_not_ready_when_the_database_is_down", "test_openapi_document_is_served",
            "test_unknown_path_is_a_json_404", "test_event_commands_are_registered",
-           "test_migrations_build_the_schema_the_models_declare"]
+           "test_migrations_build_the_schema_the_models_declare",
+           "test_generated_bad_input_answers_4xx_json_never_5xx_or_html"]
 
 
 @dataclass(frozen=True)
@@ -73,6 +75,26 @@ def test_migrations_build_the_schema_the_models_declare(tmp_path, service_info):
         result = subprocess.run([flask, "--app", service_info.package, *command], env=env,
                                 capture_output=True, text=True, timeout=60)
         assert result.returncode == 0, result.stderr
+
+
+def test_generated_bad_input_answers_4xx_json_never_5xx_or_html(client, bad_input_headers):
+    """Every public operation of the service's own document, every parameter and field, with the inputs
+    of `xyd_common.bad_input`, as each caller of `bad_input_headers` (anonymous, and the tokens the
+    service's conftest provides)."""
+    document = client.get("/openapi.json").json
+    cases = bad_requests(document, skip=lambda method, path: path.startswith("/internal"))
+    assert cases
+    failures = []
+    for case in cases:
+        for name, headers in bad_input_headers.items():
+            if case.body is not None:
+                headers = {**headers, "Content-Type": "application/json"}
+            resp = client.open(case.path, method=case.method.upper(), query_string=list(case.query),
+                               data=case.body, headers=headers)
+            problem = check_answer(case, resp.status_code, resp.content_type or "", resp.get_data())
+            if problem:
+                failures.append(f"{name}: {problem}")
+    assert not failures, f"{len(failures)} answers break the contract:\n" + "\n".join(failures[:60])
 
 
 # Keep pytest from collecting the dataclass.

@@ -275,3 +275,20 @@ class FakeAuthService(StubServer):
         now = int(time.time())
         return self.sign({"iss": "xyd-auth", "aud": "xyd-platform", "typ": "service", "sub": f"service:{service}",
                           "iat": now, "exp": now + ttl})
+
+
+def role_headers(auth: FakeAuthService) -> dict[str, dict]:
+    """Authorization headers of one caller per role (and none), tokens signed by `auth`: what the
+    generated bad-input check of `xyd_common.service_checks` sends each request as."""
+
+    def bearer(token: str) -> dict:
+        return {"Authorization": f"Bearer {token}"}
+
+    return {
+        "anonymous": {},
+        "admin": bearer(auth.token("admin", sub="1")),
+        "institution": bearer(auth.token("institution", sub="21", institution_id=1)),
+        "government": bearer(auth.token("government", sub="11", region_code="411000")),
+        "enterprise": bearer(auth.token("enterprise", sub="31", enterprise_uscc="91350100M000100Y43",
+                                        region_code="411002")),
+    }

@@ -4,9 +4,8 @@ whitelist view, the access log itself, and the risk states order-service reconci
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import or_, select
-from sqlalchemy.exc import DataError, DBAPIError, ProgrammingError, StatementError
 
-from xyd_common.errors import NotFound, ValidationFailed
+from xyd_common.errors import NotFound
 from xyd_common.pagination import SortKey, paginate
 from xyd_common.tokens import Identity, enterprise_unverified, require_verified_enterprise
 from xyd_common.validators import is_valid_uscc
@@ -184,19 +183,6 @@ def _like(q: str) -> str:
     return f"%{escaped}%"
 
 
-def _page(stmt, keys, args) -> dict:
-    try:
-        return paginate(db.session, stmt, keys, args)
-    except StatementError as exc:
-        # A forged cursor holds values the sort keys' columns cannot be compared with: that is bad
-        # input, not a server error. Real database trouble still raises.
-        if not args.get("after") or (isinstance(exc, DBAPIError)
-                                     and not isinstance(exc, DataError | ProgrammingError)):
-            raise
-        db.session.rollback()
-        raise ValidationFailed({"after": ["游标无效"]}) from exc
-
-
 def whitelist_page(identity: Identity, args: dict) -> dict:
     """The 信易贷 whitelist: entries valid today (or all), newest first. Government users see their
     region and below; institution users see a USCC whole only where that enterprise applied to them."""
@@ -214,7 +200,7 @@ def whitelist_page(identity: Identity, args: dict) -> dict:
         pattern = _like(q)
         stmt = stmt.where(or_(Enterprise.name.like(pattern, escape="\\"),
                               WhitelistEntry.uscc.like(_like(q.upper()), escape="\\")))
-    body = _page(stmt, [SortKey(WhitelistEntry.id, descending=True)], args)
+    body = paginate(db.session, stmt, [SortKey(WhitelistEntry.id, descending=True)], args)
     entries = body["items"]
     visible = None  # every USCC in full
     if identity.role == "institution":
@@ -248,5 +234,5 @@ def access_log_page(args: dict) -> dict:
         stmt = stmt.where(AccessLog.viewed_at >= china_day_start(args["from_"]))
     if args.get("to"):
         stmt = stmt.where(AccessLog.viewed_at < china_day_start(args["to"] + timedelta(days=1)))
-    return _page(stmt, [SortKey(AccessLog.viewed_at, descending=True), SortKey(AccessLog.id, descending=True)],
-                 args)
+    keys = [SortKey(AccessLog.viewed_at, descending=True), SortKey(AccessLog.id, descending=True)]
+    return paginate(db.session, stmt, keys, args)

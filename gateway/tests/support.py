@@ -29,6 +29,9 @@ OPENAPI_DOCUMENT = {
     "info": {"title": "echo", "version": "v1"},
     "paths": {
         "/api/v1/orders": {"get": {"summary": "订单列表", "responses": {"200": {"description": "ok"}}}},
+        "/api/v1/auth/login": {"post": {"summary": "登录", "responses": {"200": {"description": "ok"}}}},
+        "/api/v1/products/{product_id}": {"get": {"summary": "产品", "responses": {"200": {"description": "ok"}}},
+                                          "patch": {"summary": "修改", "responses": {"200": {"description": "ok"}}}},
         "/internal/users/{user_id}": {"get": {"summary": "内部接口", "responses": {"200": {"description": "ok"}}}},
     },
 }

@@ -26,6 +26,15 @@ def test_service_spec_is_served_without_internal_paths(client):
     assert spec["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"
 
 
+def test_operations_are_marked_public_optional_or_secured_as_the_route_table_says(client):
+    spec = client.get("/api/docs/specs/order-service.json").get_json()
+    assert spec["security"] == [{"bearerAuth": []}]
+    assert "security" not in spec["paths"]["/api/v1/orders"]["get"]
+    assert spec["paths"]["/api/v1/auth/login"]["post"]["security"] == []
+    assert spec["paths"]["/api/v1/products/{product_id}"]["get"]["security"] == [{}, {"bearerAuth": []}]
+    assert "security" not in spec["paths"]["/api/v1/products/{product_id}"]["patch"]
+
+
 def test_unknown_service_spec_is_404(client):
     assert client.get("/api/docs/specs/nothing.json").status_code == 404
 

@@ -95,19 +95,23 @@ def test_error_answers_carry_a_request_id(client):
     assert client.get("/internal/x").headers["X-Request-ID"]
 
 
-def test_client_address_is_appended_to_x_forwarded_for(client, auth):
+def test_the_client_address_is_forwarded_and_a_clients_own_x_forwarded_for_is_ignored(client, auth):
     response = client.get("/api/v1/orders", headers=auth, environ_base={"REMOTE_ADDR": "203.0.113.9"})
     assert response.get_json()["headers"]["X-Forwarded-For"] == "203.0.113.9"
     response = client.get("/api/v1/orders", headers={**auth, "X-Forwarded-For": "10.0.0.1"},
                           environ_base={"REMOTE_ADDR": "203.0.113.9"})
-    assert response.get_json()["headers"]["X-Forwarded-For"] == "10.0.0.1, 203.0.113.9"
+    assert response.get_json()["headers"]["X-Forwarded-For"] == "203.0.113.9"
 
 
 def test_client_address_behind_a_trusted_proxy_is_the_forwarded_one(make_app, token):
-    client = make_app(GATEWAY_PROXY_HOPS=1).test_client()
-    response = client.get("/api/v1/orders", headers={**bearer(token()), "X-Forwarded-For": "198.51.100.7"},
+    client = make_app(TRUSTED_PROXIES="10.0.0.0/8").test_client()
+    response = client.get("/api/v1/orders", headers={**bearer(token()), "X-Forwarded-For": "6.6.6.6, 198.51.100.7"},
                           environ_base={"REMOTE_ADDR": "10.0.0.2"})
-    assert response.get_json()["headers"]["X-Forwarded-For"].split(", ")[-1] == "198.51.100.7"
+    assert response.get_json()["headers"]["X-Forwarded-For"] == "198.51.100.7"
+    # The same header from a peer outside the trusted networks names nobody.
+    response = client.get("/api/v1/orders", headers={**bearer(token()), "X-Forwarded-For": "198.51.100.7"},
+                          environ_base={"REMOTE_ADDR": "192.0.2.1"})
+    assert response.get_json()["headers"]["X-Forwarded-For"] == "192.0.2.1"
 
 
 def test_hop_by_hop_request_headers_are_not_forwarded(client, auth):

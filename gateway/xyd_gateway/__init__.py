@@ -2,9 +2,9 @@
 the built web app at `/`."""
 
 from flask import Flask
-from werkzeug.middleware.proxy_fix import ProxyFix
 
 from xyd_common.logs import configure_logging
+from xyd_common.trusted_proxies import TrustedProxies, parse_trusted_proxies
 
 from . import access, docs, errors, health, proxy, request_log, web
 from .config import load_settings
@@ -19,9 +19,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     configure_logging(app.config["SERVICE_NAME"], app.config["LOG_LEVEL"])
     # `//` in a path is the service's business, not a redirect issued by the gateway.
     app.url_map.merge_slashes = False
-    if app.config["GATEWAY_PROXY_HOPS"]:
-        # Only then may X-Forwarded-For name the client (for the services' per-IP throttles).
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["GATEWAY_PROXY_HOPS"])
+    # Only a trusted proxy in front may name the client (for the services' per-IP throttles).
+    app.wsgi_app = TrustedProxies(app.wsgi_app, parse_trusted_proxies(app.config["TRUSTED_PROXIES"]))
 
     errors.init_app(app)
     request_log.init_app(app)

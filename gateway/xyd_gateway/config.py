@@ -43,9 +43,10 @@ def load_settings() -> dict:
         "GATEWAY_POOL_SIZE": env_int("GATEWAY_POOL_SIZE", threads),
         "GATEWAY_TOKEN_CACHE_SIZE": env_int("GATEWAY_TOKEN_CACHE_SIZE", 10_000),
         "GATEWAY_ACCESS_LOG": env_bool("GATEWAY_ACCESS_LOG", True),
-        # Proxies in front of the gateway that append to X-Forwarded-For (a TLS terminator: 1). With 0 the
-        # client is the peer address; services then see it as the last X-Forwarded-For entry.
-        "GATEWAY_PROXY_HOPS": env_int("GATEWAY_PROXY_HOPS", 0),
+        # The ingress, load balancer or TLS terminator in front of the gateway (addresses or networks):
+        # only their X-Forwarded-For names the client. Empty: clients connect directly, and what they
+        # send as X-Forwarded-For is ignored. Services see the client as the last X-Forwarded-For entry.
+        "TRUSTED_PROXIES": env_str("TRUSTED_PROXIES", ""),
         # Larger bodies are refused with 413 (declared ones before a byte of them is read).
         "MAX_CONTENT_LENGTH": env_int("MAX_BODY_BYTES", 1024 * 1024),
         # Document uploads (routes.UPLOAD_ROUTES): two files of up to 5 MB and their form fields.

@@ -6,6 +6,7 @@ removed (the gateway never routes them) and a Bearer scheme added so "Authorize"
 """
 
 import json
+import re
 
 from flask import Blueprint, render_template_string, send_from_directory, url_for
 from swagger_ui_bundle import swagger_ui_path
@@ -15,6 +16,7 @@ from xyd_common.errors import ApiError
 
 from . import proxy
 from .config import SERVICE_LABELS, SERVICE_URL_SETTINGS
+from .routes import TOKEN_IGNORED, TOKEN_OPTIONAL, token_policy
 
 bp = Blueprint("docs", __name__, url_prefix="/api/docs")
 
@@ -81,12 +83,27 @@ def spec(service: str):
     return public_document(document)
 
 
+# What each token policy of the route table means as an operation's `security`: public operations need
+# nothing; optional-token ones take a token or none; the rest need one (the document's default).
+SECURITY_OF_POLICY = {TOKEN_IGNORED: [], TOKEN_OPTIONAL: [{}, {"bearerAuth": []}]}
+_TEMPLATE_PARAMETER = re.compile(r"\{[^}/]+\}")
+
+
 def public_document(document: dict) -> dict:
-    """The document as seen through the gateway: public paths only, tried out against the gateway."""
+    """The document as seen through the gateway: public paths only, tried out against the gateway,
+    each operation marked public, optional-token or secured as the route table says."""
     document["paths"] = {path: item for path, item in document.get("paths", {}).items()
                          if not path.startswith("/internal")}
     document["servers"] = [{"url": "/"}]
     document.setdefault("components", {}).setdefault("securitySchemes", {}).setdefault(
         "bearerAuth", BEARER_SCHEME)
     document.setdefault("security", [{"bearerAuth": []}])
+    for template, item in document["paths"].items():
+        # A path parameter stands for a record id in the route table's patterns.
+        path = _TEMPLATE_PARAMETER.sub("1", template)
+        for method, operation in item.items():
+            if isinstance(operation, dict) and method in ("get", "head", "post", "put", "patch", "delete"):
+                policy = token_policy(method.upper(), path)
+                if policy in SECURITY_OF_POLICY:
+                    operation["security"] = SECURITY_OF_POLICY[policy]
     return document

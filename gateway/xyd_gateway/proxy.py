@@ -98,9 +98,9 @@ def upstream_request_headers(request: Request, request_id: str, pass_token: bool
             continue
         headers[name] = value
     headers["X-Request-ID"] = request_id
-    client = request.remote_addr or "unknown"
-    earlier = request.headers.get("X-Forwarded-For")
-    headers["X-Forwarded-For"] = f"{earlier}, {client}" if earlier else client
+    # The client as the gateway established it (TRUSTED_PROXIES): addresses a client wrote itself into
+    # X-Forwarded-For go no further, so no service behind can be fooled by them either.
+    headers["X-Forwarded-For"] = request.remote_addr or "unknown"
     return headers
 
 

@@ -41,9 +41,9 @@ WEBHOOK_ROLES = ("admin", "government")
 def list_console_sms(query):
     """控制台短信：本地运行时查看“发出”的短信（最新的在前），含验证码
 
-    仅当 SMS_PROVIDER=console 时可用，否则返回 404。最多返回最近 100 条。
+    仅当 SMS_PROVIDER=console 时可用，否则返回 404。须指定手机号，最多返回最近 100 条。
     """
-    return {"items": services.console_sms(query.get("phone"))}
+    return {"items": services.console_sms(query["phone"])}
 
 
 # --- notifications -----------------------------------------------------------------------------------

@@ -10,8 +10,8 @@ from datetime import UTC, datetime, timedelta
 from flask import current_app
 
 from xyd_common.events.outbox import utcnow
-from xyd_common.events.topology import ORDER_EVENTS
-from xyd_common.sealed import InvalidToken, unseal
+from xyd_common.events.topology import NEED_EVENTS, ORDER_EVENTS
+from xyd_common.sealed import NO_SMS_CODE, InvalidToken, unseal
 
 from . import reference, services
 from .sms import CODE_TEMPLATES, masked_phone
@@ -49,6 +49,8 @@ def on_sms_code_requested(event: dict) -> None:
                   "uses?", extra=log_fields)
         services.record_undeliverable(phone, template_id, params, event_id, "sealed code could not be opened")
         return
+    if code == NO_SMS_CODE:
+        return  # a phone without an account asked: auth-service did the same work, nobody gets a text
     services.send_sms(phone, template_id, {"code": code, **params}, event_id=event_id)
     log.info("verification code SMS sent", extra=log_fields)
 
@@ -90,6 +92,10 @@ def on_dispute_resolved(event: dict) -> None:
     services.record_dispute_decision(event)
 
 
+def on_need_event(event: dict) -> None:
+    services.record_need_event(event)
+
+
 HANDLERS = {
     "auth.sms_code_requested": on_sms_code_requested,
     "auth.user_created": on_user_changed,
@@ -100,4 +106,5 @@ HANDLERS = {
     **{event_type: on_order_event for event_type in ORDER_EVENTS},
     "credit.risk_changed": on_risk_changed,
     "credit.dispute_resolved": on_dispute_resolved,
+    **dict.fromkeys(NEED_EVENTS, on_need_event),
 }

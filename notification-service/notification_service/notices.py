@@ -179,3 +179,18 @@ def dispute_sms(data: dict) -> tuple[str, dict]:
 def urge_sms(data: dict) -> tuple[str, dict]:
     """(template id, parameters) of the SMS to the institution's users about an urged order."""
     return "order_urged", {"order_no": _text(data, "order_no"), "product_name": _text(data, "product_name")}
+
+
+def need_notice(event_type: str, data: dict) -> Notice | None:
+    """The notice of a financing-need event: institutions serving the region hear of a new need; the
+    enterprise hears that an institution claimed it."""
+    facts = {"need_id": data.get("need_id"), "order_id": data.get("order_id"), "status": data.get("status")}
+    amount, term = wan(data.get("amount")), _text(data, "term_months")
+    if event_type == "need.posted":
+        return Notice("need_posted", "新的融资需求",
+                      f"贵机构产品服务的地区有企业发布了融资需求：{amount}万元，期限{term}个月，欢迎受理。", facts)
+    if event_type == "need.claimed":
+        return Notice("need_claimed", "融资需求已被受理",
+                      f"您发布的融资需求（{amount}万元，{term}个月）已由金融机构受理，已生成订单，请留意机构的联系。",
+                      facts)
+    return None

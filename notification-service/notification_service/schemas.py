@@ -15,7 +15,8 @@ DELIVERY_STATUSES = ("pending", "delivered", "failed")
 # --- dev SMS -----------------------------------------------------------------------------------------
 
 class DevSmsQuerySchema(ma.Schema):
-    phone = Phone(metadata={"description": "只看发往该手机号的短信"})
+    # Required even in console mode: without it anyone could read every phone's codes.
+    phone = Phone(required=True, metadata={"description": "收信手机号（必填）"})
 
 
 class DevSmsSchema(ma.Schema):
@@ -65,7 +66,7 @@ class WebhookCreateSchema(StrictSchema):
                            metadata={"description": "接收事件的 http(s) 地址"})
     event_types = ma.fields.List(ma.fields.String(validate=validate.Length(max=100)), required=True,
                                  validate=validate.Length(min=1, max=len(EVENT_TYPE_PATTERNS)),
-                                 metadata={"description": "订阅的事件：order.* 或具体的订单事件类型"})
+                                 metadata={"description": "订阅的事件：order.*、need.* 或具体的订单、融资需求事件类型"})
     description = ma.fields.String(load_default="", validate=validate.Length(max=200))
 
 

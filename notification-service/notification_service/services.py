@@ -25,6 +25,7 @@ from .notices import (
     Notice,
     dispute_notice,
     dispute_sms,
+    need_notice,
     order_notice,
     order_sms,
     risk_notice,
@@ -76,14 +77,13 @@ def record_undeliverable(phone: str, template_id: str, params: dict, event_id: s
     return message
 
 
-def console_sms(phone: str | None = None) -> list[SmsMessage]:
-    """The newest SMS the console provider printed, optionally for one phone. Exists only while
+def console_sms(phone: str) -> list[SmsMessage]:
+    """The newest SMS the console provider printed for one phone. Exists only while
     SMS_PROVIDER=console: with a real gateway nobody may read codes back."""
     if current_app.config["SMS_PROVIDER"] != "console":
         raise NotFound()
-    query = select(SmsMessage).where(SmsMessage.provider == "console", SmsMessage.status == "sent")
-    if phone is not None:
-        query = query.where(SmsMessage.phone == phone)
+    query = select(SmsMessage).where(SmsMessage.provider == "console", SmsMessage.status == "sent",
+                                     SmsMessage.phone == phone)
     query = query.order_by(SmsMessage.created_at.desc(), SmsMessage.id.desc()).limit(DEV_SMS_LIMIT)
     return list(db.session.scalars(query))
 
@@ -190,6 +190,20 @@ def record_dispute_decision(event: dict) -> None:
     template_id, params = dispute_sms(data)
     for phone in dict.fromkeys(u.phone for u in users if u.phone):
         _send_or_record(phone, template_id, params, event_id)
+
+
+def record_need_event(event: dict) -> None:
+    """A financing-need event: tell the institutions serving it (posted) or the enterprise (claimed),
+    and queue deliveries to the webhooks that take it (region-scoped like orders)."""
+    event_type, data, event_id = event["event_type"], event["data"], event["event_id"]
+    notice = need_notice(event_type, data)
+    if notice is not None and event_type == "need.posted":
+        users = [uid for institution_id in data.get("institution_ids") or []
+                 for uid in reference.institution_user_ids(institution_id)]
+        notify(users, notice, event_id)
+    elif notice is not None and event_type == "need.claimed":
+        notify([u.id for u in reference.enterprise_users(data.get("enterprise_uscc"))], notice, event_id)
+    enqueue_deliveries(event)
 
 
 def record_risk_change(event: dict) -> None:

@@ -22,12 +22,15 @@ import certifi
 import urllib3
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
-from xyd_common.events.topology import ORDER_EVENTS
+from xyd_common.events.topology import NEED_EVENTS, ORDER_EVENTS
 
 from .config import fernet_keys
 
+# What a webhook may subscribe to: order and financing-need events (never auth.* and the like), each
+# family as a whole (`order.*`, `need.*`) or type by type.
+FAMILIES = {"order.*": ORDER_EVENTS, "need.*": NEED_EVENTS}
 ALL_ORDER_EVENTS = "order.*"
-EVENT_TYPE_PATTERNS = (ALL_ORDER_EVENTS, *ORDER_EVENTS)
+EVENT_TYPE_PATTERNS = (*FAMILIES, *ORDER_EVENTS, *NEED_EVENTS)
 SCHEMES = ("http", "https")
 SIGNATURE_PREFIX = "sha256="
 USER_AGENT = "xyd-webhooks/1"
@@ -42,12 +45,14 @@ class UnsafeUrl(ValueError):
 # --- what may be subscribed --------------------------------------------------------------------------
 
 def unknown_event_types(patterns: list[str]) -> list[str]:
-    """The patterns that are not order events (only those may be subscribed; never auth.* etc.)."""
+    """The patterns that are neither order nor need events."""
     return [p for p in patterns if p not in EVENT_TYPE_PATTERNS]
 
 
 def matches(patterns: list[str], event_type: str) -> bool:
-    return event_type in ORDER_EVENTS and (ALL_ORDER_EVENTS in patterns or event_type in patterns)
+    if event_type in patterns:
+        return event_type in EVENT_TYPE_PATTERNS
+    return any(event_type in members and family in patterns for family, members in FAMILIES.items())
 
 
 # --- where events may go -----------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from notification_service.models import db
 from xyd_common.events.envelope import new_envelope
 from xyd_common.sealed import new_key, seal
 from xyd_common.service_checks import ServiceInfo
-from xyd_common.testing import free_port
+from xyd_common.testing import free_port, role_headers
 
 from .support import FakeAuthService, seed
 from .support import deliver as deliver_event
@@ -23,6 +23,11 @@ pytest_plugins = ["xyd_common.pytest_plugin"]
 def auth_service():
     with FakeAuthService() as fake:
         yield fake
+
+
+@pytest.fixture
+def bad_input_headers(auth_service):
+    return role_headers(auth_service)
 
 
 @pytest.fixture

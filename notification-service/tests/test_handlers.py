@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from notification_service.models import ProcessedEvent, SmsMessage, db
-from xyd_common.sealed import InvalidToken, new_key, unseal
+from xyd_common.sealed import NO_SMS_CODE, InvalidToken, new_key, unseal
 
 
 def sms_rows(app) -> list[SmsMessage]:
@@ -34,6 +34,12 @@ def test_sms_code_event_delivered_twice_sends_one_sms(app, deliver, sms_code_eve
     assert len(rows) == 1
     assert rows[0].event_id == event["event_id"]
     assert processed_count(app) == 1
+
+
+def test_a_phone_without_an_account_gets_no_sms(app, deliver, sms_code_event):
+    # auth-service seals NO_SMS_CODE for it, so the event looks like any other on the way.
+    assert deliver(app, sms_code_event(app, "13800000009", NO_SMS_CODE)) == "ack"
+    assert sms_rows(app) == []
 
 
 def test_console_sms_text_contains_the_code_and_validity(app, deliver, sms_code_event, caplog):

@@ -20,6 +20,7 @@ def create_app(test_config: dict | None = None):
     # Read once at start: a malformed calendar stops the service here rather than skewing deadlines.
     app.extensions["order_service_calendar"] = WorkCalendar.load(app.config["HOLIDAY_CALENDAR_FILE"])
     api.register_blueprint(endpoints.orders)
+    api.register_blueprint(endpoints.needs_bp)
     register_event_commands(app, db, outbox_model=OutboxMessage, processed_model=ProcessedEvent,
                             handlers=HANDLERS)
     register_cli(app)

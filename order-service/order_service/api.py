@@ -8,17 +8,24 @@ from flask_smorest import Blueprint
 
 from xyd_common.tokens import current_identity, require_auth
 
-from . import queries, services
+from . import needs, queries, scorecards, services
 from .schemas import (
+    ClaimSchema,
     DisburseSchema,
     GrantSchema,
     IdempotencyHeaders,
+    NeedCreateSchema,
+    NeedListArgs,
+    NeedPageSchema,
+    NeedSchema,
     OrderCreateSchema,
     OrderDetailSchema,
     OrderListArgs,
     OrderPageSchema,
     OrderSchema,
+    PostedNeedSchema,
     RemarkSchema,
+    ScorecardPageSchema,
     StatsArgs,
     StatsSchema,
     TerminateSchema,
@@ -58,6 +65,16 @@ def list_orders(args):
 def stats(args):
     """订单统计（政府：本区域及下级区域；管理员：全部或指定区域）"""
     return queries.order_stats(current_identity(), args)
+
+
+@orders.get("/scorecards")
+@require_auth("government", "admin", "institution")
+@orders.arguments(StatsArgs, location="query")
+@orders.response(200, ScorecardPageSchema)
+def order_scorecards(args):
+    """机构考核：收到、受理、按期受理率、平均与 P90 受理时长、终止、被督办、授信与放款、抢单、超期未受理；
+    按按期受理率、平均受理时长排名（政府：本区域及下级；管理员：任意；机构：仅本机构）"""
+    return scorecards.scorecards(current_identity(), args)
 
 
 @orders.get("/<int:order_id>")
@@ -120,3 +137,44 @@ def withdraw(body, order_id):
 def urge(body, order_id):
     """督办：政府部门（本区域及下级）或管理员督促受理机构办理未办结的订单；同一订单 24 小时内一次"""
     return services.urge_order(current_identity(), order_id, body["message"])
+
+
+needs_bp = Blueprint("needs", __name__, url_prefix="/api/v1/needs",
+                     description="融资需求：企业发布，服务本地区的金融机构抢单（受理即生成已受理订单）")
+
+
+@needs_bp.post("")
+@require_auth("enterprise")
+@needs_bp.arguments(NeedCreateSchema)
+@needs_bp.response(201, PostedNeedSchema)
+def post_need(body):
+    """发布融资需求（须完成企业认证并同意授权书；同时最多 3 条未办结需求），返回最匹配的 5 个产品"""
+    need, matches = needs.post_need(current_identity(), body, request.remote_addr)
+    need.matches = matches
+    return need
+
+
+@needs_bp.get("")
+@require_auth(*ALL_ROLES)
+@needs_bp.arguments(NeedListArgs, location="query")
+@needs_bp.response(200, NeedPageSchema)
+def list_needs(args):
+    """融资需求列表：企业看本企业的；机构看其在售产品服务地区的待抢单需求及本机构抢到的；政府看本区域及下级；管理员看全部"""
+    return needs.list_needs(current_identity(), args)
+
+
+@needs_bp.post("/<int:need_id>/cancel")
+@require_auth("enterprise")
+@needs_bp.response(200, NeedSchema)
+def cancel_need(need_id):
+    """撤销本企业的待抢单需求"""
+    return needs.cancel_need(current_identity(), need_id)
+
+
+@needs_bp.post("/<int:need_id>/claim")
+@require_auth("institution")
+@needs_bp.arguments(ClaimSchema)
+@needs_bp.response(201, OrderSchema)
+def claim_need(body, need_id):
+    """抢单：用本机构符合条件的在售产品受理需求，生成已受理的订单；已被抢走时 409 need_taken"""
+    return needs.claim_need(current_identity(), need_id, body["product_id"])

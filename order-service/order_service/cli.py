@@ -78,3 +78,16 @@ def register_cli(app):
                 stop.wait(interval)
 
         run_until_signalled(loop)
+
+    @app.cli.command("expire-needs")
+    @click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%dT%H:%M:%S"]), default=None,
+                  help="judge by this UTC time instead of now (to rehearse or catch up)")
+    def expire_needs_command(as_of):
+        """End the open financing needs past their end date (need.expired for each). Safe to run in
+        several processes at once; run it at least daily (cron or a Kubernetes CronJob)."""
+        from datetime import UTC
+
+        from .needs import expire_needs
+
+        count = expire_needs(as_of.replace(tzinfo=UTC) if as_of else None)
+        click.echo(f"order-service: {count} financing needs expired")

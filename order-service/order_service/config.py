@@ -17,6 +17,8 @@ def load_settings() -> dict:
         # Where an order's details fetch the applicant's credit record; the page loads without it when
         # credit-service is slow or down, so the timeout is short.
         "CREDIT_SERVICE_URL": env_str("CREDIT_SERVICE_URL", "http://127.0.0.1:8084"),
+        # Where a posted financing need gets its top matches (recommendations) from.
+        "PRODUCT_SERVICE_URL": env_str("PRODUCT_SERVICE_URL", "http://127.0.0.1:8082"),
         "CREDIT_SERVICE_TIMEOUT_SECONDS": env_float("CREDIT_SERVICE_TIMEOUT_SECONDS", 1.5),
         # An application asks credit-service for the enterprise's risk only when the local copy lacks
         # it, and waits at most this long (then the order starts as "unknown").

@@ -82,6 +82,7 @@ def on_product_changed(event: dict) -> None:
     product.term_min_months, product.term_max_months = int(data["term_min_months"]), int(data["term_max_months"])
     product.rate_min, product.rate_max = _decimal(data["rate_min"]), _decimal(data["rate_max"])
     product.region_codes = [str(c) for c in data.get("region_codes") or []]
+    product.whitelist_only = bool(data.get("whitelist_only"))
     product.source_at = source_at
     db.session.add(product)
 

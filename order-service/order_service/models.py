@@ -109,6 +109,10 @@ class Order(db.Model):
     disbursed_on: Mapped[date | None] = mapped_column(Date)
     reason: Mapped[str | None] = mapped_column(String(500))  # why it was terminated
     closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    # "application" (the enterprise applied for a product) or "need" (an institution claimed its need).
+    source: Mapped[str] = mapped_column(String(12), nullable=False, default="application",
+                                        server_default="application")
+    need_id: Mapped[int | None] = mapped_column(Integer)
     # 督办: how often a government user (or the admin) urged the institution, and when last.
     urged_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
     last_urged_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
@@ -242,6 +246,8 @@ class Product(db.Model):
     rate_min: Mapped[Decimal] = mapped_column(Rate, nullable=False)
     rate_max: Mapped[Decimal] = mapped_column(Rate, nullable=False)
     region_codes: Mapped[list] = mapped_column(JSON, nullable=False)
+    # 白名单专属: only enterprises on the whitelist today may apply.
+    whitelist_only: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False, server_default="0")
     source_at: Mapped[datetime] = mapped_column(UtcDateTime(), nullable=False)
 
 
@@ -274,6 +280,47 @@ class EnterpriseOwner(db.Model):
     enterprise_name: Mapped[str] = mapped_column(String(200), nullable=False)
     region_code: Mapped[str | None] = mapped_column(String(12))
     source_at: Mapped[datetime] = mapped_column(UtcDateTime(), nullable=False)
+
+
+class Need(db.Model):
+    """A financing need an enterprise posted (融资需求) for institutions to claim (抢单). Claimed, it
+    becomes an accepted order of the claiming institution; otherwise it expires or is cancelled."""
+
+    __tablename__ = "needs"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    status: Mapped[str] = mapped_column(String(12), nullable=False)  # open|claimed|expired|cancelled
+    enterprise_uscc: Mapped[str] = mapped_column(String(18), nullable=False)
+    enterprise_name: Mapped[str] = mapped_column(String(200), nullable=False)
+    region_code: Mapped[str] = mapped_column(String(12), nullable=False)
+    user_id: Mapped[int] = mapped_column(Integer, nullable=False)
+    amount: Mapped[Decimal] = mapped_column(Money, nullable=False)
+    term_months: Mapped[int] = mapped_column(Integer, nullable=False)
+    purpose: Mapped[str] = mapped_column(String(500), nullable=False)
+    guarantee_methods: Mapped[list] = mapped_column(JSON, nullable=False)
+    credit_authorization_version: Mapped[int] = mapped_column(Integer, nullable=False)
+    credit_authorized_at: Mapped[datetime] = mapped_column(UtcDateTime(), nullable=False)
+    credit_authorization_ip: Mapped[str | None] = mapped_column(String(64))
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime(), nullable=False)
+    order_id: Mapped[int | None] = mapped_column(Id)
+    institution_id: Mapped[int | None] = mapped_column(Integer)
+    claimed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), nullable=False)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), nullable=False)
+
+    __table_args__ = (
+        Index("ix_needs_enterprise", "enterprise_uscc", "status"),
+        Index("ix_needs_open_expiry", "status", "expires_at"),
+    )
+
+
+class NeedRegion(db.Model):
+    """The need is in this region or below it (one row per region on its path), as OrderRegion."""
+
+    __tablename__ = "need_regions"
+
+    need_id: Mapped[int] = mapped_column(Id, ForeignKey("needs.id", ondelete="CASCADE"), primary_key=True)
+    region_code: Mapped[str] = mapped_column(String(12), primary_key=True)
 
 
 class AuthorizationTextVersion(db.Model):

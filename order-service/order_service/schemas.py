@@ -6,7 +6,7 @@ import marshmallow as ma
 from flask import current_app
 from marshmallow import validate
 
-from xyd_common.pagination import PageArgsSchema
+from xyd_common.pagination import PageArgsSchema, page_schema
 from xyd_common.schemas import ExactNumber, StrictSchema
 from xyd_common.validators import Phone, RegionCode
 
@@ -136,6 +136,8 @@ class OrderSchema(ma.Schema):
     id = ma.fields.Integer()
     order_no = ma.fields.String(metadata={"description": "订单号"})
     status = ma.fields.String(metadata={"description": "|".join(STATUSES)})
+    source = ma.fields.String(metadata={"enum": ["application", "need"],
+                                        "description": "application 企业申请；need 机构受理融资需求生成"})
     product_id = ma.fields.Integer()
     product_name = ma.fields.String()
     institution_id = ma.fields.Integer()
@@ -229,3 +231,89 @@ class StatsSchema(ma.Schema):
     disbursed_amount = Amount(metadata={"description": "放款金额合计"})
     overdue = ma.fields.Integer(metadata={"description": "超期未受理的订单数（当前仍待受理）"})
     institutions = ma.fields.List(ma.fields.Nested(InstitutionStatsSchema))
+
+
+# --- financing needs (融资需求) ---------------------------------------------------------------------------
+
+GUARANTEE_METHODS = ("credit", "guarantee", "mortgage", "pledge")
+NEED_STATUSES = ("open", "claimed", "expired", "cancelled")
+
+
+class NeedCreateSchema(StrictSchema):
+    amount = Amount(required=True, validate=AMOUNT_RANGE, metadata={"description": "需要的金额（万元）"})
+    term_months = ma.fields.Integer(required=True, strict=True, validate=TERM_RANGE)
+    purpose = StrippedString(required=True, validate=validate.Length(min=2, max=500))
+    guarantee_methods = ma.fields.List(ma.fields.String(validate=validate.OneOf(GUARANTEE_METHODS)),
+                                       load_default=list, validate=validate.Length(max=4),
+                                       metadata={"description": "可接受的担保方式"})
+    valid_days = ma.fields.Integer(load_default=30, strict=True, validate=validate.Range(min=1, max=90),
+                                   metadata={"description": "有效天数（1–90，默认 30）"})
+    credit_authorization = ma.fields.Nested(ConsentSchema, required=True, metadata={
+        "description": "同意的信用信息查询授权书版本：覆盖抢单机构，并允许服务本地区的机构看到风险等级与白名单状态"})
+
+
+class NeedRiskSchema(ma.Schema):
+    level = ma.fields.String(metadata={"enum": ["none", "low", "medium", "high", "unknown"]})
+    tags = ma.fields.List(ma.fields.String())
+
+
+class NeedSchema(ma.Schema):
+    id = ma.fields.Integer()
+    status = ma.fields.String(metadata={"enum": list(NEED_STATUSES)})
+    enterprise_uscc = ma.fields.String()
+    enterprise_name = ma.fields.String()
+    region_code = ma.fields.String()
+    amount = Amount()
+    term_months = ma.fields.Integer()
+    purpose = ma.fields.String()
+    guarantee_methods = ma.fields.List(ma.fields.String())
+    expires_at = ma.fields.DateTime()
+    order_id = ma.fields.Integer(allow_none=True)
+    institution_id = ma.fields.Integer(allow_none=True)
+    claimed_at = ma.fields.DateTime(allow_none=True)
+    created_at = ma.fields.DateTime()
+    risk = ma.fields.Nested(NeedRiskSchema, metadata={"description": "企业风险等级（不含信用记录）"})
+    whitelisted = ma.fields.Boolean()
+
+
+class PostedNeedSchema(NeedSchema):
+    matches = ma.fields.List(ma.fields.Dict(), metadata={"description": "最匹配的 5 个产品（同智能匹配）"})
+
+
+class NeedListArgs(PageArgsSchema):
+    status = ma.fields.String(validate=validate.OneOf(NEED_STATUSES))
+    region_code = RegionCode()
+    amount_min = Amount(validate=validate.Range(min=0, max=AMOUNT_LIMIT))
+    amount_max = Amount(validate=validate.Range(min=0, max=AMOUNT_LIMIT))
+
+
+class ClaimSchema(StrictSchema):
+    product_id = ma.fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=2**31 - 1))
+
+
+NeedPageSchema = page_schema(NeedSchema, "NeedPage")
+
+
+class ScorecardSchema(ma.Schema):
+    institution_id = ma.fields.Integer()
+    institution_name = ma.fields.String()
+    received = ma.fields.Integer(metadata={"description": "收到的申请（含抢单生成的订单）"})
+    accepted = ma.fields.Integer()
+    accepted_in_time_rate = ma.fields.Float(allow_none=True, metadata={"description": "按期受理率（0–1）"})
+    avg_hours_to_accept = ma.fields.Float(allow_none=True)
+    p90_hours_to_accept = ma.fields.Float(allow_none=True)
+    terminated = ma.fields.Integer()
+    urged = ma.fields.Integer(metadata={"description": "被督办次数"})
+    granted_count = ma.fields.Integer()
+    granted_amount = Amount()
+    disbursed_count = ma.fields.Integer()
+    disbursed_amount = Amount()
+    needs_claimed = ma.fields.Integer()
+    overdue_open = ma.fields.Integer(metadata={"description": "超期仍未受理"})
+
+
+class ScorecardPageSchema(ma.Schema):
+    region_code = ma.fields.String(allow_none=True)
+    date_from = ma.fields.Date(data_key="from", allow_none=True)
+    date_to = ma.fields.Date(data_key="to", allow_none=True)
+    items = ma.fields.List(ma.fields.Nested(ScorecardSchema))

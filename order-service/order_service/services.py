@@ -90,7 +90,7 @@ def event_data(order: Order, previous_status: str | None) -> dict:
         "institution_id": order.institution_id, "institution_name": order.institution_name,
         "enterprise_uscc": order.enterprise_uscc, "enterprise_name": order.enterprise_name,
         "region_code": order.region_code, "amount": json_number(order.amount), "term_months": order.term_months,
-        "applicant_user_id": order.applicant_user_id,
+        "applicant_user_id": order.applicant_user_id, "source": order.source,
         # The consent every event stands for (never the applicant's address).
         "credit_authorization": {"version": order.credit_authorization_version,
                                  "accepted_at": order.credit_authorized_at.isoformat()},
@@ -221,6 +221,9 @@ def apply_for_loan(identity: Identity, body: dict, idempotency_key: str | None =
     # Before the order number: credit-service may be asked (up to CREDIT_RISK_TIMEOUT_SECONDS), and the
     # day's counter row must not stay locked meanwhile.
     credit = credit_state.state_for_new_order(enterprise.uscc)
+    if product.whitelist_only and not credit.whitelisted:
+        raise ValidationFailed({"product_id": ["该产品为白名单专属产品，仅限信易贷白名单企业申请"]},
+                               code="whitelist_required", message="该产品仅限信易贷白名单企业申请")
 
     now = utcnow()
     calendar = current_app.extensions["order_service_calendar"]

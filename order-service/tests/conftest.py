@@ -5,7 +5,7 @@ import pytest
 from order_service import create_app
 from order_service.models import db
 from xyd_common.service_checks import ServiceInfo
-from xyd_common.testing import FakeAuthService
+from xyd_common.testing import FakeAuthService, role_headers
 
 from .support import BANK_ID, OTHER_BANK_ID, WEIDU_CO, YANLING_CO, auth, order_body, seed_reference_data
 
@@ -25,6 +25,11 @@ def app_config(auth_service, **overrides) -> dict:
             "REDIS_KEY_PREFIX": f"test-order-{uuid.uuid4().hex[:8]}:", "SERVICE_TOKEN_SECRET": "test-secret",
             # Nothing listens here: details answer without a credit record unless a test says otherwise.
             "CREDIT_SERVICE_URL": "http://127.0.0.1:9", "CREDIT_SERVICE_TIMEOUT_SECONDS": 0.5, **overrides}
+
+
+@pytest.fixture
+def bad_input_headers(auth_service):
+    return role_headers(auth_service)
 
 
 @pytest.fixture

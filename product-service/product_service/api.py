@@ -5,20 +5,25 @@ role learns nothing from validation errors."""
 
 from flask_smorest import Blueprint
 
-from xyd_common.tokens import current_identity, optional_auth, require_auth
+from xyd_common.tokens import current_identity, optional_auth, require_auth, require_service
 
+from . import recommendations as recommendations_service
 from . import services
 from .schemas import (
+    InternalRecommendationArgs,
     MarketListArgs,
     MineListArgs,
     ProductCreateSchema,
     ProductPageSchema,
     ProductSchema,
     ProductUpdateSchema,
+    RecommendationArgs,
+    RecommendationPageSchema,
 )
 
 products = Blueprint("products", __name__, url_prefix="/api/v1/products", description="金融产品（机构发布与管理）")
 market = Blueprint("market", __name__, url_prefix="/api/v1/market", description="金融超市")
+internal = Blueprint("internal", __name__, url_prefix="/internal/products", description="服务间接口（需服务令牌）")
 
 
 @products.post("")
@@ -78,3 +83,24 @@ def enable_product(product_id):
 def market_products(args):
     """金融超市：在架产品（机构未停用），可按区域、推荐、类别、担保方式、金额、期限、机构、关键词筛选"""
     return services.market_products(args)
+
+
+@market.get("/recommendations")
+@require_auth("enterprise")
+@market.arguments(RecommendationArgs, location="query")
+@market.response(200, RecommendationPageSchema)
+def recommendations(args):
+    """智能匹配：服务本企业所在地区、符合金额与期限的产品，按匹配度排序并给出推荐理由。
+    白名单企业的白名单专属产品排在最前；其余按得分：金额相符 30、期限相符 20、特色产品 10、
+    利率越低越高（至多 20）、申请热度（至多 15）、机构受理率（至多 15）。"""
+    identity = current_identity()
+    return recommendations_service.recommend(identity.region_code, identity.verified_uscc, args)
+
+
+@internal.get("/recommendations")
+@require_service
+@internal.arguments(InternalRecommendationArgs, location="query")
+@internal.response(200, RecommendationPageSchema)
+def internal_recommendations(args):
+    """智能匹配（供订单服务在企业发布融资需求时给出最匹配的产品）"""
+    return recommendations_service.recommend(args.get("region_code"), args.get("uscc"), args)

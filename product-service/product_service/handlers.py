@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import update
 
-from .models import Product, db
+from .models import EnterpriseWhitelist, InstitutionPerformance, OrderTiming, Product, db
 from .reference import upsert_institution, upsert_region
 
 log = logging.getLogger(__name__)
@@ -34,12 +34,58 @@ def on_institution_changed(event: dict) -> None:
                  event["event_type"])
 
 
+def _performance(institution_id: int) -> InstitutionPerformance:
+    row = db.session.get(InstitutionPerformance, institution_id)
+    if row is None:
+        row = InstitutionPerformance(institution_id=institution_id, received=0, accepted=0, accept_seconds=0)
+        db.session.add(row)
+    return row
+
+
 def on_order_submitted(event: dict) -> None:
-    """Count the application towards the product's popularity (the market's `popular` sort). The
-    consumer's record of handled event ids makes a redelivery count once."""
-    product_id = int(event["data"]["product_id"])
-    db.session.execute(update(Product).where(Product.id == product_id)
+    """Count the application towards the product's popularity (the market's `popular` sort) and the
+    institution's applications received (recommendations). The consumer's record of handled event ids
+    makes a redelivery count once."""
+    data = event["data"]
+    db.session.execute(update(Product).where(Product.id == int(data["product_id"]))
                        .values(orders_count=Product.orders_count + 1))
+    order_id, institution_id = str(data["order_id"]), int(data["institution_id"])
+    timing = db.session.get(OrderTiming, order_id)
+    if timing is None:
+        db.session.add(OrderTiming(order_id=order_id, institution_id=institution_id,
+                                   submitted_at=_occurred_at(event), accepted=False))
+        _performance(institution_id).received += 1
+    elif timing.submitted_at is None:  # order.accepted overtook it
+        timing.submitted_at = _occurred_at(event)
+        _performance(institution_id).received += 1
+
+
+def on_order_accepted(event: dict) -> None:
+    """Count the acceptance and its time from the application (the institution's acceptance rate)."""
+    data = event["data"]
+    order_id, institution_id = str(data["order_id"]), int(data["institution_id"])
+    timing = db.session.get(OrderTiming, order_id)
+    if timing is None:
+        timing = OrderTiming(order_id=order_id, institution_id=institution_id, submitted_at=None, accepted=False)
+        db.session.add(timing)
+    if timing.accepted:
+        return
+    timing.accepted = True
+    performance = _performance(institution_id)
+    performance.accepted += 1
+    if timing.submitted_at is not None:
+        performance.accept_seconds += max(0, int((_occurred_at(event) - timing.submitted_at).total_seconds()))
+
+
+def on_whitelist_changed(event: dict) -> None:
+    """Keep whether the enterprise is on the whitelist (recommendations rank for it)."""
+    data, at = event["data"], _occurred_at(event)
+    row = db.session.get(EnterpriseWhitelist, data["uscc"])
+    if row is not None and row.source_at > at:
+        return
+    row = row or EnterpriseWhitelist(uscc=data["uscc"])
+    row.whitelisted, row.source_at = bool(data["whitelisted"]), at
+    db.session.add(row)
 
 
 HANDLERS = {
@@ -49,4 +95,6 @@ HANDLERS = {
     "institution.disabled": on_institution_changed,
     "institution.enabled": on_institution_changed,
     "order.submitted": on_order_submitted,
+    "order.accepted": on_order_accepted,
+    "credit.whitelist_changed": on_whitelist_changed,
 }

@@ -14,6 +14,7 @@ from decimal import Decimal
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     CheckConstraint,
     ForeignKey,
@@ -95,6 +96,8 @@ class Product(db.Model):
     features: Mapped[str] = mapped_column(String(1000), nullable=False, default="")
     description: Mapped[str] = mapped_column(Text, nullable=False, default="")
     featured: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    # 白名单专属: only enterprises on the 信易贷 whitelist today may apply (order-service decides).
+    whitelist_only: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False, server_default="0")
     status: Mapped[str] = mapped_column(String(20), nullable=False, default="active")
     # Popularity: applications received (order-service's order.submitted will feed it).
     orders_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
@@ -169,6 +172,41 @@ class ProductGuaranteeMethod(db.Model):
     method: Mapped[str] = mapped_column(String(20), primary_key=True)
 
     __table_args__ = (Index("ix_product_guarantee_methods_method", "method", "product_id"),)
+
+
+class EnterpriseWhitelist(db.Model):
+    """credit-service's whitelist state of an enterprise (`credit.whitelist_changed`): recommendations
+    put whitelist-only products first for a whitelisted enterprise."""
+
+    __tablename__ = "enterprise_whitelist"
+
+    uscc: Mapped[str] = mapped_column(String(18), primary_key=True)
+    whitelisted: Mapped[bool] = mapped_column(Boolean, nullable=False)
+    source_at: Mapped[datetime] = mapped_column(UtcDateTime(), nullable=False)
+
+
+class InstitutionPerformance(db.Model):
+    """How an institution handles applications, from order events: how many it received, accepted, and
+    the seconds from application to acceptance in all (recommendations show the average)."""
+
+    __tablename__ = "institution_performance"
+
+    institution_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    received: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    accepted: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    accept_seconds: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), nullable=False,
+                                                default=0)
+
+
+class OrderTiming(db.Model):
+    """When an order was submitted, until it is accepted (then its time to accept is counted)."""
+
+    __tablename__ = "order_timings"
+
+    order_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    institution_id: Mapped[int] = mapped_column(Integer, nullable=False)
+    submitted_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    accepted: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
 
 
 class ProcessedEvent(ProcessedEventMixin, db.Model):

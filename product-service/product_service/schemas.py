@@ -54,6 +54,8 @@ class ProductCreateSchema(StrictSchema):
     description = ma.fields.String(load_default="", validate=validate.Length(max=10000))
     # JSON true/false, not "yes" (query strings keep marshmallow's lenient truthy values).
     featured = ma.fields.Boolean(load_default=False, truthy={True}, falsy={False})
+    whitelist_only = ma.fields.Boolean(load_default=False, truthy={True}, falsy={False},
+                                       metadata={"description": "白名单专属：仅信易贷白名单企业可申请"})
     region_codes = ma.fields.List(RegionCode(), required=True,
                                   validate=validate.Length(min=1, max=200, error="至少选择一个服务区域"))
 
@@ -92,6 +94,7 @@ class ProductSchema(ma.Schema):
     features = ma.fields.String(metadata={"description": "产品特色"})
     description = ma.fields.String()
     featured = ma.fields.Boolean()
+    whitelist_only = ma.fields.Boolean(metadata={"description": "白名单专属"})
     region_codes = ma.fields.List(ma.fields.String(), metadata={"description": "服务区域（含其下级区域）"})
     status = ma.fields.String()
     orders_count = ma.fields.Integer(metadata={"description": "申请次数（热度）"})
@@ -108,6 +111,7 @@ class MineListArgs(PageArgsSchema):
 class MarketListArgs(PageArgsSchema):
     region_code = RegionCode(metadata={"description": "服务该区域或其任一上级区域的产品"})
     featured = ma.fields.Boolean()
+    whitelist_only = ma.fields.Boolean(metadata={"description": "只看（或不看）白名单专属产品"})
     category = ma.fields.String(validate=validate.OneOf(CATEGORIES))
     guarantee_method = ma.fields.String(validate=validate.OneOf(GUARANTEE_METHODS))
     amount = Amount(metadata={"description": "万元，须在产品金额范围内"})
@@ -118,3 +122,32 @@ class MarketListArgs(PageArgsSchema):
 
 
 ProductPageSchema = page_schema(ProductSchema, "ProductPage")
+
+
+class RecommendationArgs(ma.Schema):
+    class Meta:
+        unknown = ma.EXCLUDE
+
+    amount = Amount(metadata={"description": "需要的金额（万元）"})
+    term_months = ma.fields.Integer(validate=TERM_RANGE, metadata={"description": "需要的期限（月）"})
+    guarantee_method = ma.fields.String(validate=validate.OneOf(GUARANTEE_METHODS))
+    page = ma.fields.Integer(load_default=1, validate=validate.Range(min=1, max=25))
+    per_page = ma.fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+
+
+class InternalRecommendationArgs(RecommendationArgs):
+    region_code = RegionCode()
+    uscc = ma.fields.String(validate=validate.Length(equal=18))
+
+
+class RecommendationSchema(ma.Schema):
+    product = ma.fields.Nested(ProductSchema)
+    score = ma.fields.Float(metadata={"description": "匹配得分（排序依据见接口说明）"})
+    reasons = ma.fields.List(ma.fields.String(), metadata={"description": "推荐理由"})
+
+
+class RecommendationPageSchema(ma.Schema):
+    items = ma.fields.List(ma.fields.Nested(RecommendationSchema))
+    total = ma.fields.Integer()
+    page = ma.fields.Integer()
+    per_page = ma.fields.Integer()

@@ -3,7 +3,7 @@ only), show them, and the financial supermarket's query. Each change commits onc
 product.* event in the outbox."""
 
 from sqlalchemy import exists, literal, or_, select
-from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, ProgrammingError, StatementError
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager
 
 from xyd_common.errors import ApiError, Conflict, NotFound, ValidationFailed
@@ -31,7 +31,7 @@ ACTIVE = literal("active", literal_execute=True)
 # The columns a PATCH copies onto the product as they come.
 SCALAR_FIELDS = ("name", "category", "repayment_methods", "amount_min", "amount_max", "term_min_months",
                  "term_max_months", "rate_min", "rate_max", "target_customers", "requirements", "features",
-                 "description", "featured")
+                 "description", "featured", "whitelist_only")
 RANGES = (  # (low, high, message on the high end)
     ("amount_min", "amount_max", "最高金额不能低于最低金额"),
     ("term_min_months", "term_max_months", "最长期限不能短于最短期限"),
@@ -200,19 +200,6 @@ def _text_match(q: str):
                Product.target_customers.like(pattern, escape="\\"))
 
 
-def _page(stmt, keys: list[SortKey], args: dict) -> dict:
-    try:
-        return paginate(db.session, stmt, keys, args)
-    except StatementError as exc:
-        # A forged cursor, or one from another sort, holds values the sort keys' columns cannot be
-        # compared with: that is bad input, not a server error. Real database trouble still raises.
-        if not args.get("after") or (isinstance(exc, DBAPIError)
-                                     and not isinstance(exc, DataError | ProgrammingError)):
-            raise
-        db.session.rollback()
-        raise ValidationFailed({"after": ["游标无效"]}) from exc
-
-
 def list_own_products(identity: Identity, args: dict) -> dict:
     """Product management: the caller's institution's products in every state, newest first."""
     if identity.institution_id is None:
@@ -224,7 +211,7 @@ def list_own_products(identity: Identity, args: dict) -> dict:
         stmt = stmt.where(Product.category == args["category"])
     if args.get("q"):
         stmt = stmt.where(_text_match(args["q"]))
-    return _page(stmt, NEWEST, args)
+    return paginate(db.session, stmt, NEWEST, args)
 
 
 def region_scope(region_code: str) -> list[str]:
@@ -240,6 +227,8 @@ def market_query(args: dict):
     if args.get("region_code"):
         stmt = stmt.where(exists().where(ProductRegion.product_id == Product.id,
                                          ProductRegion.region_code.in_(region_scope(args["region_code"]))))
+    if args.get("whitelist_only") is not None:
+        stmt = stmt.where(Product.whitelist_only if args["whitelist_only"] else ~Product.whitelist_only)
     if args.get("featured") is not None:
         # Plain `featured` / `NOT featured`, the form the partial index's predicate has.
         stmt = stmt.where(Product.featured if args["featured"] else ~Product.featured)
@@ -262,4 +251,4 @@ def market_query(args: dict):
 
 def market_products(args: dict) -> dict:
     """One page of the financial supermarket in the order `args["sort"]` asks for."""
-    return _page(market_query(args), MARKET_SORTS[args.get("sort") or "newest"], args)
+    return paginate(db.session, market_query(args), MARKET_SORTS[args.get("sort") or "newest"], args)

@@ -72,8 +72,8 @@ def test_an_event_of_an_unexpected_shape_is_retried_not_half_applied(app):
 
 def test_each_submitted_order_makes_its_product_more_popular_once(app, client, publish):
     product = publish()
-    event = new_envelope("order.submitted", {"order_id": 1, "order_no": "XYD20261127000001",
-                                             "status": "submitted", "product_id": product["id"]}, "order-service")
+    event = new_envelope("order.submitted", {"order_id": 1, "order_no": "XYD20261127000001", "status": "submitted",
+                                             "product_id": product["id"], "institution_id": 7}, "order-service")
     consumer = EventConsumer(app, db, ProcessedEvent, HANDLERS)
     for body in (event, event, new_envelope("order.submitted", {**event["data"], "order_id": 2}, "order-service")):
         assert consumer.handle(json.dumps(body).encode()) == "ack"
@@ -84,4 +84,5 @@ def test_each_submitted_order_makes_its_product_more_popular_once(app, client, p
 
 
 def test_an_order_for_a_product_this_service_does_not_know_is_acknowledged(app):
-    assert deliver(app, "order.submitted", {"order_id": 3, "product_id": 999}, source="order-service") == "ack"
+    assert deliver(app, "order.submitted", {"order_id": 3, "product_id": 999, "institution_id": 7},
+                   source="order-service") == "ack"

@@ -10,7 +10,8 @@ from .support import BANK_ID, OTHER_BANK_ID, auth, count, deliver, events, insti
 PRODUCT_FIELDS = {"id", "institution_id", "institution_name", "name", "category", "guarantee_methods",
                   "repayment_methods", "amount_min", "amount_max", "term_min_months", "term_max_months",
                   "rate_min", "rate_max", "target_customers", "requirements", "features", "description",
-                  "featured", "region_codes", "status", "orders_count", "created_at", "updated_at"}
+                  "featured", "whitelist_only", "region_codes", "status", "orders_count", "created_at",
+                  "updated_at"}
 
 
 def test_institution_publishes_a_product_with_every_contract_field(client, publish):
@@ -238,3 +239,16 @@ def test_a_user_who_must_change_the_password_is_refused(client, seeded, auth_ser
     headers = auth(auth_service.token("institution", BANK_ID, mcp=True))
     resp = client.post("/api/v1/products", headers=headers, json=product_body())
     assert resp.status_code == 403 and resp.json["code"] == "password_change_required"
+
+
+def test_a_whitelist_only_product_is_marked_in_the_market_and_in_its_events(app, client, publish, bank):
+    special = publish(name="白名单专享贷", whitelist_only=True)
+    plain = publish(name="普通贷")
+    assert special["whitelist_only"] is True and plain["whitelist_only"] is False
+    only = client.get("/api/v1/market/products?whitelist_only=true").json["items"]
+    assert [p["id"] for p in only] == [special["id"]]
+    assert events(app, "product.published")[-2]["data"]["whitelist_only"] is True
+    changed = client.patch(f"/api/v1/products/{plain['id']}", json={"whitelist_only": True}, headers=bank)
+    assert changed.status_code == 200 and changed.json["whitelist_only"] is True
+    assert client.post("/api/v1/products", json=product_body(name="x贷", whitelist_only="yes"),
+                       headers=bank).status_code == 422

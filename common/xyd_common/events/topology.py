@@ -34,6 +34,8 @@ USER_EVENTS = ("auth.user_created", "auth.user_updated")
 # 企业认证: who owns a USCC (the only source of that fact), and each request's decision.
 VERIFICATION_EVENTS = ("auth.enterprise_verified", "auth.enterprise_verification_decided")
 CREDIT_EVENTS = ("credit.risk_changed", "credit.whitelist_changed")
+# Financing needs (融资需求) that institutions claim.
+NEED_EVENTS = ("need.posted", "need.claimed", "need.expired", "need.cancelled")
 # The enterprise's consent to credit reads (授权书): the current text's version, and revocations.
 CONSENT_EVENTS = ("credit.authorization_text_published", "credit.authorization_revoked")
 
@@ -41,7 +43,7 @@ CONSENT_EVENTS = ("credit.authorization_text_published", "credit.authorization_r
 # listed one by one (no wildcards) so that a handler without a binding is caught at start.
 QUEUES: dict[str, QueueSpec] = {
     "product-service": QueueSpec("product-service.events", (
-        "region.created", *INSTITUTION_EVENTS, "order.submitted",
+        "region.created", *INSTITUTION_EVENTS, "order.submitted", "order.accepted", "credit.whitelist_changed",
     )),
     "order-service": QueueSpec("order-service.events", (
         "region.created", *INSTITUTION_EVENTS, *PRODUCT_EVENTS, *USER_EVENTS, "auth.enterprise_verified",
@@ -52,7 +54,7 @@ QUEUES: dict[str, QueueSpec] = {
     )),
     "notification-service": QueueSpec("notification-service.events", (
         "auth.sms_code_requested", "region.created", *USER_EVENTS, *VERIFICATION_EVENTS, *ORDER_EVENTS,
-        "credit.risk_changed", "credit.dispute_resolved",
+        "credit.risk_changed", "credit.dispute_resolved", *NEED_EVENTS,
     )),
 }
 

@@ -264,3 +264,28 @@ def test_reconciliations_running_at_once_agree(pg_app, server, tokens):
     with pg_app.app_context():
         row = db.session.get(EnterpriseCredit, WEIDU_CO[1])
         assert (row.risk_level, row.risk_tags, row.whitelisted) == ("medium", ["administrative_penalty"], True)
+
+
+def test_scorecards_on_postgresql_take_the_90th_percentile_of_hours_to_accept(pg_app, server, tokens):
+    orders = [apply(server, tokens, product_id=pid) for pid in (1, 3)]
+    with pg_app.app_context():
+        for seconds, order in zip((3600, 36000), orders, strict=True):
+            db.session.execute(text("UPDATE orders SET accepted_at = created_at, accept_seconds = :s, "
+                                    "status = 'accepted' WHERE id = :id"), {"s": seconds, "id": order["id"]})
+        db.session.commit()
+    page = requests.get(server + "/api/v1/orders/scorecards", headers=tokens["admin"], timeout=30).json()
+    hours = {row["institution_id"]: (row["avg_hours_to_accept"], row["p90_hours_to_accept"]) for row in page["items"]}
+    assert sorted(hours.values()) == [(1.0, 1.0), (10.0, 10.0)]
+
+
+def test_financing_needs_are_claimed_once_when_two_banks_claim_at_once(pg_app, server, tokens):
+    need = requests.post(server + "/api/v1/needs", headers=tokens["weidu"], timeout=30, json={
+        "amount": 100, "term_months": 12, "purpose": "扩大生产", "credit_authorization": {"version": 1}}).json()
+    url = server + f"/api/v1/needs/{need['id']}/claim"
+    answers = at_once([post(url, tokens["bank"], {"product_id": 1}),
+                       post(url, tokens["other_bank"], {"product_id": 3})])
+    assert sorted(a.status_code for a in answers) == [201, 409]
+    with pg_app.app_context():
+        assert db.session.scalar(text("SELECT count(*) FROM orders WHERE need_id = :id"), {"id": need["id"]}) == 1
+        db.session.execute(text("TRUNCATE needs, need_regions"))
+        db.session.commit()

@@ -211,7 +211,7 @@ def test_applying_publishes_order_submitted_with_every_contract_field(apply, see
         "product_id": 1, "product_name": "税易贷1", "institution_id": BANK_ID, "institution_name": "许昌农商银行",
         "enterprise_uscc": WEIDU_CO[1], "enterprise_name": WEIDU_CO[2], "region_code": "411002", "amount": 100,
         "term_months": 12, "applicant_user_id": WEIDU_CO[0], "accept_deadline": order["accept_deadline"],
-        "accept_overdue": False,
+        "accept_overdue": False, "source": "application",
         "credit_authorization": {"version": 1, "accepted_at": event["data"]["credit_authorization"]["accepted_at"]}}
 
 
@@ -265,3 +265,14 @@ def test_before_any_text_event_arrives_credit_service_is_asked_for_the_current_v
         assert stale.status_code == 422 and stale.json["code"] == "credit_authorization_required"
         assert client.post(ORDERS, json={**order_body(), "credit_authorization": {"version": 4}},
                            headers=tokens["weidu"]).status_code == 201
+
+
+def test_a_whitelist_only_product_takes_only_whitelisted_enterprises(client, seeded, tokens):
+    deliver(seeded, "product.published", product_data(9, whitelist_only=True), source="product-service")
+    deliver(seeded, "credit.whitelist_changed", {"uscc": WEIDU_CO[1], "whitelisted": False, "batch": None,
+                                                 "valid_until": None}, source="credit-service")
+    resp = client.post(ORDERS, json=order_body(product_id=9), headers=tokens["weidu"])
+    assert resp.status_code == 422 and resp.json["code"] == "whitelist_required", resp.json
+    deliver(seeded, "credit.whitelist_changed", {"uscc": WEIDU_CO[1], "whitelisted": True, "batch": "2026年第一批",
+                                                 "valid_until": "2027-03-19"}, source="credit-service")
+    assert client.post(ORDERS, json=order_body(product_id=9), headers=tokens["weidu"]).status_code == 201

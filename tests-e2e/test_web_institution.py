@@ -148,7 +148,7 @@ def test_walk_through_of_the_institution_manual(platform, world, desktop):
     fill_login(page, api, phone, INITIAL_PASSWORD)
     page.get_by_role("button", name="登录", exact=True).click()
     expect(page.get_by_role("heading", name="首次登录，请修改初始密码")).to_be_visible()
-    expect(page.get_by_text("长度至少 8 位")).to_be_visible()  # the rules show before typing
+    expect(page.get_by_text("须同时包含字母和数字")).to_be_visible()  # the rules show before typing
     page.goto("/institution/products")  # nothing else is reachable yet
     expect(page.get_by_role("heading", name="首次登录，请修改初始密码")).to_be_visible()
     page.get_by_label("当前密码").fill(INITIAL_PASSWORD)

@@ -5,6 +5,9 @@ import pytest
 from api_client import Api
 from harness import running_platform
 
+# The browser fixtures (Chromium through Playwright) for the tests of the web console.
+pytest_plugins = ["browser"]
+
 
 @pytest.fixture(scope="session")
 def platform():

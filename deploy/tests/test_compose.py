@@ -443,9 +443,15 @@ def test_dockerfile_ships_the_procfile_and_the_files_its_commands_read():
 
 
 def test_image_is_python_3_11_slim_and_runs_as_a_non_root_user():
-    assert [a for k, a in DOCKERFILE if k == "FROM"] == ["python:3.11-slim"]
+    # A Node stage builds the web console first; the image itself is the last stage.
+    assert [a for k, a in DOCKERFILE if k == "FROM"] == ["node:22-bookworm-slim AS web", "python:3.11-slim"]
     users = [a for k, a in DOCKERFILE if k == "USER"]
     assert users and users[-1].split(":")[0] not in {"root", "0"}
+
+
+def test_image_takes_only_the_built_web_console_from_the_node_stage():
+    from_web = [a for k, a in DOCKERFILE if k == "COPY" and "--from=web" in a]
+    assert from_web == ["--from=web /web/dist web/dist/"]
 
 
 def test_image_bakes_in_no_secrets():

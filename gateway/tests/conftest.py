@@ -45,12 +45,14 @@ def redis_prefix():
 
 
 @pytest.fixture
-def make_app(upstream, redis_prefix):
-    """A gateway whose every service is the echo upstream, with `overrides` on top."""
+def make_app(upstream, redis_prefix, tmp_path):
+    """A gateway whose every service is the echo upstream, with `overrides` on top. It serves no web
+    app unless a test gives it one (WEB_DIST_DIR), whether or not the repository's web/dist is built."""
 
     def make(**overrides):
         config = {
             "TESTING": True,
+            "WEB_DIST_DIR": str(tmp_path / "no-web-build"),
             "REDIS_URL": REDIS_URL,
             "REDIS_KEY_PREFIX": redis_prefix,
             "GATEWAY_READ_TIMEOUT": 2.0,

@@ -1,14 +1,15 @@
 from .support import unreachable_url
 
 
-def test_health_is_ok_when_every_service_answers(client):
-    response = client.get("/health")
+def test_health_is_ok_when_every_service_answers(make_app, tmp_path):
+    response = make_app(WEB_DIST_DIR=str(tmp_path)).test_client().get("/health")
     assert response.status_code == 200
     assert response.get_json() == {
         "status": "ok",
         "services": {"auth-service": "ok", "product-service": "ok", "order-service": "ok",
                      "credit-service": "ok", "notification-service": "ok"},
         "redis": "ok",
+        "web": "absent",
     }
 
 

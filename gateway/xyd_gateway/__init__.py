@@ -1,4 +1,5 @@
-"""The gateway: the platform's single public entry — routing, token checks, request ids, API docs."""
+"""The gateway: the platform's single public entry — routing, token checks, request ids, API docs, and
+the built web app at `/`."""
 
 from flask import Flask
 
@@ -6,7 +7,7 @@ from xyd_common.logs import configure_logging
 from xyd_common.metrics import instrument_requests
 from xyd_common.trusted_proxies import TrustedProxies, parse_trusted_proxies
 
-from . import access, docs, errors, health, proxy, request_log
+from . import access, docs, errors, health, proxy, request_log, web
 from .config import load_settings
 
 
@@ -32,4 +33,5 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(proxy.api)
     app.register_blueprint(health.bp)
     app.register_blueprint(docs.bp)
+    app.register_blueprint(web.bp)
     return app

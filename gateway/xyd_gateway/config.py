@@ -3,7 +3,12 @@
 `GATEWAY_PORT` [8080] is not read here: the Procfile passes it to gunicorn's `--bind`.
 """
 
+from pathlib import Path
+
 from xyd_common.config import DEFAULT_REDIS_URL, env_bool, env_float, env_int, env_secret, env_str
+
+# The built web app of the repository the gateway is installed from (editable, as `make` and the image do).
+DEFAULT_WEB_DIST_DIR = str(Path(__file__).resolve().parents[2] / "web" / "dist")
 
 # Service name -> the setting holding its base URL, with the local-run default.
 SERVICE_URL_SETTINGS = {
@@ -46,6 +51,8 @@ def load_settings() -> dict:
         "MAX_CONTENT_LENGTH": env_int("MAX_BODY_BYTES", 1024 * 1024),
         # Document uploads (routes.UPLOAD_ROUTES): two files of up to 5 MB and their form fields.
         "MAX_UPLOAD_BYTES": env_int("MAX_UPLOAD_BYTES", 11 * 1024 * 1024),
+        # The built web app served at `/`; absent, the gateway serves the API alone.
+        "WEB_DIST_DIR": env_str("WEB_DIST_DIR", DEFAULT_WEB_DIST_DIR),
         # What xyd_common.tokens and xyd_common.redis_store read.
         "JWT_ISSUER": env_str("JWT_ISSUER", "xyd-auth"),
         "JWT_AUDIENCE": env_str("JWT_AUDIENCE", "xyd-platform"),

@@ -8,7 +8,7 @@ from urllib3.exceptions import HTTPError
 
 from xyd_common.redis_store import get_redis
 
-from . import proxy
+from . import proxy, web
 from .config import service_urls
 
 bp = Blueprint("health", __name__)
@@ -52,5 +52,7 @@ def health():
     redis_status = redis_health(app)
     services = {service: future.result() for service, future in futures.items()}
     ok = redis_status == "ok" and all(status == "ok" for status in services.values())
-    body = {"status": "ok" if ok else "degraded", "services": services, "redis": redis_status}
+    # The web app is optional (API-only deployments), so its absence does not degrade the platform.
+    body = {"status": "ok" if ok else "degraded", "services": services, "redis": redis_status,
+            "web": web.web_status(app)}
     return body, 200 if ok else 503

@@ -108,7 +108,10 @@ def _text_match(q: str):
 def list_orders(identity: Identity, args: dict) -> dict:
     """The caller's orders, newest first, filtered; pages per the list convention."""
     region = _region_in_scope(identity, args.get("region_code"))
-    on_orders = [getattr(Order, name) == args[name] for name in ("status", "risk_level", "accept_overdue", "product_id")
+    if args.get("overdue") is not None:  # the contract's short name for the same filter
+        args = {**args, "accept_overdue": args["overdue"]}
+    on_orders = [getattr(Order, name) == args[name]
+                 for name in ("status", "risk_level", "accept_overdue", "whitelisted", "product_id")
                  if args.get(name) is not None]
     if args.get("q"):
         on_orders.append(_text_match(args["q"]))

@@ -107,6 +107,8 @@ class OrderListArgs(PageArgsSchema):
     status = ma.fields.String(validate=validate.OneOf(STATUSES))
     risk_level = ma.fields.String(validate=validate.OneOf(RISK_LEVELS))
     accept_overdue = ma.fields.Boolean()
+    overdue = ma.fields.Boolean(metadata={"description": "true：超过受理期限仍未受理的订单（同 accept_overdue）"})
+    whitelisted = ma.fields.Boolean(metadata={"description": "申请企业是否在信易贷白名单中"})
     product_id = ma.fields.Integer(validate=validate.Range(min=1))
     region_code = RegionCode(metadata={"description": "该区域及其下级区域的订单（须在本人可见范围内）"})
     date_from = ma.fields.Date(data_key="from", metadata={"description": "申请日期起（北京时间，含）"})

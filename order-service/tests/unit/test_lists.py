@@ -4,7 +4,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from order_service import services
+from order_service import credit_state, services
+from order_service.models import db
 from order_service.workdays import china_date
 
 from ..support import BANK_ID, OTHER_BANK_ID, WEIDU_CO, YANLING_CO
@@ -177,3 +178,17 @@ def test_average_hours_to_accept(client, tokens, apply, monkeypatch):
         assert client.post(f"{ORDERS}/{order['id']}/accept", headers=tokens["bank"]).status_code == 200
     [bank] = client.get(f"{ORDERS}/stats", headers=tokens["admin"]).json["institutions"]
     assert bank["average_hours_to_accept"] == 3.5
+
+
+def test_whitelist_and_overdue_filters(app, client, tokens, three_orders):
+    weidu_uscc = three_orders["weidu_bank"]["enterprise_uscc"]
+    with app.app_context():
+        credit_state.record_whitelist(weidu_uscc, True, datetime.now(UTC))
+        db.session.commit()
+    o = {k: v["id"] for k, v in three_orders.items()}
+    assert ids(client, tokens["admin"], "whitelisted=true") == [o["weidu_other"], o["weidu_bank"]]
+    assert ids(client, tokens["admin"], "whitelisted=false") == [o["yanling_bank"]]
+    assert ids(client, tokens["bank"], "whitelisted=true&status=submitted") == [o["weidu_bank"]]
+    assert ids(client, tokens["admin"], "overdue=true") == []
+    assert ids(client, tokens["admin"], "overdue=false") == [o["yanling_bank"], o["weidu_other"], o["weidu_bank"]]
+    assert client.get(f"{ORDERS}?whitelisted=maybe", headers=tokens["admin"]).status_code == 422

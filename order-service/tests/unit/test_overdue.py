@@ -30,6 +30,7 @@ def test_orders_past_their_deadline_are_marked_once(app, client, apply, tokens, 
     assert details["accept_overdue"] is True and details["history"][-1]["actor_role"] == "system"
     assert [o["id"] for o in client.get(f"{ORDERS}?accept_overdue=true", headers=tokens["xuchang"]).json["items"]] == [
         late["id"]]
+    assert [o["id"] for o in client.get(f"{ORDERS}?overdue=true", headers=tokens["bank"]).json["items"]] == [late["id"]]
     assert client.get(f"{ORDERS}/stats", headers=tokens["xuchang"]).json["overdue"] == 1
 
     # Still acceptable afterwards, and it stays counted as overdue.

@@ -1,0 +1,95 @@
+"""The browser half of the end-to-end harness: Debian's Chromium driven by Playwright, against the
+platform the session started (its gateway serves web/dist at `/`).
+
+Pages are found the way a person finds things (roles, labels, visible text) and waited for with
+Playwright's web-first assertions. Every page records its console: a test fails on any console error
+except the browser's own line for an HTTP 4xx answer, which is the app's expected path (a wrong login
+answers 401 and the page shows its message). `make browser` installs Chromium and a CJK font.
+"""
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+import requests
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+               "--disable-sync", "--no-first-run"]
+DESKTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 390, "height": 844}
+MANUAL_DIR = ROOT / "docs" / "manual" / "institution"
+# `make manual` sets this: the walk-through then saves its screenshots for the operating manual.
+SAVE_SCREENSHOTS = os.environ.get("XYD_MANUAL_SCREENSHOTS") == "1"
+
+expect.set_options(timeout=15_000)
+
+
+@dataclass
+class Console:
+    errors: list[str] = field(default_factory=list)
+
+    def record(self, kind: str, text: str) -> None:
+        if kind != "error":
+            return
+        if "Failed to load resource: the server responded with a status of 4" in text:
+            return
+        self.errors.append(text)
+
+
+@pytest.fixture(scope="session")
+def browser(platform):
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"no Chromium at {CHROMIUM}: run `make browser` (installs it with apt) or set CHROMIUM")
+    web = requests.get(platform.gateway + "/health", timeout=5).json().get("web")
+    assert web == "ok", "the gateway has no web/dist to serve: run `make web` first (make e2e does)"
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS)
+        yield chromium
+        chromium.close()
+
+
+def open_page(browser: Browser, platform, viewport: dict) -> tuple[Page, Console]:
+    context = browser.new_context(viewport=viewport, base_url=platform.gateway, locale="zh-CN",
+                                  timezone_id="Asia/Shanghai")
+    page = context.new_page()
+    console = Console()
+    page.on("console", lambda message: console.record(message.type, message.text))
+    page.on("pageerror", lambda error: console.errors.append(f"uncaught: {error}"))
+    return page, console
+
+
+def checked_page(browser: Browser, platform, viewport: dict):
+    """A page in its own context; afterwards, the test fails if the page logged a console error."""
+    page, console = open_page(browser, platform, viewport)
+    yield page
+    page.context.close()
+    assert console.errors == [], console.errors
+
+
+@pytest.fixture
+def desktop(browser, platform):
+    """A page at 1280×800."""
+    yield from checked_page(browser, platform, DESKTOP)
+
+
+@pytest.fixture
+def phone(browser, platform):
+    """A page 390 px wide."""
+    yield from checked_page(browser, platform, PHONE)
+
+
+def assert_no_horizontal_scroll(page: Page) -> None:
+    """The page itself never scrolls sideways (a wide table scrolls inside its own box)."""
+    widths = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
+    assert widths[0] <= widths[1], f"{page.url} is {widths[0]} px wide in a {widths[1]} px window"
+
+
+def screenshot(page: Page, name: str) -> None:
+    """A screenshot for the operating manual (only under `make manual`)."""
+    if SAVE_SCREENSHOTS:
+        MANUAL_DIR.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(MANUAL_DIR / f"{name}.png"), animations="disabled", caret="hide")

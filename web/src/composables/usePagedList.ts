@@ -1,0 +1,38 @@
+// A paged list behind a filter form: load, page, search from page 1.
+import { reactive, ref, type Ref } from 'vue'
+
+import type { Page } from '@/api/types'
+
+import { showError } from './useFormErrors'
+
+export function usePagedList<T, F extends object>(fetchPage: (query: F & { page: number; per_page: number }) => Promise<Page<T>>, filters: F, perPage = 10) {
+  const items = ref([]) as Ref<T[]>
+  const total = ref(0)
+  const loading = ref(false)
+  const paging = reactive({ page: 1, per_page: perPage })
+
+  async function load(): Promise<void> {
+    loading.value = true
+    try {
+      const answer = await fetchPage({ ...filters, ...paging })
+      items.value = answer.items
+      total.value = answer.total
+    } catch (error) {
+      showError(error)
+    } finally {
+      loading.value = false
+    }
+  }
+
+  function search(): Promise<void> {
+    paging.page = 1
+    return load()
+  }
+
+  /** Puts a changed row in place (an action answers with the whole updated object). */
+  function replace(match: (item: T) => boolean, next: T): void {
+    items.value = items.value.map((item) => (match(item) ? next : item))
+  }
+
+  return { items, total, loading, paging, load, search, replace }
+}

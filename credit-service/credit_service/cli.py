@@ -121,13 +121,20 @@ def register_cli(app):
         click.echo(f"credit-service: {count} regions loaded")
 
     @app.cli.command("refresh-credit-states")
+    @click.option("--once", is_flag=True, help="Refresh once and exit (for cron) instead of looping.")
     @click.option("--day", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
-                  help="the China date to judge by (default today); to catch up a missed run")
-    def refresh_credit_states(day):
-        """Announce what changes with the date (run daily, after midnight China time): whitelist entries
+                  help="with --once: the China date to judge by (default today); to catch up a missed run")
+    def refresh_credit_states(once, day):
+        """Announce what changes with the date, every CREDIT_STATE_REFRESH_SECONDS: whitelist entries
         that start or expire (credit.whitelist_changed), records whose publication period ended or that
-        were repaired, so that their flags stop counting (credit.risk_changed)."""
+        were repaired, so that their flags stop counting (credit.risk_changed). Only changes are
+        announced, so running it often costs little; it must run at least daily."""
+        from xyd_common.app import run_periodic
+
         from .monitoring import refresh_daily_states
 
-        changed = refresh_daily_states(day.date() if day else None)
-        click.echo(f"credit-service: whitelist or risk state changed for {changed} enterprises")
+        def refresh_daily_credit_states() -> None:
+            changed = refresh_daily_states(day.date() if day else None)
+            click.echo(f"credit-service: whitelist or risk state changed for {changed} enterprises")
+
+        run_periodic(app, refresh_daily_credit_states, "CREDIT_STATE_REFRESH_SECONDS", once or day is not None)

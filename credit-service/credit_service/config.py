@@ -10,4 +10,6 @@ def load_settings() -> dict:
         "API_TITLE": "信易贷 credit-service",
         # After a loan is disbursed the institution may read the record this many days (贷后管理).
         "CREDIT_POST_LOAN_ACCESS_DAYS": env_int("CREDIT_POST_LOAN_ACCESS_DAYS", 365),
+        # How often `flask refresh-credit-states` applies the calendar (whitelist, publication periods).
+        "CREDIT_STATE_REFRESH_SECONDS": env_int("CREDIT_STATE_REFRESH_SECONDS", 3600),
     }

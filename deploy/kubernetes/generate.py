@@ -49,6 +49,8 @@ SCHEDULES = {
     "order-retention": "27 * * * *",
     "credit-retention": "37 * * * *",
     "notification-retention": "47 * * * *",
+    "order-needs-expiry": "*/5 * * * *",   # NEED_EXPIRY_CHECK_SECONDS is 300
+    "credit-daily-refresh": "5 16 * * *",  # 00:05 China time: whitelist entries and publication periods
 }
 # Measured on the platform under the end-to-end suite and `make bench`-style load (README "Kubernetes"):
 # an idle gunicorn master ~24 MB and each worker ~40-50 MB, growing to ~90 MB under load; a relay or

@@ -42,14 +42,19 @@ def register_cli(app):
         run_periodic(app, reconcile_credit_state, "CREDIT_RECONCILE_SECONDS", once)
 
     @app.cli.command("expire-needs")
+    @click.option("--once", is_flag=True, help="Expire once and exit (for cron) instead of looping.")
     @click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%dT%H:%M:%S"]), default=None,
-                  help="judge by this UTC time instead of now (to rehearse or catch up)")
-    def expire_needs_command(as_of):
-        """End the open financing needs past their end date (need.expired for each). Safe to run in
-        several processes at once; run it at least daily (cron or a Kubernetes CronJob)."""
+                  help="with --once: judge by this UTC time instead of now (to rehearse or catch up)")
+    def expire_needs_command(once, as_of):
+        """End the open financing needs past their end date (need.expired for each), every
+        NEED_EXPIRY_CHECK_SECONDS. Any number of these may run at once."""
         from datetime import UTC
 
         from .needs import expire_needs
 
-        count = expire_needs(as_of.replace(tzinfo=UTC) if as_of else None)
-        click.echo(f"order-service: {count} financing needs expired")
+        def expire_financing_needs() -> None:
+            count = expire_needs(as_of.replace(tzinfo=UTC) if as_of else None)
+            if count:
+                log.info("%d financing needs expired", count)
+
+        run_periodic(app, expire_financing_needs, "NEED_EXPIRY_CHECK_SECONDS", once or as_of is not None)

@@ -12,6 +12,8 @@ def load_settings() -> dict:
         # Optional: one holiday per line (YYYY-MM-DD); "YYYY-MM-DD workday" marks a weekend make-up day
         # (调休). Read at start; see order_service/workdays.py.
         "HOLIDAY_CALENDAR_FILE": env_str("HOLIDAY_CALENDAR_FILE"),
+        # How often `flask expire-needs` ends financing needs past their date.
+        "NEED_EXPIRY_CHECK_SECONDS": env_float("NEED_EXPIRY_CHECK_SECONDS", 300.0),
         # How often `flask mark-overdue` looks for orders past their acceptance deadline.
         "ORDER_OVERDUE_CHECK_SECONDS": env_float("ORDER_OVERDUE_CHECK_SECONDS", 60.0),
         # Where an order's details fetch the applicant's credit record; the page loads without it when

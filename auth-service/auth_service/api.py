@@ -7,6 +7,7 @@ import marshmallow as ma
 from flask import Response, current_app, request
 from flask_smorest import Blueprint
 
+from xyd_common.api_docs import errors
 from xyd_common.errors import ApiError, ValidationFailed, flatten_errors
 from xyd_common.tokens import current_identity, require_auth, require_service
 
@@ -70,6 +71,7 @@ def actor() -> Actor:
 # --- login, tokens, accounts -----------------------------------------------------------------------
 
 @auth.post("/sms-codes")
+@errors("throttled")
 @auth.arguments(SmsCodeRequestSchema)
 @auth.response(202, SmsCodeSentSchema)
 def request_sms_code(body):
@@ -78,6 +80,7 @@ def request_sms_code(body):
 
 
 @auth.post("/login")
+@errors("invalid_credentials", "account_locked")
 @auth.arguments(LoginSchema)
 @auth.response(200, TokenPairSchema)
 def login(body):
@@ -86,6 +89,7 @@ def login(body):
 
 
 @auth.post("/register")
+@errors("invalid_sms_code", "weak_password", "phone_registered", "enterprise_registered")
 @auth.arguments(RegisterSchema)
 @auth.response(201, UserSchema)
 def register(body):
@@ -94,6 +98,7 @@ def register(body):
 
 
 @auth.post("/refresh")
+@errors("unauthorized")
 @auth.arguments(RefreshSchema)
 @auth.response(200, TokenPairSchema)
 def refresh(body):
@@ -127,6 +132,7 @@ def update_me(body):
 
 
 @auth.post("/password")
+@errors("wrong_password", "weak_password", "account_locked")
 @require_auth()
 @auth.arguments(ChangePasswordSchema)
 @auth.response(200, TokenPairSchema)
@@ -149,6 +155,7 @@ def get_password_policy(args):
 
 
 @auth.post("/password/reset")
+@errors("invalid_sms_code", "weak_password")
 @auth.arguments(ResetPasswordSchema)
 @auth.response(204)
 def reset_password(body):
@@ -198,6 +205,7 @@ def _file_bytes(field: str, limit: int) -> bytes:
 
 
 @auth.post("/enterprise-verification")
+@errors("verification_pending", "already_verified", "enterprise_registered")
 @require_auth("enterprise")
 @auth.doc(requestBody={"required": True, "content": {"multipart/form-data": {"schema": VERIFICATION_UPLOAD}}})
 @auth.response(201, VerificationSchema)
@@ -246,6 +254,7 @@ def verification_document(request_id, kind):
 
 
 @admin_bp.post("/enterprise-verifications/<int:request_id>/approve")
+@errors("invalid_transition", "enterprise_registered")
 @require_auth("admin", "government")
 @admin_bp.response(200, VerificationSchema)
 def approve_verification(request_id):
@@ -254,6 +263,7 @@ def approve_verification(request_id):
 
 
 @admin_bp.post("/enterprise-verifications/<int:request_id>/reject")
+@errors("invalid_transition")
 @require_auth("admin", "government")
 @admin_bp.arguments(VerificationRejectSchema)
 @admin_bp.response(200, VerificationSchema)
@@ -272,6 +282,7 @@ def list_regions():
 
 
 @admin_bp.post("/regions")
+@errors("duplicate_region")
 @require_auth("admin")
 @admin_bp.arguments(RegionCreateSchema)
 @admin_bp.response(201, RegionSchema)
@@ -283,6 +294,7 @@ def create_region(body):
 # --- institutions ----------------------------------------------------------------------------------
 
 @admin_bp.post("/institutions")
+@errors("duplicate_institution")
 @require_auth("admin")
 @admin_bp.arguments(InstitutionCreateSchema)
 @admin_bp.response(201, InstitutionSchema)
@@ -309,6 +321,7 @@ def get_institution(institution_id):
 
 
 @admin_bp.patch("/institutions/<int:institution_id>")
+@errors("duplicate_institution")
 @require_auth("admin")
 @admin_bp.arguments(InstitutionUpdateSchema)
 @admin_bp.response(200, InstitutionSchema)
@@ -334,6 +347,7 @@ def enable_institution(institution_id):
 
 
 @admin_bp.post("/institutions/<int:institution_id>/users")
+@errors("phone_registered")
 @require_auth("admin")
 @admin_bp.arguments(StaffUserCreateSchema)
 @admin_bp.response(201, ManagedUserSchema)
@@ -345,6 +359,7 @@ def create_institution_user(body, institution_id):
 # --- users and logs --------------------------------------------------------------------------------
 
 @admin_bp.post("/government-users")
+@errors("phone_registered")
 @require_auth("admin")
 @admin_bp.arguments(GovernmentUserCreateSchema)
 @admin_bp.response(201, ManagedUserSchema)
@@ -363,6 +378,7 @@ def list_users(args):
 
 
 @admin_bp.post("/users/<int:user_id>/disable")
+@errors("invalid_target")
 @require_auth("admin")
 @admin_bp.response(200, ManagedUserSchema)
 def disable_user(user_id):
@@ -371,6 +387,7 @@ def disable_user(user_id):
 
 
 @admin_bp.post("/users/<int:user_id>/enable")
+@errors("invalid_target")
 @require_auth("admin")
 @admin_bp.response(200, ManagedUserSchema)
 def enable_user(user_id):

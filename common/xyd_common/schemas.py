@@ -106,3 +106,15 @@ class ExactNumber(ma.fields.Decimal):
 
     def _serialize(self, value, attr, obj, **kwargs):
         return None if value is None else json_number(Decimal(value))
+
+
+class Derived(ma.fields.Nested):
+    """An answer's nested object computed from the record (`getter(record)`), typed by `nested` in the
+    OpenAPI document (a `Function` field would leave it untyped)."""
+
+    def __init__(self, nested, getter, **kwargs):
+        self.getter = getter
+        super().__init__(nested, dump_only=True, **kwargs)
+
+    def get_value(self, obj, attr, accessor=None, default=ma.missing):
+        return self.getter(obj)

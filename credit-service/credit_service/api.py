@@ -7,6 +7,7 @@ import marshmallow as ma
 from flask import g, request
 from flask_smorest import Blueprint
 
+from xyd_common.api_docs import errors
 from xyd_common.errors import ApiError, ValidationFailed, flatten_errors
 from xyd_common.pagination import PageArgsSchema
 from xyd_common.tokens import current_identity, require_auth, require_service, require_verified_enterprise
@@ -97,6 +98,7 @@ def _uploaded_files() -> dict[str, bytes]:
 
 
 @credit.get("/enterprises/<uscc>")
+@errors("enterprise_unverified")
 @require_auth()
 @credit.arguments(CreditRecordArgs, location="query")
 @credit.response(200, CreditRecordSchema)
@@ -106,6 +108,7 @@ def get_credit_record(args, uscc):
 
 
 @credit.get("/me")
+@errors("enterprise_unverified")
 @require_auth("enterprise")
 @credit.response(200, CreditRecordSchema)
 def my_credit_record():
@@ -114,6 +117,7 @@ def my_credit_record():
 
 
 @credit.get("/me/access-logs")
+@errors("enterprise_unverified")
 @require_auth("enterprise")
 @credit.arguments(PageArgsSchema, location="query")
 @credit.response(200, OwnAccessLogPageSchema)
@@ -123,6 +127,7 @@ def my_access_log(args):
 
 
 @credit.get("/me/authorizations")
+@errors("enterprise_unverified")
 @require_auth("enterprise")
 @credit.arguments(PageArgsSchema, location="query")
 @credit.response(200, AuthorizationPageSchema)
@@ -132,6 +137,7 @@ def my_authorizations(args):
 
 
 @credit.post("/me/authorizations/<authorization_id>/revoke")
+@errors("enterprise_unverified", "already_revoked", "authorization_ended")
 @require_auth("enterprise")
 @credit.response(200, AuthorizationItemSchema)
 def revoke_authorization(authorization_id):
@@ -141,6 +147,7 @@ def revoke_authorization(authorization_id):
 
 
 @credit.post("/me/disputes")
+@errors("enterprise_unverified", "dispute_open")
 @require_auth("enterprise")
 @credit.arguments(DisputeCreateSchema)
 @credit.response(201, DisputeSchema)
@@ -150,6 +157,7 @@ def open_dispute(body):
 
 
 @credit.get("/me/disputes")
+@errors("enterprise_unverified")
 @require_auth("enterprise")
 @credit.arguments(DisputeListArgs, location="query")
 @credit.response(200, DisputePageSchema)
@@ -168,6 +176,7 @@ def list_disputes(args):
 
 
 @credit.post("/disputes/<int:dispute_id>/decide")
+@errors("invalid_transition")
 @require_auth("admin", "government")
 @credit.arguments(DisputeDecisionSchema)
 @credit.response(200, DisputeSchema)

@@ -5,6 +5,7 @@ role learns nothing from validation errors."""
 
 from flask_smorest import Blueprint
 
+from xyd_common.api_docs import errors
 from xyd_common.tokens import current_identity, require_auth
 
 from . import services
@@ -85,6 +86,7 @@ def read_all_notifications():
 # --- webhooks ----------------------------------------------------------------------------------------
 
 @webhooks.post("")
+@errors("webhook_limit_reached")
 @require_auth(*WEBHOOK_ROLES)
 @webhooks.arguments(WebhookCreateSchema)
 @webhooks.response(201, WebhookCreatedSchema)

@@ -6,6 +6,7 @@ role learns nothing from validation errors."""
 from flask import request
 from flask_smorest import Blueprint
 
+from xyd_common.api_docs import errors
 from xyd_common.tokens import current_identity, require_auth
 
 from . import needs, queries, scorecards, services
@@ -38,6 +39,9 @@ ALL_ROLES = ("admin", "institution", "government", "enterprise")
 
 
 @orders.post("")
+@errors("enterprise_unverified", "product_unavailable", "amount_out_of_range", "term_out_of_range",
+        "region_not_served", "credit_authorization_required", "whitelist_required", "idempotency_key_reused",
+        "duplicate_open_order")
 @require_auth("enterprise")
 @orders.arguments(IdempotencyHeaders, location="headers")
 @orders.arguments(OrderCreateSchema)
@@ -86,6 +90,7 @@ def get_order(order_id):
 
 
 @orders.post("/<int:order_id>/accept")
+@errors("invalid_transition")
 @require_auth("institution")
 @orders.arguments(RemarkSchema, required=False)
 @orders.response(200, OrderSchema)
@@ -95,6 +100,7 @@ def accept(body, order_id):
 
 
 @orders.post("/<int:order_id>/grant")
+@errors("invalid_transition")
 @require_auth("institution")
 @orders.arguments(GrantSchema)
 @orders.response(200, OrderSchema)
@@ -104,6 +110,7 @@ def grant(body, order_id):
 
 
 @orders.post("/<int:order_id>/disburse")
+@errors("invalid_transition")
 @require_auth("institution")
 @orders.arguments(DisburseSchema)
 @orders.response(200, OrderSchema)
@@ -113,6 +120,7 @@ def disburse(body, order_id):
 
 
 @orders.post("/<int:order_id>/terminate")
+@errors("invalid_transition")
 @require_auth("institution")
 @orders.arguments(TerminateSchema)
 @orders.response(200, OrderSchema)
@@ -122,6 +130,7 @@ def terminate(body, order_id):
 
 
 @orders.post("/<int:order_id>/withdraw")
+@errors("invalid_transition")
 @require_auth("enterprise")
 @orders.arguments(RemarkSchema, required=False)
 @orders.response(200, OrderSchema)
@@ -131,6 +140,7 @@ def withdraw(body, order_id):
 
 
 @orders.post("/<int:order_id>/urge")
+@errors("invalid_transition", "already_urged")
 @require_auth("government", "admin")
 @orders.arguments(UrgeSchema)
 @orders.response(200, OrderSchema)
@@ -144,6 +154,7 @@ needs_bp = Blueprint("needs", __name__, url_prefix="/api/v1/needs",
 
 
 @needs_bp.post("")
+@errors("enterprise_unverified", "credit_authorization_required", "too_many_open_needs")
 @require_auth("enterprise")
 @needs_bp.arguments(NeedCreateSchema)
 @needs_bp.response(201, PostedNeedSchema)
@@ -164,6 +175,7 @@ def list_needs(args):
 
 
 @needs_bp.post("/<int:need_id>/cancel")
+@errors("invalid_transition", "need_taken")
 @require_auth("enterprise")
 @needs_bp.response(200, NeedSchema)
 def cancel_need(need_id):
@@ -172,6 +184,8 @@ def cancel_need(need_id):
 
 
 @needs_bp.post("/<int:need_id>/claim")
+@errors("product_unavailable", "amount_out_of_range", "term_out_of_range", "region_not_served", "whitelist_required",
+        "need_taken", "duplicate_open_order")
 @require_auth("institution")
 @needs_bp.arguments(ClaimSchema)
 @needs_bp.response(201, OrderSchema)

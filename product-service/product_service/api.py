@@ -5,6 +5,7 @@ role learns nothing from validation errors."""
 
 from flask_smorest import Blueprint
 
+from xyd_common.api_docs import errors
 from xyd_common.tokens import current_identity, optional_auth, require_auth, require_service
 
 from . import recommendations as recommendations_service
@@ -27,6 +28,7 @@ internal = Blueprint("internal", __name__, url_prefix="/internal/products", desc
 
 
 @products.post("")
+@errors("duplicate_product", "institution_disabled", "unknown_institution")
 @require_auth("institution")
 @products.arguments(ProductCreateSchema)
 @products.response(201, ProductSchema)
@@ -53,6 +55,7 @@ def get_product(product_id):
 
 
 @products.patch("/<int:product_id>")
+@errors("duplicate_product")
 @require_auth("institution")
 @products.arguments(ProductUpdateSchema)
 @products.response(200, ProductSchema)
@@ -70,6 +73,7 @@ def disable_product(product_id):
 
 
 @products.post("/<int:product_id>/enable")
+@errors("institution_disabled")
 @require_auth("institution")
 @products.response(200, ProductSchema)
 def enable_product(product_id):
@@ -86,6 +90,7 @@ def market_products(args):
 
 
 @market.get("/recommendations")
+@errors("enterprise_unverified")
 @require_auth("enterprise")
 @market.arguments(RecommendationArgs, location="query")
 @market.response(200, RecommendationPageSchema)

@@ -113,6 +113,15 @@ class ImportBatchSchema(StrictSchema):
     risk_flags = ma.fields.List(ma.fields.Raw(), load_default=list, metadata={"description": "风险标记"})
 
 
+class ImportBatchDocSchema(ImportBatchSchema):
+    """The import batch as documented: the same fields, each row typed by the schema that checks it."""
+
+    enterprises = ma.fields.List(ma.fields.Nested(EnterpriseRow), metadata={"description": "企业登记信息"})
+    records = ma.fields.List(ma.fields.Nested(RecordRow), metadata={"description": "信用记录"})
+    whitelist = ma.fields.List(ma.fields.Nested(WhitelistRow), metadata={"description": "白名单"})
+    risk_flags = ma.fields.List(ma.fields.Nested(RiskFlagRow), metadata={"description": "风险标记"})
+
+
 class ImportCountsSchema(ma.Schema):
     enterprises = ma.fields.Integer()
     records = ma.fields.Integer()

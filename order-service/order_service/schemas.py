@@ -133,7 +133,7 @@ class RiskSchema(ma.Schema):
     tags = ma.fields.List(ma.fields.String(), metadata={"description": "风险标签（中文）"})
 
 
-class ConsentSchema(ma.Schema):
+class AcceptedConsentSchema(ma.Schema):
     version = ma.fields.Integer(allow_none=True, metadata={"description": "授权书版本"})
     accepted_at = ma.fields.DateTime(allow_none=True, metadata={"description": "同意时间"})
 
@@ -186,7 +186,7 @@ class OrderDetailSchema(OrderSchema):
     contact_phone = ma.fields.String(allow_none=True)
     credit_authorized = ma.fields.Boolean()
     credit_authorized_at = ma.fields.DateTime()
-    credit_authorization = Derived(ConsentSchema, lambda order: {
+    credit_authorization = Derived(AcceptedConsentSchema, lambda order: {
         "version": order.credit_authorization_version, "accepted_at": order.credit_authorized_at},
         metadata={"description": "申请人同意的授权书版本与时间"})
     credit_access_until = ma.fields.Method("_access_until", allow_none=True, metadata={

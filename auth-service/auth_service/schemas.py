@@ -50,7 +50,7 @@ class UserSchema(ma.Schema):
     id = ma.fields.Integer()
     phone = ma.fields.String()
     name = ma.fields.String()
-    role = ma.fields.String()
+    role = ma.fields.String(metadata={"enum": list(ROLES)})
     institution_id = ma.fields.Integer(allow_none=True)
     enterprise_uscc = ma.fields.String(allow_none=True)
     region_code = ma.fields.String(allow_none=True)
@@ -154,7 +154,7 @@ class RegionCreateSchema(StrictSchema):
 class InstitutionSchema(ma.Schema):
     id = ma.fields.Integer()
     name = ma.fields.String()
-    type = ma.fields.String()
+    type = ma.fields.String(metadata={"enum": list(INSTITUTION_TYPES)})
     region_code = ma.fields.String()
     uscc = ma.fields.String(allow_none=True)
     contact_name = ma.fields.String(allow_none=True)

@@ -14,6 +14,7 @@
 
 from copy import deepcopy
 
+import marshmallow as ma
 from apispec import BasePlugin
 
 # code: (HTTP status, meaning). Statuses of the codes a client can meet; the order is the reading order
@@ -89,6 +90,15 @@ BEARER_SCHEME = {"type": "http", "scheme": "bearer", "bearerFormat": "JWT",
                                 "`Authorization: Bearer <token>` 请求头中"}
 SECURITY_OF_AUTH = {AUTH_REQUIRED: [{"bearerAuth": []}], AUTH_OPTIONAL: [{}, {"bearerAuth": []}],
                     AUTH_SERVICE: [{"bearerAuth": []}]}
+
+
+def integer_bounds(converter, field, ret, **kwargs) -> dict:
+    """apispec attribute function: every integer field states the bounds `xyd_common.schemas` keeps."""
+    from .input_bounds import INT32_MAX, INT32_MIN  # input_bounds imports errors, which imports this
+
+    if not isinstance(field, ma.fields.Integer):
+        return {}
+    return {"minimum": ret.get("minimum", INT32_MIN), "maximum": ret.get("maximum", INT32_MAX)}
 
 
 def error_codes_markdown() -> str:
@@ -175,8 +185,49 @@ def operation_error_codes(path: str, operation: dict) -> list[str]:
     return codes
 
 
+# Examples of the properties a client meets in answers, by property name (and, where one name means
+# different things, by schema name first): Swagger UI builds its example answers from them.
+PROPERTY_EXAMPLES = {
+    "Product.name": "科创信用贷", "Institution.name": "中原银行许昌分行", "Region.name": "魏都区",
+    "Enterprise.name": "许昌魏都精密制造有限公司",
+    "name": "王建国", "order_no": "XYD202611270001", "product_name": "科创信用贷",
+    "institution_name": "中原银行许昌分行", "enterprise_name": "许昌魏都精密制造有限公司",
+    "enterprise_uscc": "91411002MA45L8XK1L", "uscc": "91411002MA45L8XK1L", "contact_name": "王建国",
+    "contact_phone": "13912345678", "phone": "13912345678", "contact": "王建国 13912345678",
+    "purpose": "采购数控机床及原材料，扩大产能", "reason": "企业近半年纳税异常，暂不符合授信条件",
+    "remark": "材料齐全，已安排客户经理对接", "message": "该企业为市重点扶持项目，请于 2 个工作日内受理",
+    "note": "经核实，处罚已修复，记录不再向机构展示", "dispute_note": "处罚已履行完毕并完成信用修复",
+    "legal_representative": "王建国", "industry": "通用设备制造业", "batch": "2026年第一批",
+    "title": "许昌市专精特新中小企业", "authority": "许昌市工业和信息化局",
+    "content": "认定为 2025 年度许昌市专精特新中小企业",
+    "target_customers": "许昌市内纳税信用 B 级以上的科技型中小企业",
+    "requirements": "成立满 2 年；近 12 个月纳税正常", "features": "纯信用、随借随还，最快 3 个工作日放款",
+    "description": "面向科技型中小企业的纯信用贷款", "email": "wangjianguo@weidu-precision.cn",
+    "url": "https://gov-finance.xuchang.example.cn/xyd/webhook", "token_type": "Bearer",
+    "access_token": "eyJhbGciOiJFZERTQSIsInR5cCI6IkpXVCJ9.eyJzdWIiOiI0MiJ9.c2lnbmF0dXJl",
+    "refresh_token": "Qk1yWm9ZbmF0aG9uZ2VyLXJlZnJlc2gtdG9rZW4", "secret": "whsec_5f2b7c0e9a4d4e0fb1c3",
+    "region_code": "411002", "parent_code": "411000", "registered_region_code": "411002",
+    "claimed_region_code": "411002", "event_type": "order.accepted", "tax_credit_rating": "A",
+    "credit_record_error": "信用服务暂不可用", "next_cursor": "WyIyMDI2LTExLTI3VDA4OjAwOjAwWiIsIDQyXQ",
+    "text": "本企业同意许昌市信易贷平台向所申请产品的金融机构提供本企业的信用信息……",
+    "tags": ["行政处罚"], "reasons": ["金额、期限均在产品范围内", "本地区白名单企业专属产品"],
+}
+
+
 class ErrorAnswersPlugin(BasePlugin):
-    """Writes every operation's error answers and `security` (see the module's docstring)."""
+    """Writes every operation's error answers and `security` (see the module's docstring), and gives
+    the properties of every schema the examples of PROPERTY_EXAMPLES they lack."""
+
+    def schema_helper(self, name, definition=None, **kwargs):
+        for prop, schema in ((definition or {}).get("properties") or {}).items():
+            example = PROPERTY_EXAMPLES.get(f"{name}.{prop}", PROPERTY_EXAMPLES.get(prop))
+            if example is None or "example" in schema or "$ref" in schema or "enum" in schema:
+                continue
+            kind = schema.get("type")
+            if (kind == "string" and isinstance(example, str) and "format" not in schema) or \
+                    (kind == "array" and isinstance(example, list)):
+                schema["example"] = example
+        return None
 
     def operation_helper(self, path=None, operations=None, **kwargs):
         for operation in (operations or {}).values():

@@ -10,7 +10,7 @@ import flask_smorest
 import marshmallow as ma
 from werkzeug.exceptions import HTTPException
 
-from .api_docs import BEARER_SCHEME, ERROR_CODES, ErrorAnswersPlugin, error_codes_markdown
+from .api_docs import BEARER_SCHEME, ERROR_CODES, ErrorAnswersPlugin, error_codes_markdown, integer_bounds
 
 log = logging.getLogger(__name__)
 
@@ -124,6 +124,7 @@ class XydApi(flask_smorest.Api):
 
     def _init_spec(self, *, extra_plugins=None, **options):
         super()._init_spec(extra_plugins=[*(extra_plugins or ()), ErrorAnswersPlugin()], **options)
+        self.ma_plugin.converter.add_attribute_function(integer_bounds)
         self.spec.components.security_scheme("bearerAuth", BEARER_SCHEME)
         self.spec.options.setdefault("security", [{"bearerAuth": []}])
         info = self.spec.options.setdefault("info", {})

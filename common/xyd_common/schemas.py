@@ -9,7 +9,7 @@ from decimal import Decimal
 import marshmallow as ma
 from marshmallow import validate
 
-from .input_bounds import date_fits, has_forbidden_characters, int64_fits
+from .input_bounds import date_fits, has_forbidden_characters, int32_fits
 
 FIELD_MESSAGES = {
     ma.fields.Field: {"required": "必填项", "null": "不能为空", "validator_failed": "取值无效"},
@@ -65,7 +65,7 @@ def _bounded(field_class, fits, error: str) -> None:
 
 
 _bounded(ma.fields.String, lambda text: not has_forbidden_characters(text), "forbidden_characters")
-_bounded(ma.fields.Integer, int64_fits, "out_of_range")
+_bounded(ma.fields.Integer, int32_fits, "out_of_range")
 _bounded(ma.fields.Date, date_fits, "out_of_range")
 _bounded(ma.fields.DateTime, date_fits, "out_of_range")
 

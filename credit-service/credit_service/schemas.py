@@ -174,15 +174,17 @@ class RecordSchema(ma.Schema):
 
 
 class FlagSchema(ma.Schema):
-    indicator = ma.fields.String()
-    level = ma.fields.String(metadata={"description": "该标记的风险等级（未单独指定时为指标的默认等级）"})
+    indicator = ma.fields.String(metadata={"enum": list(INDICATORS)})
+    level = ma.fields.String(metadata={"enum": list(FLAG_LEVELS),
+                                       "description": "该标记的风险等级（未单独指定时为指标的默认等级）"})
     source = ma.fields.String()
     detected_on = ma.fields.Date()
     active = ma.fields.Boolean()
 
 
 class RiskSchema(ma.Schema):
-    level = ma.fields.String(metadata={"description": " | ".join(LEVEL_ORDER)})
+    level = ma.fields.String(metadata={"enum": list(LEVEL_ORDER),
+                                       "description": "风险等级：有效标记中最高者，无则 none"})
     tags = ma.fields.List(ma.fields.String(), metadata={"description": "有效风险标记的指标，严重者在前"})
     flags = ma.fields.List(ma.fields.Nested(FlagSchema))
 
@@ -196,7 +198,8 @@ class WhitelistEntrySchema(ma.Schema):
 
 class CreditRecordSchema(ma.Schema):
     enterprise = ma.fields.Nested(EnterpriseSchema)
-    tax_credit_rating = ma.fields.String(allow_none=True, metadata={"description": "纳税信用等级 A/B/M/C/D"})
+    tax_credit_rating = ma.fields.String(allow_none=True, metadata={"enum": [*TAX_CREDIT_RATINGS, None],
+                                                                    "description": "纳税信用等级"})
     records = ma.fields.List(ma.fields.Nested(RecordSchema))
     whitelisted = ma.fields.Boolean(metadata={"description": "今天（北京时间）是否在有效的白名单中"})
     whitelist_entries = ma.fields.List(ma.fields.Nested(WhitelistEntrySchema))
@@ -221,7 +224,9 @@ class WhitelistListArgs(PageArgsSchema):
 
 class WhitelistItemSchema(ma.Schema):
     uscc = ma.fields.String(metadata={"description": "机构用户仅在该企业向本机构申请过时可见完整代码"})
-    masked = ma.fields.Boolean(metadata={"description": "uscc 是否部分隐藏"})
+    masked = ma.fields.Boolean(metadata={"description": (
+        "uscc 是否部分隐藏：机构用户只能看到曾通过订单授权本机构的企业的完整统一社会信用代码，"
+        "其余以 * 遮盖中间位；政府与管理员用户总是看到完整代码（false）")})
     enterprise_name = ma.fields.String()
     region_code = ma.fields.String(allow_none=True)
     industry = ma.fields.String(allow_none=True)
@@ -274,7 +279,7 @@ class InternalRiskArgs(ma.Schema):
 
 class RiskStateSchema(ma.Schema):
     uscc = ma.fields.String()
-    level = ma.fields.String()
+    level = ma.fields.String(metadata={"enum": list(LEVEL_ORDER)})
     tags = ma.fields.List(ma.fields.String())
     whitelisted = ma.fields.Boolean()
     known = ma.fields.Boolean(metadata={"description": "信用服务是否有该企业的数据"})

@@ -9592,6 +9592,7 @@ export interface components {
             id?: number;
             institution_id?: number | null;
             order_id?: string | null;
+            /** @example 91411002MA45L8XK1L */
             uscc?: string;
             /** @description api，或代为查询的服务 */
             via?: string;
@@ -9602,6 +9603,7 @@ export interface components {
         };
         AccessLogPage: {
             items?: components["schemas"]["AccessLog"][];
+            /** @example WyIyMDI2LTExLTI3VDA4OjAwOjAwWiIsIDQyXQ */
             next_cursor?: string | null;
             page?: number;
             per_page?: number;
@@ -9623,6 +9625,7 @@ export interface components {
         };
         AuditLogPage: {
             items?: components["schemas"]["AuditLog"][];
+            /** @example WyIyMDI2LTExLTI3VDA4OjAwOjAwWiIsIDQyXQ */
             next_cursor?: string | null;
             page?: number;
             per_page?: number;
@@ -9637,8 +9640,10 @@ export interface components {
             /** @description 授权编号（即订单编号） */
             id?: string;
             institution_id?: number;
+            /** @example 中原银行许昌分行 */
             institution_name?: string | null;
             order_id?: string;
+            /** @example XYD202611270001 */
             order_no?: string | null;
             /** @enum {string} */
             status?: "active" | "post_loan" | "ended" | "revoked";
@@ -9646,6 +9651,7 @@ export interface components {
         };
         AuthorizationPage: {
             items?: components["schemas"]["AuthorizationItem"][];
+            /** @example WyIyMDI2LTExLTI3VDA4OjAwOjAwWiIsIDQyXQ */
             next_cursor?: string | null;
             page?: number;
             per_page?: number;
@@ -9658,7 +9664,9 @@ export interface components {
             digest?: string;
             /** Format: date-time */
             published_at?: string;
+            /** @example 采购数控机床及原材料，扩大产能 */
             purpose?: string;
+            /** @example 本企业同意许昌市信易贷平台向所申请产品的金融机构提供本企业的信用信息…… */
             text?: string;
             /** @description 授权自提交起的有效天数（订单办结后另有贷后期限） */
             valid_days?: number;
@@ -9666,7 +9674,9 @@ export interface components {
         };
         AuthorizationTextCreate: {
             data_categories: ("registration" | "tax_credit_rating" | "credit_records" | "whitelist" | "risk_flags")[];
+            /** @example 采购数控机床及原材料，扩大产能 */
             purpose: string;
+            /** @example 本企业同意许昌市信易贷平台向所申请产品的金融机构提供本企业的信用信息…… */
             text: string;
             valid_days: number;
         };
@@ -9689,17 +9699,28 @@ export interface components {
             enterprise?: components["schemas"]["Enterprise"];
             records?: components["schemas"]["Record"][];
             risk?: components["schemas"]["CreditRisk"];
-            /** @description 纳税信用等级 A/B/M/C/D */
-            tax_credit_rating?: string | null;
+            /**
+             * @description 纳税信用等级
+             * @enum {string|null}
+             */
+            tax_credit_rating?: "A" | "B" | "M" | "C" | "D" | null;
             whitelist_entries?: components["schemas"]["WhitelistEntry"][];
             /** @description 今天（北京时间）是否在有效的白名单中 */
             whitelisted?: boolean;
         };
         CreditRisk: {
             flags?: components["schemas"]["Flag"][];
-            /** @description none | low | medium | high */
-            level?: string;
-            /** @description 有效风险标记的指标，严重者在前 */
+            /**
+             * @description 风险等级：有效标记中最高者，无则 none
+             * @enum {string}
+             */
+            level?: "none" | "low" | "medium" | "high";
+            /**
+             * @description 有效风险标记的指标，严重者在前
+             * @example [
+             *       "行政处罚"
+             *     ]
+             */
             tags?: string[];
         };
         Delivery: {
@@ -9709,6 +9730,7 @@ export interface components {
             /** Format: date-time */
             delivered_at?: string | null;
             event_id?: string;
+            /** @example order.accepted */
             event_type?: string;
             id?: number;
             /** Format: date-time */
@@ -9722,10 +9744,14 @@ export interface components {
             webhook_id?: number;
         };
         DevSms: {
+            /** @example 13912345678 */
             phone?: string;
             /** Format: date-time */
             sent_at?: string;
-            /** @description 短信全文（含验证码） */
+            /**
+             * @description 短信全文（含验证码）
+             * @example 本企业同意许昌市信易贷平台向所申请产品的金融机构提供本企业的信用信息……
+             */
             text?: string;
         };
         DevSmsList: {
@@ -9741,33 +9767,43 @@ export interface components {
             disbursed_on: string;
         };
         Dispute: {
+            /** @example 王建国 13912345678 */
             contact?: string;
             /** Format: date-time */
             created_at?: string;
             /** Format: date-time */
             decided_at?: string | null;
             id?: number;
+            /** @example 经核实，处罚已修复，记录不再向机构展示 */
             note?: string | null;
+            /** @example 企业近半年纳税异常，暂不符合授信条件 */
             reason?: string;
             record?: components["schemas"]["DisputedRecord"];
             record_id?: number;
             /** @enum {string} */
             status?: "open" | "upheld" | "rejected";
+            /** @example 91411002MA45L8XK1L */
             uscc?: string;
         };
         DisputeCreate: {
+            /** @example 王建国 13912345678 */
             contact: string;
+            /** @example 企业近半年纳税异常，暂不符合授信条件 */
             reason: string;
             record_id: number;
         };
         DisputeDecision: {
             /** @enum {string} */
             decision: "uphold" | "reject";
-            /** @default null */
+            /**
+             * @default null
+             * @example 经核实，处罚已修复，记录不再向机构展示
+             */
             note: string | null;
         };
         DisputePage: {
             items?: components["schemas"]["Dispute"][];
+            /** @example WyIyMDI2LTExLTI3VDA4OjAwOjAwWiIsIDQyXQ */
             next_cursor?: string | null;
             page?: number;
             per_page?: number;
@@ -9775,32 +9811,42 @@ export interface components {
             total_is_estimate?: boolean;
         };
         DisputedRecord: {
+            /** @example 许昌市工业和信息化局 */
             authority?: string | null;
             /** @enum {string} */
             category?: "administrative_license" | "administrative_penalty" | "dishonest_debtor" | "abnormal_operation" | "tax_arrears" | "commendation";
             /** Format: date */
             decided_on?: string;
             id?: number;
+            /** @example 许昌市专精特新中小企业 */
             title?: string;
         };
         Enterprise: {
             /** Format: date */
             established_on?: string | null;
+            /** @example 通用设备制造业 */
             industry?: string | null;
+            /** @example 王建国 */
             legal_representative?: string | null;
+            /** @example 许昌魏都精密制造有限公司 */
             name?: string;
+            /** @example 411002 */
             region_code?: string | null;
             /** @description 注册资本（万元） */
             registered_capital?: number | null;
             /** @description 登记状态 */
             status?: string | null;
+            /** @example 91411002MA45L8XK1L */
             uscc?: string;
         };
         EnterpriseRow: {
             /** Format: date */
             established_on?: string | null;
+            /** @example 通用设备制造业 */
             industry?: string | null;
+            /** @example 王建国 */
             legal_representative?: string | null;
+            /** @example 王建国 */
             name: string;
             /**
              * @description 行政区代码（GB/T 2260，如 411002 魏都区）
@@ -9819,6 +9865,7 @@ export interface components {
         };
         EnterpriseVerificationPage: {
             items?: components["schemas"]["Verification"][];
+            /** @example WyIyMDI2LTExLTI3VDA4OjAwOjAwWiIsIDQyXQ */
             next_cursor?: string | null;
             page?: number;
             per_page?: number;
@@ -9835,19 +9882,27 @@ export interface components {
             errors?: {
                 [key: string]: string[];
             };
-            /** @description 中文说明，可直接展示给用户 */
+            /**
+             * @description 中文说明，可直接展示给用户
+             * @example 该企业为市重点扶持项目，请于 2 个工作日内受理
+             */
             message: string;
         };
         Flag: {
             active?: boolean;
             /** Format: date */
             detected_on?: string;
-            indicator?: string;
-            /** @description 该标记的风险等级（未单独指定时为指标的默认等级） */
-            level?: string;
+            /** @enum {string} */
+            indicator?: "dishonest_debtor" | "equity_frozen" | "license_revoked" | "consumption_restricted" | "administrative_penalty" | "abnormal_operation" | "tax_arrears" | "litigation";
+            /**
+             * @description 该标记的风险等级（未单独指定时为指标的默认等级）
+             * @enum {string}
+             */
+            level?: "low" | "medium" | "high";
             source?: string;
         };
         GovernmentUserCreate: {
+            /** @example 王建国 */
             name: string;
             /**
              * @description 大陆手机号（11 位，可带 +86）
@@ -9876,6 +9931,7 @@ export interface components {
             at?: string;
             /** @enum {string|null} */
             from_status?: "submitted" | "accepted" | "credit_granted" | "disbursed" | "terminated" | "withdrawn" | null;
+            /** @example 材料齐全，已安排客户经理对接 */
             remark?: string | null;
             /** @enum {string} */
             to_status?: "submitted" | "accepted" | "credit_granted" | "disbursed" | "terminated" | "withdrawn";
@@ -9906,6 +9962,7 @@ export interface components {
             kind?: string;
             /** @description CSV 文件中的行号（表头为第 1 行） */
             line?: number;
+            /** @example 该企业为市重点扶持项目，请于 2 个工作日内受理 */
             message?: string;
         };
         ImportResult: {
@@ -9916,21 +9973,30 @@ export interface components {
             imported?: components["schemas"]["ImportCounts"];
         };
         Institution: {
+            /** @example 王建国 */
             contact_name?: string | null;
+            /** @example 13912345678 */
             contact_phone?: string | null;
             /** Format: date-time */
             created_at?: string;
             id?: number;
+            /** @example 中原银行许昌分行 */
             name?: string;
+            /** @example 411002 */
             region_code?: string;
             status?: string;
-            type?: string;
+            /** @enum {string} */
+            type?: "bank" | "guarantee" | "microloan" | "leasing" | "insurance" | "other";
             /** Format: date-time */
             updated_at?: string;
+            /** @example 91411002MA45L8XK1L */
             uscc?: string | null;
         };
         InstitutionCreate: {
-            /** @default null */
+            /**
+             * @default null
+             * @example 王建国
+             */
             contact_name: string | null;
             /**
              * @description 大陆手机号（11 位，可带 +86）
@@ -9938,6 +10004,7 @@ export interface components {
              * @example 13912345678
              */
             contact_phone: string | null;
+            /** @example 王建国 */
             name: string;
             /**
              * @description 行政区代码（GB/T 2260，如 411002 魏都区）
@@ -9958,6 +10025,7 @@ export interface components {
         };
         InstitutionPage: {
             items?: components["schemas"]["Institution"][];
+            /** @example WyIyMDI2LTExLTI3VDA4OjAwOjAwWiIsIDQyXQ */
             next_cursor?: string | null;
             page?: number;
             per_page?: number;
@@ -9966,6 +10034,7 @@ export interface components {
         };
         InstitutionRef: {
             id?: number;
+            /** @example 王建国 */
             name?: string;
         };
         InstitutionStats: {
@@ -9977,6 +10046,7 @@ export interface components {
             /** @description 授信金额合计（已授信及已放款的订单） */
             granted_amount?: number;
             institution_id?: number;
+            /** @example 中原银行许昌分行 */
             institution_name?: string;
             /** @description 订单数 */
             orders?: number;
@@ -9985,12 +10055,14 @@ export interface components {
             requested_amount?: number;
         };
         InstitutionUpdate: {
+            /** @example 王建国 */
             contact_name?: string | null;
             /**
              * @description 大陆手机号（11 位，可带 +86）
              * @example 13912345678
              */
             contact_phone?: string | null;
+            /** @example 王建国 */
             name?: string;
             /**
              * @description 行政区代码（GB/T 2260，如 411002 魏都区）
@@ -10019,6 +10091,7 @@ export interface components {
             at?: string;
             id?: number;
             ip?: string | null;
+            /** @example 13912345678 */
             phone?: string;
             result?: string;
             user_agent?: string | null;
@@ -10026,6 +10099,7 @@ export interface components {
         };
         LoginLogPage: {
             items?: components["schemas"]["LoginLog"][];
+            /** @example WyIyMDI2LTExLTI3VDA4OjAwOjAwWiIsIDQyXQ */
             next_cursor?: string | null;
             page?: number;
             per_page?: number;
@@ -10035,17 +10109,23 @@ export interface components {
         ManagedUser: {
             /** Format: date-time */
             created_at?: string;
+            /** @example 许昌魏都精密制造有限公司 */
             enterprise_name?: string | null;
+            /** @example 91411002MA45L8XK1L */
             enterprise_uscc?: string | null;
             id?: number;
             institution_id?: number | null;
             /** Format: date-time */
             last_login_at?: string | null;
             must_change_password?: boolean;
+            /** @example 王建国 */
             name?: string;
+            /** @example 13912345678 */
             phone?: string;
+            /** @example 411002 */
             region_code?: string | null;
-            role?: string;
+            /** @enum {string} */
+            role?: "admin" | "institution" | "government" | "enterprise";
             status?: string;
             /**
              * @description 企业认证状态（仅企业用户）：unverified 未认证，pending 审核中，verified 已认证，rejected 未通过
@@ -10054,8 +10134,11 @@ export interface components {
             verification_status?: "unverified" | "pending" | "verified" | "rejected" | null;
         };
         Me: {
+            /** @example wangjianguo@weidu-precision.cn */
             email?: string | null;
+            /** @example 许昌魏都精密制造有限公司 */
             enterprise_name?: string | null;
+            /** @example 91411002MA45L8XK1L */
             enterprise_uscc?: string | null;
             id?: number;
             institution?: (Record<string, never> | null) | components["schemas"]["InstitutionRef"];
@@ -10063,10 +10146,14 @@ export interface components {
             /** Format: date-time */
             last_login_at?: string | null;
             must_change_password?: boolean;
+            /** @example 王建国 */
             name?: string;
+            /** @example 13912345678 */
             phone?: string;
+            /** @example 411002 */
             region_code?: string | null;
-            role?: string;
+            /** @enum {string} */
+            role?: "admin" | "institution" | "government" | "enterprise";
             status?: string;
             /**
              * @description 企业认证状态（仅企业用户）：unverified 未认证，pending 审核中，verified 已认证，rejected 未通过
@@ -10080,7 +10167,9 @@ export interface components {
             claimed_at?: string | null;
             /** Format: date-time */
             created_at?: string;
+            /** @example 许昌魏都精密制造有限公司 */
             enterprise_name?: string;
+            /** @example 91411002MA45L8XK1L */
             enterprise_uscc?: string;
             /** Format: date-time */
             expires_at?: string;
@@ -10088,7 +10177,9 @@ export interface components {
             id?: number;
             institution_id?: number | null;
             order_id?: number | null;
+            /** @example 采购数控机床及原材料，扩大产能 */
             purpose?: string;
+            /** @example 411002 */
             region_code?: string;
             /** @description 企业风险等级（不含信用记录） */
             risk?: components["schemas"]["NeedRisk"];
@@ -10104,6 +10195,7 @@ export interface components {
             credit_authorization: components["schemas"]["Consent"];
             /** @description 可接受的担保方式 */
             guarantee_methods?: ("credit" | "guarantee" | "mortgage" | "pledge")[];
+            /** @example 采购数控机床及原材料，扩大产能 */
             purpose: string;
             term_months: number;
             /**
@@ -10114,6 +10206,7 @@ export interface components {
         };
         NeedPage: {
             items?: components["schemas"]["Need"][];
+            /** @example WyIyMDI2LTExLTI3VDA4OjAwOjAwWiIsIDQyXQ */
             next_cursor?: string | null;
             page?: number;
             per_page?: number;
@@ -10123,6 +10216,11 @@ export interface components {
         NeedRisk: {
             /** @enum {string} */
             level?: "none" | "low" | "medium" | "high" | "unknown";
+            /**
+             * @example [
+             *       "行政处罚"
+             *     ]
+             */
             tags?: string[];
         };
         Notification: {
@@ -10139,10 +10237,12 @@ export interface components {
             read?: boolean;
             /** Format: date-time */
             read_at?: string | null;
+            /** @example 许昌市专精特新中小企业 */
             title?: string;
         };
         NotificationPage: {
             items?: components["schemas"]["Notification"][];
+            /** @example WyIyMDI2LTExLTI3VDA4OjAwOjAwWiIsIDQyXQ */
             next_cursor?: string | null;
             page?: number;
             per_page?: number;
@@ -10166,22 +10266,36 @@ export interface components {
             disbursed_amount?: number | null;
             /** Format: date */
             disbursed_on?: string | null;
+            /** @example 许昌魏都精密制造有限公司 */
             enterprise_name?: string;
+            /** @example 91411002MA45L8XK1L */
             enterprise_uscc?: string;
             granted_amount?: number | null;
             granted_rate?: number | null;
             granted_term_months?: number | null;
             id?: number;
             institution_id?: number;
+            /** @example 中原银行许昌分行 */
             institution_name?: string;
-            /** @description 订单号 */
+            /**
+             * @description 订单号
+             * @example XYD202611270001
+             */
             order_no?: string;
             product_id?: number;
+            /** @example 科创信用贷 */
             product_name?: string;
+            /** @example 采购数控机床及原材料，扩大产能 */
             purpose?: string;
-            /** @description 终止原因 */
+            /**
+             * @description 终止原因
+             * @example 企业近半年纳税异常，暂不符合授信条件
+             */
             reason?: string | null;
-            /** @description 申请企业所在行政区 */
+            /**
+             * @description 申请企业所在行政区
+             * @example 411002
+             */
             region_code?: string;
             /** @description 风险等级与标签 */
             readonly risk?: components["schemas"]["Risk"];
@@ -10204,7 +10318,10 @@ export interface components {
         OrderCreate: {
             /** @description 申请金额（万元） */
             amount: number;
-            /** @default null */
+            /**
+             * @default null
+             * @example 王建国
+             */
             contact_name: string | null;
             /**
              * @description 大陆手机号（11 位，可带 +86）
@@ -10224,7 +10341,10 @@ export interface components {
              */
             credit_authorized: boolean;
             product_id: number;
-            /** @description 资金用途 */
+            /**
+             * @description 资金用途
+             * @example 采购数控机床及原材料，扩大产能
+             */
             purpose: string;
             /** @description 申请期限（月） */
             term_months: number;
@@ -10242,7 +10362,9 @@ export interface components {
             /** @description 申请金额（万元） */
             amount?: number;
             applicant_user_id?: number;
+            /** @example 王建国 */
             contact_name?: string | null;
+            /** @example 13912345678 */
             contact_phone?: string | null;
             /** Format: date-time */
             created_at?: string;
@@ -10260,12 +10382,17 @@ export interface components {
             credit_record?: {
                 [key: string]: unknown;
             } | null;
-            /** @description 信用记录不可得时的原因，此时 credit_record 为 null */
+            /**
+             * @description 信用记录不可得时的原因，此时 credit_record 为 null
+             * @example 信用服务暂不可用
+             */
             credit_record_error?: string | null;
             disbursed_amount?: number | null;
             /** Format: date */
             disbursed_on?: string | null;
+            /** @example 许昌魏都精密制造有限公司 */
             enterprise_name?: string;
+            /** @example 91411002MA45L8XK1L */
             enterprise_uscc?: string;
             granted_amount?: number | null;
             granted_rate?: number | null;
@@ -10273,15 +10400,27 @@ export interface components {
             history?: components["schemas"]["History"][];
             id?: number;
             institution_id?: number;
+            /** @example 中原银行许昌分行 */
             institution_name?: string;
-            /** @description 订单号 */
+            /**
+             * @description 订单号
+             * @example XYD202611270001
+             */
             order_no?: string;
             product_id?: number;
+            /** @example 科创信用贷 */
             product_name?: string;
+            /** @example 采购数控机床及原材料，扩大产能 */
             purpose?: string;
-            /** @description 终止原因 */
+            /**
+             * @description 终止原因
+             * @example 企业近半年纳税异常，暂不符合授信条件
+             */
             reason?: string | null;
-            /** @description 申请企业所在行政区 */
+            /**
+             * @description 申请企业所在行政区
+             * @example 411002
+             */
             region_code?: string;
             /** @description 风险等级与标签 */
             readonly risk?: components["schemas"]["Risk"];
@@ -10303,6 +10442,7 @@ export interface components {
         };
         OrderPage: {
             items?: components["schemas"]["Order"][];
+            /** @example WyIyMDI2LTExLTI3VDA4OjAwOjAwWiIsIDQyXQ */
             next_cursor?: string | null;
             page?: number;
             per_page?: number;
@@ -10314,13 +10454,16 @@ export interface components {
             at?: string;
             granted?: boolean;
             institution_id?: number | null;
+            /** @example 中原银行许昌分行 */
             institution_name?: string | null;
             order_id?: string | null;
+            /** @example 采购数控机床及原材料，扩大产能 */
             purpose?: string | null;
             viewer_role?: string;
         };
         OwnAccessLogPage: {
             items?: components["schemas"]["OwnAccessLog"][];
+            /** @example WyIyMDI2LTExLTI3VDA4OjAwOjAwWiIsIDQyXQ */
             next_cursor?: string | null;
             page?: number;
             per_page?: number;
@@ -10357,7 +10500,9 @@ export interface components {
             claimed_at?: string | null;
             /** Format: date-time */
             created_at?: string;
+            /** @example 许昌魏都精密制造有限公司 */
             enterprise_name?: string;
+            /** @example 91411002MA45L8XK1L */
             enterprise_uscc?: string;
             /** Format: date-time */
             expires_at?: string;
@@ -10369,7 +10514,9 @@ export interface components {
                 [key: string]: unknown;
             }[];
             order_id?: number | null;
+            /** @example 采购数控机床及原材料，扩大产能 */
             purpose?: string;
+            /** @example 411002 */
             region_code?: string;
             /** @description 企业风险等级（不含信用记录） */
             risk?: components["schemas"]["NeedRisk"];
@@ -10383,17 +10530,24 @@ export interface components {
             amount_max?: number;
             /** @description 最低金额（万元） */
             amount_min?: number;
-            category?: string;
+            /** @enum {string} */
+            category?: "loan" | "guarantee" | "leasing" | "factoring" | "insurance" | "other";
             /** Format: date-time */
             created_at?: string;
+            /** @example 面向科技型中小企业的纯信用贷款 */
             description?: string;
             featured?: boolean;
-            /** @description 产品特色 */
+            /**
+             * @description 产品特色
+             * @example 纯信用、随借随还，最快 3 个工作日放款
+             */
             features?: string;
-            guarantee_methods?: string[];
+            guarantee_methods?: ("credit" | "guarantee" | "mortgage" | "pledge")[];
             id?: number;
             institution_id?: number;
+            /** @example 中原银行许昌分行 */
             institution_name?: string;
+            /** @example 科创信用贷 */
             name?: string;
             /** @description 申请次数（热度） */
             orders_count?: number;
@@ -10403,11 +10557,18 @@ export interface components {
             rate_min?: number;
             /** @description 服务区域（含其下级区域） */
             region_codes?: string[];
-            repayment_methods?: string[];
-            /** @description 申请条件 */
+            repayment_methods?: ("equal_installment" | "equal_principal" | "interest_first" | "bullet" | "flexible")[];
+            /**
+             * @description 申请条件
+             * @example 成立满 2 年；近 12 个月纳税正常
+             */
             requirements?: string;
-            status?: string;
-            /** @description 适用对象 */
+            /** @enum {string} */
+            status?: "active" | "disabled";
+            /**
+             * @description 适用对象
+             * @example 许昌市内纳税信用 B 级以上的科技型中小企业
+             */
             target_customers?: string;
             term_max_months?: number;
             term_min_months?: number;
@@ -10421,21 +10582,34 @@ export interface components {
             amount_min: number;
             /** @enum {string} */
             category: "loan" | "guarantee" | "leasing" | "factoring" | "insurance" | "other";
-            /** @default  */
+            /**
+             * @default
+             * @example 面向科技型中小企业的纯信用贷款
+             */
             description: string;
             /** @default false */
             featured: boolean;
-            /** @default  */
+            /**
+             * @default
+             * @example 纯信用、随借随还，最快 3 个工作日放款
+             */
             features: string;
             guarantee_methods: ("credit" | "guarantee" | "mortgage" | "pledge")[];
+            /** @example 王建国 */
             name: string;
             rate_max: number;
             rate_min: number;
             region_codes: string[];
             repayment_methods: ("equal_installment" | "equal_principal" | "interest_first" | "bullet" | "flexible")[];
-            /** @default  */
+            /**
+             * @default
+             * @example 成立满 2 年；近 12 个月纳税正常
+             */
             requirements: string;
-            /** @default  */
+            /**
+             * @default
+             * @example 许昌市内纳税信用 B 级以上的科技型中小企业
+             */
             target_customers: string;
             term_max_months: number;
             term_min_months: number;
@@ -10447,6 +10621,7 @@ export interface components {
         };
         ProductPage: {
             items?: components["schemas"]["Product"][];
+            /** @example WyIyMDI2LTExLTI3VDA4OjAwOjAwWiIsIDQyXQ */
             next_cursor?: string | null;
             page?: number;
             per_page?: number;
@@ -10458,21 +10633,34 @@ export interface components {
             amount_min?: number;
             /** @enum {string} */
             category?: "loan" | "guarantee" | "leasing" | "factoring" | "insurance" | "other";
-            /** @default  */
+            /**
+             * @default
+             * @example 面向科技型中小企业的纯信用贷款
+             */
             description: string;
             /** @default false */
             featured: boolean;
-            /** @default  */
+            /**
+             * @default
+             * @example 纯信用、随借随还，最快 3 个工作日放款
+             */
             features: string;
             guarantee_methods?: ("credit" | "guarantee" | "mortgage" | "pledge")[];
+            /** @example 王建国 */
             name?: string;
             rate_max?: number;
             rate_min?: number;
             region_codes?: string[];
             repayment_methods?: ("equal_installment" | "equal_principal" | "interest_first" | "bullet" | "flexible")[];
-            /** @default  */
+            /**
+             * @default
+             * @example 成立满 2 年；近 12 个月纳税正常
+             */
             requirements: string;
-            /** @default  */
+            /**
+             * @default
+             * @example 许昌市内纳税信用 B 级以上的科技型中小企业
+             */
             target_customers: string;
             term_max_months?: number;
             term_min_months?: number;
@@ -10485,6 +10673,7 @@ export interface components {
         ProfileUpdate: {
             /** Format: email */
             email?: string | null;
+            /** @example 王建国 */
             name?: string;
         };
         ReadAll: {
@@ -10493,7 +10682,13 @@ export interface components {
         };
         Recommendation: {
             product?: components["schemas"]["Product"];
-            /** @description 推荐理由 */
+            /**
+             * @description 推荐理由
+             * @example [
+             *       "金额、期限均在产品范围内",
+             *       "本地区白名单企业专属产品"
+             *     ]
+             */
             reasons?: string[];
             /** @description 匹配得分（排序依据见接口说明） */
             score?: number;
@@ -10505,13 +10700,18 @@ export interface components {
             total?: number;
         };
         Record: {
+            /** @example 许昌市工业和信息化局 */
             authority?: string | null;
             /** @enum {string} */
             category?: "administrative_license" | "administrative_penalty" | "dishonest_debtor" | "abnormal_operation" | "tax_arrears" | "commendation";
+            /** @example 认定为 2025 年度许昌市专精特新中小企业 */
             content?: string | null;
             /** Format: date */
             decided_on?: string;
-            /** @description 异议成立时的更正说明 */
+            /**
+             * @description 异议成立时的更正说明
+             * @example 处罚已履行完毕并完成信用修复
+             */
             dispute_note?: string | null;
             /** @description 有待处理的异议 */
             disputed?: boolean;
@@ -10531,14 +10731,17 @@ export interface components {
              * @description 信用修复日期
              */
             repaired_on?: string | null;
+            /** @example 许昌市专精特新中小企业 */
             title?: string;
             /** @description 金融机构是否可见 */
             visible_to_institutions?: boolean;
         };
         RecordRow: {
+            /** @example 许昌市工业和信息化局 */
             authority?: string | null;
             /** @enum {string} */
             category: "administrative_license" | "administrative_penalty" | "dishonest_debtor" | "abnormal_operation" | "tax_arrears" | "commendation";
+            /** @example 认定为 2025 年度许昌市专精特新中小企业 */
             content?: string | null;
             /** Format: date */
             decided_on: string;
@@ -10552,6 +10755,7 @@ export interface components {
              * @description 信用修复日期
              */
             repaired_on?: string | null;
+            /** @example 许昌市专精特新中小企业 */
             title: string;
             /**
              * @description 统一社会信用代码（18 位，含校验位）
@@ -10560,11 +10764,14 @@ export interface components {
             uscc: string;
         };
         Refresh: {
+            /** @example Qk1yWm9ZbmF0aG9uZ2VyLXJlZnJlc2gtdG9rZW4 */
             refresh_token: string;
         };
         Region: {
             code?: string;
+            /** @example 魏都区 */
             name?: string;
+            /** @example 411000 */
             parent_code?: string | null;
         };
         RegionCreate: {
@@ -10573,6 +10780,7 @@ export interface components {
              * @example 411002
              */
             code: string;
+            /** @example 王建国 */
             name: string;
             /**
              * @description 行政区代码（GB/T 2260，如 411002 魏都区）
@@ -10585,7 +10793,9 @@ export interface components {
             items?: components["schemas"]["Region"][];
         };
         Register: {
+            /** @example 王建国 */
             contact_name: string;
+            /** @example 许昌魏都精密制造有限公司 */
             enterprise_name: string;
             /**
              * Format: password
@@ -10614,6 +10824,7 @@ export interface components {
             /**
              * @description 备注
              * @default null
+             * @example 材料齐全，已安排客户经理对接
              */
             remark: string | null;
         };
@@ -10637,7 +10848,12 @@ export interface components {
              * @enum {string}
              */
             level?: "none" | "low" | "medium" | "high" | "unknown";
-            /** @description 风险标签（中文） */
+            /**
+             * @description 风险标签（中文）
+             * @example [
+             *       "行政处罚"
+             *     ]
+             */
             tags?: string[];
         };
         RiskFlagRow: {
@@ -10659,8 +10875,15 @@ export interface components {
         RiskState: {
             /** @description 信用服务是否有该企业的数据 */
             known?: boolean;
-            level?: string;
+            /** @enum {string} */
+            level?: "none" | "low" | "medium" | "high";
+            /**
+             * @example [
+             *       "行政处罚"
+             *     ]
+             */
             tags?: string[];
+            /** @example 91411002MA45L8XK1L */
             uscc?: string;
             whitelisted?: boolean;
         };
@@ -10674,6 +10897,7 @@ export interface components {
             granted_amount?: number;
             granted_count?: number;
             institution_id?: number;
+            /** @example 中原银行许昌分行 */
             institution_name?: string;
             needs_claimed?: number;
             /** @description 超期仍未受理 */
@@ -10689,16 +10913,20 @@ export interface components {
             /** Format: date */
             from?: string | null;
             items?: components["schemas"]["Scorecard"][];
+            /** @example 411002 */
             region_code?: string | null;
             /** Format: date */
             to?: string | null;
         };
         ServiceToken: {
+            /** @example eyJhbGciOiJFZERTQSIsInR5cCI6IkpXVCJ9.eyJzdWIiOiI0MiJ9.c2lnbmF0dXJl */
             access_token?: string;
             expires_in?: number;
+            /** @example Bearer */
             token_type?: string;
         };
         ServiceTokenRequest: {
+            /** @example whsec_5f2b7c0e9a4d4e0fb1c3 */
             secret: string;
             service: string;
         };
@@ -10716,6 +10944,7 @@ export interface components {
             resend_after?: number;
         };
         StaffUserCreate: {
+            /** @example 王建国 */
             name: string;
             /**
              * @description 大陆手机号（11 位，可带 +86）
@@ -10737,6 +10966,7 @@ export interface components {
             institutions?: components["schemas"]["InstitutionStats"][];
             /** @description 超期未受理的订单数（当前仍待受理） */
             overdue?: number;
+            /** @example 411002 */
             region_code?: string | null;
             /** @description 申请金额合计（万元） */
             requested_amount?: number;
@@ -10746,13 +10976,19 @@ export interface components {
             total?: number;
         };
         Terminate: {
-            /** @description 终止原因 */
+            /**
+             * @description 终止原因
+             * @example 企业近半年纳税异常，暂不符合授信条件
+             */
             reason: string;
         };
         TokenPair: {
+            /** @example eyJhbGciOiJFZERTQSIsInR5cCI6IkpXVCJ9.eyJzdWIiOiI0MiJ9.c2lnbmF0dXJl */
             access_token?: string;
             expires_in?: number;
+            /** @example Qk1yWm9ZbmF0aG9uZ2VyLXJlZnJlc2gtdG9rZW4 */
             refresh_token?: string;
+            /** @example Bearer */
             token_type?: string;
             user?: components["schemas"]["User"];
         };
@@ -10760,18 +10996,26 @@ export interface components {
             unread?: number;
         };
         Urge: {
-            /** @description 督办意见（发给受理机构） */
+            /**
+             * @description 督办意见（发给受理机构）
+             * @example 该企业为市重点扶持项目，请于 2 个工作日内受理
+             */
             message: string;
         };
         User: {
+            /** @example 91411002MA45L8XK1L */
             enterprise_uscc?: string | null;
             id?: number;
             institution_id?: number | null;
             must_change_password?: boolean;
+            /** @example 王建国 */
             name?: string;
+            /** @example 13912345678 */
             phone?: string;
+            /** @example 411002 */
             region_code?: string | null;
-            role?: string;
+            /** @enum {string} */
+            role?: "admin" | "institution" | "government" | "enterprise";
             /**
              * @description 企业认证状态（仅企业用户）：unverified 未认证，pending 审核中，verified 已认证，rejected 未通过
              * @enum {string|null}
@@ -10780,6 +11024,7 @@ export interface components {
         };
         UserPage: {
             items?: components["schemas"]["ManagedUser"][];
+            /** @example WyIyMDI2LTExLTI3VDA4OjAwOjAwWiIsIDQyXQ */
             next_cursor?: string | null;
             page?: number;
             per_page?: number;
@@ -10788,6 +11033,7 @@ export interface components {
         };
         Verification: {
             applicant_is_legal_representative?: boolean;
+            /** @example 411002 */
             claimed_region_code?: string | null;
             closed_by_owner?: boolean;
             /** Format: date-time */
@@ -10795,8 +11041,10 @@ export interface components {
             /** Format: date-time */
             decided_at?: string | null;
             documents?: components["schemas"]["VerificationDocument"][];
+            /** @example 许昌魏都精密制造有限公司 */
             enterprise_name?: string;
             id?: number;
+            /** @example 王建国 */
             legal_representative?: string;
             /** @enum {string} */
             precheck?: "match" | "mismatch" | "unknown";
@@ -10804,10 +11052,13 @@ export interface components {
                 [key: string]: unknown;
             };
             provider?: string;
+            /** @example 企业近半年纳税异常，暂不符合授信条件 */
             reason?: string | null;
+            /** @example 411002 */
             registered_region_code?: string | null;
             /** @enum {string} */
             status?: "pending" | "approved" | "rejected";
+            /** @example 91411002MA45L8XK1L */
             uscc?: string;
             user_id?: number;
         };
@@ -10818,42 +11069,63 @@ export interface components {
             size?: number;
         };
         VerificationReject: {
+            /** @example 企业近半年纳税异常，暂不符合授信条件 */
             reason: string;
         };
         Webhook: {
             /** Format: date-time */
             created_at?: string;
+            /** @example 面向科技型中小企业的纯信用贷款 */
             description?: string;
             event_types?: string[];
             id?: number;
             owner_id?: number;
-            /** @description 只推送该行政区及下级的订单；null 表示全平台 */
+            /**
+             * @description 只推送该行政区及下级的订单；null 表示全平台
+             * @example 411002
+             */
             region_code?: string | null;
+            /** @example https://gov-finance.xuchang.example.cn/xyd/webhook */
             url?: string;
         };
         WebhookCreate: {
-            /** @default  */
+            /**
+             * @default
+             * @example 面向科技型中小企业的纯信用贷款
+             */
             description: string;
             /** @description 订阅的事件：order.*、need.* 或具体的订单、融资需求事件类型 */
             event_types: string[];
-            /** @description 接收事件的 http(s) 地址 */
+            /**
+             * @description 接收事件的 http(s) 地址
+             * @example https://gov-finance.xuchang.example.cn/xyd/webhook
+             */
             url: string;
         };
         WebhookCreated: {
             /** Format: date-time */
             created_at?: string;
+            /** @example 面向科技型中小企业的纯信用贷款 */
             description?: string;
             event_types?: string[];
             id?: number;
             owner_id?: number;
-            /** @description 只推送该行政区及下级的订单；null 表示全平台 */
+            /**
+             * @description 只推送该行政区及下级的订单；null 表示全平台
+             * @example 411002
+             */
             region_code?: string | null;
-            /** @description 签名密钥，只在创建时返回这一次，请妥善保存 */
+            /**
+             * @description 签名密钥，只在创建时返回这一次，请妥善保存
+             * @example whsec_5f2b7c0e9a4d4e0fb1c3
+             */
             secret?: string;
+            /** @example https://gov-finance.xuchang.example.cn/xyd/webhook */
             url?: string;
         };
         WebhookDeliveryPage: {
             items?: components["schemas"]["Delivery"][];
+            /** @example WyIyMDI2LTExLTI3VDA4OjAwOjAwWiIsIDQyXQ */
             next_cursor?: string | null;
             page?: number;
             per_page?: number;
@@ -10862,6 +11134,7 @@ export interface components {
         };
         WebhookPage: {
             items?: components["schemas"]["Webhook"][];
+            /** @example WyIyMDI2LTExLTI3VDA4OjAwOjAwWiIsIDQyXQ */
             next_cursor?: string | null;
             page?: number;
             per_page?: number;
@@ -10869,29 +11142,39 @@ export interface components {
             total_is_estimate?: boolean;
         };
         WhitelistEntry: {
+            /** @example 2026年第一批 */
             batch?: string;
             /** Format: date */
             listed_on?: string;
+            /** @example 411002 */
             region_code?: string | null;
             /** Format: date */
             valid_until?: string | null;
         };
         WhitelistItem: {
+            /** @example 2026年第一批 */
             batch?: string;
+            /** @example 许昌魏都精密制造有限公司 */
             enterprise_name?: string;
+            /** @example 通用设备制造业 */
             industry?: string | null;
             /** Format: date */
             listed_on?: string;
-            /** @description uscc 是否部分隐藏 */
+            /** @description uscc 是否部分隐藏：机构用户只能看到曾通过订单授权本机构的企业的完整统一社会信用代码，其余以 * 遮盖中间位；政府与管理员用户总是看到完整代码（false） */
             masked?: boolean;
+            /** @example 411002 */
             region_code?: string | null;
-            /** @description 机构用户仅在该企业向本机构申请过时可见完整代码 */
+            /**
+             * @description 机构用户仅在该企业向本机构申请过时可见完整代码
+             * @example 91411002MA45L8XK1L
+             */
             uscc?: string;
             /** Format: date */
             valid_until?: string | null;
         };
         WhitelistPage: {
             items?: components["schemas"]["WhitelistItem"][];
+            /** @example WyIyMDI2LTExLTI3VDA4OjAwOjAwWiIsIDQyXQ */
             next_cursor?: string | null;
             page?: number;
             per_page?: number;
@@ -10899,6 +11182,7 @@ export interface components {
             total_is_estimate?: boolean;
         };
         WhitelistRow: {
+            /** @example 2026年第一批 */
             batch: string;
             /** Format: date */
             listed_on: string;

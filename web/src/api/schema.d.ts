@@ -6573,9 +6573,6 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
-                    page?: number;
-                    per_page?: number;
-                    after?: string | null;
                     status?: "submitted" | "accepted" | "credit_granted" | "disbursed" | "terminated" | "withdrawn";
                     risk_level?: "none" | "low" | "medium" | "high" | "unknown";
                     accept_overdue?: boolean;
@@ -6592,6 +6589,9 @@ export interface paths {
                     to?: string;
                     /** @description 订单号（XC 开头，可只输前几位）、统一社会信用代码或企业名称 */
                     q?: string;
+                    page?: number;
+                    per_page?: number;
+                    after?: string | null;
                 };
                 header?: never;
                 path?: never;
@@ -6830,6 +6830,121 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/orders/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 导出订单（筛选条件同订单列表；政府：本区域及下级，机构：本机构）；超过 100 万行 → 422 export_too_large */
+        get: {
+            parameters: {
+                query?: {
+                    status?: "submitted" | "accepted" | "credit_granted" | "disbursed" | "terminated" | "withdrawn";
+                    risk_level?: "none" | "low" | "medium" | "high" | "unknown";
+                    accept_overdue?: boolean;
+                    /** @description true：超过受理期限仍未受理的订单（同 accept_overdue） */
+                    overdue?: boolean;
+                    /** @description 申请企业是否在信易贷白名单中 */
+                    whitelisted?: boolean;
+                    product_id?: number;
+                    /** @description 该区域及其下级区域的订单（须在本人可见范围内） */
+                    region_code?: string;
+                    /** @description 申请日期起（北京时间，含） */
+                    from?: string;
+                    /** @description 申请日期止（北京时间，含） */
+                    to?: string;
+                    /** @description 订单号（XC 开头，可只输前几位）、统一社会信用代码或企业名称 */
+                    q?: string;
+                    /** @description xlsx（默认）或 csv（UTF-8，带 BOM） */
+                    format?: "xlsx" | "csv";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description 表格文件（Content-Disposition: attachment） */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                        "text/csv": string;
+                    };
+                };
+                /** @description 未认证：`unauthorized` 未登录、令牌无效或已失效：重新登录（或用刷新令牌换新） */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "unauthorized",
+                         *       "message": "未登录、令牌无效或已失效：重新登录（或用刷新令牌换新）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "unauthorized";
+                        };
+                    };
+                };
+                /** @description 无权限：`password_change_required` 首次登录或密码被重置：先修改密码（POST /auth/password）；`forbidden` 已登录，但当前角色或账号无权做此事 */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "password_change_required",
+                         *       "message": "首次登录或密码被重置：先修改密码（POST /auth/password）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "password_change_required" | "forbidden";
+                        };
+                    };
+                };
+                /** @description 参数或业务校验失败：`validation_error` 参数校验失败：`errors` 按字段列出原因；`export_too_large` 导出行数超过上限，请缩小筛选范围 */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "validation_error",
+                         *       "errors": {
+                         *         "phone": [
+                         *           "手机号格式不正确"
+                         *         ]
+                         *       },
+                         *       "message": "参数校验失败：`errors` 按字段列出原因"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "validation_error" | "export_too_large";
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/orders/scorecards": {
         parameters: {
             query?: never;
@@ -6952,6 +7067,8 @@ export interface paths {
                     from?: string;
                     /** @description 申请日期止（北京时间，含） */
                     to?: string;
+                    /** @description 另按组统计：day 按日、week 按周（周一起）、month 按月、region 按下一级行政区（本级订单单列） */
+                    group_by?: "day" | "week" | "month" | "region";
                 };
                 header?: never;
                 path?: never;
@@ -6966,6 +7083,113 @@ export interface paths {
                     };
                     content: {
                         "application/json": components["schemas"]["Stats"];
+                    };
+                };
+                /** @description 未认证：`unauthorized` 未登录、令牌无效或已失效：重新登录（或用刷新令牌换新） */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "unauthorized",
+                         *       "message": "未登录、令牌无效或已失效：重新登录（或用刷新令牌换新）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "unauthorized";
+                        };
+                    };
+                };
+                /** @description 无权限：`password_change_required` 首次登录或密码被重置：先修改密码（POST /auth/password）；`forbidden` 已登录，但当前角色或账号无权做此事 */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "password_change_required",
+                         *       "message": "首次登录或密码被重置：先修改密码（POST /auth/password）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "password_change_required" | "forbidden";
+                        };
+                    };
+                };
+                /** @description 参数或业务校验失败：`validation_error` 参数校验失败：`errors` 按字段列出原因 */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "validation_error",
+                         *       "errors": {
+                         *         "phone": [
+                         *           "手机号格式不正确"
+                         *         ]
+                         *       },
+                         *       "message": "参数校验失败：`errors` 按字段列出原因"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "validation_error";
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orders/stats/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 导出订单统计（同 /orders/stats 的筛选与分组）：分组、汇总、各机构三个工作表（csv 只含第一个） */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description 默认：政府用户为其所辖区域，管理员为全部 */
+                    region_code?: string;
+                    /** @description 申请日期起（北京时间，含） */
+                    from?: string;
+                    /** @description 申请日期止（北京时间，含） */
+                    to?: string;
+                    /** @description 另按组统计：day 按日、week 按周（周一起）、month 按月、region 按下一级行政区（本级订单单列） */
+                    group_by?: "day" | "week" | "month" | "region";
+                    /** @description xlsx（默认）或 csv（UTF-8，带 BOM） */
+                    format?: "xlsx" | "csv";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description 表格文件（Content-Disposition: attachment） */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                        "text/csv": string;
                     };
                 };
                 /** @description 未认证：`unauthorized` 未登录、令牌无效或已失效：重新登录（或用刷新令牌换新） */
@@ -10963,8 +11187,15 @@ export interface components {
             from?: string | null;
             /** @description 授信金额合计（已授信及已放款的订单） */
             granted_amount?: number;
+            /**
+             * @description 请求了 group_by 时才有
+             * @enum {string}
+             */
+            group_by?: "day" | "week" | "month" | "region";
+            /** @description 各组的同样统计（请求了 group_by 时才有），按时间或区域代码排序 */
+            groups?: components["schemas"]["StatsGroup"][];
             institutions?: components["schemas"]["InstitutionStats"][];
-            /** @description 超期未受理的订单数（当前仍待受理） */
+            /** @description 被标记为超期未受理的订单数（含其后已办理的） */
             overdue?: number;
             /** @example 411002 */
             region_code?: string | null;
@@ -10972,6 +11203,29 @@ export interface components {
             requested_amount?: number;
             /** Format: date */
             to?: string | null;
+            /** @description 订单总数 */
+            total?: number;
+        };
+        StatsGroup: {
+            /** @description 各状态订单数（六种状态都在） */
+            by_status?: {
+                [key: string]: number;
+            };
+            /** @description 放款金额合计 */
+            disbursed_amount?: number;
+            /** @description 授信金额合计（已授信及已放款的订单） */
+            granted_amount?: number;
+            /** @description 日期（YYYY-MM-DD；按周为周一）、月份（YYYY-MM）或行政区代码 */
+            key?: string;
+            /**
+             * @description 组名，如“2026年11月”“魏都区”
+             * @example 王建国
+             */
+            name?: string;
+            /** @description 被标记为超期未受理的订单数（含其后已办理的） */
+            overdue?: number;
+            /** @description 申请金额合计（万元） */
+            requested_amount?: number;
             /** @description 订单总数 */
             total?: number;
         };

@@ -93,12 +93,18 @@ SECURITY_OF_AUTH = {AUTH_REQUIRED: [{"bearerAuth": []}], AUTH_OPTIONAL: [{}, {"b
 
 
 def integer_bounds(converter, field, ret, **kwargs) -> dict:
-    """apispec attribute function: every integer field states the bounds `xyd_common.schemas` keeps."""
+    """apispec attribute function: every integer field states the bounds `xyd_common.schemas` keeps,
+    and every exact number (money in 万元, rates in %) that it is a decimal and how many places it has."""
     from .input_bounds import INT32_MAX, INT32_MIN  # input_bounds imports errors, which imports this
+    from .schemas import ExactNumber
 
-    if not isinstance(field, ma.fields.Integer):
-        return {}
-    return {"minimum": ret.get("minimum", INT32_MIN), "maximum": ret.get("maximum", INT32_MAX)}
+    if isinstance(field, ma.fields.Integer):
+        return {"minimum": ret.get("minimum", INT32_MIN), "maximum": ret.get("maximum", INT32_MAX)}
+    if isinstance(field, ExactNumber):
+        places = f"最多 {field.max_places} 位小数"
+        description = ret.get("description")
+        return {"format": "decimal", "description": f"{description}（{places}）" if description else places}
+    return {}
 
 
 def error_codes_markdown() -> str:

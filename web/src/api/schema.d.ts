@@ -5494,7 +5494,7 @@ export interface paths {
                     whitelist_only?: boolean;
                     category?: "loan" | "guarantee" | "leasing" | "factoring" | "insurance" | "other";
                     guarantee_method?: "credit" | "guarantee" | "mortgage" | "pledge";
-                    /** @description 万元，须在产品金额范围内 */
+                    /** @description 万元，须在产品金额范围内（最多 4 位小数） */
                     amount?: number;
                     term_months?: number;
                     institution_id?: number;
@@ -5583,7 +5583,7 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
-                    /** @description 需要的金额（万元） */
+                    /** @description 需要的金额（万元）（最多 4 位小数） */
                     amount?: number;
                     /** @description 需要的期限（月） */
                     term_months?: number;
@@ -5692,7 +5692,9 @@ export interface paths {
                     status?: "open" | "claimed" | "expired" | "cancelled";
                     /** @description 行政区代码（GB/T 2260，如 411002 魏都区） */
                     region_code?: string;
+                    /** @description 最多 4 位小数 */
                     amount_min?: number;
+                    /** @description 最多 4 位小数 */
                     amount_max?: number;
                 };
                 header?: never;
@@ -9982,7 +9984,10 @@ export interface components {
             items?: components["schemas"]["DevSms"][];
         };
         Disburse: {
-            /** @description 放款金额（万元），不超过授信金额 */
+            /**
+             * Format: decimal
+             * @description 放款金额（万元），不超过授信金额（最多 4 位小数）
+             */
             amount: number;
             /**
              * Format: date
@@ -10056,7 +10061,10 @@ export interface components {
             name?: string;
             /** @example 411002 */
             region_code?: string | null;
-            /** @description 注册资本（万元） */
+            /**
+             * Format: decimal
+             * @description 注册资本（万元）（最多 4 位小数）
+             */
             registered_capital?: number | null;
             /** @description 登记状态 */
             status?: string | null;
@@ -10077,6 +10085,10 @@ export interface components {
              * @example 411002
              */
             region_code?: string | null;
+            /**
+             * Format: decimal
+             * @description 最多 4 位小数
+             */
             registered_capital?: number | null;
             status?: string | null;
             /** @enum {string|null} */
@@ -10140,9 +10152,15 @@ export interface components {
             region_code: string;
         };
         Grant: {
-            /** @description 授信金额（万元），不超过申请金额 */
+            /**
+             * Format: decimal
+             * @description 授信金额（万元），不超过申请金额（最多 4 位小数）
+             */
             amount: number;
-            /** @description 年利率（%） */
+            /**
+             * Format: decimal
+             * @description 年利率（%）（最多 2 位小数）
+             */
             rate: number;
             /** @description 授信期限（月） */
             term_months: number;
@@ -10266,8 +10284,15 @@ export interface components {
             accepted?: number;
             /** @description 平均受理时长（小时） */
             average_hours_to_accept?: number | null;
+            /**
+             * Format: decimal
+             * @description 最多 4 位小数
+             */
             disbursed_amount?: number;
-            /** @description 授信金额合计（已授信及已放款的订单） */
+            /**
+             * Format: decimal
+             * @description 授信金额合计（已授信及已放款的订单）（最多 4 位小数）
+             */
             granted_amount?: number;
             institution_id?: number;
             /** @example 中原银行许昌分行 */
@@ -10276,6 +10301,10 @@ export interface components {
             orders?: number;
             /** @description 超期未受理的订单数 */
             overdue?: number;
+            /**
+             * Format: decimal
+             * @description 最多 4 位小数
+             */
             requested_amount?: number;
         };
         InstitutionUpdate: {
@@ -10386,6 +10415,10 @@ export interface components {
             verification_status?: "unverified" | "pending" | "verified" | "rejected" | null;
         };
         Need: {
+            /**
+             * Format: decimal
+             * @description 最多 4 位小数
+             */
             amount?: number;
             /** Format: date-time */
             claimed_at?: string | null;
@@ -10413,7 +10446,10 @@ export interface components {
             whitelisted?: boolean;
         };
         NeedCreate: {
-            /** @description 需要的金额（万元） */
+            /**
+             * Format: decimal
+             * @description 需要的金额（万元）（最多 4 位小数）
+             */
             amount: number;
             /** @description 同意的信用信息查询授权书版本：覆盖抢单机构，并允许服务本地区的机构看到风险等级与白名单状态 */
             credit_authorization: components["schemas"]["Consent"];
@@ -10483,10 +10519,17 @@ export interface components {
             accept_overdue?: boolean;
             /** Format: date-time */
             accepted_at?: string | null;
-            /** @description 申请金额（万元） */
+            /**
+             * Format: decimal
+             * @description 申请金额（万元）（最多 4 位小数）
+             */
             amount?: number;
             /** Format: date-time */
             created_at?: string;
+            /**
+             * Format: decimal
+             * @description 最多 4 位小数
+             */
             disbursed_amount?: number | null;
             /** Format: date */
             disbursed_on?: string | null;
@@ -10494,7 +10537,15 @@ export interface components {
             enterprise_name?: string;
             /** @example 91411002MA45L8XK1L */
             enterprise_uscc?: string;
+            /**
+             * Format: decimal
+             * @description 最多 4 位小数
+             */
             granted_amount?: number | null;
+            /**
+             * Format: decimal
+             * @description 最多 2 位小数
+             */
             granted_rate?: number | null;
             granted_term_months?: number | null;
             id?: number;
@@ -10540,7 +10591,10 @@ export interface components {
             whitelisted?: boolean;
         };
         OrderCreate: {
-            /** @description 申请金额（万元） */
+            /**
+             * Format: decimal
+             * @description 申请金额（万元）（最多 4 位小数）
+             */
             amount: number;
             /**
              * @default null
@@ -10583,7 +10637,10 @@ export interface components {
             accept_overdue?: boolean;
             /** Format: date-time */
             accepted_at?: string | null;
-            /** @description 申请金额（万元） */
+            /**
+             * Format: decimal
+             * @description 申请金额（万元）（最多 4 位小数）
+             */
             amount?: number;
             applicant_user_id?: number;
             /** @example 王建国 */
@@ -10611,6 +10668,10 @@ export interface components {
              * @example 信用服务暂不可用
              */
             credit_record_error?: string | null;
+            /**
+             * Format: decimal
+             * @description 最多 4 位小数
+             */
             disbursed_amount?: number | null;
             /** Format: date */
             disbursed_on?: string | null;
@@ -10618,7 +10679,15 @@ export interface components {
             enterprise_name?: string;
             /** @example 91411002MA45L8XK1L */
             enterprise_uscc?: string;
+            /**
+             * Format: decimal
+             * @description 最多 4 位小数
+             */
             granted_amount?: number | null;
+            /**
+             * Format: decimal
+             * @description 最多 2 位小数
+             */
             granted_rate?: number | null;
             granted_term_months?: number | null;
             history?: components["schemas"]["History"][];
@@ -10719,6 +10788,10 @@ export interface components {
             min_score?: number;
         };
         PostedNeed: {
+            /**
+             * Format: decimal
+             * @description 最多 4 位小数
+             */
             amount?: number;
             /** Format: date-time */
             claimed_at?: string | null;
@@ -10750,9 +10823,15 @@ export interface components {
             whitelisted?: boolean;
         };
         Product: {
-            /** @description 最高金额（万元） */
+            /**
+             * Format: decimal
+             * @description 最高金额（万元）（最多 4 位小数）
+             */
             amount_max?: number;
-            /** @description 最低金额（万元） */
+            /**
+             * Format: decimal
+             * @description 最低金额（万元）（最多 4 位小数）
+             */
             amount_min?: number;
             /** @enum {string} */
             category?: "loan" | "guarantee" | "leasing" | "factoring" | "insurance" | "other";
@@ -10775,9 +10854,15 @@ export interface components {
             name?: string;
             /** @description 申请次数（热度） */
             orders_count?: number;
-            /** @description 最高年利率（%） */
+            /**
+             * Format: decimal
+             * @description 最高年利率（%）（最多 2 位小数）
+             */
             rate_max?: number;
-            /** @description 最低年利率（%） */
+            /**
+             * Format: decimal
+             * @description 最低年利率（%）（最多 2 位小数）
+             */
             rate_min?: number;
             /** @description 服务区域（含其下级区域） */
             region_codes?: string[];
@@ -10802,7 +10887,15 @@ export interface components {
             whitelist_only?: boolean;
         };
         ProductCreate: {
+            /**
+             * Format: decimal
+             * @description 最多 4 位小数
+             */
             amount_max: number;
+            /**
+             * Format: decimal
+             * @description 最多 4 位小数
+             */
             amount_min: number;
             /** @enum {string} */
             category: "loan" | "guarantee" | "leasing" | "factoring" | "insurance" | "other";
@@ -10821,7 +10914,15 @@ export interface components {
             guarantee_methods: ("credit" | "guarantee" | "mortgage" | "pledge")[];
             /** @example 王建国 */
             name: string;
+            /**
+             * Format: decimal
+             * @description 最多 2 位小数
+             */
             rate_max: number;
+            /**
+             * Format: decimal
+             * @description 最多 2 位小数
+             */
             rate_min: number;
             region_codes: string[];
             repayment_methods: ("equal_installment" | "equal_principal" | "interest_first" | "bullet" | "flexible")[];
@@ -10853,7 +10954,15 @@ export interface components {
             total_is_estimate?: boolean;
         };
         ProductUpdate: {
+            /**
+             * Format: decimal
+             * @description 最多 4 位小数
+             */
             amount_max?: number;
+            /**
+             * Format: decimal
+             * @description 最多 4 位小数
+             */
             amount_min?: number;
             /** @enum {string} */
             category?: "loan" | "guarantee" | "leasing" | "factoring" | "insurance" | "other";
@@ -10872,7 +10981,15 @@ export interface components {
             guarantee_methods?: ("credit" | "guarantee" | "mortgage" | "pledge")[];
             /** @example 王建国 */
             name?: string;
+            /**
+             * Format: decimal
+             * @description 最多 2 位小数
+             */
             rate_max?: number;
+            /**
+             * Format: decimal
+             * @description 最多 2 位小数
+             */
             rate_min?: number;
             region_codes?: string[];
             repayment_methods?: ("equal_installment" | "equal_principal" | "interest_first" | "bullet" | "flexible")[];
@@ -11116,8 +11233,16 @@ export interface components {
             /** @description 按期受理率（0–1） */
             accepted_in_time_rate?: number | null;
             avg_hours_to_accept?: number | null;
+            /**
+             * Format: decimal
+             * @description 最多 4 位小数
+             */
             disbursed_amount?: number;
             disbursed_count?: number;
+            /**
+             * Format: decimal
+             * @description 最多 4 位小数
+             */
             granted_amount?: number;
             granted_count?: number;
             institution_id?: number;
@@ -11181,11 +11306,17 @@ export interface components {
             by_status?: {
                 [key: string]: number;
             };
-            /** @description 放款金额合计 */
+            /**
+             * Format: decimal
+             * @description 放款金额合计（最多 4 位小数）
+             */
             disbursed_amount?: number;
             /** Format: date */
             from?: string | null;
-            /** @description 授信金额合计（已授信及已放款的订单） */
+            /**
+             * Format: decimal
+             * @description 授信金额合计（已授信及已放款的订单）（最多 4 位小数）
+             */
             granted_amount?: number;
             /**
              * @description 请求了 group_by 时才有
@@ -11199,7 +11330,10 @@ export interface components {
             overdue?: number;
             /** @example 411002 */
             region_code?: string | null;
-            /** @description 申请金额合计（万元） */
+            /**
+             * Format: decimal
+             * @description 申请金额合计（万元）（最多 4 位小数）
+             */
             requested_amount?: number;
             /** Format: date */
             to?: string | null;
@@ -11211,9 +11345,15 @@ export interface components {
             by_status?: {
                 [key: string]: number;
             };
-            /** @description 放款金额合计 */
+            /**
+             * Format: decimal
+             * @description 放款金额合计（最多 4 位小数）
+             */
             disbursed_amount?: number;
-            /** @description 授信金额合计（已授信及已放款的订单） */
+            /**
+             * Format: decimal
+             * @description 授信金额合计（已授信及已放款的订单）（最多 4 位小数）
+             */
             granted_amount?: number;
             /** @description 日期（YYYY-MM-DD；按周为周一）、月份（YYYY-MM）或行政区代码 */
             key?: string;
@@ -11224,7 +11364,10 @@ export interface components {
             name?: string;
             /** @description 被标记为超期未受理的订单数（含其后已办理的） */
             overdue?: number;
-            /** @description 申请金额合计（万元） */
+            /**
+             * Format: decimal
+             * @description 申请金额合计（万元）（最多 4 位小数）
+             */
             requested_amount?: number;
             /** @description 订单总数 */
             total?: number;

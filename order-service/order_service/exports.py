@@ -22,8 +22,9 @@ from xyd_common.errors import ApiError
 from xyd_common.labels import RISK_LEVEL_NAMES
 from xyd_common.tokens import Identity
 
+from .access import forbidden
 from .models import Region, db
-from .queries import forbidden, select_orders
+from .queries import select_orders
 from .states import STATUS_LABELS, STATUSES
 from .statistics import order_stats
 from .workdays import CHINA

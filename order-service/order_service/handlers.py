@@ -1,6 +1,6 @@
 """Event type -> handler, for the events order-service consumes: its read model of regions,
 institutions, products and users, so that applying works while the services that own them are down,
-and of enterprises' credit state, which every order of the enterprise shows (credit_state.py).
+and of enterprises' credit state, which every order of the enterprise shows (enterprise_credit.py).
 
 The queue's bindings are in xyd_common.events.topology. Each handler runs inside the consumer's
 transaction and never commits; raising makes the consumer roll back and redeliver the event.
@@ -17,7 +17,7 @@ from sqlalchemy import exists, insert, literal, select
 from xyd_common.events.envelope import occurred_at
 from xyd_common.reference import upsert_region
 
-from . import consent, credit_state, services
+from . import consent, enterprise_credit, services
 from .models import ANNOUNCED_RISK_LEVELS, EnterpriseOwner, Institution, Order, OrderRegion, Product, Region, User, db
 
 log = logging.getLogger(__name__)
@@ -127,14 +127,14 @@ def on_risk_changed(event: dict) -> None:
         log.error("credit.risk_changed %s for %s has an unknown level %r; ignored", event["event_id"],
                   data["uscc"], data["level"])
         return
-    credit_state.record_risk(data["uscc"], data["level"], [str(t) for t in data.get("tags") or []],
+    enterprise_credit.record_risk(data["uscc"], data["level"], [str(t) for t in data.get("tags") or []],
                              occurred_at(event))
 
 
 def on_whitelist_changed(event: dict) -> None:
     """The enterprise entered or left the 信易贷 whitelist: keep that, and show it on its orders."""
     data = event["data"]
-    credit_state.record_whitelist(data["uscc"], bool(data["whitelisted"]), occurred_at(event))
+    enterprise_credit.record_whitelist(data["uscc"], bool(data["whitelisted"]), occurred_at(event))
 
 
 def on_authorization_text_published(event: dict) -> None:

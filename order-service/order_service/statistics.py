@@ -19,9 +19,9 @@ from xyd_common.errors import ValidationFailed
 from xyd_common.tokens import Identity
 
 from . import states
+from .access import forbidden, region_in_scope
 from .figures import CONTRIBUTION, OrderFigures, period_conditions
 from .models import Institution, Order, Region, db
-from .queries import forbidden, region_in_scope
 
 GROUPINGS = ("day", "week", "month", "region")
 GRANTED = (states.CREDIT_GRANTED, states.DISBURSED)

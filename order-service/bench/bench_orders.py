@@ -78,6 +78,10 @@ def seed(app, orders: int) -> None:
         for code, name, parent, path in regions:
             conn.execute(text("INSERT INTO regions (code, name, parent_code, path) VALUES (:c, :n, :p, :path)"),
                          {"c": code, "n": name, "p": parent, "path": path})
+        # The institutions' read model, as institution.created events fill it.
+        conn.execute(text("INSERT INTO institutions (id, name, region_code, status, source_at) "
+                          "SELECT g, '机构' || g, '411000', 'active', now() FROM generate_series(1, :n) AS g"),
+                     {"n": INSTITUTIONS})
         db.session.commit()
     with app.app_context(), db.engine.connect() as conn:
         conn.execution_options(isolation_level="AUTOCOMMIT").execute(text("VACUUM ANALYZE"))

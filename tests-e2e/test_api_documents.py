@@ -95,4 +95,5 @@ def test_schemathesis_finds_no_server_error_schema_violation_or_undocumented_sta
         if result.returncode != 0:
             failures.append(f"--- as {role} (exit {result.returncode}):\n"
                             f"{result.stdout[-12000:]}{result.stderr[-2000:]}")
-    assert not failures, "\n".join(failures)
+    errors = [line for line in platform.log_tail(f"{service}-0", 3000).splitlines() if '"ERROR"' in line]
+    assert not failures, "\n".join(failures) + "\n--- the service's errors:\n" + "\n".join(errors[-8:])

@@ -52,6 +52,8 @@ class Platform:
     processes: dict = field(default_factory=dict)
     # "<process>-<replica>" -> the METRICS_PORT of a process without an HTTP port of its own.
     metrics_ports: dict = field(default_factory=dict)
+    # Every event published while the suite runs (bus_recorder.BusRecorder, set by conftest).
+    bus_recorder: object = None
 
     @property
     def gateway(self) -> str:

@@ -66,8 +66,9 @@ DATA_SCHEMAS = {
         "enterprise_uscc": USCC, "enterprise_name": STRING, "region_code": REGION_CODE,
         "amount": WAN_YUAN, "term_months": {"type": "integer", "minimum": 1}, "applicant_user_id": ID,
     }, {
-        "source": {"type": "string", "enum": ["direct", "need"],
-                   "description": "applied for (direct) or a financing need an institution claimed"},
+        "source": {"type": "string", "enum": ["application", "need"],
+                   "description": "the enterprise applied for a product (application), or an institution "
+                                  "claimed its financing need (need)"},
         "credit_authorization": _nullable(_object({}, {
             "version": _nullable(INTEGER), "accepted_at": _nullable(TIMESTAMP)},
             description="the authorization text version the applicant accepted")),

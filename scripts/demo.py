@@ -223,13 +223,24 @@ class Client:
         self.token = None
 
     def call(self, method: str, path: str, **kwargs) -> requests.Response:
+        """One request; a 429 `throttled` (the gateway's rate limits, the SMS resend interval) is waited
+        out as its Retry-After says, as any client should."""
         headers = kwargs.pop("headers", {})
         if self.token:
             headers["Authorization"] = f"Bearer {self.token}"
-        try:
-            return self.session.request(method, f"{API}{path}", headers=headers, timeout=15, **kwargs)
-        except requests.ConnectionError as exc:
-            raise DemoError(f"无法连接网关 {GATEWAY}：请先运行 make run") from exc
+        deadline = time.monotonic() + WAIT_SECONDS
+        while True:
+            try:
+                resp = self.session.request(method, f"{API}{path}", headers=headers, timeout=15, **kwargs)
+            except requests.ConnectionError as exc:
+                raise DemoError(f"无法连接网关 {GATEWAY}：请先运行 make run") from exc
+            if resp.status_code != 429 or resp.json().get("code") != "throttled":
+                return resp
+            wait = int(resp.headers.get("Retry-After", "5"))
+            if time.monotonic() + wait > deadline:
+                raise DemoError(f"{method} {path} 请求受限，{wait} 秒后可重试")
+            print(f"  …请求过于频繁，等待 {wait} 秒", flush=True)
+            time.sleep(wait)
 
     def expect(self, resp: requests.Response, *statuses: int) -> requests.Response:
         if resp.status_code not in statuses:
@@ -237,22 +248,13 @@ class Client:
         return resp
 
     def sms_code(self, phone: str, purpose: str = "login") -> str:
-        """Ask for a code (waiting out a resend throttle) and read it from the dev SMS inbox."""
+        """Ask for a code (`call` waits out a resend throttle) and read it from the dev SMS inbox."""
         inbox = self.call("GET", "/dev/sms", params={"phone": phone})
         if inbox.status_code == 404:
             raise DemoError("GET /api/v1/dev/sms 不可用：演示数据需要 SMS_PROVIDER=console（make run 的默认设置）")
         before = len(self.expect(inbox, 200).json()["items"])
+        self.expect(self.call("POST", "/auth/sms-codes", json={"phone": phone, "purpose": purpose}), 202)
         deadline = time.monotonic() + WAIT_SECONDS
-        while True:
-            resp = self.call("POST", "/auth/sms-codes", json={"phone": phone, "purpose": purpose})
-            if resp.status_code == 202:
-                break
-            self.expect(resp, 429)
-            wait = int(resp.headers.get("Retry-After", "5"))
-            if time.monotonic() + wait > deadline:
-                raise DemoError(f"{phone} 的验证码发送受限，{wait} 秒后可重试")
-            print(f"  …验证码发送过于频繁，等待 {wait} 秒", flush=True)
-            time.sleep(wait)
         while time.monotonic() < deadline:
             items = self.expect(self.call("GET", "/dev/sms", params={"phone": phone}), 200).json()["items"]
             if len(items) > before:

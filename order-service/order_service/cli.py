@@ -41,7 +41,7 @@ def register_cli(app):
     def reconcile_credit(once):
         """Every CREDIT_RECONCILE_SECONDS, ask credit-service about enterprises whose orders' risk is
         still "unknown" (applied while it was down) and correct them. Any number of these may run at once."""
-        from .credit_state import reconcile_unknown_risk
+        from .enterprise_credit import reconcile_unknown_risk
 
         def reconcile_credit_state() -> None:
             asked = reconcile_unknown_risk()

@@ -106,7 +106,7 @@ def limited_gateways(platform):
         platform.start("gateway-limited", command, replica, env={
             "GATEWAY_PORT": str(port), "GATEWAY_METRICS_PORT": str(free_port()),
             "REDIS_KEY_PREFIX": prefix, "TRUSTED_PROXIES": "127.0.0.1",
-            "RATE_LIMIT_AUTH": "3/minute", "RATE_LIMIT_PUBLIC": "2/4", "RATE_LIMIT_USER": "4/minute",
+            "RATE_LIMIT_AUTH": "3/minute", "RATE_LIMIT_PUBLIC": "2/20", "RATE_LIMIT_USER": "4/minute",
         })
         urls.append(f"http://127.0.0.1:{port}")
     for url in urls:

@@ -6,6 +6,7 @@ import uuid
 
 import pytest
 
+from xyd_common.redis_store import get_redis
 from xyd_gateway.ratelimit import Limit, parse_limit
 
 from .support import bearer, unreachable_url
@@ -42,13 +43,16 @@ def test_public_sign_in_routes_are_limited_per_client_ip(make_app):
 
 
 def test_throttled_answer_is_the_contract_error_with_retry_after_rounded_up(make_app):
-    client = make_app(RATE_LIMIT_AUTH="2/3").test_client()
+    app = make_app(RATE_LIMIT_AUTH="1/minute")
     address = ip()
-    login(client, address), login(client, address)
-    response = login(client, address)
+    # The bucket's next token is free in 1.4 s (by Redis's clock): Retry-After must say 2, not 1.
+    redis = get_redis(app)
+    seconds, micros = redis.time()
+    redis.set(f"{app.config['REDIS_KEY_PREFIX']}rl:auth:ip:{address}", seconds * 1000 + micros // 1000 + 1400,
+              px=60_000)
+    response = login(app.test_client(), address)
     assert response.status_code == 429
     assert response.get_json()["code"] == "throttled"
-    # The next token is free 1.5 s after the last one: whole seconds rounded up.
     assert response.headers["Retry-After"] == "2"
 
 

@@ -186,7 +186,7 @@ def login(phone: str, password: str, sms_code: str, actor: Actor) -> dict:
 
 
 def account_locked(user: User) -> Throttled:
-    return Throttled(int((user.locked_until - utcnow()).total_seconds()) + 1, code="account_locked",
+    return Throttled((user.locked_until - utcnow()).total_seconds(), code="account_locked",
                      message="密码错误次数过多，账号已临时锁定，请稍后再试")
 
 

@@ -1,3 +1,5 @@
+import json
+
 from xyd_gateway.docs import merge_documents
 
 from .support import unreachable_url
@@ -77,3 +79,16 @@ def test_merging_keeps_apart_schemas_two_services_name_alike_but_shape_different
     ref = merged["paths"]["/p"]["get"]["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
     assert ref == "#/components/schemas/ProductInstitution"
     assert [tag["name"] for tag in merged["tags"]] == ["/a", "/p"]
+
+
+def test_every_operation_documents_the_gateways_rate_limit_and_no_internal_schema(client):
+    spec = client.get("/api/docs/specs/order-service.json").get_json()
+    for item in spec["paths"].values():
+        for operation in item.values():
+            if isinstance(operation, dict) and "responses" in operation:
+                answer = operation["responses"]["429"]
+                assert "throttled" in answer["content"]["application/json"]["schema"]["allOf"][1][
+                    "properties"]["code"]["enum"]
+                assert "Retry-After" in answer["headers"]
+    assert "InternalUser" not in spec["components"]["schemas"]
+    assert "InternalUser" not in json.dumps(spec)

@@ -118,10 +118,46 @@ def public_document(document: dict) -> dict:
                 policy = token_policy(method.upper(), path)
                 if policy in SECURITY_OF_POLICY:
                     operation["security"] = SECURITY_OF_POLICY[policy]
-                # The gateway itself refuses a token it cannot verify on any route that looks at one.
-                if operation.get("security", document["security"]) and "responses" in operation:
-                    operation["responses"].setdefault("401", error_answer(["unauthorized"]))
+                if "responses" not in operation:
+                    continue
+                answers = operation["responses"]
+                # The gateway itself refuses a token it cannot verify on any route that looks at one,
+                if operation.get("security", document["security"]):
+                    answers.setdefault("401", error_answer(["unauthorized"]))
+                # and limits the rate of every route group (ratelimit.py): 429 `throttled` anywhere.
+                codes = _codes(answers.get("429"))
+                answers["429"] = error_answer(codes + ["throttled"] if "throttled" not in codes else codes)
+    _drop_unreferenced_schemas(document)
     return document
+
+
+def _codes(answer: dict | None) -> list[str]:
+    if not answer:
+        return []
+    schema = answer["content"]["application/json"]["schema"]
+    return list(schema["allOf"][1]["properties"]["code"]["enum"])
+
+
+def _refs(node) -> set[str]:
+    if isinstance(node, dict):
+        found = {node["$ref"].rsplit("/", 1)[1]} if isinstance(node.get("$ref"), str) else set()
+        return found.union(*(_refs(value) for value in node.values()))
+    if isinstance(node, list):
+        return set().union(*(_refs(value) for value in node))
+    return set()
+
+
+def _drop_unreferenced_schemas(document: dict) -> None:
+    """Schemas only the removed `/internal/` paths used are no part of the public document."""
+    schemas = document.get("components", {}).get("schemas", {})
+    wanted, todo = set(), _refs(document["paths"])
+    while todo:
+        name = todo.pop()
+        if name not in wanted and name in schemas:
+            wanted.add(name)
+            todo |= _refs(schemas[name])
+    for name in [name for name in schemas if name not in wanted]:
+        del schemas[name]
 
 
 MERGED_INFO = {

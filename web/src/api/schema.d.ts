@@ -99,6 +99,26 @@ export interface paths {
                         };
                     };
                 };
+                /** @description 请求过于频繁：`throttled` 请求过于频繁（Retry-After 秒后再试） */
+                429: {
+                    headers: {
+                        /** @description 多少秒后可以再试（向上取整） */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "throttled",
+                         *       "message": "请求过于频繁（Retry-After 秒后再试）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "throttled";
+                        };
+                    };
+                };
             };
         };
         put?: never;
@@ -250,6 +270,26 @@ export interface paths {
                         };
                     };
                 };
+                /** @description 请求过于频繁：`throttled` 请求过于频繁（Retry-After 秒后再试） */
+                429: {
+                    headers: {
+                        /** @description 多少秒后可以再试（向上取整） */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "throttled",
+                         *       "message": "请求过于频繁（Retry-After 秒后再试）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "throttled";
+                        };
+                    };
+                };
             };
         };
         delete?: never;
@@ -349,6 +389,26 @@ export interface paths {
                         };
                     };
                 };
+                /** @description 请求过于频繁：`throttled` 请求过于频繁（Retry-After 秒后再试） */
+                429: {
+                    headers: {
+                        /** @description 多少秒后可以再试（向上取整） */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "throttled",
+                         *       "message": "请求过于频繁（Retry-After 秒后再试）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "throttled";
+                        };
+                    };
+                };
             };
         };
         put?: never;
@@ -440,6 +500,26 @@ export interface paths {
                         "application/json": components["schemas"]["Error"] & {
                             /** @enum {string} */
                             code?: "not_found";
+                        };
+                    };
+                };
+                /** @description 请求过于频繁：`throttled` 请求过于频繁（Retry-After 秒后再试） */
+                429: {
+                    headers: {
+                        /** @description 多少秒后可以再试（向上取整） */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "throttled",
+                         *       "message": "请求过于频繁（Retry-After 秒后再试）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "throttled";
                         };
                     };
                 };
@@ -557,6 +637,26 @@ export interface paths {
                         };
                     };
                 };
+                /** @description 请求过于频繁：`throttled` 请求过于频繁（Retry-After 秒后再试） */
+                429: {
+                    headers: {
+                        /** @description 多少秒后可以再试（向上取整） */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "throttled",
+                         *       "message": "请求过于频繁（Retry-After 秒后再试）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "throttled";
+                        };
+                    };
+                };
             };
         };
         delete?: never;
@@ -650,6 +750,26 @@ export interface paths {
                         "application/json": components["schemas"]["Error"] & {
                             /** @enum {string} */
                             code?: "not_found";
+                        };
+                    };
+                };
+                /** @description 请求过于频繁：`throttled` 请求过于频繁（Retry-After 秒后再试） */
+                429: {
+                    headers: {
+                        /** @description 多少秒后可以再试（向上取整） */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "throttled",
+                         *       "message": "请求过于频繁（Retry-After 秒后再试）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "throttled";
                         };
                     };
                 };
@@ -835,6 +955,26 @@ export interface paths {
                         };
                     };
                 };
+                /** @description 请求过于频繁：`throttled` 请求过于频繁（Retry-After 秒后再试） */
+                429: {
+                    headers: {
+                        /** @description 多少秒后可以再试（向上取整） */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "throttled",
+                         *       "message": "请求过于频繁（Retry-After 秒后再试）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "throttled";
+                        };
+                    };
+                };
             };
         };
         delete?: never;
@@ -995,6 +1135,26 @@ export interface paths {
                         };
                     };
                 };
+                /** @description 请求过于频繁：`throttled` 请求过于频繁（Retry-After 秒后再试） */
+                429: {
+                    headers: {
+                        /** @description 多少秒后可以再试（向上取整） */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "throttled",
+                         *       "message": "请求过于频繁（Retry-After 秒后再试）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "throttled";
+                        };
+                    };
+                };
             };
         };
         delete?: never;
@@ -1093,6 +1253,26 @@ export interface paths {
                         "application/json": components["schemas"]["Error"] & {
                             /** @enum {string} */
                             code?: "validation_error" | "invalid_cursor";
+                        };
+                    };
+                };
+                /** @description 请求过于频繁：`throttled` 请求过于频繁（Retry-After 秒后再试） */
+                429: {
+                    headers: {
+                        /** @description 多少秒后可以再试（向上取整） */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "throttled",
+                         *       "message": "请求过于频繁（Retry-After 秒后再试）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "throttled";
                         };
                     };
                 };
@@ -1245,6 +1425,26 @@ export interface paths {
                         };
                     };
                 };
+                /** @description 请求过于频繁：`throttled` 请求过于频繁（Retry-After 秒后再试） */
+                429: {
+                    headers: {
+                        /** @description 多少秒后可以再试（向上取整） */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "throttled",
+                         *       "message": "请求过于频繁（Retry-After 秒后再试）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "throttled";
+                        };
+                    };
+                };
             };
         };
         delete?: never;
@@ -1334,6 +1534,26 @@ export interface paths {
                         "application/json": components["schemas"]["Error"] & {
                             /** @enum {string} */
                             code?: "not_found";
+                        };
+                    };
+                };
+                /** @description 请求过于频繁：`throttled` 请求过于频繁（Retry-After 秒后再试） */
+                429: {
+                    headers: {
+                        /** @description 多少秒后可以再试（向上取整） */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "throttled",
+                         *       "message": "请求过于频繁（Retry-After 秒后再试）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "throttled";
                         };
                     };
                 };
@@ -1506,6 +1726,26 @@ export interface paths {
                         };
                     };
                 };
+                /** @description 请求过于频繁：`throttled` 请求过于频繁（Retry-After 秒后再试） */
+                429: {
+                    headers: {
+                        /** @description 多少秒后可以再试（向上取整） */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "throttled",
+                         *       "message": "请求过于频繁（Retry-After 秒后再试）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "throttled";
+                        };
+                    };
+                };
             };
         };
         trace?: never;
@@ -1593,6 +1833,26 @@ export interface paths {
                         "application/json": components["schemas"]["Error"] & {
                             /** @enum {string} */
                             code?: "not_found";
+                        };
+                    };
+                };
+                /** @description 请求过于频繁：`throttled` 请求过于频繁（Retry-After 秒后再试） */
+                429: {
+                    headers: {
+                        /** @description 多少秒后可以再试（向上取整） */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "throttled",
+                         *       "message": "请求过于频繁（Retry-After 秒后再试）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "throttled";
                         };
                     };
                 };
@@ -1687,6 +1947,26 @@ export interface paths {
                         "application/json": components["schemas"]["Error"] & {
                             /** @enum {string} */
                             code?: "not_found";
+                        };
+                    };
+                };
+                /** @description 请求过于频繁：`throttled` 请求过于频繁（Retry-After 秒后再试） */
+                429: {
+                    headers: {
+                        /** @description 多少秒后可以再试（向上取整） */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "throttled",
+                         *       "message": "请求过于频繁（Retry-After 秒后再试）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "throttled";
                         };
                     };
                 };
@@ -1871,6 +2151,26 @@ export interface paths {
                         };
                     };
                 };
+                /** @description 请求过于频繁：`throttled` 请求过于频繁（Retry-After 秒后再试） */
+                429: {
+                    headers: {
+                        /** @description 多少秒后可以再试（向上取整） */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "throttled",
+                         *       "message": "请求过于频繁（Retry-After 秒后再试）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "throttled";
+                        };
+                    };
+                };
             };
         };
         delete?: never;
@@ -1971,6 +2271,26 @@ export interface paths {
                         "application/json": components["schemas"]["Error"] & {
                             /** @enum {string} */
                             code?: "validation_error" | "invalid_cursor";
+                        };
+                    };
+                };
+                /** @description 请求过于频繁：`throttled` 请求过于频繁（Retry-After 秒后再试） */
+                429: {
+                    headers: {
+                        /** @description 多少秒后可以再试（向上取整） */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "throttled",
+                         *       "message": "请求过于频繁（Retry-After 秒后再试）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "throttled";
                         };
                     };
                 };
@@ -2136,6 +2456,26 @@ export interface paths {
                         };
                     };
                 };
+                /** @description 请求过于频繁：`throttled` 请求过于频繁（Retry-After 秒后再试） */
+                429: {
+                    headers: {
+                        /** @description 多少秒后可以再试（向上取整） */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "throttled",
+                         *       "message": "请求过于频繁（Retry-After 秒后再试）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "throttled";
+                        };
+                    };
+                };
             };
         };
         delete?: never;
@@ -2235,6 +2575,26 @@ export interface paths {
                         "application/json": components["schemas"]["Error"] & {
                             /** @enum {string} */
                             code?: "validation_error" | "invalid_cursor";
+                        };
+                    };
+                };
+                /** @description 请求过于频繁：`throttled` 请求过于频繁（Retry-After 秒后再试） */
+                429: {
+                    headers: {
+                        /** @description 多少秒后可以再试（向上取整） */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "throttled",
+                         *       "message": "请求过于频繁（Retry-After 秒后再试）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "throttled";
                         };
                     };
                 };
@@ -2352,6 +2712,26 @@ export interface paths {
                         };
                     };
                 };
+                /** @description 请求过于频繁：`throttled` 请求过于频繁（Retry-After 秒后再试） */
+                429: {
+                    headers: {
+                        /** @description 多少秒后可以再试（向上取整） */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "throttled",
+                         *       "message": "请求过于频繁（Retry-After 秒后再试）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "throttled";
+                        };
+                    };
+                };
             };
         };
         delete?: never;
@@ -2464,6 +2844,26 @@ export interface paths {
                         };
                     };
                 };
+                /** @description 请求过于频繁：`throttled` 请求过于频繁（Retry-After 秒后再试） */
+                429: {
+                    headers: {
+                        /** @description 多少秒后可以再试（向上取整） */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "throttled",
+                         *       "message": "请求过于频繁（Retry-After 秒后再试）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "throttled";
+                        };
+                    };
+                };
             };
         };
         delete?: never;
@@ -2558,6 +2958,26 @@ export interface paths {
                         };
                     };
                 };
+                /** @description 请求过于频繁：`throttled` 请求过于频繁（Retry-After 秒后再试） */
+                429: {
+                    headers: {
+                        /** @description 多少秒后可以再试（向上取整） */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "throttled",
+                         *       "message": "请求过于频繁（Retry-After 秒后再试）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "throttled";
+                        };
+                    };
+                };
             };
         };
         delete?: never;
@@ -2625,6 +3045,26 @@ export interface paths {
                         "application/json": components["schemas"]["Error"] & {
                             /** @enum {string} */
                             code?: "password_change_required" | "forbidden";
+                        };
+                    };
+                };
+                /** @description 请求过于频繁：`throttled` 请求过于频繁（Retry-After 秒后再试） */
+                429: {
+                    headers: {
+                        /** @description 多少秒后可以再试（向上取整） */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "throttled",
+                         *       "message": "请求过于频繁（Retry-After 秒后再试）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "throttled";
                         };
                     };
                 };
@@ -2786,6 +3226,26 @@ export interface paths {
                         };
                     };
                 };
+                /** @description 请求过于频繁：`throttled` 请求过于频繁（Retry-After 秒后再试） */
+                429: {
+                    headers: {
+                        /** @description 多少秒后可以再试（向上取整） */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "throttled",
+                         *       "message": "请求过于频繁（Retry-After 秒后再试）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "throttled";
+                        };
+                    };
+                };
             };
         };
         delete?: never;
@@ -2910,7 +3370,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description 请求过于频繁：`account_locked` 连续输错密码，账号暂时锁定（Retry-After 秒后再试） */
+                /** @description 请求过于频繁：`account_locked` 连续输错密码，账号暂时锁定（Retry-After 秒后再试）；`throttled` 请求过于频繁（Retry-After 秒后再试） */
                 429: {
                     headers: {
                         /** @description 多少秒后可以再试（向上取整） */
@@ -2926,7 +3386,7 @@ export interface paths {
                          */
                         "application/json": components["schemas"]["Error"] & {
                             /** @enum {string} */
-                            code?: "account_locked";
+                            code?: "account_locked" | "throttled";
                         };
                     };
                 };
@@ -3000,6 +3460,26 @@ export interface paths {
                         };
                     };
                 };
+                /** @description 请求过于频繁：`throttled` 请求过于频繁（Retry-After 秒后再试） */
+                429: {
+                    headers: {
+                        /** @description 多少秒后可以再试（向上取整） */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "throttled",
+                         *       "message": "请求过于频繁（Retry-After 秒后再试）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "throttled";
+                        };
+                    };
+                };
             };
         };
         delete?: never;
@@ -3067,6 +3547,26 @@ export interface paths {
                         "application/json": components["schemas"]["Error"] & {
                             /** @enum {string} */
                             code?: "password_change_required" | "forbidden";
+                        };
+                    };
+                };
+                /** @description 请求过于频繁：`throttled` 请求过于频繁（Retry-After 秒后再试） */
+                429: {
+                    headers: {
+                        /** @description 多少秒后可以再试（向上取整） */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "throttled",
+                         *       "message": "请求过于频繁（Retry-After 秒后再试）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "throttled";
                         };
                     };
                 };
@@ -3198,6 +3698,26 @@ export interface paths {
                         "application/json": components["schemas"]["Error"] & {
                             /** @enum {string} */
                             code?: "validation_error";
+                        };
+                    };
+                };
+                /** @description 请求过于频繁：`throttled` 请求过于频繁（Retry-After 秒后再试） */
+                429: {
+                    headers: {
+                        /** @description 多少秒后可以再试（向上取整） */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "throttled",
+                         *       "message": "请求过于频繁（Retry-After 秒后再试）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "throttled";
                         };
                     };
                 };
@@ -3338,7 +3858,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description 请求过于频繁：`account_locked` 连续输错密码，账号暂时锁定（Retry-After 秒后再试） */
+                /** @description 请求过于频繁：`account_locked` 连续输错密码，账号暂时锁定（Retry-After 秒后再试）；`throttled` 请求过于频繁（Retry-After 秒后再试） */
                 429: {
                     headers: {
                         /** @description 多少秒后可以再试（向上取整） */
@@ -3354,7 +3874,7 @@ export interface paths {
                          */
                         "application/json": components["schemas"]["Error"] & {
                             /** @enum {string} */
-                            code?: "account_locked";
+                            code?: "account_locked" | "throttled";
                         };
                     };
                 };
@@ -3419,6 +3939,26 @@ export interface paths {
                         "application/json": components["schemas"]["Error"] & {
                             /** @enum {string} */
                             code?: "validation_error";
+                        };
+                    };
+                };
+                /** @description 请求过于频繁：`throttled` 请求过于频繁（Retry-After 秒后再试） */
+                429: {
+                    headers: {
+                        /** @description 多少秒后可以再试（向上取整） */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "throttled",
+                         *       "message": "请求过于频繁（Retry-After 秒后再试）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "throttled";
                         };
                     };
                 };
@@ -3525,6 +4065,26 @@ export interface paths {
                         "application/json": components["schemas"]["Error"] & {
                             /** @enum {string} */
                             code?: "validation_error" | "invalid_sms_code" | "weak_password";
+                        };
+                    };
+                };
+                /** @description 请求过于频繁：`throttled` 请求过于频繁（Retry-After 秒后再试） */
+                429: {
+                    headers: {
+                        /** @description 多少秒后可以再试（向上取整） */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "throttled",
+                         *       "message": "请求过于频繁（Retry-After 秒后再试）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "throttled";
                         };
                     };
                 };
@@ -3647,6 +4207,26 @@ export interface paths {
                         "application/json": components["schemas"]["Error"] & {
                             /** @enum {string} */
                             code?: "validation_error";
+                        };
+                    };
+                };
+                /** @description 请求过于频繁：`throttled` 请求过于频繁（Retry-After 秒后再试） */
+                429: {
+                    headers: {
+                        /** @description 多少秒后可以再试（向上取整） */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "throttled",
+                         *       "message": "请求过于频繁（Retry-After 秒后再试）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "throttled";
                         };
                     };
                 };
@@ -3775,6 +4355,26 @@ export interface paths {
                         "application/json": components["schemas"]["Error"] & {
                             /** @enum {string} */
                             code?: "validation_error" | "invalid_sms_code" | "weak_password";
+                        };
+                    };
+                };
+                /** @description 请求过于频繁：`throttled` 请求过于频繁（Retry-After 秒后再试） */
+                429: {
+                    headers: {
+                        /** @description 多少秒后可以再试（向上取整） */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "throttled",
+                         *       "message": "请求过于频繁（Retry-After 秒后再试）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "throttled";
                         };
                     };
                 };
@@ -4010,6 +4610,26 @@ export interface paths {
                         };
                     };
                 };
+                /** @description 请求过于频繁：`throttled` 请求过于频繁（Retry-After 秒后再试） */
+                429: {
+                    headers: {
+                        /** @description 多少秒后可以再试（向上取整） */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "throttled",
+                         *       "message": "请求过于频繁（Retry-After 秒后再试）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "throttled";
+                        };
+                    };
+                };
             };
         };
         put?: never;
@@ -4061,6 +4681,26 @@ export interface paths {
                         "application/json": components["schemas"]["Error"] & {
                             /** @enum {string} */
                             code?: "unauthorized";
+                        };
+                    };
+                };
+                /** @description 请求过于频繁：`throttled` 请求过于频繁（Retry-After 秒后再试） */
+                429: {
+                    headers: {
+                        /** @description 多少秒后可以再试（向上取整） */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "throttled",
+                         *       "message": "请求过于频繁（Retry-After 秒后再试）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "throttled";
                         };
                     };
                 };
@@ -4161,6 +4801,26 @@ export interface paths {
                         "application/json": components["schemas"]["Error"] & {
                             /** @enum {string} */
                             code?: "validation_error" | "invalid_cursor";
+                        };
+                    };
+                };
+                /** @description 请求过于频繁：`throttled` 请求过于频繁（Retry-After 秒后再试） */
+                429: {
+                    headers: {
+                        /** @description 多少秒后可以再试（向上取整） */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "throttled",
+                         *       "message": "请求过于频繁（Retry-After 秒后再试）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "throttled";
                         };
                     };
                 };
@@ -4347,6 +5007,26 @@ export interface paths {
                         };
                     };
                 };
+                /** @description 请求过于频繁：`throttled` 请求过于频繁（Retry-After 秒后再试） */
+                429: {
+                    headers: {
+                        /** @description 多少秒后可以再试（向上取整） */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "throttled",
+                         *       "message": "请求过于频繁（Retry-After 秒后再试）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "throttled";
+                        };
+                    };
+                };
             };
         };
         delete?: never;
@@ -4462,6 +5142,26 @@ export interface paths {
                         "application/json": components["schemas"]["Error"] & {
                             /** @enum {string} */
                             code?: "validation_error";
+                        };
+                    };
+                };
+                /** @description 请求过于频繁：`throttled` 请求过于频繁（Retry-After 秒后再试） */
+                429: {
+                    headers: {
+                        /** @description 多少秒后可以再试（向上取整） */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "throttled",
+                         *       "message": "请求过于频繁（Retry-After 秒后再试）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "throttled";
                         };
                     };
                 };
@@ -4668,6 +5368,26 @@ export interface paths {
                         };
                     };
                 };
+                /** @description 请求过于频繁：`throttled` 请求过于频繁（Retry-After 秒后再试） */
+                429: {
+                    headers: {
+                        /** @description 多少秒后可以再试（向上取整） */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "throttled",
+                         *       "message": "请求过于频繁（Retry-After 秒后再试）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "throttled";
+                        };
+                    };
+                };
             };
         };
         delete?: never;
@@ -4735,6 +5455,26 @@ export interface paths {
                         "application/json": components["schemas"]["Error"] & {
                             /** @enum {string} */
                             code?: "password_change_required" | "forbidden" | "enterprise_unverified";
+                        };
+                    };
+                };
+                /** @description 请求过于频繁：`throttled` 请求过于频繁（Retry-After 秒后再试） */
+                429: {
+                    headers: {
+                        /** @description 多少秒后可以再试（向上取整） */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "throttled",
+                         *       "message": "请求过于频繁（Retry-After 秒后再试）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "throttled";
                         };
                     };
                 };
@@ -4837,6 +5577,26 @@ export interface paths {
                         };
                     };
                 };
+                /** @description 请求过于频繁：`throttled` 请求过于频繁（Retry-After 秒后再试） */
+                429: {
+                    headers: {
+                        /** @description 多少秒后可以再试（向上取整） */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "throttled",
+                         *       "message": "请求过于频繁（Retry-After 秒后再试）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "throttled";
+                        };
+                    };
+                };
             };
         };
         put?: never;
@@ -4933,6 +5693,26 @@ export interface paths {
                         "application/json": components["schemas"]["Error"] & {
                             /** @enum {string} */
                             code?: "validation_error" | "invalid_cursor";
+                        };
+                    };
+                };
+                /** @description 请求过于频繁：`throttled` 请求过于频繁（Retry-After 秒后再试） */
+                429: {
+                    headers: {
+                        /** @description 多少秒后可以再试（向上取整） */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "throttled",
+                         *       "message": "请求过于频繁（Retry-After 秒后再试）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "throttled";
                         };
                     };
                 };
@@ -5050,6 +5830,26 @@ export interface paths {
                         };
                     };
                 };
+                /** @description 请求过于频繁：`throttled` 请求过于频繁（Retry-After 秒后再试） */
+                429: {
+                    headers: {
+                        /** @description 多少秒后可以再试（向上取整） */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "throttled",
+                         *       "message": "请求过于频繁（Retry-After 秒后再试）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "throttled";
+                        };
+                    };
+                };
             };
         };
         delete?: never;
@@ -5145,6 +5945,26 @@ export interface paths {
                         "application/json": components["schemas"]["Error"] & {
                             /** @enum {string} */
                             code?: "validation_error" | "invalid_cursor";
+                        };
+                    };
+                };
+                /** @description 请求过于频繁：`throttled` 请求过于频繁（Retry-After 秒后再试） */
+                429: {
+                    headers: {
+                        /** @description 多少秒后可以再试（向上取整） */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "throttled",
+                         *       "message": "请求过于频繁（Retry-After 秒后再试）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "throttled";
                         };
                     };
                 };
@@ -5294,6 +6114,26 @@ export interface paths {
                         };
                     };
                 };
+                /** @description 请求过于频繁：`throttled` 请求过于频繁（Retry-After 秒后再试） */
+                429: {
+                    headers: {
+                        /** @description 多少秒后可以再试（向上取整） */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "throttled",
+                         *       "message": "请求过于频繁（Retry-After 秒后再试）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "throttled";
+                        };
+                    };
+                };
             };
         };
         delete?: never;
@@ -5398,6 +6238,26 @@ export interface paths {
                         };
                     };
                 };
+                /** @description 请求过于频繁：`throttled` 请求过于频繁（Retry-After 秒后再试） */
+                429: {
+                    headers: {
+                        /** @description 多少秒后可以再试（向上取整） */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "throttled",
+                         *       "message": "请求过于频繁（Retry-After 秒后再试）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "throttled";
+                        };
+                    };
+                };
             };
         };
         put?: never;
@@ -5460,6 +6320,26 @@ export interface paths {
                         "application/json": components["schemas"]["Error"] & {
                             /** @enum {string} */
                             code?: "validation_error";
+                        };
+                    };
+                };
+                /** @description 请求过于频繁：`throttled` 请求过于频繁（Retry-After 秒后再试） */
+                429: {
+                    headers: {
+                        /** @description 多少秒后可以再试（向上取整） */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "throttled",
+                         *       "message": "请求过于频繁（Retry-After 秒后再试）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "throttled";
                         };
                     };
                 };
@@ -5555,6 +6435,26 @@ export interface paths {
                         "application/json": components["schemas"]["Error"] & {
                             /** @enum {string} */
                             code?: "validation_error" | "invalid_cursor";
+                        };
+                    };
+                };
+                /** @description 请求过于频繁：`throttled` 请求过于频繁（Retry-After 秒后再试） */
+                429: {
+                    headers: {
+                        /** @description 多少秒后可以再试（向上取整） */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "throttled",
+                         *       "message": "请求过于频繁（Retry-After 秒后再试）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "throttled";
                         };
                     };
                 };
@@ -5665,6 +6565,26 @@ export interface paths {
                         };
                     };
                 };
+                /** @description 请求过于频繁：`throttled` 请求过于频繁（Retry-After 秒后再试） */
+                429: {
+                    headers: {
+                        /** @description 多少秒后可以再试（向上取整） */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "throttled",
+                         *       "message": "请求过于频繁（Retry-After 秒后再试）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "throttled";
+                        };
+                    };
+                };
             };
         };
         put?: never;
@@ -5768,6 +6688,26 @@ export interface paths {
                         "application/json": components["schemas"]["Error"] & {
                             /** @enum {string} */
                             code?: "validation_error" | "invalid_cursor";
+                        };
+                    };
+                };
+                /** @description 请求过于频繁：`throttled` 请求过于频繁（Retry-After 秒后再试） */
+                429: {
+                    headers: {
+                        /** @description 多少秒后可以再试（向上取整） */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "throttled",
+                         *       "message": "请求过于频繁（Retry-After 秒后再试）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "throttled";
                         };
                     };
                 };
@@ -5925,6 +6865,26 @@ export interface paths {
                         };
                     };
                 };
+                /** @description 请求过于频繁：`throttled` 请求过于频繁（Retry-After 秒后再试） */
+                429: {
+                    headers: {
+                        /** @description 多少秒后可以再试（向上取整） */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "throttled",
+                         *       "message": "请求过于频繁（Retry-After 秒后再试）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "throttled";
+                        };
+                    };
+                };
             };
         };
         delete?: never;
@@ -6034,6 +6994,26 @@ export interface paths {
                         "application/json": components["schemas"]["Error"] & {
                             /** @enum {string} */
                             code?: "invalid_transition" | "need_taken";
+                        };
+                    };
+                };
+                /** @description 请求过于频繁：`throttled` 请求过于频繁（Retry-After 秒后再试） */
+                429: {
+                    headers: {
+                        /** @description 多少秒后可以再试（向上取整） */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "throttled",
+                         *       "message": "请求过于频繁（Retry-After 秒后再试）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "throttled";
                         };
                     };
                 };
@@ -6217,6 +7197,26 @@ export interface paths {
                         };
                     };
                 };
+                /** @description 请求过于频繁：`throttled` 请求过于频繁（Retry-After 秒后再试） */
+                429: {
+                    headers: {
+                        /** @description 多少秒后可以再试（向上取整） */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "throttled",
+                         *       "message": "请求过于频繁（Retry-After 秒后再试）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "throttled";
+                        };
+                    };
+                };
             };
         };
         delete?: never;
@@ -6316,6 +7316,26 @@ export interface paths {
                         };
                     };
                 };
+                /** @description 请求过于频繁：`throttled` 请求过于频繁（Retry-After 秒后再试） */
+                429: {
+                    headers: {
+                        /** @description 多少秒后可以再试（向上取整） */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "throttled",
+                         *       "message": "请求过于频繁（Retry-After 秒后再试）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "throttled";
+                        };
+                    };
+                };
             };
         };
         put?: never;
@@ -6390,6 +7410,26 @@ export interface paths {
                         };
                     };
                 };
+                /** @description 请求过于频繁：`throttled` 请求过于频繁（Retry-After 秒后再试） */
+                429: {
+                    headers: {
+                        /** @description 多少秒后可以再试（向上取整） */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "throttled",
+                         *       "message": "请求过于频繁（Retry-After 秒后再试）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "throttled";
+                        };
+                    };
+                };
             };
         };
         delete?: never;
@@ -6457,6 +7497,26 @@ export interface paths {
                         "application/json": components["schemas"]["Error"] & {
                             /** @enum {string} */
                             code?: "password_change_required" | "forbidden";
+                        };
+                    };
+                };
+                /** @description 请求过于频繁：`throttled` 请求过于频繁（Retry-After 秒后再试） */
+                429: {
+                    headers: {
+                        /** @description 多少秒后可以再试（向上取整） */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "throttled",
+                         *       "message": "请求过于频繁（Retry-After 秒后再试）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "throttled";
                         };
                     };
                 };
@@ -6553,6 +7613,26 @@ export interface paths {
                         "application/json": components["schemas"]["Error"] & {
                             /** @enum {string} */
                             code?: "not_found";
+                        };
+                    };
+                };
+                /** @description 请求过于频繁：`throttled` 请求过于频繁（Retry-After 秒后再试） */
+                429: {
+                    headers: {
+                        /** @description 多少秒后可以再试（向上取整） */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "throttled",
+                         *       "message": "请求过于频繁（Retry-After 秒后再试）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "throttled";
                         };
                     };
                 };
@@ -6666,6 +7746,26 @@ export interface paths {
                         "application/json": components["schemas"]["Error"] & {
                             /** @enum {string} */
                             code?: "validation_error" | "invalid_cursor";
+                        };
+                    };
+                };
+                /** @description 请求过于频繁：`throttled` 请求过于频繁（Retry-After 秒后再试） */
+                429: {
+                    headers: {
+                        /** @description 多少秒后可以再试（向上取整） */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "throttled",
+                         *       "message": "请求过于频繁（Retry-After 秒后再试）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "throttled";
                         };
                     };
                 };
@@ -6824,6 +7924,26 @@ export interface paths {
                         };
                     };
                 };
+                /** @description 请求过于频繁：`throttled` 请求过于频繁（Retry-After 秒后再试） */
+                429: {
+                    headers: {
+                        /** @description 多少秒后可以再试（向上取整） */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "throttled",
+                         *       "message": "请求过于频繁（Retry-After 秒后再试）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "throttled";
+                        };
+                    };
+                };
             };
         };
         delete?: never;
@@ -6937,6 +8057,26 @@ export interface paths {
                         };
                     };
                 };
+                /** @description 请求过于频繁：`throttled` 请求过于频繁（Retry-After 秒后再试） */
+                429: {
+                    headers: {
+                        /** @description 多少秒后可以再试（向上取整） */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "throttled",
+                         *       "message": "请求过于频繁（Retry-After 秒后再试）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "throttled";
+                        };
+                    };
+                };
             };
         };
         put?: never;
@@ -7042,6 +8182,26 @@ export interface paths {
                         };
                     };
                 };
+                /** @description 请求过于频繁：`throttled` 请求过于频繁（Retry-After 秒后再试） */
+                429: {
+                    headers: {
+                        /** @description 多少秒后可以再试（向上取整） */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "throttled",
+                         *       "message": "请求过于频繁（Retry-After 秒后再试）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "throttled";
+                        };
+                    };
+                };
             };
         };
         put?: never;
@@ -7143,6 +8303,26 @@ export interface paths {
                         "application/json": components["schemas"]["Error"] & {
                             /** @enum {string} */
                             code?: "validation_error";
+                        };
+                    };
+                };
+                /** @description 请求过于频繁：`throttled` 请求过于频繁（Retry-After 秒后再试） */
+                429: {
+                    headers: {
+                        /** @description 多少秒后可以再试（向上取整） */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "throttled",
+                         *       "message": "请求过于频繁（Retry-After 秒后再试）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "throttled";
                         };
                     };
                 };
@@ -7253,6 +8433,26 @@ export interface paths {
                         };
                     };
                 };
+                /** @description 请求过于频繁：`throttled` 请求过于频繁（Retry-After 秒后再试） */
+                429: {
+                    headers: {
+                        /** @description 多少秒后可以再试（向上取整） */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "throttled",
+                         *       "message": "请求过于频繁（Retry-After 秒后再试）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "throttled";
+                        };
+                    };
+                };
             };
         };
         put?: never;
@@ -7344,6 +8544,26 @@ export interface paths {
                         "application/json": components["schemas"]["Error"] & {
                             /** @enum {string} */
                             code?: "not_found";
+                        };
+                    };
+                };
+                /** @description 请求过于频繁：`throttled` 请求过于频繁（Retry-After 秒后再试） */
+                429: {
+                    headers: {
+                        /** @description 多少秒后可以再试（向上取整） */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "throttled",
+                         *       "message": "请求过于频繁（Retry-After 秒后再试）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "throttled";
                         };
                     };
                 };
@@ -7529,6 +8749,26 @@ export interface paths {
                         };
                     };
                 };
+                /** @description 请求过于频繁：`throttled` 请求过于频繁（Retry-After 秒后再试） */
+                429: {
+                    headers: {
+                        /** @description 多少秒后可以再试（向上取整） */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "throttled",
+                         *       "message": "请求过于频繁（Retry-After 秒后再试）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "throttled";
+                        };
+                    };
+                };
             };
         };
         delete?: never;
@@ -7707,6 +8947,26 @@ export interface paths {
                         "application/json": components["schemas"]["Error"] & {
                             /** @enum {string} */
                             code?: "validation_error";
+                        };
+                    };
+                };
+                /** @description 请求过于频繁：`throttled` 请求过于频繁（Retry-After 秒后再试） */
+                429: {
+                    headers: {
+                        /** @description 多少秒后可以再试（向上取整） */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "throttled",
+                         *       "message": "请求过于频繁（Retry-After 秒后再试）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "throttled";
                         };
                     };
                 };
@@ -7892,6 +9152,26 @@ export interface paths {
                         };
                     };
                 };
+                /** @description 请求过于频繁：`throttled` 请求过于频繁（Retry-After 秒后再试） */
+                429: {
+                    headers: {
+                        /** @description 多少秒后可以再试（向上取整） */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "throttled",
+                         *       "message": "请求过于频繁（Retry-After 秒后再试）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "throttled";
+                        };
+                    };
+                };
             };
         };
         delete?: never;
@@ -8069,6 +9349,26 @@ export interface paths {
                         "application/json": components["schemas"]["Error"] & {
                             /** @enum {string} */
                             code?: "validation_error";
+                        };
+                    };
+                };
+                /** @description 请求过于频繁：`throttled` 请求过于频繁（Retry-After 秒后再试） */
+                429: {
+                    headers: {
+                        /** @description 多少秒后可以再试（向上取整） */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "throttled",
+                         *       "message": "请求过于频繁（Retry-After 秒后再试）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "throttled";
                         };
                     };
                 };
@@ -8252,6 +9552,26 @@ export interface paths {
                         };
                     };
                 };
+                /** @description 请求过于频繁：`throttled` 请求过于频繁（Retry-After 秒后再试） */
+                429: {
+                    headers: {
+                        /** @description 多少秒后可以再试（向上取整） */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "throttled",
+                         *       "message": "请求过于频繁（Retry-After 秒后再试）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "throttled";
+                        };
+                    };
+                };
             };
         };
         delete?: never;
@@ -8429,6 +9749,26 @@ export interface paths {
                         "application/json": components["schemas"]["Error"] & {
                             /** @enum {string} */
                             code?: "validation_error";
+                        };
+                    };
+                };
+                /** @description 请求过于频繁：`throttled` 请求过于频繁（Retry-After 秒后再试） */
+                429: {
+                    headers: {
+                        /** @description 多少秒后可以再试（向上取整） */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "throttled",
+                         *       "message": "请求过于频繁（Retry-After 秒后再试）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "throttled";
                         };
                     };
                 };
@@ -8613,6 +9953,26 @@ export interface paths {
                         };
                     };
                 };
+                /** @description 请求过于频繁：`throttled` 请求过于频繁（Retry-After 秒后再试） */
+                429: {
+                    headers: {
+                        /** @description 多少秒后可以再试（向上取整） */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "throttled",
+                         *       "message": "请求过于频繁（Retry-After 秒后再试）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "throttled";
+                        };
+                    };
+                };
             };
         };
         delete?: never;
@@ -8713,6 +10073,26 @@ export interface paths {
                         };
                     };
                 };
+                /** @description 请求过于频繁：`throttled` 请求过于频繁（Retry-After 秒后再试） */
+                429: {
+                    headers: {
+                        /** @description 多少秒后可以再试（向上取整） */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "throttled",
+                         *       "message": "请求过于频繁（Retry-After 秒后再试）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "throttled";
+                        };
+                    };
+                };
             };
         };
         put?: never;
@@ -8804,6 +10184,26 @@ export interface paths {
                         "application/json": components["schemas"]["Error"] & {
                             /** @enum {string} */
                             code?: "not_found";
+                        };
+                    };
+                };
+                /** @description 请求过于频繁：`throttled` 请求过于频繁（Retry-After 秒后再试） */
+                429: {
+                    headers: {
+                        /** @description 多少秒后可以再试（向上取整） */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "throttled",
+                         *       "message": "请求过于频繁（Retry-After 秒后再试）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "throttled";
                         };
                     };
                 };
@@ -8976,6 +10376,26 @@ export interface paths {
                         };
                     };
                 };
+                /** @description 请求过于频繁：`throttled` 请求过于频繁（Retry-After 秒后再试） */
+                429: {
+                    headers: {
+                        /** @description 多少秒后可以再试（向上取整） */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "throttled",
+                         *       "message": "请求过于频繁（Retry-After 秒后再试）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "throttled";
+                        };
+                    };
+                };
             };
         };
         trace?: never;
@@ -9063,6 +10483,26 @@ export interface paths {
                         "application/json": components["schemas"]["Error"] & {
                             /** @enum {string} */
                             code?: "not_found";
+                        };
+                    };
+                };
+                /** @description 请求过于频繁：`throttled` 请求过于频繁（Retry-After 秒后再试） */
+                429: {
+                    headers: {
+                        /** @description 多少秒后可以再试（向上取整） */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "throttled",
+                         *       "message": "请求过于频繁（Retry-After 秒后再试）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "throttled";
                         };
                     };
                 };
@@ -9178,6 +10618,26 @@ export interface paths {
                         };
                     };
                 };
+                /** @description 请求过于频繁：`throttled` 请求过于频繁（Retry-After 秒后再试） */
+                429: {
+                    headers: {
+                        /** @description 多少秒后可以再试（向上取整） */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "throttled",
+                         *       "message": "请求过于频繁（Retry-After 秒后再试）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "throttled";
+                        };
+                    };
+                };
             };
         };
         delete?: never;
@@ -9227,6 +10687,26 @@ export interface paths {
                         "application/json": components["schemas"]["Error"] & {
                             /** @enum {string} */
                             code?: "unauthorized";
+                        };
+                    };
+                };
+                /** @description 请求过于频繁：`throttled` 请求过于频繁（Retry-After 秒后再试） */
+                429: {
+                    headers: {
+                        /** @description 多少秒后可以再试（向上取整） */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "throttled",
+                         *       "message": "请求过于频繁（Retry-After 秒后再试）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "throttled";
                         };
                     };
                 };
@@ -9326,6 +10806,26 @@ export interface paths {
                         "application/json": components["schemas"]["Error"] & {
                             /** @enum {string} */
                             code?: "validation_error" | "invalid_cursor";
+                        };
+                    };
+                };
+                /** @description 请求过于频繁：`throttled` 请求过于频繁（Retry-After 秒后再试） */
+                429: {
+                    headers: {
+                        /** @description 多少秒后可以再试（向上取整） */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "throttled",
+                         *       "message": "请求过于频繁（Retry-After 秒后再试）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "throttled";
                         };
                     };
                 };
@@ -9481,6 +10981,26 @@ export interface paths {
                         };
                     };
                 };
+                /** @description 请求过于频繁：`throttled` 请求过于频繁（Retry-After 秒后再试） */
+                429: {
+                    headers: {
+                        /** @description 多少秒后可以再试（向上取整） */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "throttled",
+                         *       "message": "请求过于频繁（Retry-After 秒后再试）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "throttled";
+                        };
+                    };
+                };
             };
         };
         delete?: never;
@@ -9571,6 +11091,26 @@ export interface paths {
                         "application/json": components["schemas"]["Error"] & {
                             /** @enum {string} */
                             code?: "not_found";
+                        };
+                    };
+                };
+                /** @description 请求过于频繁：`throttled` 请求过于频繁（Retry-After 秒后再试） */
+                429: {
+                    headers: {
+                        /** @description 多少秒后可以再试（向上取整） */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "throttled",
+                         *       "message": "请求过于频繁（Retry-After 秒后再试）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "throttled";
                         };
                     };
                 };
@@ -9693,6 +11233,26 @@ export interface paths {
                         };
                     };
                 };
+                /** @description 请求过于频繁：`throttled` 请求过于频繁（Retry-After 秒后再试） */
+                429: {
+                    headers: {
+                        /** @description 多少秒后可以再试（向上取整） */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "throttled",
+                         *       "message": "请求过于频繁（Retry-After 秒后再试）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "throttled";
+                        };
+                    };
+                };
             };
         };
         put?: never;
@@ -9788,6 +11348,26 @@ export interface paths {
                         "application/json": components["schemas"]["Error"] & {
                             /** @enum {string} */
                             code?: "not_found";
+                        };
+                    };
+                };
+                /** @description 请求过于频繁：`throttled` 请求过于频繁（Retry-After 秒后再试） */
+                429: {
+                    headers: {
+                        /** @description 多少秒后可以再试（向上取整） */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "throttled",
+                         *       "message": "请求过于频繁（Retry-After 秒后再试）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "throttled";
                         };
                     };
                 };
@@ -10261,9 +11841,6 @@ export interface components {
              * @example 91350100M000100Y43
              */
             uscc: string | null;
-        };
-        InstitutionList: {
-            items?: components["schemas"]["Institution"][];
         };
         InstitutionPage: {
             items?: components["schemas"]["Institution"][];
@@ -10763,22 +12340,6 @@ export interface components {
             total?: number;
             total_is_estimate?: boolean;
         };
-        PaginationMetadata: {
-            /** @description First available page number. */
-            first_page?: number;
-            /** @description Last available page number. */
-            last_page?: number;
-            /** @description Next page number. */
-            next_page?: number;
-            /** @description Current page number. */
-            page?: number;
-            /** @description Previous page number. */
-            previous_page?: number;
-            /** @description Total number of items. */
-            total?: number;
-            /** @description Total number of pages. */
-            total_pages?: number;
-        };
         PasswordPolicy: {
             /** @description 密码要求说明（中文） */
             hints?: string[];
@@ -11213,21 +12774,6 @@ export interface components {
              */
             uscc: string;
         };
-        RiskState: {
-            /** @description 信用服务是否有该企业的数据 */
-            known?: boolean;
-            /** @enum {string} */
-            level?: "none" | "low" | "medium" | "high";
-            /**
-             * @example [
-             *       "行政处罚"
-             *     ]
-             */
-            tags?: string[];
-            /** @example 91411002MA45L8XK1L */
-            uscc?: string;
-            whitelisted?: boolean;
-        };
         Scorecard: {
             accepted?: number;
             /** @description 按期受理率（0–1） */
@@ -11266,18 +12812,6 @@ export interface components {
             region_code?: string | null;
             /** Format: date */
             to?: string | null;
-        };
-        ServiceToken: {
-            /** @example eyJhbGciOiJFZERTQSIsInR5cCI6IkpXVCJ9.eyJzdWIiOiI0MiJ9.c2lnbmF0dXJl */
-            access_token?: string;
-            expires_in?: number;
-            /** @example Bearer */
-            token_type?: string;
-        };
-        ServiceTokenRequest: {
-            /** @example whsec_5f2b7c0e9a4d4e0fb1c3 */
-            secret: string;
-            service: string;
         };
         SmsCodeRequest: {
             /**

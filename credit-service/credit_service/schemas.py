@@ -15,7 +15,8 @@ from xyd_common.validators import RegionCode, Uscc
 from .models import RECORD_CATEGORIES, TAX_CREDIT_RATINGS
 from .risk import FLAG_LEVELS, INDICATORS, LEVEL_ORDER
 
-CAPITAL_LIMIT = Decimal("100000000000000")  # 万元: far above any registered capital, inside NUMERIC(18, 4)
+# 万元: far above any registered capital; NUMERIC(18, 4) holds values below it (so the bound is exclusive).
+CAPITAL_LIMIT = Decimal("100000000000000")
 ORDER_ID = validate.Regexp(r"^[A-Za-z0-9_-]{1,36}$", error="订单编号格式不正确")
 
 
@@ -61,7 +62,8 @@ class EnterpriseRow(StrictSchema):
     name = Text(200, required=True)
     legal_representative = Text(50)
     registered_capital = ExactNumber(4, allow_none=True,
-                                     validate=validate.Range(min=0, max=CAPITAL_LIMIT, error="注册资本数值不合理"))
+                                     validate=validate.Range(min=0, max=CAPITAL_LIMIT, max_inclusive=False,
+                                                             error="注册资本数值不合理"))
     established_on = ma.fields.Date(allow_none=True)
     status = Text(20)
     industry = Text(100)

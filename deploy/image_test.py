@@ -27,6 +27,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tarfile
@@ -230,8 +231,16 @@ def base_image(workdir: Path) -> str:
         return tag
     rootfs = workdir / "rootfs"
     log(f"debootstrap bookworm from {mirror} (a few minutes)")
-    run(["debootstrap", "--variant=minbase", f"--include={','.join(BASE_PACKAGES)}", "bookworm",
-         str(rootfs), mirror], timeout=1800)
+    try:
+        run(["debootstrap", "--variant=minbase", f"--include={','.join(BASE_PACKAGES)}", "bookworm",
+             str(rootfs), mirror], timeout=1800)
+    finally:
+        # debootstrap mounts /proc and /sys inside the target while it installs; a run that fails
+        # half-way may leave them, and removing the directory would then walk into the host's.
+        for mount in reversed(Path("/proc/mounts").read_text().splitlines()):
+            point = mount.split()[1]
+            if point.startswith(f"{rootfs}/"):
+                subprocess.run(["umount", "-l", point], capture_output=True)
     # A virtual environment first on PATH gives `python` and a `pip` that root may use, which is what
     # deploy/Dockerfile expects of python:3.11-slim (Debian's own python3 refuses pip installs, PEP 668).
     run(["chroot", str(rootfs), "python3", "-m", "venv", BASE_VENV], timeout=600)
@@ -515,6 +524,9 @@ def main() -> int:
         print("make image-test runs as root: it installs Debian packages, starts dockerd and debootstraps",
               file=sys.stderr)
         return 2
+    # A stopped run (SIGTERM, e.g. from a CI timeout) unwinds like a failed one: containers, network,
+    # databases, vhost and the engine it started are removed by the `finally`s below.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     started = time.monotonic()
     # Under the gateway's own upstream read timeout (15 s) plus its time: a slow answer shows as the
     # gateway's 504, not as this client giving up first.

@@ -97,10 +97,12 @@ def migrated_postgres_app(create_app, config: dict, prefix: str = "xyd_test") ->
 
 
 class TcpProxy:
-    """Forwards 127.0.0.1:<port> to a target; `cut()` drops every connection and refuses new ones
-    until `restore()` — a network outage in front of a shared server without stopping it."""
+    """Forwards <listen_host>:<port> (127.0.0.1 unless told) to a target; `cut()` drops every connection
+    and refuses new ones until `restore()` — a network outage in front of a shared server without
+    stopping it. deploy/image_test.py listens on a Docker bridge's gateway address instead, so that
+    containers reach servers that listen on the host's loopback only."""
 
-    def __init__(self, target_host: str, target_port: int):
+    def __init__(self, target_host: str, target_port: int, listen_host: str = "127.0.0.1"):
         self.target = (target_host, target_port)
         self._open = threading.Event()
         self._open.set()
@@ -108,7 +110,7 @@ class TcpProxy:
         self._conns: set[socket.socket] = set()
         self._lock = threading.Lock()
         # Bind port 0 and read the port back: no window for another process to take it.
-        self._server = socket.create_server(("127.0.0.1", 0))
+        self._server = socket.create_server((listen_host, 0))
         self.port = self._server.getsockname()[1]
         self._server.settimeout(0.2)
         self._thread = threading.Thread(target=self._accept_loop, daemon=True)

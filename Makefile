@@ -6,7 +6,7 @@ SERVICES := auth-service product-service order-service credit-service notificati
 PACKAGES := common $(SERVICES) gateway
 STAMP := $(VENV)/.installed
 
-.PHONY: install run demo test lint unit e2e format clean web web-check browser manual fuzz
+.PHONY: install run demo test lint unit e2e format clean web web-check browser manual fuzz image-test
 
 # A fresh checkout builds its own virtual environment, pinned by constraints.txt.
 $(STAMP): constraints.txt $(foreach p,$(PACKAGES),$(p)/pyproject.toml)
@@ -66,6 +66,14 @@ browser:
 # The screenshots of the institution manual (docs/manual/institution/), from the browser walk-through.
 manual: install web browser
 	XYD_MANUAL_SCREENSHOTS=1 $(BIN)/pytest -q tests-e2e/test_web_institution.py -k "walk_through or phone"
+
+# The image for real (deploy/image_test.py): builds deploy/Dockerfile on a base made from Debian's
+# packages, runs the platform in containers against this host's PostgreSQL, RabbitMQ and Redis with two
+# order-service replicas, and walks the main flow through the gateway container before and after one
+# replica stops. As root; about 5 minutes with the base image cached (README.md). Not part of `make test`:
+# it starts a Docker engine and a dozen-and-a-half containers, too much for a shared 2-core machine.
+image-test: install
+	$(BIN)/python deploy/image_test.py
 
 format: install
 	$(BIN)/ruff format .

@@ -2,12 +2,9 @@ import json
 
 from auth_service.models import OutboxMessage, db
 from xyd_common.redis_store import get_redis, redis_key
+from xyd_common.testing import bearer as auth
 
 from .conftest import ADMIN_PASSWORD, ADMIN_PHONE
-
-
-def auth(token):
-    return {"Authorization": f"Bearer {token}"}
 
 
 def test_admin_logs_in_with_password_and_sms_code_and_sees_personal_center(client, login):

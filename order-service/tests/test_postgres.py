@@ -14,17 +14,16 @@ from pathlib import Path
 import pytest
 import requests
 from sqlalchemy import func, select, text, update
-from werkzeug.serving import make_server
 
 from order_service import create_app, figures, services
 from order_service.enterprise_credit import reconcile_unknown_risk
 from order_service.models import EnterpriseCredit, Order, OrderHistory, OutboxMessage, db
 from order_service.services import mark_overdue_orders
 from xyd_common import pagination
-from xyd_common.testing import migrated_postgres_app
+from xyd_common.testing import WsgiServer, migrated_postgres_app
 
-from ..conftest import app_config
-from ..support import WEIDU_CO, FakeCreditService, deliver, order_body, seed_reference_data
+from .conftest import app_config
+from .support import WEIDU_CO, FakeCreditService, deliver, order_body, seed_reference_data
 
 ORDERS = "/api/v1/orders"
 
@@ -45,11 +44,8 @@ def pg_url(pg_app):
 @pytest.fixture(scope="module")
 def server(pg_app):
     """The app served for real, with a thread per request: parallel requests really overlap."""
-    srv = make_server("127.0.0.1", 0, pg_app, threaded=True)
-    thread = threading.Thread(target=srv.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{srv.server_port}"
-    srv.shutdown()
+    with WsgiServer(pg_app) as served:
+        yield served.url
 
 
 @pytest.fixture(autouse=True)

@@ -8,7 +8,7 @@ from order_service import enterprise_credit, services
 from order_service.models import db
 from order_service.workdays import china_date
 
-from ..support import BANK_ID, OTHER_BANK_ID, WEIDU_CO, YANLING_CO
+from .support import BANK_ID, OTHER_BANK_ID, WEIDU_CO, YANLING_CO
 
 ORDERS = "/api/v1/orders"
 

@@ -2,7 +2,7 @@
 
 from order_service.models import Order, db
 
-from ..support import BANK_ID, OTHER_BANK_ID
+from .support import BANK_ID, OTHER_BANK_ID
 
 ORDERS = "/api/v1/orders"
 

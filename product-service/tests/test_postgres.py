@@ -4,6 +4,7 @@ indexes, and the market's query with every filter and sort."""
 import os
 import subprocess
 import sys
+import uuid
 from decimal import Decimal
 from pathlib import Path
 
@@ -126,6 +127,34 @@ def test_totals_beyond_the_exact_limit_are_estimates_for_every_filter(pg_app, pg
     for url in (MARKET, f"{MARKET}?{query}"):
         page = client.get(url).json
         assert page["total_is_estimate"] is True and page["total"] >= 1 and page["items"], url
+
+
+def test_a_large_market_total_is_reused_for_the_same_filters_and_a_small_one_counted_afresh(
+        pg_app, pg_catalog, auth_service, monkeypatch):
+    client = pg_app.test_client()
+    bank = auth(auth_service.token("institution", 7))
+
+    def totals(*queries):
+        return [client.get(f"{MARKET}?{q}").json["total"] for q in queries]
+
+    def add_product():
+        resp = client.post("/api/v1/products", headers=bank,
+                           json=product_body(name=f"新增贷{uuid.uuid4().hex[:6]}", region_codes=["411000"]))
+        assert resp.status_code == 201, resp.json
+
+    # This catalogue is small: every total is below the reuse threshold and exact at once.
+    before = totals("", "region_code=411002")
+    add_product()
+    assert totals("", "region_code=411002") == [before[0] + 1, before[1] + 1]
+
+    # Totals at or above the threshold are counted once per filter, whatever page or order is asked.
+    monkeypatch.setitem(pg_app.extensions, "market_totals", pagination.CachedTotals(ttl=60, min_total=1))
+    counted = totals("", "region_code=411002")
+    add_product()
+    assert totals("sort=rate_asc&per_page=1", "region_code=411002&page=2") == counted
+    assert totals("category=loan") != [0]  # another filter is counted on its own
+    monkeypatch.setitem(pg_app.extensions, "market_totals", pagination.CachedTotals(ttl=0))
+    assert totals("", "region_code=411002") == [counted[0] + 1, counted[1] + 1]
 
 
 def test_a_cursor_that_does_not_fit_the_sort_is_422_on_postgresql(pg_app, pg_catalog):

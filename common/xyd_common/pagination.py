@@ -147,14 +147,15 @@ class CachedTotals:
     """`total`s of a much-read list kept for `ttl` seconds per filter, in this process.
 
     Counting is what grows with a table: the page itself is an index range of `per_page` rows, but a
-    broad filter's `total` reads up to EXACT_TOTAL_LIMIT rows on every request. A public list asked
-    with the same filters over and over (the market) needs that number once per `ttl`. Only totals of
-    at least `min_total` are kept: a small total is cheap to count and exact at once, and a large one
-    moving by a few rows for `ttl` seconds tells a reader nothing different. `ttl` 0 turns it off.
+    broad filter's `total` reads up to EXACT_TOTAL_LIMIT rows, and a narrow one joined to other tables
+    may read many more than it finds, on every request. A public list asked with the same filters over
+    and over (the market) needs that number once per `ttl`. Only counts that took at least
+    `min_seconds` are kept: a cheap count is simply done again and stays exact at once. The owner calls
+    `clear` after its own writes; other processes' writes show within `ttl`. `ttl` 0 turns it off.
     """
 
-    def __init__(self, ttl: float, min_total: int = 1000, maxsize: int = 4096):
-        self.min_total = min_total
+    def __init__(self, ttl: float, min_seconds: float = 0.002, maxsize: int = 4096):
+        self.min_seconds = min_seconds
         self._cache = TTLCache(maxsize=maxsize, ttl=ttl, timer=time.monotonic) if ttl > 0 else None
         self._lock = threading.Lock()  # cachetools caches are not thread-safe
 
@@ -166,8 +167,9 @@ class CachedTotals:
             hit = self._cache.get(key)
         if hit is not None:
             return hit
+        started = time.perf_counter()
         result = count_total(session, stmt)
-        if result[0] >= self.min_total:
+        if time.perf_counter() - started >= self.min_seconds:
             with self._lock:
                 self._cache[key] = result
         return result

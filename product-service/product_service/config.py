@@ -8,6 +8,6 @@ def load_settings() -> dict:
     return {
         **common_settings("product-service", "PRODUCT_DATABASE_URL"),
         "API_TITLE": "信易贷 product-service",
-        # How long a market `total` of 1,000 or more is reused for the same filters (0: count always).
+        # How long a market `total` that was slow to count is reused for the same filters (0: never).
         "MARKET_TOTAL_CACHE_SECONDS": env_float("MARKET_TOTAL_CACHE_SECONDS", 30.0),
     }

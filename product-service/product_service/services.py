@@ -133,6 +133,7 @@ def create_product(identity: Identity, body: dict) -> Product:
     _flush_or_conflict()
     record_event(db.session, OutboxMessage, "product.published", product_data(product), SOURCE)
     db.session.commit()
+    market_totals().clear()
     return product
 
 
@@ -162,6 +163,7 @@ def update_product(identity: Identity, product_id: int, changes: dict) -> Produc
         product.updated_at = utcnow()
         record_event(db.session, OutboxMessage, "product.updated", product_data(product), SOURCE)
     db.session.commit()
+    market_totals().clear()
     return product
 
 
@@ -174,6 +176,7 @@ def set_product_status(identity: Identity, product_id: int, status: str) -> Prod
         event = "product.disabled" if status == "disabled" else "product.enabled"
         record_event(db.session, OutboxMessage, event, product_data(product), SOURCE)
         db.session.commit()
+        market_totals().clear()
     return product
 
 

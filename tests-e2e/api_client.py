@@ -22,7 +22,8 @@ class Api:
         if token:
             headers.setdefault("Authorization", f"Bearer {token}")
         url = path if path.startswith("http") else f"{self.base}/api/v1{path}"
-        return self.session.request(method, url, headers=headers, timeout=10, **kwargs)
+        kwargs.setdefault("timeout", 10)
+        return self.session.request(method, url, headers=headers, **kwargs)
 
     def get(self, path, **kw):
         return self.request("GET", path, **kw)

@@ -71,9 +71,10 @@ def test_a_password_change_without_redis_changes_nothing(client, login, redis_do
     app_client_headers = auth(pair["access_token"])
     # Only the revocation write fails: point the client at the closed port again just for the change.
     with pytest.MonkeyPatch.context() as mp:
-        from auth_service import services
+        from xyd_common import redis_store
 
-        mp.setattr(services, "get_redis", lambda: redis.Redis(port=free_port(), socket_connect_timeout=0.5))
+        mp.setattr(redis_store, "get_redis", lambda app=None: redis.Redis(port=free_port(),
+                                                                          socket_connect_timeout=0.5))
         resp = client.post("/api/v1/auth/password", headers=app_client_headers,
                            json={"old_password": ADMIN_PASSWORD, "new_password": "Changed-Pass-2026-xyz"})
     assert resp.status_code == 503, resp.json

@@ -5,7 +5,9 @@ the local server), builds the schema with the migrations, seeds 1,000,000 orders
 (20 institutions, 50,000 enterprises in six districts of 许昌市, a year of history), then times
 `GET /api/v1/orders` through the whole Flask stack (token check, Redis revocation check, query,
 serialization) for an institution, the city's government and an enterprise: the first page, and the
-500th page reached by following `next_cursor`.
+500th page reached by following `next_cursor`. Then it counts the pre-aggregated figures from the
+orders (`rebuild-figures`) and times `/orders/stats` (whole range, date ranges, groupings) and
+`/orders/scorecards`, which are added up from them.
 
     cd order-service && ../.venv/bin/python bench/bench_orders.py [--orders 1000000] [--runs 200]
 """
@@ -16,6 +18,7 @@ import logging
 import statistics
 import time
 import uuid
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import text
 
@@ -127,6 +130,11 @@ def main() -> None:
             seed(app, args.orders)
             print(f"seeded {args.orders:,} orders (and {2 * args.orders:,} region rows) in "
                   f"{time.perf_counter() - started:.0f} s")
+            started = time.perf_counter()
+            result = app.test_cli_runner().invoke(args=["rebuild-figures"])
+            assert result.exit_code == 0, result.output
+            print(f"{result.output.strip()} (the pre-aggregated statistics, counted from the orders) in "
+                  f"{time.perf_counter() - started:.0f} s")
 
         client = app.test_client()
         bank = {"Authorization": f"Bearer {auth.token('institution', institution_id=1, ttl=3600)}"}
@@ -157,9 +165,28 @@ def main() -> None:
                   f"{statistics.median(deep):>13.1f} {percentile(deep, 95):>13.1f} "
                   f"{statistics.median(deep) / statistics.median(first):>10.2f}  {total}")
 
-        stats, _ = timed(client, "/api/v1/orders/stats", city, 5)
-        print(f"\nGET /api/v1/orders/stats as government 411000 over all orders: "
-              f"p50 {statistics.median(stats):.0f} ms")
+        today = datetime.now(UTC).date()
+        quarter = f"from={today - timedelta(days=100)}&to={today - timedelta(days=8)}"
+        month = f"from={today - timedelta(days=30)}&to={today}"
+        shapes = [
+            ("stats, government 411000, all time", city, "/stats"),
+            ("stats, government 411000, ~3 months", city, f"/stats?{quarter}"),
+            ("stats, government, region_code=411002", city, "/stats?region_code=411002"),
+            ("stats, admin, group_by=month", admin, "/stats?group_by=month"),
+            ("stats, government, group_by=region", city, "/stats?group_by=region"),
+            ("stats, government, 30 days by day", city, f"/stats?group_by=day&{month}"),
+            ("scorecards, government 411000, all", city, "/scorecards"),
+            ("scorecards, government, ~3 months", city, f"/scorecards?{quarter}"),
+            ("scorecards, institution 1", bank, "/scorecards"),
+        ]
+        runs = max(20, args.runs // 4)
+        print(f"\nStatistics and scorecards from the pre-aggregated figures, {runs} runs each (ms)")
+        print(f"{'query':<45} {'p50':>8} {'p95':>8}  total")
+        for name, headers, path in shapes:
+            timed(client, f"/api/v1/orders{path}", headers, 3)  # warm up
+            samples, body = timed(client, f"/api/v1/orders{path}", headers, runs)
+            total = body.get("total", len(body.get("items", [])))
+            print(f"{name:<45} {statistics.median(samples):>8.1f} {percentile(samples, 95):>8.1f}  {total:,}")
         with app.app_context():
             db.engine.dispose()
 

@@ -25,6 +25,17 @@ def register_cli(app):
 
         run_periodic(app, mark_overdue_orders_now, "ORDER_OVERDUE_CHECK_SECONDS", once)
 
+    @app.cli.command("rebuild-figures")
+    def rebuild_figures():
+        """Recount the pre-aggregated statistics (order_figures) from the orders: after a restore from a
+        backup that lacks them, or a repair by hand. Order changes wait while it runs."""
+        from .figures import rebuild
+        from .models import db
+
+        rows = rebuild(db.session)
+        db.session.commit()
+        click.echo(f"order figures rebuilt: {rows} rows")
+
     @app.cli.command("reconcile-credit")
     @click.option("--once", is_flag=True, help="Reconcile once and exit (for cron) instead of looping.")
     def reconcile_credit(once):

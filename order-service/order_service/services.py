@@ -22,7 +22,7 @@ from xyd_common.events.outbox import record_event, utcnow
 from xyd_common.schemas import json_number
 from xyd_common.tokens import Identity, require_verified_enterprise
 
-from . import consent, credit_state, states
+from . import consent, credit_state, figures, states
 from .models import (
     EnterpriseOwner,
     Institution,
@@ -394,6 +394,9 @@ def mark_overdue_orders(now: datetime | None = None, batch_size: int = 500) -> i
                                 ~Order.accept_overdue)
             .values(accept_overdue=True, updated_at=now).returning(Order),
             execution_options={"synchronize_session": False}).all()
+        # A bulk UPDATE passes by the ORM's flush: the figures learn of it here, in its transaction.
+        figures.record_changes(db.session, [({**counted, "accept_overdue": False}, counted)
+                                            for counted in map(figures.counted_values, orders)])
         for order in orders:
             remark = f"超过受理截止日 {order.accept_deadline:%Y-%m-%d} 仍未受理"
             _record(order, states.SUBMITTED, None, "system", remark, now, event_type="order.accept_overdue")

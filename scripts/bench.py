@@ -170,7 +170,9 @@ def platform_figures(seconds: int) -> dict:
     figures = {}
     with tempfile.TemporaryDirectory(prefix="xyd-bench-") as workdir, \
             running_platform(Path(workdir)) as platform:
-        admin = admin_with_xuchang(platform)
+        # The first requests may meet a database still taking connections (a shared server): retried.
+        admin = wait_until(lambda: admin_with_xuchang(platform), timeout=120, interval=2,
+                           message="the admin logged in")
         bank = institution_user(platform, admin, new_institution(admin))
         products = [published_product(bank, {**LOAN_PRODUCT, "name": f"信易贷{n}号", "region_codes": ["411002"]})
                     for n in range(20)]

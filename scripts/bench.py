@@ -70,20 +70,49 @@ def wrk(url: str, headers: dict, seconds: int, connections: int = 16) -> dict:
             "p99": _ms(re.search(r"\s99%\s+(\S+)", out).group(1))}
 
 
-def compare(direct_url: str, gateway_url: str, headers: dict, seconds: int) -> dict:
-    """Direct and through the gateway, alternating, RUNS times each; the medians and the ratio."""
+def cpu_seconds(group: int) -> float:
+    """CPU time (user + system) used so far by every process of process group `group`."""
+    tick = os.sysconf("SC_CLK_TCK")
+    used = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # ended meanwhile
+        if int(fields[2]) == group:  # pgrp; utime and stime follow at 11 and 12
+            used += int(fields[11]) + int(fields[12])
+    return used / tick
+
+
+def compare(platform, direct_url: str, gateway_url: str, headers: dict, seconds: int) -> dict:
+    """Direct and through the gateway, alternating, RUNS times each; the medians and the ratio.
+
+    Besides requests/s, the CPU time the service and the gateway spend per request: on a machine
+    other work shares, throughput swings with that work, but CPU per request hardly does. With the
+    gateway and the service on the same cores, service / (service + gateway) is the throughput the
+    gateway leaves — the ratio as it would be on a machine of their own."""
+    groups = {name: platform.processes[f"{name}-0"][0].pid for name in ("gateway", "product-service")}
     wrk(direct_url, headers, 2)  # warm both paths (pools, caches, the token cache)
     wrk(gateway_url, headers, 2)
     runs = {"direct": [], "gateway": []}
     for _ in range(RUNS):
-        runs["direct"].append(wrk(direct_url, headers, seconds))
-        runs["gateway"].append(wrk(gateway_url, headers, seconds))
-    med = {side: {**{k: statistics.median(r[k] for r in rs) for k in ("rps", "p50", "p99")},
+        for side, url in (("direct", direct_url), ("gateway", gateway_url)):
+            before = {name: cpu_seconds(group) for name, group in groups.items()}
+            result = wrk(url, headers, seconds)
+            served = max(1.0, result["rps"] * seconds)
+            result.update({f"cpu_{name}": (cpu_seconds(group) - before[name]) * 1000 / served
+                           for name, group in groups.items()})
+            runs[side].append(result)
+    keys = ("rps", "p50", "p99", "cpu_gateway", "cpu_product-service")
+    med = {side: {**{k: statistics.median(r[k] for r in rs) for k in keys},
                   "errors": sum(r["errors"] for r in rs)}
            for side, rs in runs.items()}
+    service_ms, gateway_ms = med["gateway"]["cpu_product-service"], med["gateway"]["cpu_gateway"]
     return {**med, "ratio": med["gateway"]["rps"] / med["direct"]["rps"],
             "added_p50": med["gateway"]["p50"] - med["direct"]["p50"],
-            "ratios": [g["rps"] / d["rps"] for d, g in zip(runs["direct"], runs["gateway"], strict=True)]}
+            "ratios": [g["rps"] / d["rps"] for d, g in zip(runs["direct"], runs["gateway"], strict=True)],
+            "service_cpu_ms": service_ms, "gateway_cpu_ms": gateway_ms,
+            "cpu_ratio": service_ms / (service_ms + gateway_ms) if service_ms + gateway_ms else float("nan")}
 
 
 # --- memory -------------------------------------------------------------------------------------
@@ -193,9 +222,10 @@ def platform_figures(seconds: int) -> dict:
         sampler = threading.Thread(target=sample, daemon=True)
         sampler.start()
         try:
-            figures["market_page"] = compare(direct + market, gateway + market, {}, seconds)
+            figures["market_page"] = compare(platform, direct + market, gateway + market, {}, seconds)
             auth = {"Authorization": f"Bearer {bank.token}"}
-            figures["token_route"] = compare(direct + "/products/mine", gateway + "/products/mine", auth, seconds)
+            figures["token_route"] = compare(platform, direct + "/products/mine", gateway + "/products/mine", auth,
+                                             seconds)
         finally:
             sampler_stop.set()
             sampler.join()
@@ -241,6 +271,14 @@ def report(figures: dict, market: str | None, orders: str | None, seconds: int) 
             lines.append(f"| {name} | {d['rps']:.0f} | {d['p50']:.1f} | {d['p99']:.1f} | {g['rps']:.0f} | "
                          f"{g['p50']:.1f} | {g['p99']:.1f} | **{f['ratio']:.2f}** | {f['added_p50']:+.1f} | "
                          + ", ".join(f"{r:.2f}" for r in f["ratios"]) + f" | {d['errors']} / {g['errors']} |")
+        lines += ["", "CPU time per request through the gateway (median of the gateway runs; /proc, user + system): "
+                  "the service's, the gateway's, and service / (service + gateway) — the share of throughput the "
+                  "gateway leaves when both share the cores, which the machine's other load does not move.", "",
+                  "| route | service CPU ms/request | gateway CPU ms/request | CPU ratio |", "|---|---:|---:|---:|"]
+        for name, key in (("market page (public)", "market_page"), ("`/products/mine` (token)", "token_route")):
+            f = figures[key]
+            lines.append(f"| {name} | {f['service_cpu_ms']:.2f} | {f['gateway_cpu_ms']:.2f} | "
+                         f"**{f['cpu_ratio']:.2f}** |")
         lines += ["", "## Event latency (product change committed → subscriber)", "",
                   "| target rate | achieved | changes | failed | missing | p50 ms | p99 ms |",
                   "|---:|---:|---:|---:|---:|---:|---:|"]

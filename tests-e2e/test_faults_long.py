@@ -90,13 +90,13 @@ def test_500_applications_during_a_30_s_broker_outage_all_answer_201_and_each_is
     assert answers.count(201) == ENTERPRISES * PRODUCTS, {code: answers.count(code) for code in set(answers)}
 
     def all_announced() -> bool:
-        return {e["data"]["id"] for e in subscriber.drain()} >= set(created)
+        return {e["data"]["order_id"] for e in subscriber.drain()} >= set(created)
 
     try:
         wait_until(all_announced, timeout=60, interval=1, message="every order.submitted within 60 s")
         print(f"all announced {time.monotonic() - restored_at:.1f}s after the broker came back; "
               f"{subscriber.deliveries} deliveries of {len(subscriber.by_id)} events")
-        ids = [e["data"]["id"] for e in subscriber.drain()]
+        ids = [e["data"]["order_id"] for e in subscriber.drain()]
         assert sorted(ids) == sorted(created)  # exactly once after deduplication on event_id
         wait_until(lambda: pending_outbox_rows(platform, "ORDER_DATABASE_URL") == 0, timeout=30,
                    message="no outbox row left unsent")

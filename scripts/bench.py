@@ -203,9 +203,12 @@ def platform_figures(seconds: int) -> dict:
         # The first requests may meet a database still taking connections (a shared server): retried.
         admin = wait_until(lambda: admin_with_xuchang(platform), timeout=120, interval=2,
                            message="the admin logged in")
-        bank = institution_user(platform, admin, new_institution(admin))
-        products = [published_product(bank, {**LOAN_PRODUCT, "name": f"信易贷{n}号", "region_codes": ["411002"]})
-                    for n in range(20)]
+        # Setting up is retried too: on a loaded machine a request may pass the client's 10 s timeout.
+        bank = wait_until(lambda: institution_user(platform, admin, new_institution(admin)), timeout=300,
+                          interval=2, message="an institution user")
+        products = [wait_until(lambda n=n: published_product(bank, {**LOAN_PRODUCT, "name": f"信易贷{n}号",
+                                                                    "region_codes": ["411002"]}),
+                               timeout=300, interval=2, message="a product") for n in range(20)]
         time.sleep(3)  # let the start-up work settle before measuring memory at rest
         figures["rss_idle"] = platform_rss_mb(platform)
 

@@ -20,11 +20,12 @@ import time
 import uuid
 from datetime import UTC, datetime, timedelta
 
+import psycopg
 from sqlalchemy import text
 
 from order_service import create_app
 from order_service.models import db
-from xyd_common.testing import FakeAuthService, postgres_database
+from xyd_common.testing import PG_ADMIN_URL, FakeAuthService, postgres_database
 
 INSTITUTIONS = 20
 ENTERPRISES = 50_000
@@ -77,6 +78,10 @@ def seed(app, orders: int) -> None:
         for code, name, parent, path in regions:
             conn.execute(text("INSERT INTO regions (code, name, parent_code, path) VALUES (:c, :n, :p, :path)"),
                          {"c": code, "n": name, "p": parent, "path": path})
+        # The institutions' read model, as institution.created events fill it.
+        conn.execute(text("INSERT INTO institutions (id, name, region_code, status, source_at) "
+                          "SELECT g, '机构' || g, '411000', 'active', now() FROM generate_series(1, :n) AS g"),
+                     {"n": INSTITUTIONS})
         db.session.commit()
     with app.app_context(), db.engine.connect() as conn:
         conn.execution_options(isolation_level="AUTOCOMMIT").execute(text("VACUUM ANALYZE"))
@@ -115,11 +120,20 @@ def main() -> None:
     parser.add_argument("--page", type=int, default=500)
     parser.add_argument("--reuse", metavar="DATABASE_URL",
                         help="time an already seeded database (kept afterwards) instead of seeding a new one")
+    parser.add_argument("--keep", metavar="NAME",
+                        help="seed into a new database of this name and keep it (for --reuse)")
+    parser.add_argument("--stats-only", action="store_true", help="time the statistics and scorecards only")
     args = parser.parse_args()
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # the stand-in auth-service's access log
 
     with FakeAuthService() as auth, contextlib.ExitStack() as stack:
-        url = args.reuse or stack.enter_context(postgres_database("xyd_order_bench"))
+        if args.keep:
+            with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+                conn.execute(f'CREATE DATABASE "{args.keep}"')
+            url = PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + args.keep
+            print(f"seeding {url}; time it again with --reuse {url}")
+        else:
+            url = args.reuse or stack.enter_context(postgres_database("xyd_order_bench"))
         app = create_app({"SQLALCHEMY_DATABASE_URI": url.replace("postgresql://", "postgresql+psycopg://", 1),
                           "AUTH_SERVICE_URL": auth.url, "REDIS_KEY_PREFIX": f"bench-order-{uuid.uuid4().hex[:8]}:",
                           "LOG_LEVEL": "WARNING"})
@@ -147,9 +161,12 @@ def main() -> None:
             ("government 411000, region_code=411002", city, "region_code=411002"),
             ("admin", admin, ""),
         ]
-        print(f"\nGET /api/v1/orders, per_page=20, {args.runs} runs each (ms, through the Flask stack)")
-        print(f"{'scope':<40} {'first p50':>10} {'first p95':>10} {'page ' + str(args.page) + ' p50':>13} "
-              f"{'page ' + str(args.page) + ' p95':>13} {'ratio p50':>10}  total")
+        if args.stats_only:
+            scopes = []
+        else:
+            print(f"\nGET /api/v1/orders, per_page=20, {args.runs} runs each (ms, through the Flask stack)")
+            print(f"{'scope':<40} {'first p50':>10} {'first p95':>10} {'page ' + str(args.page) + ' p50':>13} "
+                  f"{'page ' + str(args.page) + ' p95':>13} {'ratio p50':>10}  total")
         for name, headers, query in scopes:
             base = f"per_page=20&{query}" if query else "per_page=20"
             timed(app.test_client(), f"/api/v1/orders?{base}", headers, 5)  # warm up

@@ -19,15 +19,16 @@ from flask import Response, current_app, send_file, stream_with_context
 from sqlalchemy import func, select
 
 from xyd_common.errors import ApiError
+from xyd_common.labels import RISK_LEVEL_NAMES
 from xyd_common.tokens import Identity
 
+from .access import forbidden
 from .models import Region, db
-from .queries import forbidden, select_orders
+from .queries import select_orders
 from .states import STATUS_LABELS, STATUSES
 from .statistics import order_stats
 from .workdays import CHINA
 
-RISK_LABELS = {"none": "无风险", "low": "低风险", "medium": "中风险", "high": "高风险", "unknown": "未知"}
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -60,7 +61,7 @@ ORDER_COLUMNS = [
     ("授信期限（月）", lambda o, r: o.granted_term_months),
     ("放款金额（万元）", lambda o, r: o.disbursed_amount),
     ("放款日期", lambda o, r: o.disbursed_on.isoformat() if o.disbursed_on else ""),
-    ("风险等级", lambda o, r: RISK_LABELS.get(o.risk_level, o.risk_level)),
+    ("风险等级", lambda o, r: RISK_LEVEL_NAMES.get(o.risk_level, o.risk_level)),
     ("白名单", lambda o, r: _yes(o.whitelisted)),
     ("被督办次数", lambda o, r: o.urged_count),
     ("来源", lambda o, r: "融资需求" if o.source == "need" else "企业申请"),

@@ -22,7 +22,7 @@ from .statistics import GRANTED, figures_scope, institution_names, summed
 def scorecards(identity: Identity, args: dict) -> dict:
     region, conditions = figures_scope(identity, args)
     cards: dict[int, dict] = {}
-    for row in summed(conditions, "institution_id", "status"):
+    for row in summed(conditions, ("institution_id", "status")):
         status, count = row["status"], int(row["orders"])
         card = cards.setdefault(row["institution_id"], {
             "received": 0, "accepted": 0, "in_time": 0, "seconds": 0, "terminated": 0, "urged": 0,

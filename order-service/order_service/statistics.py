@@ -19,9 +19,9 @@ from xyd_common.errors import ValidationFailed
 from xyd_common.tokens import Identity
 
 from . import states
+from .access import forbidden, region_in_scope
 from .figures import CONTRIBUTION, OrderFigures, period_conditions
 from .models import Institution, Order, Region, db
-from .queries import forbidden, region_in_scope
 
 GROUPINGS = ("day", "week", "month", "region")
 GRANTED = (states.CREDIT_GRANTED, states.DISBURSED)
@@ -50,11 +50,16 @@ def figures_scope(identity: Identity, args: dict, by_day: bool = False) -> tuple
     return region, conditions
 
 
-def summed(conditions: list, *group: str) -> list[dict]:
-    """The figures' columns summed over the rows that meet the conditions, per `group` columns."""
+# The columns the statistics add up (the scorecards take them all).
+TOTALS = ("orders", "amount", "granted_amount", "disbursed_amount", "overdue")
+STATISTICS = (*TOTALS, "accepted", "accept_seconds")
+
+
+def summed(conditions: list, group: tuple[str, ...], columns: tuple[str, ...] = CONTRIBUTION) -> list[dict]:
+    """The figures' `columns` summed over the rows that meet the conditions, per `group` columns."""
     f = OrderFigures
     keys = [getattr(f, name) for name in group]
-    stmt = select(*keys, *(func.sum(getattr(f, name)).label(name) for name in CONTRIBUTION)).where(*conditions)
+    stmt = select(*keys, *(func.sum(getattr(f, name)).label(name) for name in columns)).where(*conditions)
     if keys:
         stmt = stmt.group_by(*keys)
     return [row._asdict() for row in db.session.execute(stmt)]
@@ -97,7 +102,7 @@ def order_stats(identity: Identity, args: dict) -> dict:
     if identity.role not in ("government", "admin"):
         raise forbidden("没有权限")
     region, conditions = figures_scope(identity, args)
-    rows = summed(conditions, "institution_id", "status")
+    rows = summed(conditions, ("institution_id", "status"), STATISTICS)
 
     institutions: dict[int, dict] = {}
     for row in rows:
@@ -137,7 +142,7 @@ def _week_start(day: date) -> date:
 
 def _time_groups(identity: Identity, args: dict, grouping: str) -> list[tuple[str, str, list[dict]]]:
     _region, conditions = figures_scope(identity, args, by_day=grouping != "month")
-    rows = summed(conditions, "grain", "period", "status")
+    rows = summed(conditions, ("grain", "period", "status"), TOTALS)
     grouped: dict[date, list[dict]] = defaultdict(list)
     for row in rows:
         period = row["period"]
@@ -160,7 +165,7 @@ def _time_groups(identity: Identity, args: dict, grouping: str) -> list[tuple[st
 def _region_groups(identity: Identity, args: dict, region: str | None) -> list[tuple[str, str, list[dict]]]:
     """Per region directly below the scope's (a city's districts), the scope's own orders (本级) apart."""
     _region, conditions = figures_scope(identity, args)
-    rows = summed(conditions, "region_code", "status")
+    rows = summed(conditions, ("region_code", "status"), TOTALS)
     regions = {code: (name, path) for code, name, path in
                db.session.execute(select(Region.code, Region.name, Region.path))}
     depth = len(regions[region][1]) if region in regions else 0

@@ -17,7 +17,7 @@ from sqlalchemy import func, select, text, update
 from werkzeug.serving import make_server
 
 from order_service import create_app, figures, services
-from order_service.credit_state import reconcile_unknown_risk
+from order_service.enterprise_credit import reconcile_unknown_risk
 from order_service.models import EnterpriseCredit, Order, OrderHistory, OutboxMessage, db
 from order_service.services import mark_overdue_orders
 from xyd_common import pagination

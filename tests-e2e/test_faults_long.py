@@ -122,11 +122,13 @@ CREATE CONSTRAINT TRIGGER fault_hold_commit AFTER INSERT ON processed_events
 KILLS = 100
 
 
+@pytest.mark.timeout(2400)  # a consumer's restart takes seconds on a busy machine, 100 times
 def test_a_consumer_killed_after_its_commit_and_before_its_ack_100_times_has_exactly_100_effects(platform):
     api = Api(platform.gateway)
     database = platform.database_urls["NOTIFICATION_DATABASE_URL"]
     platform.kill("notification-consumer-1", signal.SIGTERM)  # one consumer: the one the test stops
     phones = [unique_phone("133") for _ in range(KILLS)]
+    kills = [0]
     with psycopg.connect(database, autocommit=True) as control:
         control.execute(HOLD_COMMIT)
 
@@ -151,6 +153,7 @@ def test_a_consumer_killed_after_its_commit_and_before_its_ack_100_times_has_exa
                 wait_until(lambda b=before: processed() == b + 1, timeout=30, message="the commit done")
                 platform.kill("notification-consumer-0", signal.SIGKILL)
                 platform.restart("notification-consumer-0")
+                kills[0] += 1
         finally:
             control.execute("SELECT pg_advisory_unlock_all()")
             control.execute("DROP TRIGGER IF EXISTS fault_hold_commit ON processed_events; "
@@ -158,6 +161,7 @@ def test_a_consumer_killed_after_its_commit_and_before_its_ack_100_times_has_exa
             if "notification-consumer-0" in platform.dead_processes():
                 platform.restart("notification-consumer-0")
             platform.restart("notification-consumer-1")
+    print(f"{kills[0]} kills after the commit and before the ack")
     # Every message was redelivered after its kill and found already processed.
     wait_until(lambda: all(len(api.sms_texts(p)) >= 1 for p in phones), timeout=60, message="every code sent")
     time.sleep(3)  # let any late redelivery land: it must change nothing

@@ -6,7 +6,7 @@ SERVICES := auth-service product-service order-service credit-service notificati
 PACKAGES := common $(SERVICES) gateway
 STAMP := $(VENV)/.installed
 
-.PHONY: install run demo test lint unit e2e format clean web web-check browser manual fuzz image-test
+.PHONY: install run demo test lint unit e2e faults bench format clean web web-check browser manual fuzz image-test
 
 # A fresh checkout builds its own virtual environment, pinned by constraints.txt.
 $(STAMP): constraints.txt $(foreach p,$(PACKAGES),$(p)/pyproject.toml)
@@ -39,8 +39,18 @@ unit: install
 		if [ -d $$p/tests ]; then echo "== $$p"; (cd $$p && ../$(BIN)/pytest -q tests); fi; \
 	done
 
+# The fault scenarios that fit a few minutes run here too; the long ones only in `make faults`.
 e2e: install web browser
-	$(BIN)/pytest -q tests-e2e
+	$(BIN)/pytest -q tests-e2e -m "not fault_long"
+
+# The fault suite (tests-e2e/test_faults*.py): broker cuts and forced closes, killed relays, consumers
+# and services, a poison message, PostgreSQL and Redis outages, against the real processes.
+faults: install
+	$(BIN)/pytest -q tests-e2e -m fault
+
+# The platform's figures under load: a table printed and written into docs/benchmarks.md (needs wrk).
+bench: install
+	$(BIN)/python scripts/bench.py
 
 # The web console (web/, Vue + Vite): built into web/dist when missing or older than its sources.
 web: install

@@ -15,7 +15,6 @@ import contextlib
 import json
 import multiprocessing
 import os
-import re
 import shutil
 import socket
 import subprocess
@@ -92,14 +91,9 @@ def gunicorn(app_spec: str, port: int, env: dict, log) -> subprocess.Popen:
 
 
 def run_wrk(url: str, headers: dict, seconds: int, connections: int) -> float:
-    command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency"]
-    for name, value in headers.items():
-        command += ["-H", f"{name}: {value}"]
-    output = subprocess.run(command + [url], capture_output=True, text=True, check=True).stdout
-    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
-    if non_2xx:
-        raise SystemExit(f"{url}: {non_2xx.group(1)} answers were not 2xx\n{output}")
-    return float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+    from bench import wrk  # the one wrk runner (scripts/bench.py), here without the platform
+
+    return wrk(url, headers, seconds, connections)["rps"]
 
 
 def _python_load_worker(host: str, port: int, path: str, headers: dict, seconds: float, threads: int,

@@ -26,7 +26,8 @@ class Api:
         if token:
             headers.setdefault("Authorization", f"Bearer {token}")
         url = path if path.startswith("http") else f"{self.base}/api/v1{path}"
-        return self.session.request(method, url, headers=headers, timeout=self.timeout, **kwargs)
+        kwargs.setdefault("timeout", self.timeout)
+        return self.session.request(method, url, headers=headers, **kwargs)
 
     def get(self, path, **kw):
         return self.request("GET", path, **kw)

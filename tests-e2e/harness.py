@@ -1,6 +1,9 @@
 """Starts the whole platform for the end-to-end tests: its own PostgreSQL databases, its own RabbitMQ
 vhost reached through a TCP proxy that tests can cut, its own Redis key prefix, free ports, test
-settings, one web worker per service and two replicas of every relay and consumer."""
+settings, one web worker per service and two replicas of every relay and consumer.
+
+The fault tests ask for PostgreSQL and Redis behind cuttable proxies as well (`cuttable`): an outage of
+the servers every engineer on the machine shares, for this platform alone, without stopping them."""
 
 import contextlib
 import os
@@ -11,9 +14,11 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import requests
 
+from xyd_common.config import DEFAULT_REDIS_URL
 from xyd_common.sealed import new_key
 from xyd_common.testing import (
     RABBITMQ_HOST,
@@ -52,6 +57,8 @@ class Platform:
     processes: dict = field(default_factory=dict)
     # "<process>-<replica>" -> the METRICS_PORT of a process without an HTTP port of its own.
     metrics_ports: dict = field(default_factory=dict)
+    # "postgres" / "redis" -> the TcpProxy between the processes and that server, when asked for.
+    proxies: dict = field(default_factory=dict)
     # Every event published while the suite runs (bus_recorder.BusRecorder, set by conftest).
     bus_recorder: object = None
 
@@ -76,6 +83,20 @@ class Platform:
         proc = subprocess.Popen(["bash", "-c", command], cwd=ROOT, env=env, stdout=log,
                                 stderr=subprocess.STDOUT, start_new_session=True)
         self.processes[f"{name}-{replica}"] = (proc, log)
+
+    def kill(self, name: str, sig: int = signal.SIGKILL) -> None:
+        """Send `sig` to one process ("order-relay-0"), as an operator or the kernel would."""
+        proc, log = self.processes[name]
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, sig)
+        if sig in (signal.SIGKILL, signal.SIGTERM):
+            proc.wait(timeout=30)
+            log.close()
+
+    def restart(self, name: str) -> None:
+        """Start a killed process ("order-relay-0") again with its Procfile command."""
+        process, _, replica = name.rpartition("-")
+        self.start(process, read_procfile()[process], int(replica))
 
     def stop(self) -> None:
         for proc, _ in self.processes.values():
@@ -105,13 +126,27 @@ def run_checked(args: list[str], env: dict) -> None:
         raise RuntimeError(f"{' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
 
 
+def through(url: str, proxy: TcpProxy) -> str:
+    """`url` with its host and port replaced by the proxy's."""
+    parts = urlsplit(url)
+    userinfo = parts.netloc.rpartition("@")[0]
+    return urlunsplit(parts._replace(netloc=(userinfo + "@" if userinfo else "") + f"127.0.0.1:{proxy.port}"))
+
+
 @contextlib.contextmanager
-def running_platform(workdir: Path):
+def running_platform(workdir: Path, cuttable: tuple[str, ...] = ()):
+    """The platform; `cuttable` may name "postgres" and "redis" to put those behind proxies too."""
     with contextlib.ExitStack() as stack:
         vhost = stack.enter_context(rabbitmq_vhost("xyd-e2e"))
         proxy = stack.enter_context(TcpProxy(RABBITMQ_HOST, RABBITMQ_PORT))
         database_urls = {setting: stack.enter_context(postgres_database("xyd_e2e"))
                          for _, setting in SERVICES.values()}
+        proxies = {}
+        redis_url = os.environ.get("REDIS_URL", DEFAULT_REDIS_URL)
+        for server, url in (("postgres", next(iter(database_urls.values()))), ("redis", redis_url)):
+            if server in cuttable:
+                target = urlsplit(url)
+                proxies[server] = stack.enter_context(TcpProxy(target.hostname, target.port))
         key_file = workdir / "jwt-private.pem"
         from auth_service.signing import generate_key_file
 
@@ -124,7 +159,10 @@ def running_platform(workdir: Path):
             secret_files[f"{name}_FILE"] = str(workdir / name.lower())
         env = {k: v for k, v in os.environ.items()
                if not k.endswith("_DATABASE_URL") and k.removesuffix("_FILE") not in SECRET_SETTINGS}
-        env.update(database_urls)
+        env.update({setting: through(url, proxies["postgres"]) if "postgres" in proxies else url
+                    for setting, url in database_urls.items()})
+        if "redis" in proxies:
+            env["REDIS_URL"] = through(redis_url, proxies["redis"])
         env.update(secret_files)
         env.update({
             "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
@@ -162,7 +200,8 @@ def running_platform(workdir: Path):
             run_checked([str(BIN / "flask"), "--app", package, "migrate-locked"], env)
         run_checked([str(BIN / "flask"), "--app", "auth_service", "bootstrap-admin"], env)
 
-        platform = Platform(env=env, workdir=workdir, proxy=proxy, vhost=vhost, database_urls=database_urls)
+        platform = Platform(env=env, workdir=workdir, proxy=proxy, vhost=vhost, database_urls=database_urls,
+                            proxies=proxies)
         stack.callback(platform.stop)
         for name, command in read_procfile().items():
             for replica in range(REPLICAS_PER_WORKER if is_worker(name) else 1):

@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 
 from xyd_common.errors import ApiError, Conflict, Throttled, ValidationFailed
 from xyd_common.events.outbox import record_event, utcnow
-from xyd_common.redis_store import get_redis, revoked_session_key
+from xyd_common.redis_store import revoke_sessions as revoke_session_ids
 from xyd_common.sealed import NO_SMS_CODE, key_list, seal
 from xyd_common.tokens import UNVERIFIED, VERIFIED
 
@@ -133,12 +133,9 @@ def revoke_sessions(sessions: list[AuthSession]) -> None:
     if not sessions:
         return
     now = utcnow()
-    ttl = current_app.config["ACCESS_TOKEN_TTL_SECONDS"] + 60
-    pipe = get_redis().pipeline()
     for session in sessions:
         session.revoked_at = session.revoked_at or now
-        pipe.set(revoked_session_key(session.id), 1, ex=ttl)
-    pipe.execute()
+    revoke_session_ids([session.id for session in sessions], current_app.config["ACCESS_TOKEN_TTL_SECONDS"] + 60)
 
 
 def revoke_user_sessions(user_id: int, keep_session_id: str | None = None) -> None:

@@ -3,17 +3,26 @@
 - per phone and purpose: one code every SMS_RESEND_SECONDS;
 - per phone: SMS_DAILY_LIMIT codes a (China) day;
 - per client IP: SMS_IP_HOURLY_LIMIT requests an hour.
+
+Without Redis the throttles fail open: a code is still sent (a person waiting to log in or register
+matters more than a few extra SMS while Redis is down), with a warning in the log and
+`xyd_fail_open_total{check="sms_throttles"}` counting each such request so that an alert can fire.
 """
 
+import logging
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import redis
 from flask import current_app
 
+from xyd_common import metrics
 from xyd_common.errors import Throttled
 from xyd_common.redis_store import get_redis, redis_key
 
 CHINA = ZoneInfo("Asia/Shanghai")
+
+log = logging.getLogger(__name__)
 
 
 def seconds_left(r, key: str) -> float:
@@ -24,6 +33,14 @@ def seconds_left(r, key: str) -> float:
 
 def check_sms_throttles(phone: str, purpose: str, client_ip: str | None) -> None:
     """Count this request against every throttle; raise Throttled (429, Retry-After) if one is hit."""
+    try:
+        _count_sms_request(phone, purpose, client_ip)
+    except redis.RedisError as exc:
+        log.warning("SMS throttles unchecked, Redis unavailable (%s)", exc.__class__.__name__)
+        metrics.FAIL_OPEN.labels(current_app.config["SERVICE_NAME"], "sms_throttles").inc()
+
+
+def _count_sms_request(phone: str, purpose: str, client_ip: str | None) -> None:
     cfg = current_app.config
     r = get_redis()
     if client_ip:

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from xyd_common.events.consumer import ProcessedEventMixin
 from xyd_common.events.outbox import OutboxMixin, publish
 from xyd_common.events.topology import declare_topology
-from xyd_common.testing import unique_name
+from xyd_common.testing import close_connections, connection_pids, unique_name  # noqa: F401 - re-exported
 
 EXCHANGE = "xyd.events"
 
@@ -176,28 +176,6 @@ def queue_counts(vhost: str, queue: str) -> tuple[int, int]:
         if row["name"] == queue:
             return row["messages_ready"], row["messages_unacknowledged"]
     raise LookupError(queue)
-
-
-def connection_pids(vhost: str, connection_name: str) -> list[str]:
-    """The broker's ids of the open connections to `vhost` named `connection_name`, in the form
-    `close_connection` takes (the JSON formatter prints another form)."""
-    result = subprocess.run(["rabbitmqctl", "-q", "--no-table-headers", "list_connections", "pid", "vhost",
-                             "client_properties"], check=True, capture_output=True, text=True, timeout=60)
-    pids = []
-    for line in result.stdout.splitlines():
-        pid, conn_vhost, properties = line.split("\t", 2)
-        if conn_vhost == vhost and f'{{"connection_name","{connection_name}"}}' in properties:
-            pids.append(pid)
-    return pids
-
-
-def close_connections(vhost: str, connection_name: str) -> int:
-    """Make the broker close those connections with CONNECTION_FORCED; how many it closed."""
-    pids = connection_pids(vhost, connection_name)
-    for pid in pids:
-        subprocess.run(["rabbitmqctl", "-q", "close_connection", pid, "closed by a test"], check=True,
-                       capture_output=True, timeout=60)
-    return len(pids)
 
 
 def metric_value(name: str, **labels) -> float:

@@ -211,7 +211,7 @@ def test_database_error_before_the_handler_runs_is_retried_not_left_unacknowledg
         Processed.__table__.drop(db.engine)  # recording the event id fails until the table is back
     with running(EventConsumer(app, db, Processed, handlers.table(), retry_delay=0.5).run):
         probe.publish_envelope(first)
-        wait_until(lambda: any(r.name == "xyd_common.events.consumer" and r.levelname == "ERROR"
+        wait_until(lambda: any(r.name == "xyd_common.events.consumer" and "held" in r.getMessage()
                                for r in caplog.records), message="the consumer to report the failure")
         with app.app_context():
             Processed.__table__.create(db.engine)
@@ -292,3 +292,29 @@ def test_consumer_whose_queue_was_deleted_declares_it_again_and_goes_on(make_app
         probe.publish_envelope(after)
         wait_until(lambda: effects(app) == [before["event_id"], after["event_id"]], timeout=20,
                    message="the event published after the queue came back")
+
+
+def test_a_database_outage_longer_than_the_delivery_limit_holds_events_instead_of_dead_lettering_them(
+        make_app, postgres_uri, broker_url, vhost, probe, service, caplog):
+    from sqlalchemy.engine import make_url
+
+    url = make_url(postgres_uri)
+    with TcpProxy(url.host, url.port) as proxy:
+        app = make_app(url.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False),
+                       broker_url, service.name)
+        handlers = Handlers(service)
+        first, second = event(service.happened), event(service.happened)
+        # retry_delay 0.01: requeued, the delivery limit would be used up within a fraction of a second.
+        with running(consumer(app, handlers).run):
+            proxy.cut()
+            probe.publish_envelope(first)
+            probe.publish_envelope(second)
+            wait_until(lambda: sum("delivery" in r.getMessage() and "held" in r.getMessage()
+                                   for r in caplog.records) >= 3, timeout=30,
+                       message="the consumer to hold the event through several retries")
+            assert queue_counts(vhost, service.dead_letter_queue) == (0, 0)
+            proxy.restore()
+            wait_until(lambda: sorted(effects(app)) == sorted([first["event_id"], second["event_id"]]),
+                       timeout=60, message="both events handled once the database is back")
+        assert queue_counts(vhost, service.dead_letter_queue) == (0, 0)
+        assert queue_counts(vhost, service.queue) == (0, 0)

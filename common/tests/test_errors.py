@@ -1,7 +1,9 @@
 import marshmallow as ma
 import pytest
+import redis
 from flask_smorest import Blueprint
 from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy import exc as sa_exc
 
 from xyd_common.app import create_service_app
 from xyd_common.config import common_settings
@@ -56,6 +58,12 @@ def app(tmp_path, monkeypatch):
     @bp.route("/boom", methods=["GET"])
     def boom():
         raise RuntimeError("password=hunter2 in a secret internal detail")
+
+    @bp.route("/store-down/<kind>", methods=["GET"])
+    def store_down(kind):
+        if kind == "redis":
+            raise redis.ConnectionError("Error 111 connecting to 127.0.0.1:6379")
+        raise sa_exc.OperationalError("SELECT 1", {}, Exception("connection refused"))
 
     @bp.route("/conflict", methods=["GET"])
     def conflict():
@@ -125,6 +133,13 @@ def test_unexpected_exception_answers_500_json_without_the_traceback(client, cap
     assert "hunter2" not in text and "Traceback" not in text and "RuntimeError" not in text
     # ...but the operator still finds it in the log.
     assert "hunter2" in caplog.text
+
+
+def test_a_database_or_redis_that_cannot_be_reached_answers_503_json_not_500(client):
+    for kind in ("redis", "database"):
+        resp = client.get(f"/things/store-down/{kind}")
+        assert resp.status_code == 503, kind
+        assert resp.json["code"] == "service_unavailable" and "暂不可用" in resp.json["message"]
 
 
 def test_chinese_messages_are_sent_as_utf8_not_escaped(client):

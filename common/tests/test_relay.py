@@ -6,7 +6,7 @@ import threading
 
 import pika
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from xyd_common.events import topology
 from xyd_common.events.amqp import connect
@@ -222,3 +222,49 @@ def test_two_relays_on_postgresql_publish_every_row_exactly_once(make_app, postg
     ids = inbox.message_ids()
     assert sorted(ids) == sorted(e["event_id"] for e in recorded)
     assert len(ids) == len(set(ids)) == 200
+
+
+def test_an_idle_relay_on_postgresql_publishes_at_the_commit_not_at_the_next_poll(
+        make_app, postgres_uri, broker_url, probe):
+    app = make_app(postgres_uri, broker_url)
+    app.config["OUTBOX_POLL_SECONDS"] = 60  # the poll alone would take a minute
+    event_type = new_event_type("woken")
+    inbox = Inbox(probe, probe.listen(event_type))
+    with running(OutboxRelay(app, db, Outbox).run):
+        wait_until(lambda: listening(app), timeout=20, message="the relay to listen for commits")
+        for round_ in range(3):  # each commit wakes it again
+            event_id = record(app, event_type, round=round_)[0]["event_id"]
+            wait_until(lambda event_id=event_id: event_id in inbox.message_ids(), timeout=15,
+                       message="the event soon after its commit")
+        with app.app_context():  # a rolled back transaction notifies nobody and publishes nothing
+            record_event(db.session, Outbox, event_type, {"n": "rolled back"}, "test-service")
+            db.session.rollback()
+        assert pending_count(app) == 0
+    assert len(inbox.message_ids()) == 3
+
+
+def test_a_relay_whose_listening_connection_dies_keeps_publishing_and_listens_again(
+        make_app, postgres_uri, broker_url, probe):
+    app = make_app(postgres_uri, broker_url)
+    app.config["OUTBOX_POLL_SECONDS"] = 1
+    event_type = new_event_type("relisten")
+    inbox = Inbox(probe, probe.listen(event_type))
+    with running(OutboxRelay(app, db, Outbox).run):
+        wait_until(lambda: listening(app), timeout=20, message="the relay to listen for commits")
+        with app.app_context():
+            db.session.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                                    "WHERE datname = current_database() AND query LIKE 'LISTEN%'"))
+            db.session.commit()
+        recorded = record(app, event_type)
+        wait_until(lambda: recorded[0]["event_id"] in inbox.message_ids(), timeout=15,
+                   message="the event, by the poll, with the listener gone")
+        wait_until(lambda: listening(app), timeout=30, message="the relay to listen again")
+
+
+def listening(app) -> bool:
+    """Whether a session of this database waits on the outbox's notification channel."""
+    with app.app_context():
+        found = db.session.scalar(text("SELECT count(*) FROM pg_stat_activity WHERE datname = "
+                                       "current_database() AND query LIKE 'LISTEN%'"))
+        db.session.rollback()
+        return bool(found)

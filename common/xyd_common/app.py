@@ -18,7 +18,7 @@ from . import (
     schemas,  # noqa: F401 - installs the Chinese validation messages and the input bounds
 )
 from .config import env_float, env_int, env_str
-from .errors import XydApi
+from .errors import UNAVAILABLE_ERRORS, XydApi
 from .health import health_blueprint
 from .logs import configure_logging
 from .trusted_proxies import TrustedProxies, parse_trusted_proxies
@@ -52,6 +52,17 @@ def create_service_app(import_name: str, settings: dict, db, migrations_dir: str
     app.wsgi_app = TrustedProxies(app.wsgi_app, parse_trusted_proxies(app.config["TRUSTED_PROXIES"]))
 
     db.init_app(app)
+
+    @app.teardown_appcontext
+    def end_session_even_if_the_database_is_gone(_exc):
+        # Runs before Flask-SQLAlchemy's own teardown (registered earlier), which then finds nothing
+        # to do. A connection lost after the answer was made (the database restarting, a network cut)
+        # makes ending the session raise; that must not turn a finished answer into a 500.
+        try:
+            db.session.remove()
+        except UNAVAILABLE_ERRORS as error:
+            log.warning("could not end the database session cleanly: %s", error.__class__.__name__)
+
     Migrate(app, db, directory=migrations_dir)
     api = XydApi(app)
     app.register_blueprint(health_blueprint(db))

@@ -9,6 +9,8 @@ import math
 
 import flask_smorest
 import marshmallow as ma
+import redis
+from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException
 
 from .api_docs import BEARER_SCHEME, ERROR_CODES, ErrorAnswersPlugin, error_codes_markdown, integer_bounds
@@ -159,8 +161,18 @@ def handle_api_error(error: ApiError):
     return error.body(), error.status, error.headers
 
 
+# A store that cannot be reached (restarting, cut off, out of connections) is an outage, not a bug:
+# the request is refused with 503 and nothing was written (the transaction never committed). Redis
+# failing this way keeps everything that depends on it closed: a revocation or a lock-out that could not
+# be written or read must not let the request through.
+UNAVAILABLE_ERRORS = (redis.RedisError, sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.TimeoutError)
+
+
 def handle_unexpected_error(error: Exception):
     if isinstance(error, HTTPException):  # pragma: no cover - HTTPException has its own handler
         return error
+    if isinstance(error, UNAVAILABLE_ERRORS):
+        log.warning("a store is unavailable: %s", error.__class__.__name__)
+        return error_response(503, message="服务暂不可用，请稍后再试")
     log.exception("unhandled error")
     return error_response(500)

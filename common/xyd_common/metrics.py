@@ -60,6 +60,9 @@ EVENTS_DEAD_LETTERED = Counter("xyd_events_dead_lettered_total",
 WEBHOOK_DELIVERIES = Counter("xyd_webhook_deliveries_total", "Webhook delivery attempts by outcome",
                              ["outcome"])
 SMS_MESSAGES = Counter("xyd_sms_messages_total", "SMS handed to the provider, by outcome", ["outcome"])
+FAIL_OPEN = Counter("xyd_fail_open_total",
+                    "Requests a throttle let through unchecked because Redis could not be asked",
+                    ["service", "check"])
 
 
 _COLLECTORS = "xyd_metrics_collectors"

@@ -9,11 +9,14 @@ up to 10,000 and an estimate (PostgreSQL's planner) beyond.
 
 import base64
 import json
+import threading
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
 import marshmallow as ma
+from cachetools import TTLCache
 from marshmallow import validate
 from sqlalchemy import BigInteger, and_, func, or_, select, text
 
@@ -142,15 +145,57 @@ def count_total(session, stmt) -> tuple[int, bool]:
     return session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())), False
 
 
+class CachedTotals:
+    """`total`s of a much-read list kept for `ttl` seconds per filter, in this process.
+
+    Counting is what grows with a table: the page itself is an index range of `per_page` rows, but a
+    broad filter's `total` reads up to EXACT_TOTAL_LIMIT rows, and a narrow one joined to other tables
+    may read many more than it finds, on every request. A public list asked with the same filters over
+    and over (the market) needs that number once per `ttl`. Only counts that took at least
+    `min_seconds` are kept: a cheap count is simply done again and stays exact at once. The owner calls
+    `clear` after its own writes; other processes' writes show within `ttl`. `ttl` 0 turns it off.
+    """
+
+    def __init__(self, ttl: float, min_seconds: float = 0.002, maxsize: int = 4096):
+        self.min_seconds = min_seconds
+        self._cache = TTLCache(maxsize=maxsize, ttl=ttl, timer=time.monotonic) if ttl > 0 else None
+        self._lock = threading.Lock()  # cachetools caches are not thread-safe
+
+    def count(self, session, stmt, key) -> tuple[int, bool]:
+        """(total, is_estimate) of `stmt`, whose filters `key` (hashable) names completely."""
+        if self._cache is None:
+            return count_total(session, stmt)
+        with self._lock:
+            hit = self._cache.get(key)
+        if hit is not None:
+            return hit
+        started = time.perf_counter()
+        result = count_total(session, stmt)
+        if time.perf_counter() - started >= self.min_seconds:
+            with self._lock:
+                self._cache[key] = result
+        return result
+
+    def clear(self) -> None:
+        if self._cache is not None:
+            with self._lock:
+                self._cache.clear()
+
+
 def paginate(session, stmt, keys: list[SortKey], args: dict, serialize=lambda row: row,
-             count_stmt=None) -> dict:
+             count_stmt=None, totals: CachedTotals | None = None, totals_key=None) -> dict:
     """One page of `stmt` (a select of one entity) in the order of `keys`, per the list convention.
 
     `count_stmt`, when given, is counted for `total` instead of `stmt`: a statement matching the same
-    rows that selects only indexed columns (so PostgreSQL answers it from the index alone)."""
+    rows that selects only indexed columns (so PostgreSQL answers it from the index alone). `totals`
+    with `totals_key` (the filters, without paging and sorting) reuses a recent count."""
     per_page = args.get("per_page", 20)
     page = args.get("page", 1)
-    total, estimate = count_total(session, stmt if count_stmt is None else count_stmt)
+    counted = stmt if count_stmt is None else count_stmt
+    if totals is not None:
+        total, estimate = totals.count(session, counted, totals_key)
+    else:
+        total, estimate = count_total(session, counted)
     ordered = stmt.order_by(*[k.column.desc() if k.descending else k.column.asc() for k in keys])
     if args.get("after"):
         ordered = ordered.where(_after_clause(keys, _decode(args["after"], keys)))

@@ -3,6 +3,7 @@ that can cut a connection, and polling with a deadline (tests never sleep a fixe
 
 import contextlib
 import os
+import re
 import socket
 import subprocess
 import threading
@@ -64,6 +65,39 @@ def amqp_url(vhost: str, host: str = RABBITMQ_HOST, port: int = RABBITMQ_PORT) -
     from urllib.parse import quote
 
     return f"amqp://guest:guest@{host}:{port}/{quote(vhost, safe='')}"
+
+
+def connections(vhost: str) -> list[tuple[str, str | None]]:
+    """(broker id, connection name) of every open connection to `vhost`, the id in the form
+    `close_connection` takes (the JSON formatter prints another form). One rabbitmqctl call."""
+    result = subprocess.run(["rabbitmqctl", "-q", "--no-table-headers", "list_connections", "pid", "vhost",
+                             "client_properties"], check=True, capture_output=True, text=True, timeout=60)
+    out = []
+    for line in result.stdout.splitlines():
+        pid, conn_vhost, properties = line.split("\t", 2)
+        if conn_vhost == vhost:
+            name = re.search(r'\{"connection_name","([^"]*)"\}', properties)
+            out.append((pid, name.group(1) if name else None))
+    return out
+
+
+def connection_pids(vhost: str, connection_name: str | None = None) -> list[str]:
+    """The broker's ids of the open connections to `vhost` named `connection_name` (any name: None)."""
+    return [pid for pid, name in connections(vhost) if connection_name is None or name == connection_name]
+
+
+def close_connections(vhost: str, connection_name: str | None = None) -> int:
+    """Make the broker close those connections with CONNECTION_FORCED; how many it closed. Without a
+    name every connection of the vhost closes at once, as in a broker restart."""
+    pids = connection_pids(vhost, connection_name)
+    if connection_name is None:
+        subprocess.run(["rabbitmqctl", "-q", "close_all_connections", "--vhost", vhost, "closed by a test"],
+                       check=True, capture_output=True, timeout=60)
+        return len(pids)
+    for pid in pids:
+        subprocess.run(["rabbitmqctl", "-q", "close_connection", pid, "closed by a test"], check=True,
+                       capture_output=True, timeout=60)
+    return len(pids)
 
 
 @contextlib.contextmanager

@@ -153,12 +153,13 @@ def bearer_token() -> str | None:
     return token.strip()
 
 
-def authenticate(token: str, path: str, app=None) -> Identity:
+def authenticate(token: str, path: str, app=None, revoked=None) -> Identity:
     """Verify an access token for a request to `path`: signature and claims, revocation, and the
-    forced password change. Raises ApiError (401/403/503)."""
+    forced password change. Raises ApiError (401/403/503). `revoked(session_id, app)` replaces the
+    revocation list lookup (`session_revoked`) for a caller that keeps a live view of it."""
     claims = verifier(app).decode(token, ACCESS)
     identity = Identity.from_claims(claims)
-    if session_revoked(identity.session_id, app):
+    if (revoked or session_revoked)(identity.session_id, app):
         raise unauthorized()
     if identity.must_change_password and path not in PASSWORD_CHANGE_ALLOWED_PATHS:
         raise ApiError(403, "password_change_required", "首次登录或密码已重置，请先修改密码")

@@ -6,8 +6,8 @@ import pytest
 import redis
 
 from xyd_common.config import DEFAULT_REDIS_URL
-from xyd_common.redis_store import get_redis, revoked_session_key
-from xyd_common.testing import WsgiServer
+from xyd_common.redis_store import get_redis, revoke_sessions, revoked_session_key  # noqa: F401
+from xyd_common.testing import WsgiServer, free_port
 from xyd_gateway import create_app
 from xyd_gateway.config import SERVICE_URL_SETTINGS
 
@@ -89,7 +89,8 @@ def revoke(app):
     """Mark a session revoked the way auth-service does on logout."""
 
     def revoke_session(sid: str) -> None:
-        get_redis(app).set(revoked_session_key(sid, app=app), "1", ex=60)
+        with app.app_context():
+            revoke_sessions([sid], 60)
 
     return revoke_session
 

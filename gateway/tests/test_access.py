@@ -4,6 +4,7 @@ import time
 
 import jwt
 
+from xyd_common.redis_store import get_redis, revoked_session_key
 from xyd_common.testing import wait_until
 
 from .support import SigningKey, access_claims, bearer, unreachable_url
@@ -69,12 +70,60 @@ def test_gateway_refuses_token_of_revoked_session(client, token, revoke):
     assert_unauthorized(client.get("/api/v1/orders", headers=bearer(token(sid="sid-logged-out"))))
 
 
-def test_gateway_refuses_token_revoked_after_it_was_accepted(client, token, revoke):
-    """Verified signatures are cached; revocation must still be checked on every request."""
+def test_gateway_refuses_token_revoked_after_it_was_accepted(app, client, token, revoke):
+    """Verified signatures are cached, and so is a clean revocation check; the revocation's
+    announcement ends both (it reaches the gateway's listening thread within milliseconds)."""
     access = token(sid="sid-later-logged-out")
-    assert client.get("/api/v1/orders", headers=bearer(access)).status_code == 200
+    assert client.get("/api/v1/orders", headers=bearer(access)).status_code == 200  # starts the watch
+    wait_until(lambda: app.extensions["xyd_revocation_watch"].live, message="the revocation watch to listen")
+    for _ in range(3):  # found clean and remembered
+        assert client.get("/api/v1/orders", headers=bearer(access)).status_code == 200
     revoke("sid-later-logged-out")
+    wait_until(lambda: client.get("/api/v1/orders", headers=bearer(access)).status_code == 401, timeout=2,
+               interval=0.01, message="the revoked token refused")
     assert_unauthorized(client.get("/api/v1/orders", headers=bearer(access)))
+
+
+def test_a_session_found_clean_is_asked_of_redis_once_while_the_revocation_channel_is_live(
+        app, client, token, monkeypatch):
+    from xyd_gateway import access as access_module
+
+    asked = []
+    real = access_module.session_revoked
+    monkeypatch.setattr(access_module, "session_revoked", lambda sid, app=None: asked.append(sid) or real(sid, app))
+    watch = app.extensions["xyd_revocation_watch"]
+    client.get("/api/v1/orders", headers=bearer(token(sid="sid-first")))  # starts the watch
+    wait_until(lambda: watch.live, message="the revocation watch to listen")
+    asked.clear()
+    headers = bearer(token(sid="sid-often-seen"))
+    for _ in range(5):
+        assert client.get("/api/v1/orders", headers=headers).status_code == 200
+    assert asked == ["sid-often-seen"]
+
+
+def test_without_the_revocation_channel_every_request_asks_redis(app, client, token):
+    """A revocation written without being announced (or while the channel is down) must still be seen
+    at once: nothing is remembered unless the subscription is live."""
+    watch = app.extensions["xyd_revocation_watch"]
+    client.get("/api/v1/orders", headers=bearer(token(sid="sid-first")))  # starts the watch
+    wait_until(lambda: watch.live, message="the revocation watch to listen")
+    watch.stop.set()
+    wait_until(lambda: not watch.live, timeout=5, message="the watch to stop listening")
+    access = bearer(token(sid="sid-unannounced"))
+    assert client.get("/api/v1/orders", headers=access).status_code == 200
+    assert client.get("/api/v1/orders", headers=access).status_code == 200
+    get_redis(app).set(revoked_session_key("sid-unannounced", app=app), "1", ex=60)  # no announcement
+    assert_unauthorized(client.get("/api/v1/orders", headers=access))
+
+
+def test_revocation_memory_can_be_turned_off(make_app, token):
+    app = make_app(GATEWAY_REVOCATION_MEMORY_SECONDS=0)
+    assert app.extensions["xyd_revocation_watch"] is None
+    client = app.test_client()
+    access = bearer(token(sid="sid-no-memory"))
+    assert client.get("/api/v1/orders", headers=access).status_code == 200
+    get_redis(app).set(revoked_session_key("sid-no-memory", app=app), "1", ex=60)
+    assert_unauthorized(client.get("/api/v1/orders", headers=access))
 
 
 def test_token_accepted_before_is_refused_once_it_expires(client, token):

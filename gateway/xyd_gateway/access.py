@@ -2,19 +2,32 @@
 
 Verifying an EdDSA signature costs more than everything else the gateway does for a request, and a
 client sends the same access token for its whole lifetime, so a verified token's claims are kept until
-the token expires. The revocation check (logout, password change, disabled user) still asks Redis on
-every request: caching a signature never lets a revoked token through.
+the token expires. Caching a signature never lets a revoked token through: revocation is checked apart.
+
+Asking Redis whether a session was revoked was then the largest part of the gateway's own work per
+request (a round trip, measured with py-spy at about a third of it). `RevocationWatch` asks once per
+session and then listens: auth-service announces every revocation on a Redis channel in the same
+MULTI/EXEC that writes it (`xyd_common.redis_store.revoke_sessions`), so a session the gateway found
+clean is forgotten the moment it is revoked. Only while that subscription is confirmed live are such
+answers reused; when it drops (Redis down, a network cut) every remembered answer is void and each
+request asks Redis again — failing closed with 503 when Redis cannot answer. The services behind check
+the list on every request themselves, so neither path ever depends on the gateway alone.
 """
 
+import logging
 import threading
 import time
 
-from cachetools import TLRUCache
+import redis
+from cachetools import TLRUCache, TTLCache
 from flask import Flask
 
-from xyd_common.tokens import ACCESS, Identity, TokenVerifier, authenticate, unauthorized
+from xyd_common.redis_store import get_redis, revocation_channel
+from xyd_common.tokens import ACCESS, Identity, TokenVerifier, authenticate, session_revoked, unauthorized
 
 from .routes import TOKEN_IGNORED, TOKEN_OPTIONAL
+
+log = logging.getLogger(__name__)
 
 
 class CachingTokenVerifier(TokenVerifier):
@@ -46,12 +59,111 @@ class CachingTokenVerifier(TokenVerifier):
         return claims
 
 
+class RevocationWatch:
+    """Which sessions are revoked: Redis asked once per session, then kept current by the revocation
+    channel while the subscription to it is live (see the module's docstring).
+
+    Started lazily by the first request of each process (gunicorn forks its workers after loading the
+    app; a thread started before the fork would not exist in them)."""
+
+    PING_SECONDS = 2.0     # how often the idle subscription proves it is alive
+    SILENCE_LIMIT = 6.0    # no answer for this long: the subscription counts as lost
+
+    def __init__(self, app: Flask, remember_seconds: float, size: int = 100_000):
+        self.app = app
+        self.remember_seconds = remember_seconds
+        self._lock = threading.Lock()
+        # Sessions found not revoked, and sessions heard revoked, while the subscription was live.
+        self._clean = TTLCache(maxsize=size, ttl=remember_seconds, timer=time.monotonic)
+        self._heard = TTLCache(maxsize=size, ttl=remember_seconds, timer=time.monotonic)
+        self._live = False
+        self._generation = 0  # bumped whenever the subscription starts or ends: older answers are void
+        self._thread: threading.Thread | None = None
+        self.stop = threading.Event()
+
+    @property
+    def live(self) -> bool:
+        return self._live
+
+    def revoked(self, session_id: str | None, app=None) -> bool:
+        """`xyd_common.tokens.session_revoked`, answered from memory when that is safe."""
+        if not session_id:
+            return False
+        self._ensure_started()
+        with self._lock:
+            if session_id in self._heard:
+                return True
+            if self._live and self._clean.get(session_id) == self._generation:
+                return False
+            live, generation = self._live, self._generation
+        revoked = session_revoked(session_id, self.app)  # 503 when Redis cannot answer
+        if not revoked and live:
+            with self._lock:
+                # Kept only if the subscription stayed up throughout and no revocation came meanwhile.
+                if self._live and self._generation == generation and session_id not in self._heard:
+                    self._clean[session_id] = generation
+        return revoked
+
+    def _ensure_started(self) -> None:
+        if self._thread is None or not self._thread.is_alive():
+            with self._lock:
+                if self._thread is None or not self._thread.is_alive():
+                    self._thread = threading.Thread(target=self._listen_forever, name="revocation-watch",
+                                                    daemon=True)
+                    self._thread.start()
+
+    def _set_live(self, live: bool) -> None:
+        with self._lock:
+            self._live = live
+            self._generation += 1
+            self._clean.clear()
+
+    def _listen_forever(self) -> None:
+        delay = 0.5
+        while not self.stop.is_set():
+            try:
+                self._listen()
+            except (redis.RedisError, OSError) as exc:
+                log.warning("revocation channel lost (%s); asking Redis on every request",
+                            exc.__class__.__name__)
+            self._set_live(False)
+            self.stop.wait(delay)
+            delay = min(delay * 2, 10.0)
+
+    def _listen(self) -> None:
+        pubsub = get_redis(self.app).pubsub()
+        try:
+            pubsub.subscribe(revocation_channel(self.app))
+            heard_at = pinged_at = time.monotonic()
+            while not self.stop.is_set():
+                message = pubsub.get_message(timeout=0.5)
+                now = time.monotonic()
+                if message is not None:
+                    heard_at = now
+                    if message["type"] == "subscribe":
+                        self._set_live(True)
+                    elif message["type"] == "message":
+                        sid = message["data"].decode() if isinstance(message["data"], bytes) else message["data"]
+                        with self._lock:
+                            self._heard[sid] = True
+                            self._clean.pop(sid, None)
+                if now - heard_at > self.SILENCE_LIMIT:
+                    raise redis.ConnectionError("no answer on the revocation channel")
+                if now - pinged_at > self.PING_SECONDS:
+                    pubsub.ping()
+                    pinged_at = now
+        finally:
+            pubsub.close()
+
+
 def install_verifier(app: Flask) -> None:
-    """Make xyd_common.tokens use the caching verifier for this app."""
+    """Make xyd_common.tokens use the caching verifier for this app, and the revocation watch."""
     app.extensions["xyd_token_verifier"] = CachingTokenVerifier(
         app.config["AUTH_SERVICE_URL"].rstrip("/") + "/.well-known/jwks.json",
         app.config["JWT_ISSUER"], app.config["JWT_AUDIENCE"],
         cache_size=app.config["GATEWAY_TOKEN_CACHE_SIZE"])
+    seconds = app.config["GATEWAY_REVOCATION_MEMORY_SECONDS"]
+    app.extensions["xyd_revocation_watch"] = RevocationWatch(app, seconds) if seconds > 0 else None
 
 
 def bearer_token(authorization: str | None) -> str | None:
@@ -72,4 +184,5 @@ def check_access(app: Flask, policy: str, path: str, authorization: str | None) 
         if policy == TOKEN_OPTIONAL:
             return None
         raise unauthorized()
-    return authenticate(token, path, app=app)
+    watch = app.extensions.get("xyd_revocation_watch")
+    return authenticate(token, path, app=app, revoked=watch.revoked if watch is not None else None)

@@ -44,6 +44,9 @@ def load_settings() -> dict:
         "GATEWAY_HEALTH_TIMEOUT": env_float("GATEWAY_HEALTH_TIMEOUT", 2.0),
         "GATEWAY_POOL_SIZE": env_int("GATEWAY_POOL_SIZE", threads),
         "GATEWAY_TOKEN_CACHE_SIZE": env_int("GATEWAY_TOKEN_CACHE_SIZE", 10_000),
+        # How long a session found not revoked is remembered while the revocation channel is live
+        # (access.RevocationWatch); 0 asks Redis on every request.
+        "GATEWAY_REVOCATION_MEMORY_SECONDS": env_float("GATEWAY_REVOCATION_MEMORY_SECONDS", 300.0),
         "GATEWAY_ACCESS_LOG": env_bool("GATEWAY_ACCESS_LOG", True),
         # The ingress, load balancer or TLS terminator in front of the gateway (addresses or networks):
         # only their X-Forwarded-For names the client. Empty: clients connect directly, and what they

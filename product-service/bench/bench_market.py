@@ -234,12 +234,14 @@ def main() -> None:
     print(f"\nGET /api/v1/market/products, per_page=20, {opts.repeat} requests each (Flask test client, "
           "PostgreSQL). Times in ms. `count`/`page` = median time per request in the statements behind "
           "`total` and in the page query.\n")
-    print(f"| query | {small:,}: p50 | p95 | {large:,}: p50 | p95 | p50 ratio | {large:,}: count | page | total |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print(f"| query | {small:,}: p50 | p95 | {large:,}: p50 | p95 | p50 ratio | p95 ratio | {large:,}: count | page "
+          "| total |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for name in results[small]:
         s, big = results[small][name], results[large][name]
         print(f"| {name} | {s['p50']:.1f} | {s['p95']:.1f} | {big['p50']:.1f} | {big['p95']:.1f} | "
-              f"{big['p50'] / s['p50']:.1f}× | {big['count']:.1f} | {big['page']:.1f} | {big['total']:,} |")
+              f"{big['p50'] / s['p50']:.2f}× | {big['p95'] / s['p95']:.2f}× | {big['count']:.1f} | "
+              f"{big['page']:.1f} | {big['total']:,} |")
 
 
 if __name__ == "__main__":

@@ -2,13 +2,14 @@
 only), show them, and the financial supermarket's query. Each change commits once, with its
 product.* event in the outbox."""
 
+from flask import current_app
 from sqlalchemy import exists, literal, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager
 
 from xyd_common.errors import ApiError, Conflict, NotFound, ValidationFailed
 from xyd_common.events.outbox import record_event, utcnow
-from xyd_common.pagination import SortKey, paginate
+from xyd_common.pagination import CachedTotals, SortKey, paginate
 from xyd_common.tokens import Identity
 
 from .models import (
@@ -146,6 +147,7 @@ def create_product(identity: Identity, body: dict) -> Product:
     _flush_or_conflict()
     record_event(db.session, OutboxMessage, "product.published", product_data(product), SOURCE)
     db.session.commit()
+    market_totals().clear()
     return product
 
 
@@ -175,6 +177,7 @@ def update_product(identity: Identity, product_id: int, changes: dict) -> Produc
         product.updated_at = utcnow()
         record_event(db.session, OutboxMessage, "product.updated", product_data(product), SOURCE)
     db.session.commit()
+    market_totals().clear()
     return product
 
 
@@ -187,6 +190,7 @@ def set_product_status(identity: Identity, product_id: int, status: str) -> Prod
         event = "product.disabled" if status == "disabled" else "product.enabled"
         record_event(db.session, OutboxMessage, event, product_data(product), SOURCE)
         db.session.commit()
+        market_totals().clear()
     return product
 
 
@@ -263,6 +267,21 @@ def market_query(args: dict):
     return stmt
 
 
+# Arguments that choose the page or its order, not which products match.
+_PAGING_ARGS = frozenset({"page", "per_page", "after", "sort"})
+
+
+def market_totals() -> CachedTotals:
+    """This process's reused market totals (see CachedTotals), made on first use with the app's ttl."""
+    totals = current_app.extensions.get("market_totals")
+    if totals is None:
+        totals = current_app.extensions["market_totals"] = CachedTotals(
+            current_app.config["MARKET_TOTAL_CACHE_SECONDS"])
+    return totals
+
+
 def market_products(args: dict) -> dict:
     """One page of the financial supermarket in the order `args["sort"]` asks for."""
-    return paginate(db.session, market_query(args), MARKET_SORTS[args.get("sort") or "newest"], args)
+    filters = tuple(sorted((k, str(v)) for k, v in args.items() if k not in _PAGING_ARGS and v is not None))
+    return paginate(db.session, market_query(args), MARKET_SORTS[args.get("sort") or "newest"], args,
+                    totals=market_totals(), totals_key=filters)

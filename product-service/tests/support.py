@@ -27,8 +27,11 @@ class FakeAuthService(testing.FakeAuthService):
 
 
 def app_config(auth_service, **overrides) -> dict:
+    # Market totals are counted afresh: these tests change the catalogue behind the web code's back
+    # (events, direct writes); reusing them is tested on its own (test_postgres).
     return {"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://", "AUTH_SERVICE_URL": auth_service.url,
-            "REDIS_KEY_PREFIX": f"test-product-{uuid.uuid4().hex[:8]}:", **overrides}
+            "REDIS_KEY_PREFIX": f"test-product-{uuid.uuid4().hex[:8]}:", "MARKET_TOTAL_CACHE_SECONDS": 0,
+            **overrides}
 
 
 def institution_data(institution_id: int, name: str, status: str = "active") -> dict:

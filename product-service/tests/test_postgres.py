@@ -4,6 +4,7 @@ indexes, and the market's query with every filter and sort."""
 import os
 import subprocess
 import sys
+import uuid
 from decimal import Decimal
 from pathlib import Path
 
@@ -126,6 +127,43 @@ def test_totals_beyond_the_exact_limit_are_estimates_for_every_filter(pg_app, pg
     for url in (MARKET, f"{MARKET}?{query}"):
         page = client.get(url).json
         assert page["total_is_estimate"] is True and page["total"] >= 1 and page["items"], url
+
+
+def test_a_slow_market_total_is_reused_for_the_same_filters_until_a_product_changes(
+        pg_app, pg_catalog, auth_service, monkeypatch):
+    client = pg_app.test_client()
+    bank = auth(auth_service.token("institution", 7))
+
+    def totals(*queries):
+        return [client.get(f"{MARKET}?{q}").json["total"] for q in queries]
+
+    def add_product_behind_the_services_back():
+        with pg_app.app_context():
+            row = db.session.get(Product, pg_catalog["tax"]["id"])
+            copy = Product(**{c.key: getattr(row, c.key) for c in Product.__table__.columns if c.key != "id"})
+            copy.name = f"新增贷{uuid.uuid4().hex[:6]}"
+            db.session.add(copy)
+            db.session.commit()
+
+    # Every count is "slow" (threshold 0): each filter is counted once, whatever page or order is asked.
+    monkeypatch.setitem(pg_app.extensions, "market_totals", pagination.CachedTotals(ttl=60, min_seconds=0))
+    counted = totals("", "region_code=411000")
+    add_product_behind_the_services_back()  # as another replica would: this process cannot know
+    assert totals("sort=rate_asc&per_page=1", "region_code=411000&page=2") == counted
+    assert totals("category=guarantee") == [1]  # another filter is counted on its own
+
+    # A change made through this process shows at once.
+    resp = client.post("/api/v1/products", headers=bank,
+                       json=product_body(name=f"新增贷{uuid.uuid4().hex[:6]}", region_codes=["411000"]))
+    assert resp.status_code == 201, resp.json
+    assert totals("", "region_code=411000") == [counted[0] + 2, counted[1] + 1]  # the copy serves no region
+
+    # Cheap counts are never kept (the default threshold) and a ttl of 0 keeps nothing.
+    for totals_cache in (pagination.CachedTotals(ttl=60, min_seconds=60), pagination.CachedTotals(ttl=0)):
+        monkeypatch.setitem(pg_app.extensions, "market_totals", totals_cache)
+        before = totals("")
+        add_product_behind_the_services_back()
+        assert totals("") == [before[0] + 1]
 
 
 def test_a_cursor_that_does_not_fit_the_sort_is_422_on_postgresql(pg_app, pg_catalog):

@@ -14,6 +14,10 @@ Rules every consumer follows:
   still moves it, just without the reason. A malformed message goes the same way at once.
 - Broker restarts, `CONNECTION_FORCED`, network cuts and a consumer cancelled by the broker (its queue
   deleted) end in a reconnect with back-off, which declares the topology again.
+- A database (or Redis) that cannot be reached is not the event's fault: the delivery is held, not
+  requeued, and tried again with back-off until the store answers. Each requeue counts towards the
+  delivery limit, so requeueing through an outage longer than the limit's few seconds of pauses would
+  dead-letter every event in flight and leave them to an operator.
 """
 
 import json
@@ -30,6 +34,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from .. import metrics
 from ..db_types import UtcDateTime
+from ..errors import UNAVAILABLE_ERRORS
 from .amqp import CONNECTION_ERRORS, Backoff, connect
 from .envelope import occurred_at
 from .outbox import utcnow
@@ -70,6 +75,7 @@ class EventConsumer:
         self.processed_model = processed_model
         self.handlers = handlers
         self.retry_delay = retry_delay
+        self.stopping = threading.Event()
         self.service = app.config["SERVICE_NAME"]
         self.queue = QUEUES[self.service].name
         self.exchange = app.config["EVENTS_EXCHANGE"]
@@ -78,6 +84,7 @@ class EventConsumer:
             raise ValueError(f"handlers without a binding in the topology table: {sorted(unbound)}")
 
     def run(self, stop: threading.Event) -> None:
+        self.stopping = stop
         backoff = Backoff()
         while not stop.is_set():
             connection = None
@@ -133,7 +140,9 @@ class EventConsumer:
             # Don't spin on a failing handler: wait a little longer at each redelivery.
             time.sleep(min(self.retry_delay * redeliveries, 10))
         try:
-            outcome, failure = self.handle_delivery(body)
+            outcome, failure = self._handle_when_stores_answer(body, method.delivery_tag)
+            if outcome is None:
+                return  # stopping while a store is down: unsettled, the broker hands it out again
         except Exception as exc:
             # Failed outside the handler (the database, say, while recording the event id). The
             # delivery must still be settled: left unacknowledged it would hold the queue (prefetch 1)
@@ -156,6 +165,21 @@ class EventConsumer:
         except CONNECTION_ERRORS:
             # The connection died while we worked: the broker redelivers, the event id dedupes.
             log.warning("could not settle delivery %s; it will be redelivered", tag)
+
+    def _handle_when_stores_answer(self, body: bytes, tag) -> tuple[str | None, str | None]:
+        """handle_delivery, tried again with back-off for as long as the database or Redis cannot be
+        reached; (None, None) when the consumer is stopped meanwhile."""
+        backoff = Backoff(first=max(self.retry_delay, 0.1))
+        while True:
+            try:
+                return self.handle_delivery(body)
+            except UNAVAILABLE_ERRORS as exc:
+                delay = backoff.next()
+                log.warning("a store is unavailable (%s); delivery %s held, retried in %.1fs",
+                            exc.__class__.__name__, tag, delay)
+                metrics.HEARTBEAT.beat()  # waiting for the database is not being stuck
+                if self.stopping.wait(delay):
+                    return None, None
 
     def _dead_letter(self, channel, tag, properties, body, failure: str | None) -> None:
         """On the connection's thread: a copy with the failure headers to `<queue>.dlq`, then the ack."""
@@ -207,6 +231,9 @@ class EventConsumer:
             try:
                 handler(envelope)
                 session.commit()
+            except UNAVAILABLE_ERRORS:
+                session.rollback()
+                raise  # an outage, not a failing handler: held and retried by the caller
             except Exception as exc:
                 session.rollback()
                 log.exception("handler for %s failed on event %s", event_type, event_id)

@@ -8,11 +8,18 @@ delays events, never loses them, and never fails the user's request. On PostgreS
 claimed with `FOR UPDATE SKIP LOCKED`, so two relays never publish the same row at the same time.
 Delivery is at least once (a confirm lost with the connection means the row is sent again);
 consumers deduplicate on `event_id`.
+
+On PostgreSQL `record_event` also sends `NOTIFY` in the business transaction, which PostgreSQL
+delivers only if and when that transaction commits, and an idle relay `LISTEN`s for it: an event
+leaves within milliseconds of its commit instead of waiting for the next poll. The poll
+(`OUTBOX_POLL_SECONDS`) stays as the safety net for a lost listener connection, SQLite, and rows
+written some other way; a notification carries nothing, so a missed or extra one costs one poll.
 """
 
 import json
 import logging
 import threading
+import time
 from datetime import UTC, datetime
 
 import pika
@@ -55,12 +62,92 @@ class OutboxMixin:
                       sqlite_where=text("published_at IS NULL")),)
 
 
+def notify_channel(model) -> str:
+    """The PostgreSQL notification channel of an outbox table (one per database and table)."""
+    return f"{model.__tablename__}_committed"
+
+
 def record_event(session, model, event_type: str, data: dict, source: str) -> dict:
     """Add an event to the outbox in `session`'s transaction; it is published once that commits."""
     envelope = new_envelope(event_type, data, source)
     session.add(model(event_id=envelope["event_id"], event_type=event_type,
                       payload=json.dumps(envelope, ensure_ascii=False, default=str)))
+    # The transaction's own connection, not session.execute: that would flush the business changes
+    # early. PostgreSQL holds the notification until COMMIT and drops it on ROLLBACK, and folds
+    # repeats within one transaction into one.
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_notify(:channel, '')"), {"channel": notify_channel(model)})
     return envelope
+
+
+class CommitListener:
+    """An idle relay's wait: until a commit that recorded an event notifies, or `timeout` passes.
+
+    Its own autocommit connection (LISTEN must not sit in a transaction, and the relay's session
+    holds row locks while it publishes). If the database cannot be reached the wait is a plain sleep
+    and the listener reconnects later; the relay's poll keeps everything moving meanwhile."""
+
+    RECONNECT_SECONDS = 5.0
+
+    def __init__(self, dsn: str, channel: str):
+        self.dsn = dsn
+        self.channel = channel
+        self.connection = None
+        self.retry_at = 0.0
+
+    def _listen(self) -> None:
+        import psycopg
+        from psycopg import sql
+
+        connection = psycopg.connect(self.dsn, autocommit=True, connect_timeout=5)
+        connection.execute(sql.SQL("LISTEN {}").format(sql.Identifier(self.channel)))
+        self.connection = connection
+
+    def wait(self, timeout: float, stop: threading.Event | None = None) -> bool:
+        """True when a notification arrived (then more rows are likely pending). Returns early once
+        `stop` is set, so a long poll interval never delays a shutdown by more than a second."""
+        import psycopg
+
+        if self.connection is None and time.monotonic() >= self.retry_at:
+            try:
+                self._listen()
+            except psycopg.Error as exc:
+                log.warning("outbox relay cannot listen for commits (%s); polling only",
+                            exc.__class__.__name__)
+                self.retry_at = time.monotonic() + self.RECONNECT_SECONDS
+        if self.connection is None:
+            time.sleep(timeout)
+            return False
+        deadline = time.monotonic() + timeout
+        try:
+            while (left := deadline - time.monotonic()) > 0 and not (stop is not None and stop.is_set()):
+                # Any one notification is enough: the relay then reads every pending row anyway.
+                if any(True for _ in self.connection.notifies(timeout=min(left, 1.0), stop_after=1)):
+                    return True
+            return False
+        except psycopg.Error:
+            self.close()
+            self.retry_at = time.monotonic() + self.RECONNECT_SECONDS
+            return False
+
+    def close(self) -> None:
+        if self.connection is not None:
+            try:
+                self.connection.close()
+            except Exception:  # noqa: BLE001 - closing a broken connection; nothing left to do
+                pass
+            self.connection = None
+
+
+def commit_listener(app, db, model) -> CommitListener | None:
+    """A listener for the outbox's commits on PostgreSQL; None on SQLite (the relay polls)."""
+    with app.app_context():
+        url = db.engine.url
+    if url.get_backend_name() != "postgresql":
+        return None
+    dsn = url.set(drivername="postgresql").render_as_string(hide_password=False)
+    return CommitListener(dsn, notify_channel(model))
 
 
 def publish(channel, exchange: str, event_type: str, event_id: str, body: bytes) -> None:
@@ -91,6 +178,14 @@ class OutboxRelay:
 
     def run(self, stop: threading.Event) -> None:
         backoff = Backoff()
+        listener = commit_listener(self.app, self.db, self.model)
+        try:
+            self._run(stop, backoff, listener)
+        finally:
+            if listener is not None:
+                listener.close()
+
+    def _run(self, stop: threading.Event, backoff: Backoff, listener: CommitListener | None) -> None:
         while not stop.is_set():
             connection = None
             try:
@@ -103,8 +198,12 @@ class OutboxRelay:
                 while not stop.is_set():
                     metrics.HEARTBEAT.beat()
                     if self.publish_pending(channel) == 0:
-                        # Idle: wait, but keep the connection's heartbeats answered meanwhile.
-                        connection.sleep(self.poll_seconds)
+                        # Idle: wait for a commit (or the poll), then answer the broker's heartbeats.
+                        if listener is None:
+                            connection.sleep(self.poll_seconds)
+                        else:
+                            listener.wait(self.poll_seconds, stop)
+                            connection.process_data_events(time_limit=0)
             except CONNECTION_ERRORS as exc:
                 delay = backoff.next()
                 log.warning("broker unavailable (%s); outbox relay retries in %.1fs", exc.__class__.__name__,

@@ -7,7 +7,7 @@ import redis
 
 from xyd_common.config import DEFAULT_REDIS_URL
 from xyd_common.redis_store import get_redis, revoke_sessions, revoked_session_key  # noqa: F401
-from xyd_common.testing import WsgiServer, free_port
+from xyd_common.testing import WsgiServer
 from xyd_gateway import create_app
 from xyd_gateway.config import SERVICE_URL_SETTINGS
 

@@ -6,14 +6,14 @@ SERVICES := auth-service product-service order-service credit-service notificati
 PACKAGES := common $(SERVICES) gateway
 STAMP := $(VENV)/.installed
 
-.PHONY: install run demo test lint unit e2e format clean web web-check browser manual
+.PHONY: install run demo test lint unit e2e format clean web web-check browser manual image-test
 
 # A fresh checkout builds its own virtual environment, pinned by constraints.txt.
 $(STAMP): constraints.txt $(foreach p,$(PACKAGES),$(p)/pyproject.toml)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -c constraints.txt $(foreach p,$(PACKAGES),-e ./$(p)) \
-		honcho ruff pytest pytest-timeout pyyaml kubernetes-validate playwright
+		honcho ruff pytest pytest-timeout pyyaml kubernetes-validate playwright openpyxl
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -57,6 +57,14 @@ browser:
 # The screenshots of the institution manual (docs/manual/institution/), from the browser walk-through.
 manual: install web browser
 	XYD_MANUAL_SCREENSHOTS=1 $(BIN)/pytest -q tests-e2e/test_web_institution.py -k "walk_through or phone"
+
+# The image for real (deploy/image_test.py): builds deploy/Dockerfile on a base made from Debian's
+# packages, runs the platform in containers against this host's PostgreSQL, RabbitMQ and Redis with two
+# order-service replicas, and walks the main flow through the gateway container before and after one
+# replica stops. As root; about 5 minutes with the base image cached (README.md). Not part of `make test`:
+# it starts a Docker engine and a dozen-and-a-half containers, too much for a shared 2-core machine.
+image-test: install
+	$(BIN)/python deploy/image_test.py
 
 format: install
 	$(BIN)/ruff format .

@@ -11,6 +11,10 @@ from xyd_common.testing import wait_until
 class Api:
     """A client of the public API, through the gateway only."""
 
+    # Seconds to wait for each answer. deploy/image_test.py raises it: there every request crosses a
+    # container network and Python TCP forwarders on a machine that may be loaded far beyond its cores.
+    timeout: float = 10
+
     def __init__(self, base: str, token: str | None = None):
         self.base = base.rstrip("/")
         self.session = requests.Session()
@@ -22,7 +26,7 @@ class Api:
         if token:
             headers.setdefault("Authorization", f"Bearer {token}")
         url = path if path.startswith("http") else f"{self.base}/api/v1{path}"
-        return self.session.request(method, url, headers=headers, timeout=10, **kwargs)
+        return self.session.request(method, url, headers=headers, timeout=self.timeout, **kwargs)
 
     def get(self, path, **kw):
         return self.request("GET", path, **kw)

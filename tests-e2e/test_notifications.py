@@ -9,7 +9,6 @@ import hashlib
 import hmac
 import json
 import random
-import threading
 import uuid
 
 import pika
@@ -23,45 +22,23 @@ from scenario import (
     staff_user,
     verified_enterprise,
 )
-from werkzeug.serving import make_server
-from werkzeug.wrappers import Request, Response
 
 from xyd_common.events.envelope import new_envelope
-from xyd_common.testing import RABBITMQ_HOST, RABBITMQ_PORT, amqp_url, free_port, wait_until
+from xyd_common.testing import RABBITMQ_HOST, RABBITMQ_PORT, RecordingServer, amqp_url, wait_until
 
 NEW_PASSWORD = STAFF_PASSWORD
 
 
-class Receiver:
+class Receiver(RecordingServer):
     """A government system's webhook endpoint on 127.0.0.1: records every request and answers the
     next of `statuses` (the last one repeats)."""
 
     def __init__(self, statuses=(200,)):
-        self.statuses = list(statuses)
-        self.requests: list[tuple[dict, bytes]] = []
-        self._lock = threading.Lock()
-        port = free_port()
-        self.url = f"http://127.0.0.1:{port}/xyd/events"
-        self._server = make_server("127.0.0.1", port, self._app, threaded=True)
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-
-    def _app(self, environ, start_response):
-        request = Request(environ)
-        with self._lock:
-            self.requests.append((dict(request.headers), request.get_data()))
-            status = self.statuses.pop(0) if len(self.statuses) > 1 else self.statuses[0]
-        return Response("ok", status=status)(environ, start_response)
+        super().__init__(statuses, path="/xyd/events")
 
     def of(self, event_id: str) -> list[tuple[dict, bytes]]:
         with self._lock:
             return [(h, b) for h, b in self.requests if h.get("X-Xyd-Event-Id") == event_id]
-
-    def __enter__(self):
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self._server.shutdown()
 
 
 def signature_is_valid(secret: str, headers: dict, body: bytes) -> bool:
@@ -83,7 +60,11 @@ def publish(platform, event: dict) -> None:
 
 
 def order_event(event_type: str, institution_id: int, **data) -> dict:
+    """An order event as order-service would publish it (complete by docs/asyncapi.yaml: the session's bus
+    recorder checks it like every other event)."""
     status = {"order.submitted": "submitted", "order.accepted": "accepted"}[event_type]
+    if status == "submitted":
+        data = {"accept_deadline": "2026-12-02", "accept_overdue": False, **data}
     return new_envelope(event_type, {
         "order_id": random.randint(10**6, 10**7), "order_no": f"E2E{uuid.uuid4().hex[:10].upper()}",
         "status": status, "previous_status": None if status == "submitted" else "submitted", "product_id": 1,

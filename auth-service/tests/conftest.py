@@ -1,15 +1,13 @@
 import json
-import threading
 import uuid
 
 import pytest
-from werkzeug.serving import make_server
 
 from auth_service import create_app
 from auth_service.models import OutboxMessage, db
 from auth_service.signing import generate_key_file
 from xyd_common.sealed import NO_SMS_CODE, new_key, unseal
-from xyd_common.testing import free_port
+from xyd_common.testing import WsgiServer, free_port
 
 ADMIN_PHONE = "13800000000"
 ADMIN_PASSWORD = "Admin2026pass"
@@ -21,6 +19,7 @@ def app(tmp_path):
     generate_key_file(key_file)
     port = free_port()
     app = create_app({
+        "TESTING": True,  # among others: passwords hashed at a test cost (passwords.py)
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'auth.db'}",
         "JWT_PRIVATE_KEY_FILE": str(key_file),
         "SMS_EVENT_KEY": new_key(),
@@ -37,11 +36,8 @@ def app(tmp_path):
 
         bootstrap_admin(ADMIN_PHONE, ADMIN_PASSWORD)
     # The token checks fetch the JWKS over HTTP, as in production: serve the app for real.
-    server = make_server("127.0.0.1", port, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield app
-    server.shutdown()
+    with WsgiServer(app, port):
+        yield app
 
 
 @pytest.fixture

@@ -1,6 +1,5 @@
 import base64
 import json
-import threading
 import time
 import uuid
 
@@ -11,12 +10,11 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from flask import Flask
 from jwt.algorithms import OKPAlgorithm
-from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
 from xyd_common.errors import ApiError, handle_api_error
 from xyd_common.redis_store import get_redis, revoked_session_key
-from xyd_common.testing import free_port, wait_until
+from xyd_common.testing import WsgiServer, free_port, wait_until
 from xyd_common.tokens import (
     PASSWORD_CHANGE_ALLOWED_PATHS,
     TokenVerifier,
@@ -43,19 +41,16 @@ class SigningKey:
         return jwt.encode(claims, self.private, algorithm="EdDSA", headers={"kid": kid or self.kid})
 
 
-class JwksServer:
+class JwksServer(WsgiServer):
     """auth-service's JWKS endpoint, served for real over HTTP on a free port."""
 
     def __init__(self, keys):
         self.keys = list(keys)
-        self.port = free_port()
-        self.base_url = f"http://127.0.0.1:{self.port}"
-        self.url = self.base_url + JWKS_PATH
         self.requests = 0
-        self._server = make_server("127.0.0.1", self.port, self._app, threaded=True)
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
-                                        daemon=True)
-        self._thread.start()
+        super().__init__()
+        self.base_url = self.url
+        self.url = self.base_url + JWKS_PATH
+        self.start()
 
     @Request.application
     def _app(self, request):
@@ -65,8 +60,7 @@ class JwksServer:
         return Response(json.dumps({"keys": [k.jwk() for k in self.keys]}), content_type="application/json")
 
     def stop(self):
-        self._server.shutdown()
-        self._server.server_close()
+        self.close()
 
 
 @pytest.fixture

@@ -169,6 +169,8 @@ def register_event_commands(app: Flask, db, outbox_model=None, processed_model=N
         from .events.dead_letters import register_dead_letter_command
 
         register_dead_letter_command(app)
+        # What `consume` runs, for tests to hand events to as the broker would (testing.deliver).
+        app.extensions["xyd_event_consumer"] = (db, processed_model, handlers)
         register_retention(app, RetentionRule("processed event ids", processed_model, "processed_at",
                                               "PROCESSED_EVENTS_RETENTION_DAYS"))
 

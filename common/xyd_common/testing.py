@@ -97,10 +97,12 @@ def migrated_postgres_app(create_app, config: dict, prefix: str = "xyd_test") ->
 
 
 class TcpProxy:
-    """Forwards 127.0.0.1:<port> to a target; `cut()` drops every connection and refuses new ones
-    until `restore()` — a network outage in front of a shared server without stopping it."""
+    """Forwards <listen_host>:<port> (127.0.0.1 unless told) to a target; `cut()` drops every connection
+    and refuses new ones until `restore()` — a network outage in front of a shared server without
+    stopping it. deploy/image_test.py listens on a Docker bridge's gateway address instead, so that
+    containers reach servers that listen on the host's loopback only."""
 
-    def __init__(self, target_host: str, target_port: int):
+    def __init__(self, target_host: str, target_port: int, listen_host: str = "127.0.0.1"):
         self.target = (target_host, target_port)
         self._open = threading.Event()
         self._open.set()
@@ -108,7 +110,7 @@ class TcpProxy:
         self._conns: set[socket.socket] = set()
         self._lock = threading.Lock()
         # Bind port 0 and read the port back: no window for another process to take it.
-        self._server = socket.create_server(("127.0.0.1", 0))
+        self._server = socket.create_server((listen_host, 0))
         self.port = self._server.getsockname()[1]
         self._server.settimeout(0.2)
         self._thread = threading.Thread(target=self._accept_loop, daemon=True)
@@ -188,25 +190,54 @@ class TcpProxy:
                 s.close()
 
 
-class StubServer:
-    """A real HTTP server standing in for another service in a test: each path answers what the test
-    puts in `routes` ({path: (status, json body)}), anything else 404; `requests` records (path,
-    headers) of every call.
+class WsgiServer:
+    """A WSGI app on a real threaded HTTP server on 127.0.0.1, for a test: the app under test where
+    only a real socket shows something, or a stand-in for another service (subclasses give `_app`).
+    Port 0 (the default) binds a free port and reads it back: no window for another process to take it.
+
+        with WsgiServer(app) as server:
+            requests.get(server.url + "/health")
+    """
+
+    def __init__(self, app=None, port: int = 0):
+        from werkzeug.serving import make_server
+
+        self._server = make_server("127.0.0.1", port, app or self._app, threaded=True)
+        self.port = self._server.server_port
+        self.url = f"http://127.0.0.1:{self.port}"
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
+                                        daemon=True)
+
+    def _app(self, environ, start_response):  # pragma: no cover - subclasses serve their own
+        raise NotImplementedError
+
+    def start(self):
+        self._thread.start()
+        return self
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+class StubServer(WsgiServer):
+    """A stand-in for another service: each path answers what the test puts in `routes` ({path:
+    (status, json body)}), anything else 404; `requests` records (path, headers) of every call.
 
         with StubServer() as credit:
             credit.routes["/internal/credit/enterprises/X/registration"] = (200, {...})
     """
 
     def __init__(self):
-        from werkzeug.serving import make_server
-
         self.routes: dict[str, tuple[int, object]] = {}
         self.requests: list[tuple[str, dict]] = []
-        # Bind port 0 and read the port back: no window for another process to take it.
-        self._server = make_server("127.0.0.1", 0, self._app, threaded=True)
-        self.url = f"http://127.0.0.1:{self._server.server_port}"
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
-                                        daemon=True)
+        super().__init__()
 
     def _app(self, environ, start_response):
         import json
@@ -219,13 +250,36 @@ class StubServer:
         return Response(json.dumps(body, ensure_ascii=False), status=status,
                         content_type="application/json")(environ, start_response)
 
-    def __enter__(self):
-        self._thread.start()
-        return self
 
-    def __exit__(self, *exc) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+class RecordingServer(WsgiServer):
+    """An outside system's endpoint (a webhook receiver, an SMS gateway): records every request's headers
+    and exact body, and answers the next status of `statuses` (the last one repeats) with `body`, after
+    `delay` seconds (a slow receiver). `url` is the endpoint's full address (`path` on the server)."""
+
+    def __init__(self, statuses=(200,), path: str = "/", body: str = "ok", content_type: str = "text/plain",
+                 delay: float = 0):
+        self.statuses = list(statuses)
+        self.requests: list[tuple[dict, bytes]] = []
+        self.delay, self._body, self._content_type = delay, body, content_type
+        self._lock = threading.Lock()
+        super().__init__()
+        self.url += path
+
+    def _app(self, environ, start_response):
+        from werkzeug.wrappers import Request, Response
+
+        request = Request(environ)
+        with self._lock:
+            self.requests.append((dict(request.headers), request.get_data()))
+            status = self.statuses.pop(0) if len(self.statuses) > 1 else self.statuses[0]
+        time.sleep(self.delay)
+        return Response(self._body, status=status, content_type=self._content_type)(environ, start_response)
+
+    def json_bodies(self) -> list:
+        import json
+
+        with self._lock:
+            return [json.loads(body) if body else None for _, body in self.requests]
 
 
 class FakeAuthService(StubServer):
@@ -292,3 +346,33 @@ def role_headers(auth: FakeAuthService) -> dict[str, dict]:
         "enterprise": bearer(auth.token("enterprise", sub="31", enterprise_uscc="91350100M000100Y43",
                                         region_code="411002")),
     }
+
+
+# The service that publishes each domain's events, for test events that do not say.
+EVENT_SOURCES = {"region": "auth-service", "auth": "auth-service", "institution": "auth-service",
+                 "product": "product-service", "order": "order-service", "need": "order-service",
+                 "credit": "credit-service"}
+
+
+def bearer(token: str) -> dict:
+    """The Authorization header of a request with `token`."""
+    return {"Authorization": f"Bearer {token}"}
+
+
+def deliver_envelope(app, envelope: dict) -> str:
+    """Hand one event to the app's consumer (its `consume` command's) as the broker would; returns
+    how it was settled (ack, requeue, reject)."""
+    import json
+
+    from .events.consumer import EventConsumer
+
+    db, processed_model, handlers = app.extensions["xyd_event_consumer"]
+    return EventConsumer(app, db, processed_model, handlers).handle(json.dumps(envelope, ensure_ascii=False).encode())
+
+
+def deliver(app, event_type: str, data: dict, source: str | None = None, **envelope) -> str:
+    """A new event of `event_type` (envelope fields may be overridden) handed to the app's consumer."""
+    from .events.envelope import new_envelope
+
+    source = source or EVENT_SOURCES.get(event_type.split(".", 1)[0], "test")
+    return deliver_envelope(app, {**new_envelope(event_type, data, source), **envelope})

@@ -3,7 +3,7 @@
 The queue's bindings are in xyd_common.events.topology. Each handler runs inside the consumer's
 transaction and never commits; raising makes the consumer roll back and redeliver the event.
 
-- `region.created` keeps the region tree that scopes government users.
+- `region.created` keeps the region tree that scopes government users (reference.py).
 - `order.*` keeps which institution each enterprise authorized through which order, under which
   version of the authorization text: orders are only created with the applicant's consent, so every
   order event stands for one. Any order event (not only `order.submitted`) creates the relation, since
@@ -12,33 +12,15 @@ transaction and never commits; raising makes the consumer roll back and redelive
 """
 
 import logging
-from datetime import UTC, datetime
 
-from xyd_common.events.outbox import utcnow
+from xyd_common.events.envelope import occurred_at, parse_time
 from xyd_common.events.topology import ORDER_EVENTS
 
+from . import reference
 from .consent import ENDING_STATUSES, post_loan_until
 from .models import AuthorizationText, OrderAuthorization, db
-from .regions import upsert_region
 
 log = logging.getLogger(__name__)
-
-
-def _parse_time(value) -> datetime | None:
-    try:
-        at = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except (TypeError, ValueError):
-        return None
-    return at if at.tzinfo else at.replace(tzinfo=UTC)
-
-
-def _occurred_at(event: dict) -> datetime:
-    return _parse_time(event.get("occurred_at")) or utcnow()
-
-
-def on_region_created(event: dict) -> None:
-    data = event["data"]
-    upsert_region(str(data["code"]), data["name"], data.get("parent_code"), data.get("path"))
 
 
 def on_order_event(event: dict) -> None:
@@ -48,7 +30,7 @@ def on_order_event(event: dict) -> None:
         log.warning("order %s announced without credit authorization; ignored", data.get("order_id"))
         return
     order_id = str(data["order_id"])
-    at = _occurred_at(event)
+    at = occurred_at(event)
     relation = db.session.get(OrderAuthorization, order_id)
     if relation is None:
         relation = OrderAuthorization(order_id=order_id, authorized_at=at)
@@ -66,7 +48,7 @@ def on_order_event(event: dict) -> None:
         relation.version = int(consent["version"])
         text = db.session.get(AuthorizationText, relation.version)
         relation.text_digest = text.digest if text is not None else None
-        relation.accepted_at = _parse_time(consent.get("accepted_at")) or at
+        relation.accepted_at = parse_time(consent.get("accepted_at")) or at
     if relation.status in ENDING_STATUSES:
         relation.ended_at = at  # access ends with the order
     elif relation.status == "disbursed":
@@ -75,6 +57,6 @@ def on_order_event(event: dict) -> None:
 
 
 HANDLERS = {
-    "region.created": on_region_created,
+    **reference.HANDLERS,  # the copy of the region tree
     **dict.fromkeys(ORDER_EVENTS, on_order_event),
 }

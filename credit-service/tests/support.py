@@ -4,11 +4,10 @@ import json
 import uuid
 from datetime import timedelta
 
-from credit_service.handlers import HANDLERS
-from credit_service.models import OutboxMessage, ProcessedEvent, db
+from credit_service.models import OutboxMessage, db
 from credit_service.monitoring import china_today
-from xyd_common.events.consumer import EventConsumer
-from xyd_common.events.envelope import new_envelope
+from xyd_common.testing import bearer as auth  # noqa: F401  (the tests' name for it)
+from xyd_common.testing import deliver  # noqa: F401
 from xyd_common.validators import USCC_ALPHABET, uscc_check_char
 
 # Regions of 许昌 under 河南, as auth-service announces them (with the path from the root).
@@ -62,16 +61,6 @@ def app_config(auth_service, **overrides) -> dict:
     """Test settings: an in-memory database, the stand-in auth-service, Redis keys of this test only."""
     return {"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://", "AUTH_SERVICE_URL": auth_service.url,
             "REDIS_KEY_PREFIX": f"test-credit-{uuid.uuid4().hex[:8]}:", **overrides}
-
-
-def auth(token: str) -> dict:
-    return {"Authorization": f"Bearer {token}"}
-
-
-def deliver(app, event_type: str, data: dict, source: str = "order-service", **envelope) -> str:
-    """Hand one event to the app's consumer as the broker would; returns how it was settled."""
-    event = {**new_envelope(event_type, data, source), **envelope}
-    return EventConsumer(app, db, ProcessedEvent, HANDLERS).handle(json.dumps(event).encode())
 
 
 def seed_regions(app) -> None:

@@ -1,15 +1,13 @@
 import logging
 import os
-import threading
 import uuid
 
 import pytest
 import redis
-from werkzeug.serving import make_server
 
 from xyd_common.config import DEFAULT_REDIS_URL
 from xyd_common.redis_store import get_redis, revoked_session_key
-from xyd_common.testing import free_port
+from xyd_common.testing import WsgiServer
 from xyd_gateway import create_app
 from xyd_gateway.config import SERVICE_URL_SETTINGS
 
@@ -99,10 +97,5 @@ def revoke(app):
 @pytest.fixture
 def gateway_server(app):
     """The gateway itself on a real socket, for what only a real HTTP server shows (chunked bodies)."""
-    port = free_port()
-    server = make_server("127.0.0.1", port, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"127.0.0.1:{port}"
-    server.shutdown()
-    server.server_close()
+    with WsgiServer(app) as served:
+        yield f"127.0.0.1:{served.port}"

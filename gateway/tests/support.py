@@ -9,7 +9,6 @@ echo), `_text` (answer exactly this text instead of the echo).
 """
 
 import json
-import threading
 import time
 import uuid
 
@@ -17,9 +16,8 @@ import jwt
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from flask import Flask, Response, request
 from jwt.algorithms import OKPAlgorithm
-from werkzeug.serving import make_server
 
-from xyd_common.testing import free_port
+from xyd_common.testing import WsgiServer, bearer, free_port  # noqa: F401  (bearer: the tests import it from here)
 
 ISSUER = "xyd-auth"
 AUDIENCE = "xyd-platform"
@@ -102,25 +100,17 @@ def echo_app(key: SigningKey) -> Flask:
     return app
 
 
-class Upstream:
+class Upstream(WsgiServer):
     """The echo app on 127.0.0.1:<free port>, in a thread, until `stop()`."""
 
     def __init__(self, key: SigningKey):
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self._server = make_server("127.0.0.1", self.port, echo_app(key), threaded=True)
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-        self._thread.start()
+        super().__init__(echo_app(key))
+        self.start()
 
     def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        self.close()
 
 
 def unreachable_url() -> str:
     """A loopback port nothing listens on: connections to it are refused."""
     return f"http://127.0.0.1:{free_port()}"
-
-
-def bearer(token: str) -> dict:
-    return {"Authorization": f"Bearer {token}"}

@@ -1,17 +1,13 @@
-import json
-import threading
 import uuid
 
 import pytest
-from werkzeug.serving import make_server
-from werkzeug.wrappers import Request, Response
 
 from notification_service import create_app
 from notification_service.models import db
 from xyd_common.events.envelope import new_envelope
 from xyd_common.sealed import new_key, seal
 from xyd_common.service_checks import ServiceInfo
-from xyd_common.testing import free_port, role_headers
+from xyd_common.testing import RecordingServer, role_headers
 
 from .support import FakeAuthService, seed
 from .support import deliver as deliver_event
@@ -33,7 +29,7 @@ def bad_input_headers(auth_service):
 @pytest.fixture
 def service_info():
     return ServiceInfo("notification-service", "notification_service", "NOTIFICATION_DATABASE_URL",
-                       commands=("consume", "relay", "deliver-webhooks"),
+                       commands=("consume", "deliver-webhooks", "sync-reference-data"),
                        extra_env={"SMS_PROVIDER": "console", "SMS_EVENT_KEY": new_key(),
                                   "WEBHOOK_SECRET_KEY": new_key()})
 
@@ -86,32 +82,16 @@ def sms_code_event():
     return make
 
 
-class FakeSmsGateway:
-    """A real HTTP server standing in for the SMS gateway: records each request's JSON and answers
-    the next status of `statuses` (the last one repeats)."""
+class FakeSmsGateway(RecordingServer):
+    """A real HTTP server standing in for the SMS gateway: `received` holds each request's JSON; it
+    answers the next status of `statuses` (the last one repeats)."""
 
     def __init__(self):
-        self.received: list[dict] = []
-        self.statuses = [200]
-        port = free_port()
-        self.url = f"http://127.0.0.1:{port}/sms"
-        self._server = make_server("127.0.0.1", port, self._app, threaded=True)
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        super().__init__(path="/sms", body='{"ok": true}', content_type="application/json")
 
-    def _app(self, environ, start_response):
-        request = Request(environ)
-        self.received.append(request.get_json(silent=True))
-        status = self.statuses.pop(0) if len(self.statuses) > 1 else self.statuses[0]
-        return Response(json.dumps({"ok": True}), status=status, content_type="application/json")(
-            environ, start_response)
-
-    def __enter__(self):
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self._server.shutdown()
-        self._thread.join(timeout=5)
+    @property
+    def received(self) -> list:
+        return self.json_bodies()
 
 
 @pytest.fixture

@@ -1,19 +1,11 @@
 """Helpers of notification-service's tests: a stand-in auth-service, a webhook receiver, and the
 events other services send, as they send them."""
 
-import json
-import threading
-import time
 
-from werkzeug.serving import make_server
-from werkzeug.wrappers import Request, Response
-
-from notification_service.handlers import HANDLERS
-from notification_service.models import ProcessedEvent, db
 from xyd_common import testing
-from xyd_common.events.consumer import EventConsumer
 from xyd_common.events.envelope import new_envelope
-from xyd_common.testing import free_port
+from xyd_common.testing import RecordingServer
+from xyd_common.testing import deliver_envelope as deliver  # noqa: F401  (the tests' name for it)
 
 USCC = "91350100M000100Y43"
 OTHER_USCC = "91411000MA44XXXX0X"  # only ever an identifier here, never checksum-validated
@@ -37,41 +29,12 @@ class FakeAuthService(testing.FakeAuthService):
         return {"Authorization": f"Bearer {self.token(*args, **kwargs)}"}
 
 
-class WebhookReceiver:
+class WebhookReceiver(RecordingServer):
     """A government system's endpoint on 127.0.0.1: records each request (headers and exact body)
     and answers the next status of `statuses` (the last one repeats)."""
 
     def __init__(self, statuses=(200,), delay: float = 0):
-        self.requests: list[tuple[dict, bytes]] = []
-        self.statuses = list(statuses)
-        self.delay = delay
-        self._lock = threading.Lock()
-        port = free_port()
-        self.port = port
-        self.url = f"http://127.0.0.1:{port}/xyd/events"
-        self._server = make_server("127.0.0.1", port, self._app, threaded=True)
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-
-    def _app(self, environ, start_response):
-        request = Request(environ)
-        with self._lock:
-            self.requests.append((dict(request.headers), request.get_data()))
-            status = self.statuses.pop(0) if len(self.statuses) > 1 else self.statuses[0]
-        time.sleep(self.delay)  # a slow receiver
-        return Response("ok", status=status)(environ, start_response)
-
-    def __enter__(self):
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self._server.shutdown()
-        self._thread.join(timeout=5)
-
-
-def deliver(app, event: dict) -> str:
-    """Hand one event to the app's consumer as the broker would; returns how it was settled."""
-    return EventConsumer(app, db, ProcessedEvent, HANDLERS).handle(json.dumps(event, ensure_ascii=False).encode())
+        super().__init__(statuses, path="/xyd/events", delay=delay)
 
 
 def user_event(user_id: int, role: str, phone: str, *, event_type: str = "auth.user_created", status: str = "active",

@@ -5,11 +5,16 @@ import logging
 import click
 
 from xyd_common.app import run_periodic
+from xyd_common.reference import register_sync_command
 
 log = logging.getLogger(__name__)
 
 
 def register_cli(app):
+    from .reference import sync_reference_data
+
+    register_sync_command(app, sync_reference_data)
+
     @app.cli.command("mark-overdue")
     @click.option("--once", is_flag=True, help="Check once and exit (for cron) instead of looping.")
     def mark_overdue(once):
@@ -25,12 +30,23 @@ def register_cli(app):
 
         run_periodic(app, mark_overdue_orders_now, "ORDER_OVERDUE_CHECK_SECONDS", once)
 
+    @app.cli.command("rebuild-figures")
+    def rebuild_figures():
+        """Recount the pre-aggregated statistics (order_figures) from the orders: after a restore from a
+        backup that lacks them, or a repair by hand. Order changes wait while it runs."""
+        from .figures import rebuild
+        from .models import db
+
+        rows = rebuild(db.session)
+        db.session.commit()
+        click.echo(f"order figures rebuilt: {rows} rows")
+
     @app.cli.command("reconcile-credit")
     @click.option("--once", is_flag=True, help="Reconcile once and exit (for cron) instead of looping.")
     def reconcile_credit(once):
         """Every CREDIT_RECONCILE_SECONDS, ask credit-service about enterprises whose orders' risk is
         still "unknown" (applied while it was down) and correct them. Any number of these may run at once."""
-        from .credit_state import reconcile_unknown_risk
+        from .enterprise_credit import reconcile_unknown_risk
 
         def reconcile_credit_state() -> None:
             asked = reconcile_unknown_risk()

@@ -2,16 +2,16 @@
 tokens of every role, valid request bodies, a stand-in for credit-service."""
 
 import json
-import threading
 from datetime import UTC, datetime
 
-from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
-from order_service.handlers import HANDLERS
-from order_service.models import OutboxMessage, ProcessedEvent, db
-from xyd_common.events.consumer import EventConsumer
-from xyd_common.events.envelope import new_envelope
+from order_service.models import OutboxMessage, db
+from xyd_common.testing import (
+    WsgiServer,
+    deliver,  # noqa: F401
+)
+from xyd_common.testing import bearer as auth  # noqa: F401  (the tests' name for it)
 from xyd_common.validators import uscc_check_char
 
 # 许昌 under 河南, as auth-service announces the regions (with the path from the root).
@@ -36,12 +36,6 @@ YUZHOU_CO = (33, uscc(3), "禹州钧瓷有限公司", "411081")
 
 def iso(at: datetime) -> str:
     return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def deliver(app, event_type: str, data: dict, source: str = "auth-service", **envelope) -> str:
-    """Hand one event to the app's consumer as the broker would; returns how it was settled."""
-    event = {**new_envelope(event_type, data, source), **envelope}
-    return EventConsumer(app, db, ProcessedEvent, HANDLERS).handle(json.dumps(event).encode())
 
 
 def institution_data(institution_id: int, name: str, status: str = "active") -> dict:
@@ -101,10 +95,6 @@ def seed_reference_data(app) -> None:
     assert deliver(app, "credit.authorization_text_published", text_published(1), source="credit-service") == "ack"
 
 
-def auth(token: str) -> dict:
-    return {"Authorization": f"Bearer {token}"}
-
-
 def order_body(**overrides) -> dict:
     body = {"product_id": 1, "amount": 100, "term_months": 12, "purpose": "采购原材料", "credit_authorized": True,
             "contact_name": "李会计", "contact_phone": "13912345678"}
@@ -121,7 +111,7 @@ def outbox(app, event_type: str | None = None) -> list[dict]:
         return [json.loads(p) for p in db.session.scalars(stmt)]
 
 
-class FakeCreditService:
+class FakeCreditService(WsgiServer):
     """`GET /internal/credit/risk?uscc=…` answered from `states` ({uscc: (level, tags, whitelisted)});
     `asked` records the USCC lists of every call and `tokens` their Authorization headers."""
 
@@ -129,9 +119,8 @@ class FakeCreditService:
         self.states: dict[str, tuple[str, list, bool]] = {}
         self.asked: list[list[str]] = []
         self.tokens: list[str | None] = []
-        self._server = make_server("127.0.0.1", 0, self._app, threaded=True)
-        self.url = f"http://127.0.0.1:{self._server.server_port}"
-        threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+        super().__init__()
+        self.start()
 
     def _app(self, environ, start_response):
         request = Request(environ)
@@ -148,5 +137,3 @@ class FakeCreditService:
                          "known": u in self.states})
         return Response(json.dumps(body, ensure_ascii=False), content_type="application/json")(environ, start_response)
 
-    def close(self):
-        self._server.shutdown()

@@ -4,11 +4,10 @@ valid request bodies."""
 import json
 import uuid
 
-from product_service.handlers import HANDLERS
-from product_service.models import OutboxMessage, ProcessedEvent, Product, db
+from product_service.models import OutboxMessage, Product, db
 from xyd_common import testing
-from xyd_common.events.consumer import EventConsumer
-from xyd_common.events.envelope import new_envelope
+from xyd_common.testing import bearer as auth  # noqa: F401  (the tests' name for it)
+from xyd_common.testing import deliver  # noqa: F401
 
 # Regions of 许昌 under 河南, as auth-service announces them (with the path from the root).
 XUCHANG_REGIONS = [
@@ -32,12 +31,6 @@ def app_config(auth_service, **overrides) -> dict:
             "REDIS_KEY_PREFIX": f"test-product-{uuid.uuid4().hex[:8]}:", **overrides}
 
 
-def deliver(app, event_type: str, data: dict, source: str = "auth-service", **envelope) -> str:
-    """Hand one event to the app's consumer as the broker would; returns how it was settled."""
-    event = {**new_envelope(event_type, data, source), **envelope}
-    return EventConsumer(app, db, ProcessedEvent, HANDLERS).handle(json.dumps(event).encode())
-
-
 def institution_data(institution_id: int, name: str, status: str = "active") -> dict:
     return {"id": institution_id, "name": name, "type": "bank", "region_code": "411000", "uscc": None,
             "contact_name": "王经理", "contact_phone": "13700000001", "status": status}
@@ -51,10 +44,6 @@ def seed_reference_data(app) -> None:
                                                "path": paths[code]}) == "ack"
     for institution_id, name in ((BANK_ID, "许昌农商银行"), (OTHER_BANK_ID, "中原银行许昌分行")):
         assert deliver(app, "institution.created", institution_data(institution_id, name)) == "ack"
-
-
-def auth(token: str) -> dict:
-    return {"Authorization": f"Bearer {token}"}
 
 
 def product_body(**overrides) -> dict:

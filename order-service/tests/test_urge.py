@@ -6,7 +6,7 @@ from datetime import timedelta
 from order_service.models import Order, db
 from xyd_common.events.outbox import utcnow
 
-from ..support import outbox
+from .support import outbox
 
 ORDERS = "/api/v1/orders"
 

@@ -6,7 +6,7 @@ import pytest
 
 from order_service.workdays import china_date
 
-from ..support import BANK_ID, WEIDU_CO, outbox
+from .support import BANK_ID, WEIDU_CO, outbox
 
 ORDERS = "/api/v1/orders"
 CONTRACT_FIELDS = {"order_id", "order_no", "status", "previous_status", "product_id", "product_name",

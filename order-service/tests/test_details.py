@@ -8,7 +8,7 @@ import pytest
 
 from xyd_common.testing import FakeAuthService
 
-from ..support import WEIDU_CO
+from .support import WEIDU_CO
 
 ORDERS = "/api/v1/orders"
 RECORD = {"enterprise": {"uscc": WEIDU_CO[1], "name": WEIDU_CO[2]}, "tax_credit_rating": "A", "records": [],

@@ -10,7 +10,7 @@ import pytest
 from order_service import services
 from order_service.models import AuthorizationTextVersion, Order, OrderRegion, db
 
-from ..support import (
+from .support import (
     BANK_ID,
     OTHER_BANK_ID,
     WEIDU_CO,

@@ -7,7 +7,7 @@ from order_service.handlers import HANDLERS
 from order_service.models import Institution, OrderRegion, Product, Region, User, db
 from xyd_common.events.topology import QUEUES
 
-from ..support import (
+from .support import (
     BANK_ID,
     WEIDU_CO,
     deliver,
@@ -63,7 +63,7 @@ def test_a_region_without_a_path_gets_one_from_its_parent(app):
 
 
 def test_orders_made_before_their_region_was_known_are_filed_under_it_later(app, client, auth_service):
-    from ..support import auth
+    from .support import auth
 
     deliver(app, "product.published", product_data(1, region_codes=["411025"]), source="product-service")
     deliver(app, "auth.user_created", user_data(31, WEIDU_CO[1], WEIDU_CO[2], "411025"))
@@ -84,8 +84,8 @@ def test_orders_made_before_their_region_was_known_are_filed_under_it_later(app,
 def test_a_revoked_authorization_withdraws_an_order_not_yet_disbursed(client, seeded, tokens):
     from order_service.models import Order, OrderHistory
 
-    from ..support import order_body as body
-    from ..support import outbox
+    from .support import order_body as body
+    from .support import outbox
 
     orders = {}
     for product_id in (1, 3):

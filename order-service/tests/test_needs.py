@@ -7,7 +7,7 @@ from order_service.models import Need, db
 from order_service.needs import expire_needs
 from xyd_common.events.outbox import utcnow
 
-from ..support import BANK_ID, OTHER_BANK_ID, WEIDU_CO, auth, outbox
+from .support import BANK_ID, OTHER_BANK_ID, WEIDU_CO, auth, outbox
 
 NEEDS = "/api/v1/needs"
 NEED = {"amount": 120, "term_months": 12, "purpose": "购买原材料", "guarantee_methods": ["credit"], "valid_days": 30,

@@ -8,10 +8,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from order_service.credit_state import reconcile_unknown_risk
+from order_service.enterprise_credit import reconcile_unknown_risk
 from order_service.models import EnterpriseCredit, Order, db
 
-from ..support import WEIDU_CO, YANLING_CO, FakeCreditService, deliver, iso
+from .support import WEIDU_CO, YANLING_CO, FakeCreditService, deliver, iso
 
 ORDERS = "/api/v1/orders"
 WEIDU, YANLING = WEIDU_CO[1], YANLING_CO[1]

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from order_service import services
 from order_service.services import mark_overdue_orders
 
-from ..support import outbox
+from .support import outbox
 
 ORDERS = "/api/v1/orders"
 MONDAY = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)  # 10:00 in China; deadline Thursday 26th

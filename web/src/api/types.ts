@@ -322,7 +322,7 @@ export interface OrderStats extends StatsFigures {
   to: string | null
   institutions: InstitutionStats[]
   group_by?: string
-  groups?: (StatsFigures & { key: string })[]
+  groups?: (StatsFigures & { key: string; name?: string })[]
 }
 
 export interface Scorecard {

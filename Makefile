@@ -6,14 +6,15 @@ SERVICES := auth-service product-service order-service credit-service notificati
 PACKAGES := common $(SERVICES) gateway
 STAMP := $(VENV)/.installed
 
-.PHONY: install run demo test lint unit e2e format clean web web-check browser manual image-test
+.PHONY: install run demo test lint unit e2e format clean web web-check browser manual fuzz image-test
 
 # A fresh checkout builds its own virtual environment, pinned by constraints.txt.
 $(STAMP): constraints.txt $(foreach p,$(PACKAGES),$(p)/pyproject.toml)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -c constraints.txt $(foreach p,$(PACKAGES),-e ./$(p)) \
-		honcho ruff pytest pytest-timeout pyyaml kubernetes-validate playwright openpyxl
+		honcho ruff pytest pytest-timeout pyyaml kubernetes-validate playwright openpyxl \
+		schemathesis openapi-spec-validator
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -45,10 +46,18 @@ e2e: install web browser
 web: install
 	@$(BIN)/python scripts/build_web.py --strict
 
-# Type check + eslint, and the unit tests of the API client and the forms (vitest).
+# Type check + eslint, and the unit tests of the API client and the forms (vitest); docs/openapi.json
+# and the TypeScript types generated from it (web/src/api/schema.d.ts) must match the code: after
+# changing an endpoint, `.venv/bin/python scripts/openapi_document.py && (cd web && npm run api-types)`.
 web-check: install
 	@$(BIN)/python scripts/build_web.py --strict --deps-only
-	cd web && npm run lint && npm test
+	$(BIN)/python scripts/openapi_document.py --check
+	cd web && npm run lint && npm test && npm run api-types:check
+
+# schemathesis over every service's API document for longer than `make test` does (100 examples per
+# operation and caller instead of 4; XYD_FUZZ_EXAMPLES overrides).
+fuzz: install
+	XYD_FUZZ_EXAMPLES=$${XYD_FUZZ_EXAMPLES:-100} $(BIN)/pytest -q tests-e2e/test_api_documents.py -k schemathesis
 
 # Chromium and a CJK font for the browser tests in tests-e2e/ (installed with apt when root).
 browser:

@@ -7,10 +7,11 @@ import marshmallow as ma
 from flask import Response, current_app, request
 from flask_smorest import Blueprint
 
+from xyd_common.api_docs import errors
 from xyd_common.errors import ApiError, ValidationFailed, flatten_errors
 from xyd_common.tokens import current_identity, require_auth, require_service
 
-from . import admin, services, verification
+from . import admin, examples, services, verification
 from .audit import Actor
 from .passwords import password_policy
 from .schemas import (
@@ -72,7 +73,8 @@ def actor() -> Actor:
 # --- login, tokens, accounts -----------------------------------------------------------------------
 
 @auth.post("/sms-codes")
-@auth.arguments(SmsCodeRequestSchema)
+@errors("throttled")
+@auth.arguments(SmsCodeRequestSchema, example=examples.SMS_CODE_REQUEST)
 @auth.response(202, SmsCodeSentSchema)
 def request_sms_code(body):
     """发送短信验证码（无论手机号是否注册，应答相同）"""
@@ -80,7 +82,8 @@ def request_sms_code(body):
 
 
 @auth.post("/login")
-@auth.arguments(LoginSchema)
+@errors("invalid_credentials", "account_locked")
+@auth.arguments(LoginSchema, example=examples.LOGIN)
 @auth.response(200, TokenPairSchema)
 def login(body):
     """手机号 + 密码 + 短信验证码登录"""
@@ -88,7 +91,8 @@ def login(body):
 
 
 @auth.post("/register")
-@auth.arguments(RegisterSchema)
+@errors("invalid_sms_code", "weak_password", "phone_registered", "enterprise_registered")
+@auth.arguments(RegisterSchema, example=examples.REGISTER)
 @auth.response(201, UserSchema)
 def register(body):
     """企业（含个体工商户）注册"""
@@ -96,7 +100,8 @@ def register(body):
 
 
 @auth.post("/refresh")
-@auth.arguments(RefreshSchema)
+@errors("unauthorized")
+@auth.arguments(RefreshSchema, example=examples.REFRESH)
 @auth.response(200, TokenPairSchema)
 def refresh(body):
     """用刷新令牌换取新的令牌对（旧刷新令牌随即失效）"""
@@ -121,7 +126,7 @@ def me():
 
 @auth.patch("/me")
 @require_auth()
-@auth.arguments(ProfileUpdateSchema)
+@auth.arguments(ProfileUpdateSchema, example=examples.PROFILE_UPDATE)
 @auth.response(200, MeSchema)
 def update_me(body):
     """修改个人信息"""
@@ -129,8 +134,9 @@ def update_me(body):
 
 
 @auth.post("/password")
+@errors("wrong_password", "weak_password", "account_locked")
 @require_auth()
-@auth.arguments(ChangePasswordSchema)
+@auth.arguments(ChangePasswordSchema, example=examples.CHANGE_PASSWORD)
 @auth.response(200, TokenPairSchema)
 def change_password(body):
     """修改密码：返回新的令牌对，其他会话全部失效"""
@@ -151,7 +157,8 @@ def get_password_policy(args):
 
 
 @auth.post("/password/reset")
-@auth.arguments(ResetPasswordSchema)
+@errors("invalid_sms_code", "weak_password")
+@auth.arguments(ResetPasswordSchema, example=examples.RESET_PASSWORD)
 @auth.response(204)
 def reset_password(body):
     """忘记密码：凭短信验证码重设，所有会话失效"""
@@ -200,6 +207,7 @@ def _file_bytes(field: str, limit: int) -> bytes:
 
 
 @auth.post("/enterprise-verification")
+@errors("verification_pending", "already_verified", "enterprise_registered")
 @require_auth("enterprise")
 @auth.doc(requestBody={"required": True, "content": {"multipart/form-data": {"schema": VERIFICATION_UPLOAD}}})
 @auth.response(201, VerificationSchema)
@@ -248,6 +256,7 @@ def verification_document(request_id, kind):
 
 
 @admin_bp.post("/enterprise-verifications/<int:request_id>/approve")
+@errors("invalid_transition", "enterprise_registered")
 @require_auth("admin", "government")
 @admin_bp.response(200, VerificationSchema)
 def approve_verification(request_id):
@@ -256,8 +265,9 @@ def approve_verification(request_id):
 
 
 @admin_bp.post("/enterprise-verifications/<int:request_id>/reject")
+@errors("invalid_transition")
 @require_auth("admin", "government")
-@admin_bp.arguments(VerificationRejectSchema)
+@admin_bp.arguments(VerificationRejectSchema, example=examples.VERIFICATION_REJECT)
 @admin_bp.response(200, VerificationSchema)
 def reject_verification(body, request_id):
     """驳回认证（须填写原因，申请人将收到通知）"""
@@ -274,8 +284,9 @@ def list_regions():
 
 
 @admin_bp.post("/regions")
+@errors("duplicate_region")
 @require_auth("admin")
-@admin_bp.arguments(RegionCreateSchema)
+@admin_bp.arguments(RegionCreateSchema, example=examples.REGION_CREATE)
 @admin_bp.response(201, RegionSchema)
 def create_region(body):
     """新增行政区"""
@@ -285,8 +296,9 @@ def create_region(body):
 # --- institutions ----------------------------------------------------------------------------------
 
 @admin_bp.post("/institutions")
+@errors("duplicate_institution")
 @require_auth("admin")
-@admin_bp.arguments(InstitutionCreateSchema)
+@admin_bp.arguments(InstitutionCreateSchema, example=examples.INSTITUTION_CREATE)
 @admin_bp.response(201, InstitutionSchema)
 def create_institution(body):
     """新增机构"""
@@ -311,8 +323,9 @@ def get_institution(institution_id):
 
 
 @admin_bp.patch("/institutions/<int:institution_id>")
+@errors("duplicate_institution")
 @require_auth("admin")
-@admin_bp.arguments(InstitutionUpdateSchema)
+@admin_bp.arguments(InstitutionUpdateSchema, example=examples.INSTITUTION_UPDATE)
 @admin_bp.response(200, InstitutionSchema)
 def update_institution(body, institution_id):
     """编辑机构"""
@@ -336,8 +349,9 @@ def enable_institution(institution_id):
 
 
 @admin_bp.post("/institutions/<int:institution_id>/users")
+@errors("phone_registered")
 @require_auth("admin")
-@admin_bp.arguments(StaffUserCreateSchema)
+@admin_bp.arguments(StaffUserCreateSchema, example=examples.STAFF_USER_CREATE)
 @admin_bp.response(201, ManagedUserSchema)
 def create_institution_user(body, institution_id):
     """新增机构管理员（初始密码，首次登录须修改）"""
@@ -347,8 +361,9 @@ def create_institution_user(body, institution_id):
 # --- users and logs --------------------------------------------------------------------------------
 
 @admin_bp.post("/government-users")
+@errors("phone_registered")
 @require_auth("admin")
-@admin_bp.arguments(GovernmentUserCreateSchema)
+@admin_bp.arguments(GovernmentUserCreateSchema, example=examples.GOVERNMENT_USER_CREATE)
 @admin_bp.response(201, ManagedUserSchema)
 def create_government_user(body):
     """新增政府部门用户（绑定行政区，初始密码）"""
@@ -365,6 +380,7 @@ def list_users(args):
 
 
 @admin_bp.post("/users/<int:user_id>/disable")
+@errors("invalid_target")
 @require_auth("admin")
 @admin_bp.response(200, ManagedUserSchema)
 def disable_user(user_id):
@@ -373,6 +389,7 @@ def disable_user(user_id):
 
 
 @admin_bp.post("/users/<int:user_id>/enable")
+@errors("invalid_target")
 @require_auth("admin")
 @admin_bp.response(200, ManagedUserSchema)
 def enable_user(user_id):

@@ -12,7 +12,18 @@ from xyd_common.tokens import ROLES, VERIFICATION_STATUSES
 from xyd_common.validators import Phone, RegionCode, Uscc
 
 from .admin import INSTITUTION_TYPES
+from .passwords import MAX_LENGTH, MIN_LENGTH, MIN_SCORE
 from .services import SMS_PURPOSES
+
+
+def new_password_field() -> ma.fields.String:
+    """A new password, its policy stated where client developers look for it (the field's doc)."""
+    return ma.fields.String(required=True, validate=validate.Length(max=MAX_LENGTH), metadata={
+        "format": "password", "example": "Xuchang-Loan-2026",
+        "description": (f"新密码：{MIN_LENGTH}–{MAX_LENGTH} 位，须同时包含字母和数字；强度由 zxcvbn 评分（0–4），"
+                        f"企业用户至少 {MIN_SCORE['enterprise']} 分，机构、政府、管理员至少 "
+                        f"{MIN_SCORE['institution']} 分；不得含本人手机号、姓名、企业或机构名称，不得为初始密码。"
+                        "不满足时答 422 weak_password（GET /auth/password-policy 给出同样的要求）")})
 
 
 class SmsCodeRequestSchema(StrictSchema):
@@ -39,7 +50,7 @@ class UserSchema(ma.Schema):
     id = ma.fields.Integer()
     phone = ma.fields.String()
     name = ma.fields.String()
-    role = ma.fields.String()
+    role = ma.fields.String(metadata={"enum": list(ROLES)})
     institution_id = ma.fields.Integer(allow_none=True)
     enterprise_uscc = ma.fields.String(allow_none=True)
     region_code = ma.fields.String(allow_none=True)
@@ -92,7 +103,7 @@ class ServiceTokenSchema(ma.Schema):
 class RegisterSchema(StrictSchema):
     phone = Phone(required=True)
     sms_code = ma.fields.String(required=True, validate=validate.Regexp(r"^\d{6}$", error="验证码为6位数字"))
-    password = ma.fields.String(required=True, validate=validate.Length(max=128))
+    password = new_password_field()
     contact_name = ma.fields.String(required=True, validate=validate.Length(min=1, max=100))
     enterprise_name = ma.fields.String(required=True, validate=validate.Length(min=2, max=200))
     uscc = Uscc(required=True)
@@ -101,13 +112,13 @@ class RegisterSchema(StrictSchema):
 
 class ChangePasswordSchema(StrictSchema):
     old_password = ma.fields.String(required=True, validate=validate.Length(min=1, max=128))
-    new_password = ma.fields.String(required=True, validate=validate.Length(max=128))
+    new_password = new_password_field()
 
 
 class ResetPasswordSchema(StrictSchema):
     phone = Phone(required=True)
     sms_code = ma.fields.String(required=True, validate=validate.Regexp(r"^\d{6}$", error="验证码为6位数字"))
-    new_password = ma.fields.String(required=True, validate=validate.Length(max=128))
+    new_password = new_password_field()
 
 
 class PasswordPolicyArgs(ma.Schema):
@@ -143,7 +154,7 @@ class RegionCreateSchema(StrictSchema):
 class InstitutionSchema(ma.Schema):
     id = ma.fields.Integer()
     name = ma.fields.String()
-    type = ma.fields.String()
+    type = ma.fields.String(metadata={"enum": list(INSTITUTION_TYPES)})
     region_code = ma.fields.String()
     uscc = ma.fields.String(allow_none=True)
     contact_name = ma.fields.String(allow_none=True)

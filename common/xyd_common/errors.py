@@ -11,6 +11,8 @@ import flask_smorest
 import marshmallow as ma
 from werkzeug.exceptions import HTTPException
 
+from .api_docs import BEARER_SCHEME, ERROR_CODES, ErrorAnswersPlugin, error_codes_markdown, integer_bounds
+
 log = logging.getLogger(__name__)
 
 # Default machine-readable code and Chinese message per HTTP status.
@@ -101,11 +103,13 @@ def flatten_errors(messages) -> dict:
 
 
 class ErrorSchema(ma.Schema):
-    """The error body, for the OpenAPI document."""
+    """The error body, for the OpenAPI document: `code` is one of the list in `xyd_common.api_docs`."""
 
-    code = ma.fields.String(metadata={"description": "machine-readable error code"})
-    message = ma.fields.String(metadata={"description": "human-readable message (Chinese)"})
-    errors = ma.fields.Dict(metadata={"description": "field errors: {field: [messages]}"})
+    code = ma.fields.String(required=True, validate=ma.validate.OneOf(list(ERROR_CODES)),
+                            metadata={"description": "供程序判断的错误码（含义见文档开头的错误码表）"})
+    message = ma.fields.String(required=True, metadata={"description": "中文说明，可直接展示给用户"})
+    errors = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.List(ma.fields.String()),
+                            metadata={"description": "字段校验失败时：{字段: [原因]}（嵌套字段以点连接）"})
 
 
 def error_response(status: int, code: str | None = None, message: str | None = None,
@@ -115,9 +119,20 @@ def error_response(status: int, code: str | None = None, message: str | None = N
 
 
 class XydApi(flask_smorest.Api):
-    """flask-smorest's Api, answering errors in the contract's shape."""
+    """flask-smorest's Api, answering errors in the contract's shape and documenting each operation's
+    error answers and token needs (`xyd_common.api_docs`)."""
 
     ERROR_SCHEMA = ErrorSchema
+    # Each operation lists its own error answers: no catch-all that would document any status.
+    DEFAULT_ERROR_RESPONSE_NAME = None
+
+    def _init_spec(self, *, extra_plugins=None, **options):
+        super()._init_spec(extra_plugins=[*(extra_plugins or ()), ErrorAnswersPlugin()], **options)
+        self.ma_plugin.converter.add_attribute_function(integer_bounds)
+        self.spec.components.security_scheme("bearerAuth", BEARER_SCHEME)
+        self.spec.options.setdefault("security", [{"bearerAuth": []}])
+        info = self.spec.options.setdefault("info", {})
+        info.setdefault("description", error_codes_markdown())
 
     def _register_error_handlers(self):
         super()._register_error_handlers()

@@ -1,10 +1,11 @@
 """The bounds every value a request brings must keep, checked once here for every service.
 
 What a database or the standard library cannot hold must be refused as bad input (a 4xx answer), not
-discovered as an exception deep in a query (a 500): integers beyond 64 bits (`integer out of range` on
-PostgreSQL, `OverflowError` on SQLite), NUL characters (PostgreSQL text cannot hold them), lone UTF-16
-surrogates (not encodable as UTF-8), dates whose day before or after does not exist, and JSON nested so
-deep that parsing it exhausts the interpreter's stack.
+discovered as an exception deep in a query (a 500): integers beyond what the platform's INTEGER
+columns hold (`integer out of range` on PostgreSQL, `OverflowError` on SQLite beyond 64 bits), NUL
+characters (PostgreSQL text cannot hold them), lone UTF-16 surrogates (not encodable as UTF-8), dates
+whose day before or after does not exist, and JSON nested so deep that parsing it exhausts the
+interpreter's stack.
 
 `install(app)` puts the path converters, the JSON depth check and a JSON encoder that never fails on
 a stray surrogate into a Flask app; `xyd_common.schemas` applies the same bounds to every marshmallow
@@ -22,6 +23,13 @@ from .errors import ApiError
 
 INT64_MIN = -(2**63)
 INT64_MAX = 2**63 - 1
+# Most id columns of the platform are INTEGER (32 bits) on PostgreSQL, and SQLAlchemy's psycopg dialect
+# casts every bound parameter to its column's type (`WHERE id = %(id)s::INTEGER`): a larger number
+# fails inside PostgreSQL even in a comparison. So every integer a request brings — path ids, filters,
+# body fields — stays within 32 bits; no id or count of the platform comes near 2^31 (the few 64-bit id
+# columns included), and money, the only large quantity, travels as decimals.
+INT32_MIN = -(2**31)
+INT32_MAX = 2**31 - 1
 # Business dates of the platform (founding dates, decisions, statistics ranges) lie well inside these;
 # the bounds keep `date ± 1 day` and the conversion to a UTC timestamp defined for every accepted date.
 DATE_MIN = date(1900, 1, 1)
@@ -42,6 +50,11 @@ def has_forbidden_characters(text: str) -> bool:
 
 def int64_fits(value: int) -> bool:
     return INT64_MIN <= value <= INT64_MAX
+
+
+def int32_fits(value: int) -> bool:
+    """Whether a request's integer fits the INTEGER columns it may be compared with or stored in."""
+    return INT32_MIN <= value <= INT32_MAX
 
 
 def date_fits(value: date) -> bool:
@@ -69,11 +82,27 @@ def json_too_deep(body: bytes, limit: int = MAX_JSON_DEPTH) -> bool:
     return False
 
 
-class IdConverter(IntegerConverter):
-    """`<int:...>` in every service: a record id fits in a signed 64-bit column, so a larger number
-    names nothing (404) rather than reaching the database."""
+def digits_at_most(limit: int) -> str:
+    """A regular expression matching the decimal numbers from 0 to `limit` (leading zeros allowed)."""
+    text = str(limit)
+    alternatives = [rf"0*\d{{1,{len(text) - 1}}}"] if len(text) > 1 else []
+    for i, digit in enumerate(text):
+        if digit != "0":
+            rest = len(text) - i - 1
+            alternatives.append("0*" + text[:i] + f"[0-{int(digit) - 1}]" + (rf"\d{{{rest}}}" if rest else ""))
+    alternatives.append("0*" + text)
+    return "(?:" + "|".join(alternatives) + ")"
 
-    def __init__(self, map, fixed_digits=0, min=None, max=INT64_MAX, signed=False):
+
+class IdConverter(IntegerConverter):
+    """`<int:...>` in every service: a record id fits in 32 bits (see INT32_MAX), so a larger number
+    names nothing (404) rather than reaching the database. The bound is in the pattern itself: werkzeug
+    checks methods before converting, so a number refused only by `to_python` would make
+    `PATCH /things/3000000000` a 405 whenever a GET rule shares the path."""
+
+    regex = digits_at_most(INT32_MAX)
+
+    def __init__(self, map, fixed_digits=0, min=None, max=INT32_MAX, signed=False):
         super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
 
 

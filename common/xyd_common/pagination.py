@@ -15,10 +15,10 @@ from decimal import Decimal
 
 import marshmallow as ma
 from marshmallow import validate
-from sqlalchemy import and_, func, or_, select, text
+from sqlalchemy import BigInteger, and_, func, or_, select, text
 
 from .errors import ValidationFailed
-from .input_bounds import date_fits, has_forbidden_characters, int64_fits
+from .input_bounds import date_fits, has_forbidden_characters, int32_fits, int64_fits
 
 EXACT_TOTAL_LIMIT = 10_000
 
@@ -96,7 +96,9 @@ def _fits_column(column, value) -> bool:
     if value is None or isinstance(value, bool) or not isinstance(value, expected):
         return False
     if isinstance(value, int):
-        return int64_fits(value)
+        # PostgreSQL compares the value cast to the column's type: 32 bits unless the column is BIGINT.
+        impl = getattr(column_type, "impl_instance", column_type)
+        return int64_fits(value) if isinstance(impl, BigInteger) else int32_fits(value)
     if isinstance(value, str):
         return len(value) <= 500 and not has_forbidden_characters(value)
     if isinstance(value, datetime):

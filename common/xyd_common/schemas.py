@@ -9,7 +9,7 @@ from decimal import Decimal
 import marshmallow as ma
 from marshmallow import validate
 
-from .input_bounds import date_fits, has_forbidden_characters, int64_fits
+from .input_bounds import date_fits, has_forbidden_characters, int32_fits
 
 FIELD_MESSAGES = {
     ma.fields.Field: {"required": "必填项", "null": "不能为空", "validator_failed": "取值无效"},
@@ -65,7 +65,7 @@ def _bounded(field_class, fits, error: str) -> None:
 
 
 _bounded(ma.fields.String, lambda text: not has_forbidden_characters(text), "forbidden_characters")
-_bounded(ma.fields.Integer, int64_fits, "out_of_range")
+_bounded(ma.fields.Integer, int32_fits, "out_of_range")
 _bounded(ma.fields.Date, date_fits, "out_of_range")
 _bounded(ma.fields.DateTime, date_fits, "out_of_range")
 
@@ -106,3 +106,15 @@ class ExactNumber(ma.fields.Decimal):
 
     def _serialize(self, value, attr, obj, **kwargs):
         return None if value is None else json_number(Decimal(value))
+
+
+class Derived(ma.fields.Nested):
+    """An answer's nested object computed from the record (`getter(record)`), typed by `nested` in the
+    OpenAPI document (a `Function` field would leave it untyped)."""
+
+    def __init__(self, nested, getter, **kwargs):
+        self.getter = getter
+        super().__init__(nested, dump_only=True, **kwargs)
+
+    def get_value(self, obj, attr, accessor=None, default=ma.missing):
+        return self.getter(obj)

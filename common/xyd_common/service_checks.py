@@ -15,6 +15,7 @@ from .testing import free_port
 
 __all__ = ["ServiceInfo", "test_health_answers_json", "test_ready_when_database_and_redis_answer",
            "test_not_ready_when_the_database_is_down", "test_openapi_document_is_served",
+           "test_openapi_document_is_valid_and_documents_every_error_answer",
            "test_unknown_path_is_a_json_404", "test_event_commands_are_registered",
            "test_migrations_build_the_schema_the_models_declare",
            "test_generated_bad_input_answers_4xx_json_never_5xx_or_html"]
@@ -54,6 +55,28 @@ def test_openapi_document_is_served(client, service_info):
     response = client.get("/openapi.json")
     assert response.status_code == 200
     assert response.json["info"]["title"] == f"信易贷 {service_info.name}"
+
+
+def test_openapi_document_is_valid_and_documents_every_error_answer(client):
+    """The document passes openapi-spec-validator; every operation states its token needs and its
+    error answers in the contract's shape, and no catch-all `default` answer hides a status."""
+    from openapi_spec_validator import validate
+
+    document = client.get("/openapi.json").json
+    validate(document)
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            if method not in ("get", "post", "put", "patch", "delete"):
+                continue
+            where = f"{method.upper()} {path}"
+            assert "security" in operation, where
+            assert "default" not in operation["responses"], where
+            for status, answer in operation["responses"].items():
+                if status.startswith("4"):
+                    schema = answer["content"]["application/json"]["schema"]
+                    assert schema["allOf"][0] == {"$ref": "#/components/schemas/Error"}, where
+            if operation["security"] and not path.startswith("/internal"):
+                assert {"401", "403"} <= set(operation["responses"]), where
 
 
 def test_unknown_path_is_a_json_404(client):

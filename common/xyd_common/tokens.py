@@ -16,6 +16,7 @@ import redis
 import requests
 from flask import current_app, g, request
 
+from .api_docs import AUTH_OPTIONAL, AUTH_REQUIRED, AUTH_SERVICE, document_access
 from .errors import ApiError
 from .redis_store import get_redis, revoked_session_key
 
@@ -198,7 +199,7 @@ def require_auth(*roles: str):
             g.identity = identity
             return view(*args, **kwargs)
 
-        return wrapped
+        return document_access(wrapped, AUTH_REQUIRED, roles)
 
     return decorator
 
@@ -212,7 +213,7 @@ def optional_auth(view):
         g.identity = authenticate(token, request.path) if token else None
         return view(*args, **kwargs)
 
-    return wrapped
+    return document_access(wrapped, AUTH_OPTIONAL)
 
 
 def require_service(view):
@@ -227,7 +228,7 @@ def require_service(view):
         g.identity = Identity(subject=str(claims["sub"]), role="service", claims=claims)
         return view(*args, **kwargs)
 
-    return wrapped
+    return document_access(wrapped, AUTH_SERVICE)
 
 
 class ServiceTokenClient:

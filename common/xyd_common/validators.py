@@ -30,10 +30,22 @@ def is_valid_uscc(value: str) -> bool:
     return uscc_check_char(value[:17]) == value[17]
 
 
-class Phone(ma.fields.String):
+class DocumentedString(ma.fields.String):
+    """A string field whose OpenAPI property carries `DOC` (an example, a description) unless the
+    schema using it says otherwise."""
+
+    DOC: dict = {}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.metadata = {**self.DOC, **self.metadata}
+
+
+class Phone(DocumentedString):
     """A marshmallow field that accepts a mainland mobile number and loads it normalized."""
 
     default_error_messages = {"invalid_phone": "手机号格式不正确"}
+    DOC = {"example": "13912345678", "description": "大陆手机号（11 位，可带 +86）"}
 
     def _deserialize(self, value, attr, data, **kwargs):
         phone = normalize_phone(super()._deserialize(value, attr, data, **kwargs))
@@ -42,10 +54,11 @@ class Phone(ma.fields.String):
         return phone
 
 
-class Uscc(ma.fields.String):
+class Uscc(DocumentedString):
     """A marshmallow field for a 统一社会信用代码, checksum included (upper-cased on load)."""
 
     default_error_messages = {"invalid_uscc": "统一社会信用代码不正确"}
+    DOC = {"example": "91350100M000100Y43", "description": "统一社会信用代码（18 位，含校验位）"}
 
     def _deserialize(self, value, attr, data, **kwargs):
         uscc = super()._deserialize(value, attr, data, **kwargs).strip().upper()
@@ -54,10 +67,11 @@ class Uscc(ma.fields.String):
         return uscc
 
 
-class RegionCode(ma.fields.String):
+class RegionCode(DocumentedString):
     """A GB/T 2260 code: six digits (9 or 12 for towns and villages)."""
 
     default_error_messages = {"invalid_region": "行政区代码应为6位数字"}
+    DOC = {"example": "411002", "description": "行政区代码（GB/T 2260，如 411002 魏都区）"}
 
     def _deserialize(self, value, attr, data, **kwargs):
         code = super()._deserialize(value, attr, data, **kwargs).strip()

@@ -7,11 +7,12 @@ import marshmallow as ma
 from flask import g, request
 from flask_smorest import Blueprint
 
+from xyd_common.api_docs import errors
 from xyd_common.errors import ApiError, ValidationFailed, flatten_errors
 from xyd_common.pagination import PageArgsSchema
 from xyd_common.tokens import current_identity, require_auth, require_service, require_verified_enterprise
 
-from . import consent, disputes, imports, services
+from . import consent, disputes, examples, imports, services
 from .schemas import (
     AccessLogListArgs,
     AccessLogPageSchema,
@@ -27,6 +28,7 @@ from .schemas import (
     DisputePageSchema,
     DisputeSchema,
     EnterpriseSchema,
+    ImportBatchDocSchema,
     ImportBatchSchema,
     ImportResultSchema,
     InternalRecordArgs,
@@ -60,7 +62,7 @@ def _import_scope() -> str | None:
 @credit.post("/imports")
 @require_auth("admin", "government")
 @credit.doc(requestBody={"required": True, "content": {
-    "application/json": {"schema": ImportBatchSchema},
+    "application/json": {"schema": ImportBatchDocSchema, "example": examples.IMPORT_BATCH},
     "multipart/form-data": {"schema": CSV_UPLOAD},
 }})
 @credit.response(200, ImportResultSchema)
@@ -97,6 +99,7 @@ def _uploaded_files() -> dict[str, bytes]:
 
 
 @credit.get("/enterprises/<uscc>")
+@errors("enterprise_unverified")
 @require_auth()
 @credit.arguments(CreditRecordArgs, location="query")
 @credit.response(200, CreditRecordSchema)
@@ -106,6 +109,7 @@ def get_credit_record(args, uscc):
 
 
 @credit.get("/me")
+@errors("enterprise_unverified")
 @require_auth("enterprise")
 @credit.response(200, CreditRecordSchema)
 def my_credit_record():
@@ -114,6 +118,7 @@ def my_credit_record():
 
 
 @credit.get("/me/access-logs")
+@errors("enterprise_unverified")
 @require_auth("enterprise")
 @credit.arguments(PageArgsSchema, location="query")
 @credit.response(200, OwnAccessLogPageSchema)
@@ -123,6 +128,7 @@ def my_access_log(args):
 
 
 @credit.get("/me/authorizations")
+@errors("enterprise_unverified")
 @require_auth("enterprise")
 @credit.arguments(PageArgsSchema, location="query")
 @credit.response(200, AuthorizationPageSchema)
@@ -132,6 +138,7 @@ def my_authorizations(args):
 
 
 @credit.post("/me/authorizations/<authorization_id>/revoke")
+@errors("enterprise_unverified", "already_revoked", "authorization_ended")
 @require_auth("enterprise")
 @credit.response(200, AuthorizationItemSchema)
 def revoke_authorization(authorization_id):
@@ -141,8 +148,9 @@ def revoke_authorization(authorization_id):
 
 
 @credit.post("/me/disputes")
+@errors("enterprise_unverified", "dispute_open")
 @require_auth("enterprise")
-@credit.arguments(DisputeCreateSchema)
+@credit.arguments(DisputeCreateSchema, example=examples.DISPUTE_CREATE)
 @credit.response(201, DisputeSchema)
 def open_dispute(body):
     """对本企业的一条信用记录提出异议"""
@@ -150,6 +158,7 @@ def open_dispute(body):
 
 
 @credit.get("/me/disputes")
+@errors("enterprise_unverified")
 @require_auth("enterprise")
 @credit.arguments(DisputeListArgs, location="query")
 @credit.response(200, DisputePageSchema)
@@ -168,8 +177,9 @@ def list_disputes(args):
 
 
 @credit.post("/disputes/<int:dispute_id>/decide")
+@errors("invalid_transition")
 @require_auth("admin", "government")
-@credit.arguments(DisputeDecisionSchema)
+@credit.arguments(DisputeDecisionSchema, example=examples.DISPUTE_DECISION)
 @credit.response(200, DisputeSchema)
 def decide_dispute(body, dispute_id):
     """处理异议：uphold 异议成立（记录不再向金融机构展示），reject 驳回（须说明理由）"""
@@ -185,7 +195,7 @@ def authorization_text():
 
 @admin.post("/authorization-texts")
 @require_auth("admin")
-@admin.arguments(AuthorizationTextCreateSchema)
+@admin.arguments(AuthorizationTextCreateSchema, example=examples.AUTHORIZATION_TEXT)
 @admin.response(201, AuthorizationTextSchema)
 def publish_authorization_text(body):
     """发布新版授权书（旧版本永久保留；此后的申请须同意新版本）"""

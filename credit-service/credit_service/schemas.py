@@ -15,7 +15,8 @@ from xyd_common.validators import RegionCode, Uscc
 from .models import RECORD_CATEGORIES, TAX_CREDIT_RATINGS
 from .risk import FLAG_LEVELS, INDICATORS, LEVEL_ORDER
 
-CAPITAL_LIMIT = Decimal("100000000000000")  # 万元: far above any registered capital, inside NUMERIC(18, 4)
+# 万元: far above any registered capital; NUMERIC(18, 4) holds values below it (so the bound is exclusive).
+CAPITAL_LIMIT = Decimal("100000000000000")
 ORDER_ID = validate.Regexp(r"^[A-Za-z0-9_-]{1,36}$", error="订单编号格式不正确")
 
 
@@ -61,7 +62,8 @@ class EnterpriseRow(StrictSchema):
     name = Text(200, required=True)
     legal_representative = Text(50)
     registered_capital = ExactNumber(4, allow_none=True,
-                                     validate=validate.Range(min=0, max=CAPITAL_LIMIT, error="注册资本数值不合理"))
+                                     validate=validate.Range(min=0, max=CAPITAL_LIMIT, max_inclusive=False,
+                                                             error="注册资本数值不合理"))
     established_on = ma.fields.Date(allow_none=True)
     status = Text(20)
     industry = Text(100)
@@ -111,6 +113,15 @@ class ImportBatchSchema(StrictSchema):
     records = ma.fields.List(ma.fields.Raw(), load_default=list, metadata={"description": "信用记录"})
     whitelist = ma.fields.List(ma.fields.Raw(), load_default=list, metadata={"description": "白名单"})
     risk_flags = ma.fields.List(ma.fields.Raw(), load_default=list, metadata={"description": "风险标记"})
+
+
+class ImportBatchDocSchema(ImportBatchSchema):
+    """The import batch as documented: the same fields, each row typed by the schema that checks it."""
+
+    enterprises = ma.fields.List(ma.fields.Nested(EnterpriseRow), metadata={"description": "企业登记信息"})
+    records = ma.fields.List(ma.fields.Nested(RecordRow), metadata={"description": "信用记录"})
+    whitelist = ma.fields.List(ma.fields.Nested(WhitelistRow), metadata={"description": "白名单"})
+    risk_flags = ma.fields.List(ma.fields.Nested(RiskFlagRow), metadata={"description": "风险标记"})
 
 
 class ImportCountsSchema(ma.Schema):
@@ -165,15 +176,17 @@ class RecordSchema(ma.Schema):
 
 
 class FlagSchema(ma.Schema):
-    indicator = ma.fields.String()
-    level = ma.fields.String(metadata={"description": "该标记的风险等级（未单独指定时为指标的默认等级）"})
+    indicator = ma.fields.String(metadata={"enum": list(INDICATORS)})
+    level = ma.fields.String(metadata={"enum": list(FLAG_LEVELS),
+                                       "description": "该标记的风险等级（未单独指定时为指标的默认等级）"})
     source = ma.fields.String()
     detected_on = ma.fields.Date()
     active = ma.fields.Boolean()
 
 
 class RiskSchema(ma.Schema):
-    level = ma.fields.String(metadata={"description": " | ".join(LEVEL_ORDER)})
+    level = ma.fields.String(metadata={"enum": list(LEVEL_ORDER),
+                                       "description": "风险等级：有效标记中最高者，无则 none"})
     tags = ma.fields.List(ma.fields.String(), metadata={"description": "有效风险标记的指标，严重者在前"})
     flags = ma.fields.List(ma.fields.Nested(FlagSchema))
 
@@ -187,7 +200,8 @@ class WhitelistEntrySchema(ma.Schema):
 
 class CreditRecordSchema(ma.Schema):
     enterprise = ma.fields.Nested(EnterpriseSchema)
-    tax_credit_rating = ma.fields.String(allow_none=True, metadata={"description": "纳税信用等级 A/B/M/C/D"})
+    tax_credit_rating = ma.fields.String(allow_none=True, metadata={"enum": [*TAX_CREDIT_RATINGS, None],
+                                                                    "description": "纳税信用等级"})
     records = ma.fields.List(ma.fields.Nested(RecordSchema))
     whitelisted = ma.fields.Boolean(metadata={"description": "今天（北京时间）是否在有效的白名单中"})
     whitelist_entries = ma.fields.List(ma.fields.Nested(WhitelistEntrySchema))
@@ -212,7 +226,9 @@ class WhitelistListArgs(PageArgsSchema):
 
 class WhitelistItemSchema(ma.Schema):
     uscc = ma.fields.String(metadata={"description": "机构用户仅在该企业向本机构申请过时可见完整代码"})
-    masked = ma.fields.Boolean(metadata={"description": "uscc 是否部分隐藏"})
+    masked = ma.fields.Boolean(metadata={"description": (
+        "uscc 是否部分隐藏：机构用户只能看到曾通过订单授权本机构的企业的完整统一社会信用代码，"
+        "其余以 * 遮盖中间位；政府与管理员用户总是看到完整代码（false）")})
     enterprise_name = ma.fields.String()
     region_code = ma.fields.String(allow_none=True)
     industry = ma.fields.String(allow_none=True)
@@ -265,7 +281,7 @@ class InternalRiskArgs(ma.Schema):
 
 class RiskStateSchema(ma.Schema):
     uscc = ma.fields.String()
-    level = ma.fields.String()
+    level = ma.fields.String(metadata={"enum": list(LEVEL_ORDER)})
     tags = ma.fields.List(ma.fields.String())
     whitelisted = ma.fields.Boolean()
     known = ma.fields.Boolean(metadata={"description": "信用服务是否有该企业的数据"})

@@ -77,6 +77,14 @@ def test_rows_are_updated_by_their_upsert_keys(app, client, admin, import_batch)
         assert db.session.get(Enterprise, uscc).registered_capital == Decimal("5000.0001")
 
 
+def test_a_registered_capital_the_column_cannot_hold_is_a_row_error_not_a_500(import_batch):
+    """10^14 万元 passed the inclusive bound but not NUMERIC(18, 4) on PostgreSQL (found by schemathesis
+    at the documented maximum)."""
+    result = import_batch(enterprises=[{"uscc": new_uscc(), "name": "许昌测试企业", "registered_capital": 10**14}])
+    assert result["imported"]["enterprises"] == 0
+    assert [error["kind"] for error in result["errors"]] == ["enterprises"]
+
+
 def test_rows_of_an_enterprise_the_platform_does_not_know_are_refused(import_batch):
     uscc = new_uscc()
     result = import_batch(records=[record_row(uscc)], whitelist=[whitelist_row(uscc)], risk_flags=[flag_row(uscc)])

@@ -30,8 +30,11 @@ OPENAPI_DOCUMENT = {
         "/api/v1/auth/login": {"post": {"summary": "登录", "responses": {"200": {"description": "ok"}}}},
         "/api/v1/products/{product_id}": {"get": {"summary": "产品", "responses": {"200": {"description": "ok"}}},
                                           "patch": {"summary": "修改", "responses": {"200": {"description": "ok"}}}},
-        "/internal/users/{user_id}": {"get": {"summary": "内部接口", "responses": {"200": {"description": "ok"}}}},
+        "/internal/users/{user_id}": {"get": {"summary": "内部接口", "responses": {"200": {
+            "description": "ok",
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/InternalUser"}}}}}}},
     },
+    "components": {"schemas": {"InternalUser": {"type": "object"}}},
 }
 
 

@@ -1,3 +1,7 @@
+import json
+
+from xyd_gateway.docs import merge_documents
+
 from .support import unreachable_url
 
 
@@ -44,3 +48,47 @@ def test_spec_of_a_down_service_is_503_json(make_app):
         "/api/docs/specs/product-service.json")
     assert response.status_code == 503
     assert response.get_json()["code"] == "service_unavailable"
+
+
+def test_merged_document_is_served_at_api_openapi_json(client):
+    response = client.get("/api/openapi.json")
+    assert response.status_code == 200
+    document = response.get_json()
+    assert document["info"]["title"] == "信易贷平台 API"
+    assert "/api/v1/orders" in document["paths"]
+    assert not any(path.startswith("/internal") for path in document["paths"])
+    assert document["paths"]["/api/v1/auth/login"]["post"]["security"] == []
+
+
+def test_docs_page_offers_the_merged_document_first(client):
+    assert '"url": "/api/openapi.json"' in client.get("/api/docs").get_data(as_text=True)
+
+
+def test_merging_keeps_apart_schemas_two_services_name_alike_but_shape_differently():
+    def document(path, institution):
+        return {"openapi": "3.0.3", "info": {"title": "x", "version": "v1"}, "tags": [{"name": path}],
+                "paths": {path: {"get": {"responses": {"200": {"description": "ok", "content": {
+                    "application/json": {"schema": {"$ref": "#/components/schemas/Institution"}}}}}}}},
+                "components": {"schemas": {"Institution": institution, "Error": {"type": "object"}}}}
+
+    merged = merge_documents({
+        "auth-service": document("/a", {"type": "object", "properties": {"id": {"type": "integer"}}}),
+        "product-service": document("/p", {"type": "object", "properties": {"name": {"type": "string"}}}),
+    })
+    assert set(merged["components"]["schemas"]) == {"Institution", "ProductInstitution", "Error"}
+    ref = merged["paths"]["/p"]["get"]["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
+    assert ref == "#/components/schemas/ProductInstitution"
+    assert [tag["name"] for tag in merged["tags"]] == ["/a", "/p"]
+
+
+def test_every_operation_documents_the_gateways_rate_limit_and_no_internal_schema(client):
+    spec = client.get("/api/docs/specs/order-service.json").get_json()
+    for item in spec["paths"].values():
+        for operation in item.values():
+            if isinstance(operation, dict) and "responses" in operation:
+                answer = operation["responses"]["429"]
+                assert "throttled" in answer["content"]["application/json"]["schema"]["allOf"][1][
+                    "properties"]["code"]["enum"]
+                assert "Retry-After" in answer["headers"]
+    assert "InternalUser" not in spec["components"]["schemas"]
+    assert "InternalUser" not in json.dumps(spec)

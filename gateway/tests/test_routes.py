@@ -36,6 +36,8 @@ def test_paths_outside_the_route_table_go_nowhere(path):
     ("HEAD", "/api/v1/regions/411000"),
     ("GET", "/api/v1/market/products"),
     ("GET", "/api/v1/products/42"),
+    # Beyond 64 bits: still the public route (the service answers 404), not a 401 for want of a token.
+    ("GET", "/api/v1/products/99999999999999999999999"),
     ("GET", "/api/v1/products/0f8fad5b-d9cb-469f-a165-70867728950e"),
     ("GET", "/api/v1/credit/authorization-text"),
 ])

@@ -36,5 +36,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(proxy.api)
     app.register_blueprint(health.bp)
     app.register_blueprint(docs.bp)
+    app.register_blueprint(docs.merged_bp)
     app.register_blueprint(web.bp)
     return app

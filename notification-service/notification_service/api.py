@@ -5,9 +5,10 @@ role learns nothing from validation errors."""
 
 from flask_smorest import Blueprint
 
+from xyd_common.api_docs import errors
 from xyd_common.tokens import current_identity, require_auth
 
-from . import services
+from . import examples, services
 from .schemas import (
     DeliveryListArgs,
     DeliveryPageSchema,
@@ -85,8 +86,9 @@ def read_all_notifications():
 # --- webhooks ----------------------------------------------------------------------------------------
 
 @webhooks.post("")
+@errors("webhook_limit_reached")
 @require_auth(*WEBHOOK_ROLES)
-@webhooks.arguments(WebhookCreateSchema)
+@webhooks.arguments(WebhookCreateSchema, example=examples.WEBHOOK_CREATE)
 @webhooks.response(201, WebhookCreatedSchema)
 def create_webhook(body):
     """登记 Webhook：订单事件签名后 POST 到该地址

@@ -6,9 +6,10 @@ role learns nothing from validation errors."""
 from flask import request
 from flask_smorest import Blueprint
 
+from xyd_common.api_docs import errors
 from xyd_common.tokens import current_identity, require_auth
 
-from . import exports, needs, queries, scorecards, services, statistics
+from . import examples, exports, needs, queries, scorecards, services, statistics
 from .schemas import (
     ClaimSchema,
     DisburseSchema,
@@ -41,9 +42,12 @@ ALL_ROLES = ("admin", "institution", "government", "enterprise")
 
 
 @orders.post("")
+@errors("enterprise_unverified", "product_unavailable", "amount_out_of_range", "term_out_of_range",
+        "region_not_served", "credit_authorization_required", "whitelist_required", "idempotency_key_reused",
+        "duplicate_open_order")
 @require_auth("enterprise")
 @orders.arguments(IdempotencyHeaders, location="headers")
-@orders.arguments(OrderCreateSchema)
+@orders.arguments(OrderCreateSchema, example=examples.ORDER_CREATE)
 @orders.response(201, OrderSchema)
 def apply(headers, body):
     """申请融资（企业）：须授权机构查询信用记录；可带 Idempotency-Key 请求头防止重复提交"""
@@ -76,6 +80,7 @@ SPREADSHEET = {200: {"description": "表格文件（Content-Disposition: attachm
 
 
 @orders.get("/export")
+@errors("export_too_large")
 @require_auth("government", "admin", "institution")
 @orders.arguments(OrderExportArgs, location="query")
 @orders.doc(responses=SPREADSHEET)
@@ -112,8 +117,9 @@ def get_order(order_id):
 
 
 @orders.post("/<int:order_id>/accept")
+@errors("invalid_transition")
 @require_auth("institution")
-@orders.arguments(RemarkSchema, required=False)
+@orders.arguments(RemarkSchema, required=False, example=examples.ACCEPT)
 @orders.response(200, OrderSchema)
 def accept(body, order_id):
     """受理（本机构；待受理 → 已受理）"""
@@ -121,8 +127,9 @@ def accept(body, order_id):
 
 
 @orders.post("/<int:order_id>/grant")
+@errors("invalid_transition")
 @require_auth("institution")
-@orders.arguments(GrantSchema)
+@orders.arguments(GrantSchema, example=examples.GRANT)
 @orders.response(200, OrderSchema)
 def grant(body, order_id):
     """授信（本机构；已受理 → 已授信）：金额不超过申请金额"""
@@ -130,8 +137,9 @@ def grant(body, order_id):
 
 
 @orders.post("/<int:order_id>/disburse")
+@errors("invalid_transition")
 @require_auth("institution")
-@orders.arguments(DisburseSchema)
+@orders.arguments(DisburseSchema, example=examples.DISBURSE)
 @orders.response(200, OrderSchema)
 def disburse(body, order_id):
     """放款（本机构；已授信 → 已放款）：金额不超过授信金额"""
@@ -139,8 +147,9 @@ def disburse(body, order_id):
 
 
 @orders.post("/<int:order_id>/terminate")
+@errors("invalid_transition")
 @require_auth("institution")
-@orders.arguments(TerminateSchema)
+@orders.arguments(TerminateSchema, example=examples.TERMINATE)
 @orders.response(200, OrderSchema)
 def terminate(body, order_id):
     """终止（本机构；待受理、已受理或已授信的订单），须填写原因"""
@@ -148,8 +157,9 @@ def terminate(body, order_id):
 
 
 @orders.post("/<int:order_id>/withdraw")
+@errors("invalid_transition")
 @require_auth("enterprise")
-@orders.arguments(RemarkSchema, required=False)
+@orders.arguments(RemarkSchema, required=False, example=examples.WITHDRAW)
 @orders.response(200, OrderSchema)
 def withdraw(body, order_id):
     """撤回申请（申请企业；待受理或已受理的订单）"""
@@ -157,8 +167,9 @@ def withdraw(body, order_id):
 
 
 @orders.post("/<int:order_id>/urge")
+@errors("invalid_transition", "already_urged")
 @require_auth("government", "admin")
-@orders.arguments(UrgeSchema)
+@orders.arguments(UrgeSchema, example=examples.URGE)
 @orders.response(200, OrderSchema)
 def urge(body, order_id):
     """督办：政府部门（本区域及下级）或管理员督促受理机构办理未办结的订单；同一订单 24 小时内一次"""
@@ -170,8 +181,9 @@ needs_bp = Blueprint("needs", __name__, url_prefix="/api/v1/needs",
 
 
 @needs_bp.post("")
+@errors("enterprise_unverified", "credit_authorization_required", "too_many_open_needs")
 @require_auth("enterprise")
-@needs_bp.arguments(NeedCreateSchema)
+@needs_bp.arguments(NeedCreateSchema, example=examples.NEED_CREATE)
 @needs_bp.response(201, PostedNeedSchema)
 def post_need(body):
     """发布融资需求（须完成企业认证并同意授权书；同时最多 3 条未办结需求），返回最匹配的 5 个产品"""
@@ -190,6 +202,7 @@ def list_needs(args):
 
 
 @needs_bp.post("/<int:need_id>/cancel")
+@errors("invalid_transition", "need_taken")
 @require_auth("enterprise")
 @needs_bp.response(200, NeedSchema)
 def cancel_need(need_id):
@@ -198,8 +211,10 @@ def cancel_need(need_id):
 
 
 @needs_bp.post("/<int:need_id>/claim")
+@errors("product_unavailable", "amount_out_of_range", "term_out_of_range", "region_not_served", "whitelist_required",
+        "need_taken", "duplicate_open_order")
 @require_auth("institution")
-@needs_bp.arguments(ClaimSchema)
+@needs_bp.arguments(ClaimSchema, example=examples.CLAIM)
 @needs_bp.response(201, OrderSchema)
 def claim_need(body, need_id):
     """抢单：用本机构符合条件的在售产品受理需求，生成已受理的订单；已被抢走时 409 need_taken"""

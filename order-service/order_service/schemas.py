@@ -7,7 +7,7 @@ from flask import current_app
 from marshmallow import validate
 
 from xyd_common.pagination import PageArgsSchema, page_schema
-from xyd_common.schemas import ExactNumber, StrictSchema
+from xyd_common.schemas import Derived, ExactNumber, StrictSchema
 from xyd_common.validators import Phone, RegionCode
 
 from .consent import credit_access_until
@@ -155,14 +155,20 @@ class StatsExportArgs(StatsQueryArgs):
 # --- responses -----------------------------------------------------------------------------------------
 
 class RiskSchema(ma.Schema):
-    level = ma.fields.String(metadata={"description": "none|low|medium|high|unknown（信用数据暂不可得时为 unknown）"})
-    tags = ma.fields.List(ma.fields.String())
+    level = ma.fields.String(metadata={"enum": list(RISK_LEVELS),
+                                       "description": "风险等级（信用数据暂不可得时为 unknown）"})
+    tags = ma.fields.List(ma.fields.String(), metadata={"description": "风险标签（中文）"})
+
+
+class AcceptedConsentSchema(ma.Schema):
+    version = ma.fields.Integer(allow_none=True, metadata={"description": "授权书版本"})
+    accepted_at = ma.fields.DateTime(allow_none=True, metadata={"description": "同意时间"})
 
 
 class OrderSchema(ma.Schema):
     id = ma.fields.Integer()
     order_no = ma.fields.String(metadata={"description": "订单号"})
-    status = ma.fields.String(metadata={"description": "|".join(STATUSES)})
+    status = ma.fields.String(metadata={"enum": list(STATUSES), "description": "订单状态"})
     source = ma.fields.String(metadata={"enum": ["application", "need"],
                                         "description": "application 企业申请；need 机构受理融资需求生成"})
     product_id = ma.fields.Integer()
@@ -186,16 +192,17 @@ class OrderSchema(ma.Schema):
     disbursed_amount = Amount(allow_none=True)
     disbursed_on = ma.fields.Date(allow_none=True)
     reason = ma.fields.String(allow_none=True, metadata={"description": "终止原因"})
-    risk = ma.fields.Function(lambda order: {"level": order.risk_level, "tags": list(order.risk_tags or [])},
-                              metadata={"description": "风险：{level, tags}"})
+    risk = Derived(RiskSchema, lambda order: {"level": order.risk_level, "tags": list(order.risk_tags or [])},
+                   metadata={"description": "风险等级与标签"})
     whitelisted = ma.fields.Boolean(metadata={"description": "是否在信易贷白名单"})
 
 
 class HistorySchema(ma.Schema):
-    from_status = ma.fields.String(allow_none=True)
-    to_status = ma.fields.String()
+    from_status = ma.fields.String(allow_none=True, metadata={"enum": [*STATUSES, None]})
+    to_status = ma.fields.String(metadata={"enum": list(STATUSES)})
     actor_id = ma.fields.Integer(allow_none=True)
-    actor_role = ma.fields.String(metadata={"description": "enterprise|institution|system"})
+    actor_role = ma.fields.String(metadata={"description": "操作人角色：enterprise、institution、government、admin 或 "
+                                                          "system（系统自动，如超期、授权撤回）"})
     remark = ma.fields.String(allow_none=True)
     at = ma.fields.DateTime()
 
@@ -206,14 +213,12 @@ class OrderDetailSchema(OrderSchema):
     contact_phone = ma.fields.String(allow_none=True)
     credit_authorized = ma.fields.Boolean()
     credit_authorized_at = ma.fields.DateTime()
-    credit_authorization = ma.fields.Method("_consent", metadata={
-        "description": "申请人同意的授权书版本与时间 {version, accepted_at}"})
+    credit_authorization = Derived(AcceptedConsentSchema, lambda order: {
+        "version": order.credit_authorization_version, "accepted_at": order.credit_authorized_at},
+        metadata={"description": "申请人同意的授权书版本与时间"})
     credit_access_until = ma.fields.Method("_access_until", allow_none=True, metadata={
+        "type": "string", "format": "date-time",
         "description": "受理机构可查阅该企业信用记录的截止时间（订单办理中为 null）"})
-
-    def _consent(self, order):
-        return {"version": order.credit_authorization_version,
-                "accepted_at": order.credit_authorized_at.isoformat() if order.credit_authorized_at else None}
 
     def _access_until(self, order):
         until = credit_access_until(order, current_app.config["CREDIT_POST_LOAN_ACCESS_DAYS"])

@@ -5,10 +5,11 @@ role learns nothing from validation errors."""
 
 from flask_smorest import Blueprint
 
+from xyd_common.api_docs import errors
 from xyd_common.tokens import current_identity, optional_auth, require_auth, require_service
 
+from . import examples, services
 from . import recommendations as recommendations_service
-from . import services
 from .schemas import (
     InternalPageArgs,
     InternalProductPageSchema,
@@ -29,8 +30,9 @@ internal = Blueprint("internal", __name__, url_prefix="/internal/products", desc
 
 
 @products.post("")
+@errors("duplicate_product", "institution_disabled", "unknown_institution")
 @require_auth("institution")
-@products.arguments(ProductCreateSchema)
+@products.arguments(ProductCreateSchema, example=examples.PRODUCT_CREATE)
 @products.response(201, ProductSchema)
 def create_product(body):
     """发布产品（本机构）"""
@@ -55,8 +57,9 @@ def get_product(product_id):
 
 
 @products.patch("/<int:product_id>")
+@errors("duplicate_product")
 @require_auth("institution")
-@products.arguments(ProductUpdateSchema)
+@products.arguments(ProductUpdateSchema, example=examples.PRODUCT_UPDATE)
 @products.response(200, ProductSchema)
 def update_product(body, product_id):
     """编辑产品（部分字段）"""
@@ -72,6 +75,7 @@ def disable_product(product_id):
 
 
 @products.post("/<int:product_id>/enable")
+@errors("institution_disabled")
 @require_auth("institution")
 @products.response(200, ProductSchema)
 def enable_product(product_id):
@@ -88,6 +92,7 @@ def market_products(args):
 
 
 @market.get("/recommendations")
+@errors("enterprise_unverified")
 @require_auth("enterprise")
 @market.arguments(RecommendationArgs, location="query")
 @market.response(200, RecommendationPageSchema)

@@ -139,12 +139,17 @@ export class ApiClient {
 
   async request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
     if (options.auth === false) return this.send<T>(method, path, options, null)
+    return this.authorized((token) => this.send<T>(method, path, options, token))
+  }
+
+  /** Runs `call` with a fresh access token; on a 401, refreshes once and runs it once more. */
+  private async authorized<T>(call: (token: string | null) => Promise<T>): Promise<T> {
     if (this.accessToken === null || this.now() >= this.expiresAt - this.marginMs) {
       if (!(await this.refresh()) && this.accessToken === null) this.endSession()
     }
     const used = this.accessToken
     try {
-      return await this.send<T>(method, path, options, used)
+      return await call(used)
     } catch (error) {
       if (!(error instanceof ApiError) || error.status !== 401) throw error
     }
@@ -152,11 +157,65 @@ export class ApiClient {
     // a concurrent request has already replaced the token, retrying with the new one is enough.
     if (this.accessToken === used && !(await this.refresh())) this.endSession()
     try {
-      return await this.send<T>(method, path, options, this.accessToken)
+      return await call(this.accessToken)
     } catch (error) {
       if (error instanceof ApiError && error.status === 401) this.endSession()
       throw error
     }
+  }
+
+  /** A file the API answers with (an export, an uploaded document), with the name the server gave it. */
+  download(path: string, query?: Query): Promise<{ blob: Blob; filename: string | null }> {
+    return this.authorized(async (token) => {
+      const headers: Record<string, string> = {}
+      if (token) headers.Authorization = `Bearer ${token}`
+      let response: Response
+      try {
+        response = await this.fetchImpl(this.url(path, query), { method: 'GET', headers })
+      } catch {
+        throw new ApiError(0, NETWORK_ERROR)
+      }
+      if (!response.ok) throw await this.failure(response)
+      return { blob: await response.blob(), filename: filenameOf(response.headers.get('Content-Disposition')) }
+    })
+  }
+
+  /** An upload whose progress is shown (fetch cannot report upload progress; XMLHttpRequest can): a
+   * multipart form, or a file sent as the body with its own type. `onProgress` gets the share of the
+   * body sent so far, 0–1. */
+  upload<T>(path: string, body: FormData | Blob, onProgress?: (sent: number) => void): Promise<T> {
+    return this.authorized((token) => new Promise<T>((resolve, reject) => {
+      const xhr = new XMLHttpRequest()
+      xhr.open('POST', this.url(path))
+      xhr.setRequestHeader('Accept', 'application/json')
+      if (token) xhr.setRequestHeader('Authorization', `Bearer ${token}`)
+      if (body instanceof Blob && body.type) xhr.setRequestHeader('Content-Type', body.type)
+      xhr.upload.onprogress = (event) => {
+        if (event.lengthComputable && event.total > 0) onProgress?.(event.loaded / event.total)
+      }
+      xhr.onerror = () => reject(new ApiError(0, NETWORK_ERROR))
+      xhr.onload = () => {
+        let data: unknown = null
+        try {
+          data = JSON.parse(xhr.responseText)
+        } catch {
+          data = null
+        }
+        if (xhr.status >= 200 && xhr.status < 300) resolve(data as T)
+        else reject(errorOf(xhr.status, data, xhr.getResponseHeader('Retry-After')))
+      }
+      xhr.send(body)
+    }))
+  }
+
+  private async failure(response: Response): Promise<ApiError> {
+    let data: unknown = null
+    try {
+      data = await response.json()
+    } catch {
+      data = null
+    }
+    return errorOf(response.status, data, response.headers.get('Retry-After'))
   }
 
   private endSession(): never {
@@ -175,6 +234,10 @@ export class ApiClient {
 
   patch<T>(path: string, body: unknown): Promise<T> {
     return this.request<T>('PATCH', path, { body })
+  }
+
+  delete<T>(path: string): Promise<T> {
+    return this.request<T>('DELETE', path)
   }
 
   private url(path: string, query?: Query): string {
@@ -208,15 +271,35 @@ export class ApiClient {
       data = null
     }
     if (response.ok) return data as T
-    const body = data as Partial<ErrorBody> | null
-    throw new ApiError(
-      response.status,
-      {
-        code: body?.code ?? 'error',
-        message: body?.message ?? `请求失败（${response.status}），请稍后再试`,
-        errors: body?.errors,
-      },
-      retryAfterSeconds(response.headers.get('Retry-After')),
-    )
+    throw errorOf(response.status, data, response.headers.get('Retry-After'))
   }
+}
+
+/** The contract's JSON error (or a generic one when the body is not JSON) as an ApiError. */
+function errorOf(status: number, data: unknown, retryAfter: string | null): ApiError {
+  const body = data as Partial<ErrorBody> | null
+  return new ApiError(
+    status,
+    {
+      code: body?.code ?? 'error',
+      message: body?.message ?? `请求失败（${status}），请稍后再试`,
+      errors: body?.errors,
+    },
+    retryAfterSeconds(retryAfter),
+  )
+}
+
+/** The file name of a Content-Disposition header (RFC 6266: `filename*=UTF-8''…` first). */
+export function filenameOf(header: string | null): string | null {
+  if (!header) return null
+  const extended = /filename\*\s*=\s*UTF-8''([^;]+)/i.exec(header)
+  if (extended) {
+    try {
+      return decodeURIComponent(extended[1].trim())
+    } catch {
+      // a malformed encoding: fall back to the plain name
+    }
+  }
+  const plain = /filename\s*=\s*"?([^";]+)"?/i.exec(header)
+  return plain ? plain[1].trim() : null
 }

@@ -174,3 +174,171 @@ export interface Notification {
   read_at: string | null
   created_at: string
 }
+
+// --- the government and administration consoles ---------------------------------------------------
+
+export interface Institution {
+  id: number
+  name: string
+  type: string
+  region_code: string
+  uscc: string | null
+  contact_name: string | null
+  contact_phone: string | null
+  status: 'active' | 'disabled'
+  created_at: string
+  updated_at: string
+}
+
+export interface InstitutionInput {
+  name: string
+  type: string
+  region_code: string
+  uscc?: string | null
+  contact_name?: string | null
+  contact_phone?: string | null
+}
+
+export interface ManagedUser extends User {
+  status: 'active' | 'disabled'
+  enterprise_name: string | null
+  last_login_at: string | null
+  created_at: string
+}
+
+export interface AuditLog {
+  id: number
+  actor_id: number | null
+  actor_role: string | null
+  action: string
+  target_type: string
+  target_id: string | null
+  before: unknown
+  after: unknown
+  ip: string | null
+  at: string
+}
+
+export interface LoginLog {
+  id: number
+  phone: string
+  user_id: number | null
+  result: string
+  ip: string | null
+  user_agent: string | null
+  at: string
+}
+
+export interface EnterpriseVerification {
+  id: number
+  user_id: number
+  uscc: string
+  enterprise_name: string
+  legal_representative: string
+  applicant_is_legal_representative: boolean
+  claimed_region_code: string | null
+  registered_region_code: string | null
+  status: 'pending' | 'approved' | 'rejected'
+  precheck: 'match' | 'mismatch' | 'unknown'
+  precheck_details: Record<string, unknown>
+  provider: string
+  reason: string | null
+  closed_by_owner: boolean
+  decided_at: string | null
+  created_at: string
+  documents: { kind: 'licence' | 'authorization_letter'; content_type: string; size: number }[]
+}
+
+export type ImportKind = 'enterprises' | 'records' | 'whitelist' | 'risk_flags'
+
+export interface ImportResult {
+  imported: Record<ImportKind, number>
+  changed: Record<ImportKind, number>
+  errors: { kind: ImportKind; index: number | null; line?: number; message: string; errors?: Record<string, string[]> }[]
+}
+
+export interface CreditAccessLog {
+  id: number
+  viewer_id: string
+  viewer_role: string
+  institution_id: number | null
+  uscc: string
+  order_id: string | null
+  granted: boolean
+  via: string
+  viewed_at: string
+}
+
+export interface Webhook {
+  id: number
+  url: string
+  event_types: string[]
+  description: string
+  region_code: string | null
+  owner_id: number
+  created_at: string
+}
+
+export interface WebhookDelivery {
+  id: number
+  webhook_id: number
+  event_id: string
+  event_type: string
+  status: 'pending' | 'delivered' | 'failed'
+  attempts: number
+  last_status_code: number | null
+  last_error: string | null
+  last_attempt_at: string | null
+  next_attempt_at: string | null
+  delivered_at: string | null
+  created_at: string
+}
+
+/** The figures of GET /orders/stats, for the whole range or for one group of it. */
+export interface StatsFigures {
+  total: number
+  by_status: Record<string, number>
+  requested_amount: number
+  granted_amount: number
+  disbursed_amount: number
+  overdue: number
+}
+
+export interface InstitutionStats {
+  institution_id: number
+  institution_name: string
+  orders: number
+  accepted: number
+  overdue: number
+  requested_amount: number
+  granted_amount: number
+  disbursed_amount: number
+  average_hours_to_accept: number | null
+}
+
+export interface OrderStats extends StatsFigures {
+  region_code: string | null
+  from: string | null
+  to: string | null
+  institutions: InstitutionStats[]
+  group_by?: string
+  groups?: (StatsFigures & { key: string; name?: string })[]
+}
+
+export interface Scorecard {
+  institution_id: number
+  institution_name: string
+  received: number
+  accepted: number
+  accepted_in_time_rate: number | null
+  avg_hours_to_accept: number | null
+  p90_hours_to_accept: number | null
+  terminated: number
+  urged: number
+  granted_count: number
+  granted_amount: number
+  disbursed_count: number
+  disbursed_amount: number
+  needs_claimed: number
+  overdue_open: number
+}

@@ -5,6 +5,8 @@ import { createRouter, createWebHistory, type RouteRecordRaw } from 'vue-router'
 import type { Role } from '@/api/types'
 import { useSessionStore } from '@/stores/session'
 
+import { adminRoutes } from './admin'
+import { governmentRoutes } from './government'
 import { institutionRoutes } from './institution'
 
 declare module 'vue-router' {
@@ -25,12 +27,17 @@ const routes: RouteRecordRaw[] = [
     meta: { title: '修改初始密码', roles: ['admin', 'institution', 'government', 'enterprise'] },
   },
   institutionRoutes,
+  governmentRoutes,
+  adminRoutes,
   { path: '/:rest(.*)*', name: 'not-found', component: () => import('@/views/portal/NotFoundView.vue'), meta: { title: '页面不存在' } },
 ]
 
 /** Where a user lands after signing in. */
 export function homeFor(role: Role): string {
-  return role === 'institution' ? '/institution/orders' : '/'
+  if (role === 'institution') return '/institution/orders'
+  if (role === 'government') return '/government/dashboard'
+  if (role === 'admin') return '/admin/institutions'
+  return '/'
 }
 
 export const router = createRouter({ history: createWebHistory(), routes })

@@ -95,3 +95,78 @@ export function dateTime(value: string | null | undefined): string {
 export function money(value: number | null | undefined): string {
   return value === null || value === undefined ? '—' : `${value} 万元`
 }
+
+export const INSTITUTION_TYPES: Record<string, string> = {
+  bank: '银行',
+  guarantee: '担保公司',
+  microloan: '小额贷款公司',
+  leasing: '融资租赁公司',
+  insurance: '保险公司',
+  other: '其他',
+}
+
+export const ACCOUNT_STATUSES: Record<string, string> = { active: '正常', disabled: '已停用' }
+
+export const VERIFICATION_STATUSES: Record<string, string> = { pending: '待审核', approved: '已通过', rejected: '已驳回' }
+
+export const PRECHECKS: Record<string, string> = {
+  match: '一致（信用库中企业名称与法定代表人相符）',
+  mismatch: '不一致（与信用库登记信息不符）',
+  unknown: '无法核验（信用库中暂无该企业）',
+}
+
+export const IMPORT_KINDS: Record<string, string> = {
+  enterprises: '企业登记信息',
+  records: '信用记录',
+  whitelist: '白名单',
+  risk_flags: '风险标记',
+}
+
+export const DELIVERY_STATUSES: Record<string, string> = { pending: '待投递', delivered: '已送达', failed: '已放弃' }
+
+export const LOGIN_RESULTS: Record<string, string> = {
+  success: '成功',
+  invalid_code: '验证码错误',
+  unknown_phone: '账户不存在',
+  wrong_password: '密码错误',
+  locked: '账户已锁定',
+  disabled: '账户已停用',
+}
+
+export const AUDIT_ACTIONS: Record<string, string> = {
+  'region.created': '新增行政区',
+  'institution.created': '新增机构',
+  'institution.updated': '修改机构',
+  'institution.disabled': '停用机构',
+  'institution.enabled': '启用机构',
+  'user.created': '新增用户',
+  'user.registered': '企业注册',
+  'user.disabled': '停用用户',
+  'user.enabled': '启用用户',
+  'user.password_reset': '重置密码',
+  'password.changed': '修改密码',
+  'password.change_failed': '修改密码失败',
+  'password.reset_by_sms': '短信找回密码',
+  'account.locked': '账户锁定',
+  'enterprise_verification.submitted': '提交企业认证',
+  'enterprise_verification.approved': '企业认证通过',
+  'enterprise_verification.rejected': '企业认证驳回',
+  'enterprise_verification.claim_closed': '关闭重复认领',
+}
+
+export const EVENT_TYPES: Record<string, string> = {
+  'order.*': '全部订单事件',
+  'order.submitted': '订单提交',
+  'order.accepted': '订单受理',
+  'order.credit_granted': '授信',
+  'order.disbursed': '放款',
+  'order.terminated': '订单终止',
+  'order.withdrawn': '订单撤回',
+  'order.accept_overdue': '超期未受理',
+  'order.urged': '督办',
+  'need.*': '全部融资需求事件',
+  'need.posted': '发布融资需求',
+  'need.claimed': '融资需求被受理',
+  'need.expired': '融资需求过期',
+  'need.cancelled': '融资需求取消',
+}

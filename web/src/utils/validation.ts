@@ -82,3 +82,33 @@ export function rule(check: Check, required = true): FormItemRule {
     },
   }
 }
+
+// 统一社会信用代码 (GB 32100-2015): 18 characters, the last a check character over the first 17.
+const USCC_ALPHABET = '0123456789ABCDEFGHJKLMNPQRTUWXY'
+const USCC_WEIGHTS = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28]
+
+export function isValidUscc(value: string): boolean {
+  const code = value.trim().toUpperCase()
+  if (code.length !== 18 || [...code].some((c) => !USCC_ALPHABET.includes(c))) return false
+  const sum = USCC_WEIGHTS.reduce((total, weight, i) => total + USCC_ALPHABET.indexOf(code[i]) * weight, 0)
+  return USCC_ALPHABET[(31 - (sum % 31)) % 31] === code[17]
+}
+
+export const checkUscc: Check = (value) =>
+  isValidUscc(String(value ?? '')) ? null : '统一社会信用代码应为 18 位且校验位正确'
+
+/** An optional USCC: blank is fine, anything else must be valid. */
+export const checkOptionalUscc: Check = (value) => (isBlank(value) ? null : checkUscc(value))
+
+/** A GB/T 2260 code for a new region under `parent` (null: a province): six digits; a city keeps its
+ * province's first two digits and ends in 00, a county keeps its city's first four. */
+export function checkRegionCode(code: string, parent: string | null): string | null {
+  if (!/^\d{6}$/.test(code)) return '行政区代码应为 6 位数字'
+  if (code === parent) return '代码不能与上级相同'
+  if (!parent) return code.endsWith('0000') ? null : '省级代码应以 0000 结尾'
+  if (parent.endsWith('0000')) {
+    return code.startsWith(parent.slice(0, 2)) && code.endsWith('00') ? null : `市级代码应以 ${parent.slice(0, 2)} 开头、以 00 结尾`
+  }
+  if (parent.endsWith('00')) return code.startsWith(parent.slice(0, 4)) ? null : `县级代码应以 ${parent.slice(0, 4)} 开头`
+  return '该行政区下不能再添加六位代码的下级'
+}

@@ -5,7 +5,9 @@ import { createRouter, createWebHistory, type RouteRecordRaw } from 'vue-router'
 import type { Role } from '@/api/types'
 import { useSessionStore } from '@/stores/session'
 
+import { enterpriseRoutes } from './enterprise'
 import { institutionRoutes } from './institution'
+import { portalRoutes } from './portal'
 
 declare module 'vue-router' {
   interface RouteMeta {
@@ -16,7 +18,7 @@ declare module 'vue-router' {
 }
 
 const routes: RouteRecordRaw[] = [
-  { path: '/', name: 'home', component: () => import('@/views/portal/HomeView.vue'), meta: { title: '首页' } },
+  portalRoutes,
   { path: '/login', name: 'login', component: () => import('@/views/auth/LoginView.vue'), meta: { title: '登录' } },
   {
     path: '/password/initial',
@@ -25,11 +27,13 @@ const routes: RouteRecordRaw[] = [
     meta: { title: '修改初始密码', roles: ['admin', 'institution', 'government', 'enterprise'] },
   },
   institutionRoutes,
+  enterpriseRoutes,
   { path: '/:rest(.*)*', name: 'not-found', component: () => import('@/views/portal/NotFoundView.vue'), meta: { title: '页面不存在' } },
 ]
 
 /** Where a user lands after signing in. */
 export function homeFor(role: Role): string {
+  if (role === 'enterprise') return '/enterprise/orders'
   return role === 'institution' ? '/institution/orders' : '/'
 }
 

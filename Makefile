@@ -54,9 +54,11 @@ web-check: install
 browser:
 	@scripts/ensure_browser.sh
 
-# The screenshots of the institution manual (docs/manual/institution/), from the browser walk-through.
+# The screenshots of the manuals (docs/manual/institution/, docs/manual/enterprise/), from the browser
+# walk-throughs.
 manual: install web browser
 	XYD_MANUAL_SCREENSHOTS=1 $(BIN)/pytest -q tests-e2e/test_web_institution.py -k "walk_through or phone"
+	XYD_MANUAL_SCREENSHOTS=1 $(BIN)/pytest -q tests-e2e/test_web_enterprise.py tests-e2e/test_web_portal.py
 
 format: install
 	$(BIN)/ruff format .

@@ -88,8 +88,9 @@ def assert_no_horizontal_scroll(page: Page) -> None:
     assert widths[0] <= widths[1], f"{page.url} is {widths[0]} px wide in a {widths[1]} px window"
 
 
-def screenshot(page: Page, name: str) -> None:
-    """A screenshot for the operating manual (only under `make manual`)."""
+def screenshot(page: Page, name: str, manual: str = "institution") -> None:
+    """A screenshot for the operating manual `docs/manual/<manual>/` (only under `make manual`)."""
     if SAVE_SCREENSHOTS:
-        MANUAL_DIR.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(MANUAL_DIR / f"{name}.png"), animations="disabled", caret="hide")
+        directory = MANUAL_DIR.parent / manual
+        directory.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(directory / f"{name}.png"), animations="disabled", caret="hide")

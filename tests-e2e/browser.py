@@ -59,6 +59,9 @@ def open_page(browser: Browser, platform, viewport: dict) -> tuple[Page, Console
     console = Console()
     page.on("console", lambda message: console.record(message.type, message.text))
     page.on("pageerror", lambda error: console.errors.append(f"uncaught: {error}"))
+    # The console names no URL for a 5xx: this says which request it was.
+    page.on("response", lambda response: console.errors.append(
+        f"HTTP {response.status} {response.request.method} {response.url}") if response.status >= 500 else None)
     return page, console
 
 

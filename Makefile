@@ -13,7 +13,7 @@ $(STAMP): constraints.txt $(foreach p,$(PACKAGES),$(p)/pyproject.toml)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -c constraints.txt $(foreach p,$(PACKAGES),-e ./$(p)) \
-		honcho ruff pytest pytest-timeout pyyaml kubernetes-validate playwright
+		honcho ruff pytest pytest-timeout pyyaml kubernetes-validate playwright openpyxl
 	touch $(STAMP)
 
 install: $(STAMP)

@@ -21,6 +21,7 @@ def app(tmp_path):
     generate_key_file(key_file)
     port = free_port()
     app = create_app({
+        "TESTING": True,  # among others: passwords hashed at a test cost (passwords.py)
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'auth.db'}",
         "JWT_PRIVATE_KEY_FILE": str(key_file),
         "SMS_EVENT_KEY": new_key(),

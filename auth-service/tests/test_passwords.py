@@ -4,7 +4,7 @@ a public endpoint) and the attempt limit on changing one's password."""
 import pytest
 
 from auth_service.models import AuditLog, User, db
-from auth_service.passwords import MAX_LENGTH, strength_problems
+from auth_service.passwords import MAX_LENGTH, hash_password, strength_problems, verify_password
 
 from .test_admin import VALID_USCC, admin_token, bank, first_login, xuchang  # noqa: F401 - fixtures
 from .test_login import auth
@@ -103,3 +103,16 @@ def test_a_right_old_password_resets_the_count(app, client, login):
     resp = client.post("/api/v1/auth/password", headers=auth(token),
                        json={"old_password": "Guess2026xyz", "new_password": "Other2026new"})
     assert resp.status_code == 422 and resp.json["code"] == "wrong_password"
+
+
+def test_production_hashes_at_full_cost_and_tests_cheaply_both_verify(app):
+    with app.app_context():
+        cheap = hash_password("Xuchang-credit-2026")
+        app.testing = False
+        try:
+            full = hash_password("Xuchang-credit-2026")
+        finally:
+            app.testing = True
+    assert full.startswith("scrypt:32768:8:1$") and cheap.startswith("scrypt:1024:8:1$")
+    assert verify_password(full, "Xuchang-credit-2026") and verify_password(cheap, "Xuchang-credit-2026")
+    assert not verify_password(full, "Xuchang-credit-2025")

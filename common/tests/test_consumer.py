@@ -1,5 +1,6 @@
 """Event consumers against a real RabbitMQ (this module's own vhost) and a real database."""
 
+import json
 import threading
 from collections import Counter
 from dataclasses import dataclass
@@ -184,7 +185,9 @@ def test_malformed_messages_are_dead_lettered_and_do_not_block_the_queue(make_ap
                                                                         probe, service):
     app = make_app(sqlite_uri, broker_url, service.name)
     handlers = Handlers(service)
-    bad_bodies = [b"{not json", b'{"event_type": "no.event_id"}', b"[1, 2]", "\ufeff乱码".encode("gb18030")]
+    without_time = json.dumps({**event(service.happened), "occurred_at": "yesterday"}).encode()
+    bad_bodies = [b"{not json", b'{"event_type": "no.event_id"}', b"[1, 2]", "\ufeff乱码".encode("gb18030"),
+                  without_time]
     good = event(service.happened)
     dead = Inbox(probe, service.dead_letter_queue)
     with running(consumer(app, handlers).run):
@@ -196,7 +199,7 @@ def test_malformed_messages_are_dead_lettered_and_do_not_block_the_queue(make_ap
     assert sorted(m.body for m in dead.messages) == sorted(bad_bodies)
     assert sum(handlers.calls.values()) == 1
     assert {m.properties.headers[FAILURE_HEADER] for m in dead.messages} == {MALFORMED}
-    assert metric_value("xyd_events_dead_lettered_total", service=service.name, reason="malformed") == 4
+    assert metric_value("xyd_events_dead_lettered_total", service=service.name, reason="malformed") == 5
 
 
 def test_database_error_before_the_handler_runs_is_retried_not_left_unacknowledged(

@@ -1,7 +1,9 @@
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from xyd_common.events.envelope import ENVELOPE_VERSION, new_envelope
+import pytest
+
+from xyd_common.events.envelope import ENVELOPE_VERSION, MalformedEnvelope, new_envelope, occurred_at, parse_time
 
 
 def test_envelope_has_exactly_the_contract_fields():
@@ -32,3 +34,16 @@ def test_occurred_at_is_iso_8601_utc_with_z():
     parsed = datetime.fromisoformat(occurred_at.replace("Z", "+00:00"))
     assert parsed.utcoffset() == timedelta(0)
     assert before - timedelta(seconds=1) <= parsed <= after
+
+
+def test_one_reading_of_event_times():
+    at = datetime(2026, 11, 29, 8, 30, 0, 123000, tzinfo=UTC)
+    for text in ("2026-11-29T08:30:00.123000Z", "2026-11-29T08:30:00.123+00:00", "2026-11-29T16:30:00.123+08:00",
+                 "2026-11-29T08:30:00.123"):  # no offset: UTC
+        assert parse_time(text) == at, text
+    for text in (None, "", "yesterday", 20261129, "2026-13-01T00:00:00Z"):
+        assert parse_time(text) is None
+    assert occurred_at({"occurred_at": "2026-11-29T08:30:00.123Z"}) == at
+    for envelope in ({}, {"occurred_at": None}, {"occurred_at": "soon"}):
+        with pytest.raises(MalformedEnvelope):
+            occurred_at(envelope)

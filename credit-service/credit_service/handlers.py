@@ -12,9 +12,8 @@ transaction and never commits; raising makes the consumer roll back and redelive
 """
 
 import logging
-from datetime import UTC, datetime
 
-from xyd_common.events.outbox import utcnow
+from xyd_common.events.envelope import occurred_at, parse_time
 from xyd_common.events.topology import ORDER_EVENTS
 
 from .consent import ENDING_STATUSES, post_loan_until
@@ -22,18 +21,6 @@ from .models import AuthorizationText, OrderAuthorization, db
 from .regions import upsert_region
 
 log = logging.getLogger(__name__)
-
-
-def _parse_time(value) -> datetime | None:
-    try:
-        at = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except (TypeError, ValueError):
-        return None
-    return at if at.tzinfo else at.replace(tzinfo=UTC)
-
-
-def _occurred_at(event: dict) -> datetime:
-    return _parse_time(event.get("occurred_at")) or utcnow()
 
 
 def on_region_created(event: dict) -> None:
@@ -48,7 +35,7 @@ def on_order_event(event: dict) -> None:
         log.warning("order %s announced without credit authorization; ignored", data.get("order_id"))
         return
     order_id = str(data["order_id"])
-    at = _occurred_at(event)
+    at = occurred_at(event)
     relation = db.session.get(OrderAuthorization, order_id)
     if relation is None:
         relation = OrderAuthorization(order_id=order_id, authorized_at=at)
@@ -66,7 +53,7 @@ def on_order_event(event: dict) -> None:
         relation.version = int(consent["version"])
         text = db.session.get(AuthorizationText, relation.version)
         relation.text_digest = text.digest if text is not None else None
-        relation.accepted_at = _parse_time(consent.get("accepted_at")) or at
+        relation.accepted_at = parse_time(consent.get("accepted_at")) or at
     if relation.status in ENDING_STATUSES:
         relation.ended_at = at  # access ends with the order
     elif relation.status == "disbursed":

@@ -26,13 +26,6 @@ INDICATOR_LEVELS = {
 }
 INDICATORS = tuple(INDICATOR_LEVELS)
 
-INDICATOR_LABELS = {
-    "dishonest_debtor": "失信被执行人", "equity_frozen": "股权冻结", "license_revoked": "吊销营业执照",
-    "consumption_restricted": "限制高消费", "administrative_penalty": "行政处罚",
-    "abnormal_operation": "经营异常", "tax_arrears": "欠税", "litigation": "涉诉",
-}
-
-
 def flag_level(indicator: str, own_level: str | None) -> str:
     """A flag's level: its own when it has one, else its indicator's."""
     return own_level or INDICATOR_LEVELS[indicator]

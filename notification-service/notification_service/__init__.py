@@ -8,7 +8,7 @@ from xyd_common.metrics import add_collector
 from xyd_common.retention import RetentionRule, register_retention
 
 from .config import check_settings, load_settings
-from .models import OutboxMessage, ProcessedEvent, SmsMessage, WebhookDelivery, db
+from .models import ProcessedEvent, SmsMessage, WebhookDelivery, db
 
 MIGRATIONS = str(Path(__file__).resolve().parent.parent / "migrations")
 
@@ -30,7 +30,7 @@ def create_app(test_config: dict | None = None):
         api.register_blueprint(blueprint)
     register_cli(app)
     add_collector(app, webhook_gauges(app))
-    register_event_commands(app, db, outbox_model=OutboxMessage, processed_model=ProcessedEvent,
+    register_event_commands(app, db, processed_model=ProcessedEvent,
                             handlers=HANDLERS)
     register_retention(app, RetentionRule("SMS logs", SmsMessage, "created_at", "SMS_LOG_RETENTION_DAYS"),
                        RetentionRule("delivered webhook attempts", WebhookDelivery, "delivered_at",

@@ -5,10 +5,11 @@ transaction and never commits; raising makes the consumer roll back and redelive
 """
 
 import logging
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from flask import current_app
 
+from xyd_common.events.envelope import occurred_at
 from xyd_common.events.outbox import utcnow
 from xyd_common.events.topology import NEED_EVENTS, ORDER_EVENTS
 from xyd_common.sealed import NO_SMS_CODE, InvalidToken, unseal
@@ -20,13 +21,7 @@ log = logging.getLogger(__name__)
 
 
 def _expired(event: dict, expires_in: int) -> bool:
-    try:
-        occurred_at = datetime.fromisoformat(event["occurred_at"])
-    except (KeyError, TypeError, ValueError):
-        return False
-    if occurred_at.tzinfo is None:
-        occurred_at = occurred_at.replace(tzinfo=UTC)
-    return utcnow() > occurred_at + timedelta(seconds=expires_in)
+    return utcnow() > occurred_at(event) + timedelta(seconds=expires_in)
 
 
 def on_sms_code_requested(event: dict) -> None:
@@ -57,13 +52,13 @@ def on_sms_code_requested(event: dict) -> None:
 
 def on_user_changed(event: dict) -> None:
     """Keep who belongs to which institution or enterprise, and their phones."""
-    if not reference.upsert_user(event["data"], services.occurred_at(event)):
+    if not reference.upsert_user(event["data"], occurred_at(event)):
         log.info("user %s: %s is older than what we hold; ignored", event["data"].get("id"), event["event_type"])
 
 
 def on_enterprise_verified(event: dict) -> None:
     """Keep who owns a USCC: the enterprise's order news goes to its verified users."""
-    reference.record_owner(event["data"], services.occurred_at(event))
+    reference.record_owner(event["data"], occurred_at(event))
 
 
 def on_verification_decided(event: dict) -> None:

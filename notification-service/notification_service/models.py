@@ -1,6 +1,6 @@
 """notification-service tables: SMS sent (or given up on), in-app notifications, webhooks and their
-deliveries, the copies of other services' facts it decides with (users, regions, orders), handled
-events, and the outbox."""
+deliveries, the copies of other services' facts it decides with (users, regions, orders) and handled
+events. It publishes no events, so it has no outbox (a migration dropped the one it once had)."""
 
 from datetime import datetime
 
@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from xyd_common.db_types import UtcDateTime
 from xyd_common.events.consumer import ProcessedEventMixin
-from xyd_common.events.outbox import OutboxMixin, utcnow
+from xyd_common.events.outbox import utcnow
 
 db = SQLAlchemy()
 
@@ -184,6 +184,3 @@ class WebhookDelivery(db.Model):
 class ProcessedEvent(ProcessedEventMixin, db.Model):
     pass
 
-
-class OutboxMessage(OutboxMixin, db.Model):
-    pass

@@ -6,16 +6,8 @@ template an order event uses and with which parameters."""
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
-ORDER_STATUS_NAMES = {
-    "submitted": "已提交", "accepted": "已受理", "credit_granted": "已授信", "disbursed": "已放款",
-    "terminated": "已终止", "withdrawn": "已撤回",
-}
-RISK_LEVEL_NAMES = {"none": "无风险", "low": "低风险", "medium": "中风险", "high": "高风险", "unknown": "未知"}
-RISK_TAG_NAMES = {
-    "dishonest_debtor": "失信被执行人", "equity_frozen": "股权冻结", "license_revoked": "吊销营业执照",
-    "consumption_restricted": "限制高消费", "administrative_penalty": "行政处罚",
-    "abnormal_operation": "经营异常", "tax_arrears": "欠税", "litigation": "涉诉",
-}
+from xyd_common.labels import RISK_LEVEL_NAMES, RISK_TAG_NAMES
+
 # Order events that concern the institution (its users are told) and the enterprise (its users are).
 INSTITUTION_ORDER_EVENTS = ("order.submitted", "order.accept_overdue", "order.urged")
 ENTERPRISE_ORDER_EVENTS = ("order.accepted", "order.credit_granted", "order.disbursed", "order.terminated",

@@ -7,12 +7,12 @@ twice). Those called from the HTTP layer commit themselves.
 
 import json
 import logging
-from datetime import UTC, datetime
 
 from flask import current_app
 from sqlalchemy import delete, func, select, update
 
 from xyd_common.errors import ApiError, NotFound, ValidationFailed
+from xyd_common.events.envelope import occurred_at
 from xyd_common.events.outbox import utcnow
 from xyd_common.metrics import SMS_MESSAGES
 from xyd_common.pagination import SortKey, paginate
@@ -41,15 +41,6 @@ log = logging.getLogger(__name__)
 
 DEV_SMS_LIMIT = 100
 WEBHOOKS_PER_OWNER = 20
-
-
-def occurred_at(event: dict) -> datetime:
-    """When the event happened (its envelope's `occurred_at`), or now if it does not say."""
-    try:
-        at = datetime.fromisoformat(str(event["occurred_at"]).replace("Z", "+00:00"))
-    except (KeyError, ValueError):
-        return utcnow()
-    return at if at.tzinfo else at.replace(tzinfo=UTC)
 
 
 # --- SMS ---------------------------------------------------------------------------------------------

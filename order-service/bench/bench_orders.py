@@ -5,7 +5,9 @@ the local server), builds the schema with the migrations, seeds 1,000,000 orders
 (20 institutions, 50,000 enterprises in six districts of 许昌市, a year of history), then times
 `GET /api/v1/orders` through the whole Flask stack (token check, Redis revocation check, query,
 serialization) for an institution, the city's government and an enterprise: the first page, and the
-500th page reached by following `next_cursor`.
+500th page reached by following `next_cursor`. Then it counts the pre-aggregated figures from the
+orders (`rebuild-figures`) and times `/orders/stats` (whole range, date ranges, groupings) and
+`/orders/scorecards`, which are added up from them.
 
     cd order-service && ../.venv/bin/python bench/bench_orders.py [--orders 1000000] [--runs 200]
 """
@@ -16,12 +18,14 @@ import logging
 import statistics
 import time
 import uuid
+from datetime import UTC, datetime, timedelta
 
+import psycopg
 from sqlalchemy import text
 
 from order_service import create_app
 from order_service.models import db
-from xyd_common.testing import FakeAuthService, postgres_database
+from xyd_common.testing import PG_ADMIN_URL, FakeAuthService, postgres_database
 
 INSTITUTIONS = 20
 ENTERPRISES = 50_000
@@ -74,6 +78,10 @@ def seed(app, orders: int) -> None:
         for code, name, parent, path in regions:
             conn.execute(text("INSERT INTO regions (code, name, parent_code, path) VALUES (:c, :n, :p, :path)"),
                          {"c": code, "n": name, "p": parent, "path": path})
+        # The institutions' read model, as institution.created events fill it.
+        conn.execute(text("INSERT INTO institutions (id, name, region_code, status, source_at) "
+                          "SELECT g, '机构' || g, '411000', 'active', now() FROM generate_series(1, :n) AS g"),
+                     {"n": INSTITUTIONS})
         db.session.commit()
     with app.app_context(), db.engine.connect() as conn:
         conn.execution_options(isolation_level="AUTOCOMMIT").execute(text("VACUUM ANALYZE"))
@@ -112,11 +120,20 @@ def main() -> None:
     parser.add_argument("--page", type=int, default=500)
     parser.add_argument("--reuse", metavar="DATABASE_URL",
                         help="time an already seeded database (kept afterwards) instead of seeding a new one")
+    parser.add_argument("--keep", metavar="NAME",
+                        help="seed into a new database of this name and keep it (for --reuse)")
+    parser.add_argument("--stats-only", action="store_true", help="time the statistics and scorecards only")
     args = parser.parse_args()
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # the stand-in auth-service's access log
 
     with FakeAuthService() as auth, contextlib.ExitStack() as stack:
-        url = args.reuse or stack.enter_context(postgres_database("xyd_order_bench"))
+        if args.keep:
+            with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+                conn.execute(f'CREATE DATABASE "{args.keep}"')
+            url = PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + args.keep
+            print(f"seeding {url}; time it again with --reuse {url}")
+        else:
+            url = args.reuse or stack.enter_context(postgres_database("xyd_order_bench"))
         app = create_app({"SQLALCHEMY_DATABASE_URI": url.replace("postgresql://", "postgresql+psycopg://", 1),
                           "AUTH_SERVICE_URL": auth.url, "REDIS_KEY_PREFIX": f"bench-order-{uuid.uuid4().hex[:8]}:",
                           "LOG_LEVEL": "WARNING"})
@@ -126,6 +143,11 @@ def main() -> None:
             started = time.perf_counter()
             seed(app, args.orders)
             print(f"seeded {args.orders:,} orders (and {2 * args.orders:,} region rows) in "
+                  f"{time.perf_counter() - started:.0f} s")
+            started = time.perf_counter()
+            result = app.test_cli_runner().invoke(args=["rebuild-figures"])
+            assert result.exit_code == 0, result.output
+            print(f"{result.output.strip()} (the pre-aggregated statistics, counted from the orders) in "
                   f"{time.perf_counter() - started:.0f} s")
 
         client = app.test_client()
@@ -139,9 +161,12 @@ def main() -> None:
             ("government 411000, region_code=411002", city, "region_code=411002"),
             ("admin", admin, ""),
         ]
-        print(f"\nGET /api/v1/orders, per_page=20, {args.runs} runs each (ms, through the Flask stack)")
-        print(f"{'scope':<40} {'first p50':>10} {'first p95':>10} {'page ' + str(args.page) + ' p50':>13} "
-              f"{'page ' + str(args.page) + ' p95':>13} {'ratio p50':>10}  total")
+        if args.stats_only:
+            scopes = []
+        else:
+            print(f"\nGET /api/v1/orders, per_page=20, {args.runs} runs each (ms, through the Flask stack)")
+            print(f"{'scope':<40} {'first p50':>10} {'first p95':>10} {'page ' + str(args.page) + ' p50':>13} "
+                  f"{'page ' + str(args.page) + ' p95':>13} {'ratio p50':>10}  total")
         for name, headers, query in scopes:
             base = f"per_page=20&{query}" if query else "per_page=20"
             timed(app.test_client(), f"/api/v1/orders?{base}", headers, 5)  # warm up
@@ -157,9 +182,28 @@ def main() -> None:
                   f"{statistics.median(deep):>13.1f} {percentile(deep, 95):>13.1f} "
                   f"{statistics.median(deep) / statistics.median(first):>10.2f}  {total}")
 
-        stats, _ = timed(client, "/api/v1/orders/stats", city, 5)
-        print(f"\nGET /api/v1/orders/stats as government 411000 over all orders: "
-              f"p50 {statistics.median(stats):.0f} ms")
+        today = datetime.now(UTC).date()
+        quarter = f"from={today - timedelta(days=100)}&to={today - timedelta(days=8)}"
+        month = f"from={today - timedelta(days=30)}&to={today}"
+        shapes = [
+            ("stats, government 411000, all time", city, "/stats"),
+            ("stats, government 411000, ~3 months", city, f"/stats?{quarter}"),
+            ("stats, government, region_code=411002", city, "/stats?region_code=411002"),
+            ("stats, admin, group_by=month", admin, "/stats?group_by=month"),
+            ("stats, government, group_by=region", city, "/stats?group_by=region"),
+            ("stats, government, 30 days by day", city, f"/stats?group_by=day&{month}"),
+            ("scorecards, government 411000, all", city, "/scorecards"),
+            ("scorecards, government, ~3 months", city, f"/scorecards?{quarter}"),
+            ("scorecards, institution 1", bank, "/scorecards"),
+        ]
+        runs = max(20, args.runs // 4)
+        print(f"\nStatistics and scorecards from the pre-aggregated figures, {runs} runs each (ms)")
+        print(f"{'query':<45} {'p50':>8} {'p95':>8}  total")
+        for name, headers, path in shapes:
+            timed(client, f"/api/v1/orders{path}", headers, 3)  # warm up
+            samples, body = timed(client, f"/api/v1/orders{path}", headers, runs)
+            total = body.get("total", len(body.get("items", [])))
+            print(f"{name:<45} {statistics.median(samples):>8.1f} {percentile(samples, 95):>8.1f}  {total:,}")
         with app.app_context():
             db.engine.dispose()
 

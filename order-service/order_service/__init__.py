@@ -4,6 +4,7 @@ from pathlib import Path
 
 from xyd_common.app import create_service_app, register_event_commands
 
+from . import figures  # noqa: F401  (registers the figures' bookkeeping on every flush)
 from .config import load_settings
 from .models import OutboxMessage, ProcessedEvent, db
 from .workdays import WorkCalendar

@@ -8,7 +8,7 @@ from flask_smorest import Blueprint
 
 from xyd_common.tokens import current_identity, require_auth
 
-from . import needs, portal, queries, scorecards, services
+from . import exports, needs, portal, queries, scorecards, services, statistics
 from .schemas import (
     ClaimSchema,
     DisburseSchema,
@@ -20,6 +20,7 @@ from .schemas import (
     NeedSchema,
     OrderCreateSchema,
     OrderDetailSchema,
+    OrderExportArgs,
     OrderListArgs,
     OrderPageSchema,
     OrderSchema,
@@ -28,6 +29,8 @@ from .schemas import (
     RemarkSchema,
     ScorecardPageSchema,
     StatsArgs,
+    StatsExportArgs,
+    StatsQueryArgs,
     StatsSchema,
     TerminateSchema,
     UrgeSchema,
@@ -61,11 +64,34 @@ def list_orders(args):
 
 @orders.get("/stats")
 @require_auth("government", "admin")
-@orders.arguments(StatsArgs, location="query")
+@orders.arguments(StatsQueryArgs, location="query")
 @orders.response(200, StatsSchema)
 def stats(args):
     """订单统计（政府：本区域及下级区域；管理员：全部或指定区域）"""
-    return queries.order_stats(current_identity(), args)
+    return statistics.order_stats(current_identity(), args)
+
+
+SPREADSHEET = {200: {"description": "表格文件（Content-Disposition: attachment）", "content": {
+    exports.XLSX: {"schema": {"type": "string", "format": "binary"}},
+    "text/csv": {"schema": {"type": "string"}}}}}
+
+
+@orders.get("/export")
+@require_auth("government", "admin", "institution")
+@orders.arguments(OrderExportArgs, location="query")
+@orders.doc(responses=SPREADSHEET)
+def export_orders(args):
+    """导出订单（筛选条件同订单列表；政府：本区域及下级，机构：本机构）；超过 100 万行 → 422 export_too_large"""
+    return exports.export_orders(current_identity(), args)
+
+
+@orders.get("/stats/export")
+@require_auth("government", "admin")
+@orders.arguments(StatsExportArgs, location="query")
+@orders.doc(responses=SPREADSHEET)
+def export_stats(args):
+    """导出订单统计（同 /orders/stats 的筛选与分组）：分组、汇总、各机构三个工作表（csv 只含第一个）"""
+    return exports.export_stats(current_identity(), args)
 
 
 @orders.get("/scorecards")

@@ -25,12 +25,23 @@ def register_cli(app):
 
         run_periodic(app, mark_overdue_orders_now, "ORDER_OVERDUE_CHECK_SECONDS", once)
 
+    @app.cli.command("rebuild-figures")
+    def rebuild_figures():
+        """Recount the pre-aggregated statistics (order_figures) from the orders: after a restore from a
+        backup that lacks them, or a repair by hand. Order changes wait while it runs."""
+        from .figures import rebuild
+        from .models import db
+
+        rows = rebuild(db.session)
+        db.session.commit()
+        click.echo(f"order figures rebuilt: {rows} rows")
+
     @app.cli.command("reconcile-credit")
     @click.option("--once", is_flag=True, help="Reconcile once and exit (for cron) instead of looping.")
     def reconcile_credit(once):
         """Every CREDIT_RECONCILE_SECONDS, ask credit-service about enterprises whose orders' risk is
         still "unknown" (applied while it was down) and correct them. Any number of these may run at once."""
-        from .credit_state import reconcile_unknown_risk
+        from .enterprise_credit import reconcile_unknown_risk
 
         def reconcile_credit_state() -> None:
             asked = reconcile_unknown_risk()

@@ -33,4 +33,6 @@ def load_settings() -> dict:
         # The post-loan period of credit reads after disbursement; credit-service enforces it, order
         # details show it (credit_access_until). The same setting in both.
         "CREDIT_POST_LOAN_ACCESS_DAYS": env_int("CREDIT_POST_LOAN_ACCESS_DAYS", 365),
+        # The most rows `GET /orders/export` writes; more → 422 export_too_large (narrow the filters).
+        "ORDER_EXPORT_MAX_ROWS": env_int("ORDER_EXPORT_MAX_ROWS", 1_000_000),
     }

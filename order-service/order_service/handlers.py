@@ -1,6 +1,6 @@
 """Event type -> handler, for the events order-service consumes: its read model of regions,
 institutions, products and users, so that applying works while the services that own them are down,
-and of enterprises' credit state, which every order of the enterprise shows (credit_state.py).
+and of enterprises' credit state, which every order of the enterprise shows (enterprise_credit.py).
 
 The queue's bindings are in xyd_common.events.topology. Each handler runs inside the consumer's
 transaction and never commits; raising makes the consumer roll back and redeliver the event.
@@ -9,22 +9,18 @@ redelivery can overtake a later event) is ignored; so is a `credit.*` event olde
 """
 
 import logging
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import exists, insert, literal, select
 
+from xyd_common.events.envelope import occurred_at
 from xyd_common.reference import upsert_region
 
-from . import consent, credit_state, services
+from . import consent, enterprise_credit, services
 from .models import ANNOUNCED_RISK_LEVELS, EnterpriseOwner, Institution, Order, OrderRegion, Product, Region, User, db
 
 log = logging.getLogger(__name__)
-
-
-def _occurred_at(event: dict) -> datetime:
-    at = datetime.fromisoformat(event["occurred_at"])
-    return at if at.tzinfo else at.replace(tzinfo=UTC)
 
 
 def _decimal(value) -> Decimal:
@@ -53,7 +49,7 @@ def on_region_created(event: dict) -> None:
 
 def on_institution_changed(event: dict) -> None:
     """Keep the institution's name and status: a disabled institution's products take no applications."""
-    data, source_at = event["data"], _occurred_at(event)
+    data, source_at = event["data"], occurred_at(event)
     institution = db.session.get(Institution, int(data["id"]))
     if not _fresh(institution, source_at):
         log.info("institution %s: %s is older than what we hold; ignored", data["id"], event["event_type"])
@@ -68,7 +64,7 @@ def on_institution_changed(event: dict) -> None:
 
 def on_product_changed(event: dict) -> None:
     """Keep what an application is checked against: status, ranges, regions, names."""
-    data, source_at = event["data"], _occurred_at(event)
+    data, source_at = event["data"], occurred_at(event)
     product = db.session.get(Product, int(data["id"]))
     if not _fresh(product, source_at):
         log.info("product %s: %s is older than what we hold; ignored", data["id"], event["event_type"])
@@ -89,7 +85,7 @@ def on_product_changed(event: dict) -> None:
 
 def on_user_changed(event: dict) -> None:
     """Keep users' names and enterprises: an application copies the enterprise's name from here."""
-    data, source_at = event["data"], _occurred_at(event)
+    data, source_at = event["data"], occurred_at(event)
     user = db.session.get(User, int(data["id"]))
     if not _fresh(user, source_at):
         log.info("user %s: %s is older than what we hold; ignored", data["id"], event["event_type"])
@@ -109,7 +105,7 @@ def on_user_changed(event: dict) -> None:
 def on_enterprise_verified(event: dict) -> None:
     """An enterprise account was verified as the owner of its USCC: applications take the enterprise's
     name and region from here (keyed by USCC, learned only from this event)."""
-    data, source_at = event["data"], _occurred_at(event)
+    data, source_at = event["data"], occurred_at(event)
     uscc = str(data["uscc"]).strip().upper()
     owner = db.session.get(EnterpriseOwner, uscc)
     if not _fresh(owner, source_at):
@@ -131,19 +127,19 @@ def on_risk_changed(event: dict) -> None:
         log.error("credit.risk_changed %s for %s has an unknown level %r; ignored", event["event_id"],
                   data["uscc"], data["level"])
         return
-    credit_state.record_risk(data["uscc"], data["level"], [str(t) for t in data.get("tags") or []],
-                             _occurred_at(event))
+    enterprise_credit.record_risk(data["uscc"], data["level"], [str(t) for t in data.get("tags") or []],
+                             occurred_at(event))
 
 
 def on_whitelist_changed(event: dict) -> None:
     """The enterprise entered or left the 信易贷 whitelist: keep that, and show it on its orders."""
     data = event["data"]
-    credit_state.record_whitelist(data["uscc"], bool(data["whitelisted"]), _occurred_at(event))
+    enterprise_credit.record_whitelist(data["uscc"], bool(data["whitelisted"]), occurred_at(event))
 
 
 def on_authorization_text_published(event: dict) -> None:
     """A new version of the authorization text: applications must consent to it from now on."""
-    consent.record_text_published(int(event["data"]["version"]), _occurred_at(event))
+    consent.record_text_published(int(event["data"]["version"]), occurred_at(event))
 
 
 def on_authorization_revoked(event: dict) -> None:
@@ -156,7 +152,7 @@ def on_authorization_revoked(event: dict) -> None:
         return
     revoked_by = data.get("revoked_by")
     services.withdraw_for_revoked_consent(order_id, int(revoked_by) if revoked_by is not None else None,
-                                          _occurred_at(event))
+                                          occurred_at(event))
 
 
 HANDLERS = {

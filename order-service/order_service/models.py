@@ -58,13 +58,16 @@ class Order(db.Model):
     """A loan application (融资订单) of an enterprise for one product, and how it was handled.
 
     Product, institution and enterprise names are copied in when the order is made: the order shows
-    what the applicant applied for even after a product is renamed or disabled."""
+    what the applicant applied for even after a product is renamed or disabled.
+
+    The columns the pre-aggregated figures count (figures.py) keep their value before a change
+    (`active_history`), even when the order was not read first: the figures subtract it."""
 
     __tablename__ = "orders"
 
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
     order_no: Mapped[str] = mapped_column(String(24), nullable=False)
-    status: Mapped[str] = mapped_column(String(20), nullable=False)
+    status: Mapped[str] = mapped_column(String(20), nullable=False, active_history=True)
     # Bumped by every state move (SQLAlchemy's version counter: UPDATE ... WHERE version = :seen), so of
     # two concurrent moves exactly one wins and the other gets a 409.
     version: Mapped[int] = mapped_column(Integer, nullable=False)
@@ -78,7 +81,7 @@ class Order(db.Model):
     region_code: Mapped[str] = mapped_column(String(12), nullable=False)
     applicant_user_id: Mapped[int] = mapped_column(Integer, nullable=False)
 
-    amount: Mapped[Decimal] = mapped_column(Money, nullable=False)
+    amount: Mapped[Decimal] = mapped_column(Money, nullable=False, active_history=True)
     term_months: Mapped[int] = mapped_column(Integer, nullable=False)
     purpose: Mapped[str] = mapped_column(String(500), nullable=False)
     contact_name: Mapped[str | None] = mapped_column(String(50))
@@ -96,16 +99,16 @@ class Order(db.Model):
 
     # A China date: the last working day on which the institution is expected to accept.
     accept_deadline: Mapped[date] = mapped_column(Date, nullable=False)
-    accept_overdue: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
-    accepted_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    accept_overdue: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False, active_history=True)
+    accepted_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), active_history=True)
     # Seconds from application to acceptance, kept for the statistics' average (portable, no date maths).
-    accept_seconds: Mapped[int | None] = mapped_column(Integer)
+    accept_seconds: Mapped[int | None] = mapped_column(Integer, active_history=True)
 
-    granted_amount: Mapped[Decimal | None] = mapped_column(Money)
+    granted_amount: Mapped[Decimal | None] = mapped_column(Money, active_history=True)
     granted_rate: Mapped[Decimal | None] = mapped_column(Rate)
     granted_term_months: Mapped[int | None] = mapped_column(Integer)
     granted_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
-    disbursed_amount: Mapped[Decimal | None] = mapped_column(Money)
+    disbursed_amount: Mapped[Decimal | None] = mapped_column(Money, active_history=True)
     disbursed_on: Mapped[date | None] = mapped_column(Date)
     reason: Mapped[str | None] = mapped_column(String(500))  # why it was terminated
     closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
@@ -114,7 +117,8 @@ class Order(db.Model):
                                         server_default="application")
     need_id: Mapped[int | None] = mapped_column(Integer)
     # 督办: how often a government user (or the admin) urged the institution, and when last.
-    urged_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
+    urged_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0",
+                                             active_history=True)
     last_urged_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
     # The enterprise's credit state (EnterpriseCredit), copied onto each of its orders so that lists

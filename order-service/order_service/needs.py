@@ -20,8 +20,9 @@ from xyd_common.pagination import SortKey, paginate
 from xyd_common.schemas import json_number
 from xyd_common.tokens import Identity
 
-from . import consent, credit_state, states
-from .credit import _token_client
+from . import consent, enterprise_credit, states
+from .access import region_path
+from .credit_client import token_client
 from .models import EnterpriseCredit, Need, NeedRegion, Order, OrderRegion, OutboxMessage, Product, db
 from .services import (
     SOURCE,
@@ -30,7 +31,6 @@ from .services import (
     _next_order_no,
     _record,
     _verified_enterprise,
-    region_path,
 )
 from .workdays import china_date
 
@@ -66,7 +66,7 @@ def _matches(identity: Identity, body: dict, region_code: str) -> list:
     if body["guarantee_methods"]:
         params["guarantee_method"] = body["guarantee_methods"][0]
     try:
-        resp = requests.get(url, params=params, headers=_token_client(app).headers(),
+        resp = requests.get(url, params=params, headers=token_client(app).headers(),
                             timeout=app.config["CREDIT_SERVICE_TIMEOUT_SECONDS"])
         if resp.status_code == 200:
             return resp.json()["items"]
@@ -174,7 +174,7 @@ def claim_need(identity: Identity, need_id: int, product_id: int) -> Order:
                                message="只能用本机构在售的产品受理需求")
     path = region_path(need.region_code) if need.region_code else []
     _check_fit(product, {"amount": need.amount, "term_months": need.term_months}, path)
-    credit = credit_state.state_for_new_order(need.enterprise_uscc)
+    credit = enterprise_credit.state_for_new_order(need.enterprise_uscc)
     if product.whitelist_only and not credit.whitelisted:
         raise ValidationFailed({"product_id": ["该产品为白名单专属产品，仅限信易贷白名单企业"]},
                                code="whitelist_required", message="该产品仅限信易贷白名单企业")

@@ -1,83 +1,25 @@
-"""Use cases of order-service that read: order lists in the caller's scope, an order's details with
-its history and credit record, and the government's statistics."""
+"""Use cases of order-service that read: order lists in the caller's scope and an order's details with
+its history and credit record (statistics: statistics.py, scorecards.py)."""
 
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import Decimal
 
-from sqlalchemy import case, exists, func, select
+from sqlalchemy import select
 
-from xyd_common.errors import ApiError, ValidationFailed
-from xyd_common.pagination import SortKey, paginate
+from xyd_common.errors import ValidationFailed
+from xyd_common.pagination import paginate
 from xyd_common.tokens import Identity
 
-from . import states
-from .credit import NOT_VERIFIED, credit_record
-from .models import Institution, Order, OrderHistory, OrderRegion, Region, db
-from .services import region_path, visible_order
+from .access import region_in_scope, scoped, visible_order
+from .credit_client import NOT_VERIFIED, credit_record
+from .models import Order, OrderHistory, OrderRegion, db
 from .workdays import china_day_start
 
 ORDER_NO_QUERY = re.compile(r"^XC\d{1,13}$")
 FULL_ORDER_NO = re.compile(r"^XC\d{14,}$")  # date and running number: the unique index answers
 USCC_QUERY = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{18}$")
 
-NEWEST = [SortKey(Order.created_at, descending=True), SortKey(Order.id, descending=True)]
-# Government scope: walk order_regions' index (region_code, created_at, order_id) newest first.
-NEWEST_IN_REGION = [SortKey(OrderRegion.created_at, descending=True),
-                    SortKey(OrderRegion.order_id, descending=True, attribute="id")]
-
-
-def _forbidden(message: str) -> ApiError:
-    return ApiError(403, "forbidden", message)
-
-
-def _region_in_scope(identity: Identity, requested: str | None) -> str | None:
-    """The region whose orders (and those below it) the caller asks about: a government user's own
-    region by default, or one below it; any region (or none: everything) for the others, whose own
-    scope applies on top."""
-    if identity.role != "government":
-        return requested
-    if not identity.region_code:
-        raise _forbidden("账号未绑定行政区")
-    if requested is None or requested == identity.region_code:
-        return identity.region_code
-    if identity.region_code not in region_path(requested):
-        raise _forbidden("无权查看该区域的订单")
-    return requested
-
-
-def _scoped(identity: Identity, region: str | None, walk_region: bool = True):
-    """(statement over the caller's orders, sort keys, the created_at column to filter dates on).
-
-    A region scope has two forms. Walking order_regions' index newest first (`walk_region`) is fastest
-    when most of the region's orders qualify. With a condition on the orders themselves (a status, a
-    USCC, a name) the orders are found through their own indexes instead, and each is checked against
-    the region by a probe of order_regions' key."""
-    if region is not None and walk_region:
-        stmt = (select(Order).join(OrderRegion, OrderRegion.order_id == Order.id)
-                .where(OrderRegion.region_code == region))
-        keys, created_at = NEWEST_IN_REGION, OrderRegion.created_at
-    else:
-        stmt, keys, created_at = select(Order), NEWEST, Order.created_at
-        if region is not None:
-            stmt = stmt.where(exists().where(OrderRegion.order_id == Order.id, OrderRegion.region_code == region))
-    if identity.role == "institution":
-        if identity.institution_id is None:
-            raise _forbidden("账号未绑定金融机构")
-        stmt = stmt.where(Order.institution_id == identity.institution_id)
-    elif identity.role == "enterprise":
-        # Verified: the USCC's orders. Otherwise only what the account applied for itself (orders made
-        # before 企业认证 existed): a registration claim never opens an enterprise's orders.
-        if identity.verified_uscc:
-            stmt = stmt.where(Order.enterprise_uscc == identity.verified_uscc)
-        elif identity.user_id is not None:
-            stmt = stmt.where(Order.applicant_user_id == identity.user_id)
-        else:
-            raise _forbidden("账号未绑定企业")
-    elif identity.role not in ("admin", "government"):
-        raise _forbidden("没有权限")
-    return stmt, keys, created_at
 
 
 def _date_range(created_at, date_from: date | None, date_to: date | None) -> list:
@@ -105,9 +47,19 @@ def _text_match(q: str):
     return Order.enterprise_name.like(f"%{escaped}%", escape="\\")
 
 
-def list_orders(identity: Identity, args: dict) -> dict:
-    """The caller's orders, newest first, filtered; pages per the list convention."""
-    region = _region_in_scope(identity, args.get("region_code"))
+@dataclass
+class OrderSelection:
+    """The caller's orders that meet a list's filters: the statement, its sort keys (newest first) and
+    the cheapest statement to count them."""
+
+    stmt: object
+    keys: list
+    count_stmt: object
+
+
+def select_orders(identity: Identity, args: dict) -> OrderSelection:
+    """The orders of `GET /orders` and of its export, filtered as the arguments say."""
+    region = region_in_scope(identity, args.get("region_code"))
     if args.get("overdue") is not None:  # the contract's short name for the same filter
         args = {**args, "accept_overdue": args["overdue"]}
     on_orders = [getattr(Order, name) == args[name]
@@ -116,7 +68,7 @@ def list_orders(identity: Identity, args: dict) -> dict:
     if args.get("q"):
         on_orders.append(_text_match(args["q"]))
     walk_region = not on_orders and identity.role in ("admin", "government")
-    stmt, keys, created_at = _scoped(identity, region, walk_region)
+    stmt, keys, created_at = scoped(identity, region, walk_region)
     dates = _date_range(created_at, args.get("date_from"), args.get("date_to"))
     stmt = stmt.where(*on_orders, *dates)
     # The total is counted from an index alone where it can be: a region's orders from order_regions'
@@ -125,7 +77,13 @@ def list_orders(identity: Identity, args: dict) -> dict:
         count_stmt = select(OrderRegion.order_id).where(OrderRegion.region_code == region, *dates)
     else:
         count_stmt = stmt.with_only_columns(Order.id, maintain_column_froms=True)
-    return paginate(db.session, stmt, keys, args, count_stmt=count_stmt)
+    return OrderSelection(stmt, keys, count_stmt)
+
+
+def list_orders(identity: Identity, args: dict) -> dict:
+    """The caller's orders, newest first, filtered; pages per the list convention."""
+    selection = select_orders(identity, args)
+    return paginate(db.session, selection.stmt, selection.keys, args, count_stmt=selection.count_stmt)
 
 
 @dataclass
@@ -152,82 +110,3 @@ def order_details(identity: Identity, order_id: int) -> OrderDetails:
         return OrderDetails(order, history, None, NOT_VERIFIED)
     record, error = credit_record(order.enterprise_uscc, identity, order.id)
     return OrderDetails(order, history, record, error)
-
-
-# --- statistics ------------------------------------------------------------------------------------
-
-def region_and_below(code: str) -> list[str]:
-    """The region and every region under it, from the read model's paths."""
-    return [code] + [c for c, path in db.session.execute(select(Region.code, Region.path)).all()
-                     if code in path and c != code]
-
-
-def _zero(value) -> Decimal:
-    return value if value is not None else Decimal(0)
-
-
-def aggregate_scope(identity: Identity, args: dict):
-    """(region, the orders statistics and scorecards add up): applied for in the date range (China
-    days), in the region and below. Aggregates read every order in scope, so the region is a filter on
-    orders.region_code (one pass over the table) rather than the lists' join through order_regions."""
-    region = _region_in_scope(identity, args.get("region_code")) if identity.role != "institution" else None
-    stmt = select(Order).where(*_date_range(Order.created_at, args.get("date_from"), args.get("date_to")))
-    if region is not None:
-        stmt = stmt.where(Order.region_code.in_(region_and_below(region)))
-    if identity.role == "institution":
-        stmt = stmt.where(Order.institution_id == identity.institution_id)
-    return region, stmt
-
-
-def order_stats(identity: Identity, args: dict) -> dict:
-    """Counts by status, requested / granted / disbursed sums, the overdue count and per-institution
-    figures over the orders of a region (and below) applied for in a date range (China days).
-
-    Granted sums count orders that are credit_granted or disbursed now; an order terminated after the
-    grant counts as terminated. Overdue: orders the deadline job marked (past their acceptance
-    deadline while still submitted), whatever they became later."""
-    if identity.role not in ("government", "admin"):
-        raise _forbidden("没有权限")
-    region, stmt = aggregate_scope(identity, args)
-    o = stmt.subquery().c
-
-    # One pass over the orders in scope, grouped by institution and status; the rest is added up here.
-    granted = case((o.status.in_((states.CREDIT_GRANTED, states.DISBURSED)), o.granted_amount))
-    disbursed = case((o.status == states.DISBURSED, o.disbursed_amount))
-    rows = db.session.execute(
-        select(o.institution_id, o.status, func.max(o.institution_name), func.count(), func.sum(o.amount),
-               func.sum(granted), func.sum(disbursed), func.count(case((o.accept_overdue, 1))),
-               func.count(o.accepted_at), func.sum(o.accept_seconds))
-        .group_by(o.institution_id, o.status)).all()
-
-    by_status = dict.fromkeys(states.STATUSES, 0)
-    institutions: dict[int, dict] = {}
-    for iid, status, name, count, requested, granted_sum, disbursed_sum, overdue, accepted, seconds in rows:
-        by_status[status] = by_status.get(status, 0) + count
-        figures = institutions.setdefault(iid, {
-            "institution_id": iid, "institution_name": name, "orders": 0, "accepted": 0, "overdue": 0,
-            "requested_amount": Decimal(0), "granted_amount": Decimal(0), "disbursed_amount": Decimal(0),
-            "_seconds": 0})
-        figures["orders"] += count
-        figures["accepted"] += accepted
-        figures["overdue"] += overdue
-        figures["requested_amount"] += _zero(requested)
-        figures["granted_amount"] += _zero(granted_sum)
-        figures["disbursed_amount"] += _zero(disbursed_sum)
-        figures["_seconds"] += int(seconds or 0)
-    names = dict(db.session.execute(select(Institution.id, Institution.name)
-                                    .where(Institution.id.in_(list(institutions)))).all()) if institutions else {}
-    for figures in institutions.values():
-        seconds = figures.pop("_seconds")
-        figures["institution_name"] = names.get(figures["institution_id"], figures["institution_name"])
-        figures["average_hours_to_accept"] = (round(seconds / figures["accepted"] / 3600, 1)
-                                              if figures["accepted"] else None)
-    ranked = sorted(institutions.values(), key=lambda f: (-f["orders"], f["institution_id"]))
-    return {
-        "region_code": region, "date_from": args.get("date_from"), "date_to": args.get("date_to"),
-        "total": sum(by_status.values()), "by_status": by_status,
-        "requested_amount": sum((f["requested_amount"] for f in ranked), Decimal(0)),
-        "granted_amount": sum((f["granted_amount"] for f in ranked), Decimal(0)),
-        "disbursed_amount": sum((f["disbursed_amount"] for f in ranked), Decimal(0)),
-        "overdue": sum(f["overdue"] for f in ranked), "institutions": ranked,
-    }

@@ -13,6 +13,7 @@ from xyd_common.validators import Phone, RegionCode
 from .consent import credit_access_until
 from .models import RISK_LEVELS
 from .states import STATUSES
+from .statistics import GROUPINGS
 
 AMOUNT_LIMIT = Decimal("100000000")  # 万元, as product-service: far above any loan, inside NUMERIC(14, 4)
 TERM_RANGE = validate.Range(min=1, max=360, error="期限应在 1 到 360 个月之间")
@@ -103,7 +104,12 @@ class DisburseSchema(StrictSchema):
     disbursed_on = ma.fields.Date(required=True, metadata={"description": "放款日期（北京时间），不晚于今天"})
 
 
-class OrderListArgs(PageArgsSchema):
+class OrderFilters(ma.Schema):
+    """The filters of the order list, which its export takes too."""
+
+    class Meta:
+        unknown = ma.EXCLUDE
+
     status = ma.fields.String(validate=validate.OneOf(STATUSES))
     risk_level = ma.fields.String(validate=validate.OneOf(RISK_LEVELS))
     accept_overdue = ma.fields.Boolean()
@@ -116,6 +122,18 @@ class OrderListArgs(PageArgsSchema):
     q = _text(50, metadata={"description": "订单号（XC 开头，可只输前几位）、统一社会信用代码或企业名称"})
 
 
+EXPORT_FORMAT = ma.fields.String(load_default="xlsx", validate=validate.OneOf(("xlsx", "csv")),
+                                metadata={"description": "xlsx（默认）或 csv（UTF-8，带 BOM）"})
+
+
+class OrderListArgs(PageArgsSchema, OrderFilters):
+    pass
+
+
+class OrderExportArgs(OrderFilters):
+    format = EXPORT_FORMAT
+
+
 class StatsArgs(ma.Schema):
     class Meta:
         unknown = ma.EXCLUDE
@@ -123,6 +141,15 @@ class StatsArgs(ma.Schema):
     region_code = RegionCode(metadata={"description": "默认：政府用户为其所辖区域，管理员为全部"})
     date_from = ma.fields.Date(data_key="from", metadata={"description": "申请日期起（北京时间，含）"})
     date_to = ma.fields.Date(data_key="to", metadata={"description": "申请日期止（北京时间，含）"})
+
+
+class StatsQueryArgs(StatsArgs):
+    group_by = ma.fields.String(validate=validate.OneOf(GROUPINGS), metadata={
+        "description": "另按组统计：day 按日、week 按周（周一起）、month 按月、region 按下一级行政区（本级订单单列）"})
+
+
+class StatsExportArgs(StatsQueryArgs):
+    format = EXPORT_FORMAT
 
 
 # --- responses -----------------------------------------------------------------------------------------
@@ -219,18 +246,29 @@ class InstitutionStatsSchema(ma.Schema):
     average_hours_to_accept = ma.fields.Float(allow_none=True, metadata={"description": "平均受理时长（小时）"})
 
 
-class StatsSchema(ma.Schema):
-    region_code = ma.fields.String(allow_none=True)
-    date_from = ma.fields.Date(data_key="from", allow_none=True)
-    date_to = ma.fields.Date(data_key="to", allow_none=True)
+class StatsTotalsSchema(ma.Schema):
     total = ma.fields.Integer(metadata={"description": "订单总数"})
     by_status = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Integer(),
                                metadata={"description": "各状态订单数（六种状态都在）"})
     requested_amount = Amount(metadata={"description": "申请金额合计（万元）"})
     granted_amount = Amount(metadata={"description": "授信金额合计（已授信及已放款的订单）"})
     disbursed_amount = Amount(metadata={"description": "放款金额合计"})
-    overdue = ma.fields.Integer(metadata={"description": "超期未受理的订单数（当前仍待受理）"})
+    overdue = ma.fields.Integer(metadata={"description": "被标记为超期未受理的订单数（含其后已办理的）"})
+
+
+class StatsGroupSchema(StatsTotalsSchema):
+    key = ma.fields.String(metadata={"description": "日期（YYYY-MM-DD；按周为周一）、月份（YYYY-MM）或行政区代码"})
+    name = ma.fields.String(metadata={"description": "组名，如“2026年11月”“魏都区”"})
+
+
+class StatsSchema(StatsTotalsSchema):
+    region_code = ma.fields.String(allow_none=True)
+    date_from = ma.fields.Date(data_key="from", allow_none=True)
+    date_to = ma.fields.Date(data_key="to", allow_none=True)
     institutions = ma.fields.List(ma.fields.Nested(InstitutionStatsSchema))
+    group_by = ma.fields.String(metadata={"enum": list(GROUPINGS), "description": "请求了 group_by 时才有"})
+    groups = ma.fields.List(ma.fields.Nested(StatsGroupSchema),
+                            metadata={"description": "各组的同样统计（请求了 group_by 时才有），按时间或区域代码排序"})
 
 
 # --- financing needs (融资需求) ---------------------------------------------------------------------------

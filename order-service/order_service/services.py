@@ -1,7 +1,7 @@
 """Use cases of order-service that change orders: applying for a loan, the state moves, and the
 acceptance-deadline job. Each commits once, with its history row and its order.* event in the outbox.
 
-Who may see an order (`can_see`) is decided here too; someone else's order is a 404, never a 403.
+Who may see an order is access.py's (someone else's order is a 404, never a 403).
 """
 
 import hashlib
@@ -17,12 +17,13 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
-from xyd_common.errors import ApiError, NotFound, ValidationFailed
+from xyd_common.errors import ApiError, ValidationFailed
 from xyd_common.events.outbox import record_event, utcnow
 from xyd_common.schemas import json_number
 from xyd_common.tokens import Identity, require_verified_enterprise
 
-from . import consent, credit_state, states
+from . import consent, enterprise_credit, figures, states
+from .access import region_path, visible_order
 from .models import (
     EnterpriseOwner,
     Institution,
@@ -32,7 +33,6 @@ from .models import (
     OrderRegion,
     OutboxMessage,
     Product,
-    Region,
     db,
 )
 from .states import MOVES, SUBMITTED, InvalidTransition, target_of
@@ -42,42 +42,6 @@ log = logging.getLogger(__name__)
 
 SOURCE = "order-service"
 ORDER_NO_PREFIX = "XC"
-
-
-# --- who sees what ---------------------------------------------------------------------------------
-
-def can_see(identity: Identity, order: Order) -> bool:
-    """Enterprise: its own orders; institution: its institution's; government: its region and below;
-    admin: all."""
-    if identity.role == "admin":
-        return True
-    if identity.role == "institution":
-        return identity.institution_id is not None and identity.institution_id == order.institution_id
-    if identity.role == "enterprise":
-        # A verified enterprise sees its USCC's orders; any enterprise account the orders it made itself
-        # (those made before 企业认证 existed stay visible to their applicant).
-        return ((identity.verified_uscc is not None and identity.verified_uscc == order.enterprise_uscc)
-                or order.applicant_user_id == identity.user_id)
-    if identity.role == "government" and identity.region_code:
-        # One primary-key lookup in the order's region path.
-        return db.session.get(OrderRegion, (order.id, identity.region_code)) is not None
-    return False
-
-
-def visible_order(identity: Identity, order_id: int) -> Order:
-    order = db.session.get(Order, order_id)
-    if order is None or not can_see(identity, order):
-        raise NotFound("订单不存在")
-    return order
-
-
-def region_path(code: str) -> list[str]:
-    """[root, ..., code] as region.created announced it; just [code] for a region not (yet) known here."""
-    path = db.session.scalar(select(Region.path).where(Region.code == code))
-    if not path:
-        log.warning("region %s is not in order-service's read model; treated as a root region", code)
-        return [code]
-    return list(path)
 
 
 # --- events ----------------------------------------------------------------------------------------
@@ -196,38 +160,31 @@ class Application:
     replayed: bool  # an earlier request with the same Idempotency-Key made it
 
 
-def apply_for_loan(identity: Identity, body: dict, idempotency_key: str | None = None,
-                   client_ip: str | None = None) -> Application:
-    """An enterprise applies for a product: checked against the local copy of the product, numbered,
-    given its acceptance deadline and its enterprise's current risk and whitelist state (credit_state),
-    announced as order.submitted."""
-    enterprise = _verified_enterprise(identity)
-    version = consent.accepted_version(body)
-    fingerprint = _fingerprint(body)
+def _replay(identity: Identity, idempotency_key: str | None, fingerprint: str) -> Application | None:
+    """The answer to an earlier request with this Idempotency-Key (and body), if one made an order."""
     if idempotency_key and (earlier := _earlier_request(identity.user_id, idempotency_key, fingerprint)):
         return Application(earlier, True)
+    return None
 
-    product = _available_product(body["product_id"])
-    path = region_path(enterprise.region_code) if enterprise.region_code else []
-    _check_fit(product, body, path)
+
+def _check_no_open_order(enterprise: EnterpriseOwner, product: Product) -> None:
     if db.session.scalar(select(Order.id).where(Order.enterprise_uscc == enterprise.uscc,
                                                 Order.product_id == product.id,
                                                 Order.status.in_(states.OPEN_STATUSES)).limit(1)):
-        # The open order may be this very request's, made by a retry that committed a moment ago.
-        if idempotency_key and (earlier := _earlier_request(identity.user_id, idempotency_key, fingerprint)):
-            return Application(earlier, True)
         raise _open_order_conflict()
-    institution = db.session.get(Institution, product.institution_id)
-    # Before the order number: credit-service may be asked (up to CREDIT_RISK_TIMEOUT_SECONDS), and the
-    # day's counter row must not stay locked meanwhile.
-    credit = credit_state.state_for_new_order(enterprise.uscc)
+
+
+def _check_whitelist(product: Product, credit) -> None:
     if product.whitelist_only and not credit.whitelisted:
         raise ValidationFailed({"product_id": ["该产品为白名单专属产品，仅限信易贷白名单企业申请"]},
                                code="whitelist_required", message="该产品仅限信易贷白名单企业申请")
 
-    now = utcnow()
+
+def _new_order(identity: Identity, enterprise: EnterpriseOwner, product: Product, credit, body: dict,
+               version: int | None, client_ip: str | None, now: datetime) -> Order:
+    institution = db.session.get(Institution, product.institution_id)
     calendar = current_app.extensions["order_service_calendar"]
-    order = Order(
+    return Order(
         status=SUBMITTED, product_id=product.id, product_name=product.name, institution_id=product.institution_id,
         institution_name=institution.name if institution else product.institution_name,
         enterprise_uscc=enterprise.uscc, enterprise_name=enterprise.enterprise_name,
@@ -238,10 +195,41 @@ def apply_for_loan(identity: Identity, body: dict, idempotency_key: str | None =
         credit_authorized_by=identity.user_id, credit_authorization_ip=client_ip,
         accept_deadline=calendar.add_workdays(china_date(now), current_app.config["ORDER_ACCEPT_DAYS"]),
         accept_overdue=False, risk_level=credit.risk_level, risk_tags=credit.risk_tags,
-        whitelisted=credit.whitelisted,
-        idempotency_key=idempotency_key, request_fingerprint=fingerprint if idempotency_key else None,
-        created_at=now, updated_at=now,
+        whitelisted=credit.whitelisted, created_at=now, updated_at=now,
     )
+
+
+def apply_for_loan(identity: Identity, body: dict, idempotency_key: str | None = None,
+                   client_ip: str | None = None) -> Application:
+    """An enterprise applies for a product: checked against the local copy of the product, numbered,
+    given its acceptance deadline and its enterprise's current risk and whitelist state
+    (enterprise_credit), announced as order.submitted. A retry with the same Idempotency-Key gets the
+    first request's order, also when the two race."""
+    enterprise = _verified_enterprise(identity)
+    version = consent.accepted_version(body)
+    fingerprint = _fingerprint(body)
+    if replayed := _replay(identity, idempotency_key, fingerprint):
+        return replayed
+
+    product = _available_product(body["product_id"])
+    path = region_path(enterprise.region_code) if enterprise.region_code else []
+    _check_fit(product, body, path)
+    try:
+        _check_no_open_order(enterprise, product)
+    except ApiError:
+        # The open order may be this very request's, made by a retry that committed a moment ago.
+        if replayed := _replay(identity, idempotency_key, fingerprint):
+            return replayed
+        raise
+    # Before the order number: credit-service may be asked (up to CREDIT_RISK_TIMEOUT_SECONDS), and the
+    # day's counter row must not stay locked meanwhile.
+    credit = enterprise_credit.state_for_new_order(enterprise.uscc)
+    _check_whitelist(product, credit)
+
+    now = utcnow()
+    order = _new_order(identity, enterprise, product, credit, body, version, client_ip, now)
+    if idempotency_key:
+        order.idempotency_key, order.request_fingerprint = idempotency_key, fingerprint
     # Numbered last: the day's counter row is locked from here to the commit.
     order.order_no = _next_order_no(now)
     db.session.add(order)
@@ -251,8 +239,8 @@ def apply_for_loan(identity: Identity, body: dict, idempotency_key: str | None =
         # A concurrent request won: the same Idempotency-Key (then answer with its order), or another
         # open order for this product (the partial unique index).
         db.session.rollback()
-        if idempotency_key and (earlier := _earlier_request(identity.user_id, idempotency_key, fingerprint)):
-            return Application(earlier, True)
+        if replayed := _replay(identity, idempotency_key, fingerprint):
+            return replayed
         raise _open_order_conflict() from None
     db.session.add_all(OrderRegion(region_code=code, created_at=now, order_id=order.id)
                        for code in dict.fromkeys(path or [order.region_code]))
@@ -394,6 +382,9 @@ def mark_overdue_orders(now: datetime | None = None, batch_size: int = 500) -> i
                                 ~Order.accept_overdue)
             .values(accept_overdue=True, updated_at=now).returning(Order),
             execution_options={"synchronize_session": False}).all()
+        # A bulk UPDATE passes by the ORM's flush: the figures learn of it here, in its transaction.
+        figures.record_changes(db.session, [({**counted, "accept_overdue": False}, counted)
+                                            for counted in map(figures.counted_values, orders)])
         for order in orders:
             remark = f"超过受理截止日 {order.accept_deadline:%Y-%m-%d} 仍未受理"
             _record(order, states.SUBMITTED, None, "system", remark, now, event_type="order.accept_overdue")

@@ -5,19 +5,15 @@ transaction and never commits; raising makes the consumer roll back and redelive
 """
 
 import logging
-from datetime import UTC, datetime
 
 from sqlalchemy import update
+
+from xyd_common.events.envelope import occurred_at
 
 from .models import EnterpriseWhitelist, InstitutionPerformance, OrderTiming, Product, db
 from .reference import upsert_institution, upsert_region
 
 log = logging.getLogger(__name__)
-
-
-def _occurred_at(event: dict) -> datetime:
-    at = datetime.fromisoformat(event["occurred_at"])
-    return at if at.tzinfo else at.replace(tzinfo=UTC)
 
 
 def on_region_created(event: dict) -> None:
@@ -29,7 +25,7 @@ def on_region_created(event: dict) -> None:
 def on_institution_changed(event: dict) -> None:
     """Keep the institution's name and status: a disabled institution's products leave the market
     (by a join on this row) and its name shows on every product."""
-    if not upsert_institution(event["data"], _occurred_at(event)):
+    if not upsert_institution(event["data"], occurred_at(event)):
         log.info("institution %s: %s is older than what we hold; ignored", event["data"].get("id"),
                  event["event_type"])
 
@@ -53,10 +49,10 @@ def on_order_submitted(event: dict) -> None:
     timing = db.session.get(OrderTiming, order_id)
     if timing is None:
         db.session.add(OrderTiming(order_id=order_id, institution_id=institution_id,
-                                   submitted_at=_occurred_at(event), accepted=False))
+                                   submitted_at=occurred_at(event), accepted=False))
         _performance(institution_id).received += 1
     elif timing.submitted_at is None:  # order.accepted overtook it
-        timing.submitted_at = _occurred_at(event)
+        timing.submitted_at = occurred_at(event)
         _performance(institution_id).received += 1
 
 
@@ -74,12 +70,12 @@ def on_order_accepted(event: dict) -> None:
     performance = _performance(institution_id)
     performance.accepted += 1
     if timing.submitted_at is not None:
-        performance.accept_seconds += max(0, int((_occurred_at(event) - timing.submitted_at).total_seconds()))
+        performance.accept_seconds += max(0, int((occurred_at(event) - timing.submitted_at).total_seconds()))
 
 
 def on_whitelist_changed(event: dict) -> None:
     """Keep whether the enterprise is on the whitelist (recommendations rank for it)."""
-    data, at = event["data"], _occurred_at(event)
+    data, at = event["data"], occurred_at(event)
     row = db.session.get(EnterpriseWhitelist, data["uscc"])
     if row is not None and row.source_at > at:
         return

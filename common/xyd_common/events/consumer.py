@@ -31,6 +31,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from .. import metrics
 from ..db_types import UtcDateTime
 from .amqp import CONNECTION_ERRORS, Backoff, connect
+from .envelope import occurred_at
 from .outbox import utcnow
 from .topology import DEAD_LETTER_EXCHANGE, DELIVERY_LIMIT, QUEUES, declare_topology
 
@@ -186,6 +187,7 @@ class EventConsumer:
             envelope = json.loads(body)
             event_id = str(envelope["event_id"])
             event_type = str(envelope["event_type"])
+            occurred_at(envelope)  # every handler may rely on it
         except (ValueError, KeyError, TypeError):
             log.error("malformed event dead-lettered")
             return REJECT, MALFORMED
@@ -214,7 +216,7 @@ class EventConsumer:
         return ACK, None
 
 
-MALFORMED = "malformed: not an event envelope (JSON with event_id and event_type)"
+MALFORMED = "malformed: not an event envelope (JSON with event_id, event_type and occurred_at)"
 
 
 def describe_failure(exc: BaseException) -> str:

@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from order_service import credit_state, services
+from order_service import enterprise_credit, services
 from order_service.models import db
 from order_service.workdays import china_date
 
@@ -183,7 +183,7 @@ def test_average_hours_to_accept(client, tokens, apply, monkeypatch):
 def test_whitelist_and_overdue_filters(app, client, tokens, three_orders):
     weidu_uscc = three_orders["weidu_bank"]["enterprise_uscc"]
     with app.app_context():
-        credit_state.record_whitelist(weidu_uscc, True, datetime.now(UTC))
+        enterprise_credit.record_whitelist(weidu_uscc, True, datetime.now(UTC))
         db.session.commit()
     o = {k: v["id"] for k, v in three_orders.items()}
     assert ids(client, tokens["admin"], "whitelisted=true") == [o["weidu_other"], o["weidu_bank"]]

@@ -25,7 +25,8 @@ def test_scorecards_equal_what_the_orders_say_and_match_the_statistics(client, s
         "accepted_in_time_rate": 0.5, "avg_hours_to_accept": None, "p90_hours_to_accept": None, "terminated": 1,
         "urged": 0, "granted_count": 1, "granted_amount": 80, "disbursed_count": 0, "disbursed_amount": 0,
         "needs_claimed": 0, "overdue_open": 0}
-    assert rows[BANK_ID]["avg_hours_to_accept"] == 0.0 and rows[BANK_ID]["p90_hours_to_accept"] == 0.0
+    # The average is exact; the 90th percentile comes from an hourly histogram: within its first bucket.
+    assert rows[BANK_ID]["avg_hours_to_accept"] == 0.0 and 0 <= rows[BANK_ID]["p90_hours_to_accept"] <= 1
     assert rows[OTHER_BANK_ID]["urged"] == 1 and rows[OTHER_BANK_ID]["overdue_open"] == 1
     assert [r["institution_id"] for r in page["items"]] == [BANK_ID, OTHER_BANK_ID]  # ranked by in-time rate
 

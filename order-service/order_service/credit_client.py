@@ -31,7 +31,7 @@ NOT_VERIFIED = "企业认证通过后可查看本企业信用记录"
 RISK_BATCH = 200  # credit-service's limit per request
 
 
-def _token_client(app) -> ServiceTokenClient:
+def token_client(app) -> ServiceTokenClient:
     client = app.extensions.get("order_service_token_client")
     if client is None:
         # The shorter of the two timeouts: an application's risk lookup may be the call that needs a
@@ -53,7 +53,7 @@ def credit_record(uscc: str, viewer: Identity, order_id: int) -> tuple[dict | No
     params = {"order_id": order_id, "viewer_id": viewer.user_id, "viewer_role": viewer.role,
               "viewer_institution_id": viewer.institution_id}
     try:
-        headers = _token_client(app).headers()
+        headers = token_client(app).headers()
         response = requests.get(url, params={k: v for k, v in params.items() if v is not None}, headers=headers,
                                 timeout=app.config["CREDIT_SERVICE_TIMEOUT_SECONDS"])
     except (requests.RequestException, KeyError, ValueError) as exc:
@@ -86,7 +86,7 @@ def risk_states(usccs: list[str]) -> dict[str, dict] | None:
         return None
     url = f"{app.config['CREDIT_SERVICE_URL'].rstrip('/')}/internal/credit/risk"
     try:
-        response = requests.get(url, params=[("uscc", u) for u in usccs], headers=_token_client(app).headers(),
+        response = requests.get(url, params=[("uscc", u) for u in usccs], headers=token_client(app).headers(),
                                 timeout=app.config["CREDIT_RISK_TIMEOUT_SECONDS"])
         response.raise_for_status()
         body = response.json()

@@ -20,7 +20,7 @@ from datetime import datetime
 from sqlalchemy import literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from . import credit
+from . import credit_client
 from .models import EnterpriseCredit, Order, db
 
 log = logging.getLogger(__name__)
@@ -115,7 +115,7 @@ def state_for_new_order(uscc: str) -> CreditState:
     Call it before the order is added, in the application's transaction; the row stays locked until
     that commits."""
     if not _complete(db.session.get(EnterpriseCredit, uscc)):
-        answer = (credit.risk_states([uscc]) or {}).get(uscc)
+        answer = (credit_client.risk_states([uscc]) or {}).get(uscc)
         if answer is not None:
             _fill_gaps(uscc, answer)
     _ensure_row(uscc)
@@ -124,7 +124,7 @@ def state_for_new_order(uscc: str) -> CreditState:
                        bool(row.whitelisted))
 
 
-def reconcile_unknown_risk(batch_size: int = credit.RISK_BATCH) -> int | None:
+def reconcile_unknown_risk(batch_size: int = credit_client.RISK_BATCH) -> int | None:
     """Ask credit-service about every enterprise with orders whose risk is "unknown", `batch_size`
     enterprises per request, and correct them; returns how many enterprises were asked about, or None
     if credit-service could not be reached (then nothing more is tried until the next round).
@@ -140,7 +140,7 @@ def reconcile_unknown_risk(batch_size: int = credit.RISK_BATCH) -> int | None:
         db.session.commit()  # no transaction stays open while credit-service answers
         if not usccs:
             return asked
-        answers = credit.risk_states(usccs)
+        answers = credit_client.risk_states(usccs)
         if answers is None:
             return None if not asked else asked
         for uscc in usccs:

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from order_service.credit_state import reconcile_unknown_risk
+from order_service.enterprise_credit import reconcile_unknown_risk
 from order_service.models import EnterpriseCredit, Order, db
 
 from ..support import WEIDU_CO, YANLING_CO, FakeCreditService, deliver, iso

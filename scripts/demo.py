@@ -12,7 +12,14 @@ whose SMS provider is `console`, so codes are read from GET /api/v1/dev/sms), it
 - logs in as each administrator and publishes that institution's products (21 in all);
 - as the admin, imports credit-service's sample credit data (credit-service/sample_data/*.csv: 24
   enterprises of 许昌 with credit records, whitelist entries and risk flags) through
-  POST /api/v1/credit/imports, one CSV file per kind.
+  POST /api/v1/credit/imports, one CSV file per kind;
+- registers an enterprise of that data (on the whitelist, with credit records) and has the admin
+  approve its verification (企业认证);
+- creates a government user for 许昌市 and one for 魏都区 (their initial password changed to
+  DEMO_PASSWORD too);
+- has the enterprise apply for one product of each institution, and the institutions take those
+  orders to different states (submitted, accepted, credit granted, disbursed, terminated);
+- prints every demo login in one table.
 
 Run it again and it only reports what exists already (409s are expected and ignored; the credit
 import is an upsert, so a second run changes nothing). Products need
@@ -216,13 +223,24 @@ class Client:
         self.token = None
 
     def call(self, method: str, path: str, **kwargs) -> requests.Response:
+        """One request; a 429 `throttled` (the gateway's rate limits, the SMS resend interval) is waited
+        out as its Retry-After says, as any client should."""
         headers = kwargs.pop("headers", {})
         if self.token:
             headers["Authorization"] = f"Bearer {self.token}"
-        try:
-            return self.session.request(method, f"{API}{path}", headers=headers, timeout=15, **kwargs)
-        except requests.ConnectionError as exc:
-            raise DemoError(f"无法连接网关 {GATEWAY}：请先运行 make run") from exc
+        deadline = time.monotonic() + WAIT_SECONDS
+        while True:
+            try:
+                resp = self.session.request(method, f"{API}{path}", headers=headers, timeout=15, **kwargs)
+            except requests.ConnectionError as exc:
+                raise DemoError(f"无法连接网关 {GATEWAY}：请先运行 make run") from exc
+            if resp.status_code != 429 or resp.json().get("code") != "throttled":
+                return resp
+            wait = int(resp.headers.get("Retry-After", "5"))
+            if time.monotonic() + wait > deadline:
+                raise DemoError(f"{method} {path} 请求受限，{wait} 秒后可重试")
+            print(f"  …请求过于频繁，等待 {wait} 秒", flush=True)
+            time.sleep(wait)
 
     def expect(self, resp: requests.Response, *statuses: int) -> requests.Response:
         if resp.status_code not in statuses:
@@ -230,22 +248,13 @@ class Client:
         return resp
 
     def sms_code(self, phone: str, purpose: str = "login") -> str:
-        """Ask for a code (waiting out a resend throttle) and read it from the dev SMS inbox."""
+        """Ask for a code (`call` waits out a resend throttle) and read it from the dev SMS inbox."""
         inbox = self.call("GET", "/dev/sms", params={"phone": phone})
         if inbox.status_code == 404:
             raise DemoError("GET /api/v1/dev/sms 不可用：演示数据需要 SMS_PROVIDER=console（make run 的默认设置）")
         before = len(self.expect(inbox, 200).json()["items"])
+        self.expect(self.call("POST", "/auth/sms-codes", json={"phone": phone, "purpose": purpose}), 202)
         deadline = time.monotonic() + WAIT_SECONDS
-        while True:
-            resp = self.call("POST", "/auth/sms-codes", json={"phone": phone, "purpose": purpose})
-            if resp.status_code == 202:
-                break
-            self.expect(resp, 429)
-            wait = int(resp.headers.get("Retry-After", "5"))
-            if time.monotonic() + wait > deadline:
-                raise DemoError(f"{phone} 的验证码发送受限，{wait} 秒后可重试")
-            print(f"  …验证码发送过于频繁，等待 {wait} 秒", flush=True)
-            time.sleep(wait)
         while time.monotonic() < deadline:
             items = self.expect(self.call("GET", "/dev/sms", params={"phone": phone}), 200).json()["items"]
             if len(items) > before:
@@ -296,14 +305,32 @@ def create_institution(api: Client, spec: dict) -> bool:
     return user.status_code == 201
 
 
-def log_in_institution_admin(api: Client, phone: str, new: bool) -> None:
-    """Log in; a new administrator first changes the initial password to the demo password."""
+def log_in_staff(api: Client, phone: str, new: bool) -> str:
+    """Log in; a new staff user first changes the initial password to the demo password. Returns the
+    access token (kept, so that nobody has to log in twice within the SMS resend interval)."""
     pair = api.login(phone, *((INITIAL_PASSWORD,) if new else (DEMO_PASSWORD, INITIAL_PASSWORD)))
     if pair["user"]["must_change_password"]:
         resp = api.expect(api.call("POST", "/auth/password", json={"old_password": INITIAL_PASSWORD,
                                                                   "new_password": DEMO_PASSWORD}), 200)
         api.token = resp.json()["access_token"]
         print(f"  {phone}：初始密码已改为演示密码")
+    return api.token
+
+
+# Government users (政府部门) supervising the orders of their region and below.
+GOVERNMENT_USERS = [
+    {"phone": "13937400201", "name": "王芳", "region_code": "411000", "department": "许昌市发展和改革委员会"},
+    {"phone": "13937400202", "name": "赵磊", "region_code": "411002", "department": "魏都区金融工作局"},
+]
+
+
+def create_government_user(api: Client, spec: dict) -> bool:
+    """Create the government user unless it exists; True if new."""
+    body = {key: spec[key] for key in ("phone", "name", "region_code")}
+    resp = api.expect(api.call("POST", "/admin/government-users", json=body), 201, 409)
+    print(f"  政府用户 {spec['department']} {spec['name']} {spec['phone']}："
+          f"{'已创建' if resp.status_code == 201 else '已存在'}")
+    return resp.status_code == 201
 
 
 def publish_products(api: Client, products: list[dict]) -> list[tuple[str, str]]:
@@ -344,8 +371,10 @@ DEMO_ENTERPRISE = {"phone": "13937400101", "uscc": "91411002MA3X7P2K57", "enterp
 SAMPLE_LICENCE = Path(__file__).resolve().parent / "sample-licence.png"
 
 
-def verified_demo_enterprise(api: Client, admin_token: str) -> str:
-    """Register the demo enterprise unless it exists, and have the admin approve its verification."""
+def verified_demo_enterprise(api: Client, admin_token: str) -> tuple[str, str]:
+    """Register the demo enterprise unless it exists, and have the admin approve its verification.
+    Returns what happened and the enterprise's access token (refreshed after the approval, so that it
+    says `verified`)."""
     spec = DEMO_ENTERPRISE
     api.token = None
     code = api.sms_code(spec["phone"], "register")
@@ -362,8 +391,79 @@ def verified_demo_enterprise(api: Client, admin_token: str) -> str:
         mine = api.expect(api.call("GET", "/auth/enterprise-verification"), 200).json()
         api.token = admin_token
         api.expect(api.call("POST", f"/admin/enterprise-verifications/{mine['id']}/approve"), 200)
+    # The token issued before the approval still says what the account was then: a refresh tells.
+    api.token = None
+    refreshed = api.expect(api.call("POST", "/auth/refresh", json={"refresh_token": pair["refresh_token"]}), 200)
+    enterprise_token = refreshed.json()["access_token"]
     api.token = admin_token
-    return "已注册并认证" if resp.status_code == 201 else "已存在（已认证）"
+    return ("已注册并认证" if resp.status_code == 201 else "已存在（已认证）"), enterprise_token
+
+
+# The enterprise applies for the first product of each institution; the institution takes the order to
+# the state named here (提交 → 受理 → 授信 → 放款; or 终止).
+DEMO_ORDERS = ["submitted", "accepted", "credit_granted", "disbursed", "terminated"]
+STATE_LABELS = {"submitted": "待受理", "accepted": "已受理", "credit_granted": "已授信", "disbursed": "已放款",
+                "terminated": "已终止"}
+
+
+def find_product(api: Client, institution: str, name: str) -> dict:
+    items = api.expect(api.call("GET", "/market/products", params={"q": name, "per_page": 100}),
+                       200).json()["items"]
+    for item in items:
+        if item["name"] == name and item["institution_name"] == institution:
+            return item
+    raise DemoError(f"金融超市里找不到 {institution} 的产品“{name}”")
+
+
+def demo_orders(api: Client, enterprise_token: str, staff_tokens: dict[str, str]) -> list[tuple[str, str, str]]:
+    """The demo enterprise's orders in different states; none are added when it already has orders."""
+    api.token = enterprise_token
+    existing = api.expect(api.call("GET", "/orders", params={"per_page": 100}), 200).json()["items"]
+    if existing:
+        return [(o["institution_name"], o["product_name"], STATE_LABELS.get(o["status"], o["status"]) + "（已存在）")
+                for o in existing]
+    api.token = None
+    version = api.expect(api.call("GET", "/credit/authorization-text"), 200).json()["version"]
+    made = []
+    for spec, target in zip(INSTITUTIONS, DEMO_ORDERS, strict=False):
+        body = spec["products"][0]
+        product = find_product(api, spec["institution"]["name"], body["name"])
+        amount = min(100, body["amount_max"])
+        term = max(body["term_min_months"], min(12, body["term_max_months"]))
+        api.token = enterprise_token
+        order = api.expect(api.call("POST", "/orders", json={
+            "product_id": product["id"], "amount": amount, "term_months": term,
+            "purpose": "购买原材料、扩大发制品出口生产", "credit_authorization": {"version": version},
+            "contact_name": DEMO_ENTERPRISE["contact_name"], "contact_phone": DEMO_ENTERPRISE["phone"]}), 201).json()
+        api.token = staff_tokens[spec["admin"]["phone"]]
+        path = f"/orders/{order['id']}"
+        if target == "terminated":
+            api.expect(api.call("POST", f"{path}/terminate", json={"reason": "企业资金需求已通过其他渠道解决"}), 200)
+        if target in ("accepted", "credit_granted", "disbursed"):
+            api.expect(api.call("POST", f"{path}/accept"), 200)
+        if target in ("credit_granted", "disbursed"):
+            api.expect(api.call("POST", f"{path}/grant", json={
+                "amount": amount, "rate": body["rate_min"], "term_months": term}), 200)
+        if target == "disbursed":
+            today = time.strftime("%Y-%m-%d", time.gmtime(time.time() + 8 * 3600))  # China date
+            api.expect(api.call("POST", f"{path}/disburse", json={"amount": amount, "disbursed_on": today}), 200)
+        made.append((spec["institution"]["name"], body["name"], STATE_LABELS[target]))
+    return made
+
+
+def print_logins() -> None:
+    """Every demo login, in one table."""
+    rows = [("平台管理员", "平台管理员", ADMIN_PHONE, "BOOTSTRAP_ADMIN_PASSWORD 的值")]
+    rows += [("金融机构", f"{spec['institution']['name']} {spec['admin']['name']}", spec["admin"]["phone"],
+              DEMO_PASSWORD) for spec in INSTITUTIONS]
+    rows += [("政府部门", f"{spec['department']} {spec['name']}", spec["phone"], DEMO_PASSWORD)
+             for spec in GOVERNMENT_USERS]
+    rows.append(("企业（已认证、白名单）", f"{DEMO_ENTERPRISE['enterprise_name']} {DEMO_ENTERPRISE['contact_name']}",
+                 DEMO_ENTERPRISE["phone"], DEMO_PASSWORD))
+    print("\n演示账号（登录均需短信验证码，开发环境见 GET /api/v1/dev/sms?phone=…）：")
+    print(f"  {'角色':　<10} {'名称':　<24} {'手机号':<12} 密码")
+    for role, name, phone, password in rows:
+        print(f"  {role:　<10} {name:　<24} {phone:<12} {password}")
 
 
 def main() -> int:
@@ -382,13 +482,22 @@ def main() -> int:
         credit = import_credit_data(api)
         print("  信用数据：" + "，".join(f"{label} {credit['imported'][k]} 条（新增或更新 {credit['changed'][k]} 条）"
                                     for k, label in CREDIT_KINDS.items()))
-        print(f"  演示企业 {DEMO_ENTERPRISE['enterprise_name']}：{verified_demo_enterprise(api, api.token)}")
-        new_admins = {spec["admin"]["phone"] for spec in INSTITUTIONS if create_institution(api, spec)}
+        outcome, enterprise_token = verified_demo_enterprise(api, api.token)
+        print(f"  演示企业 {DEMO_ENTERPRISE['enterprise_name']}：{outcome}")
+        admin_token = api.token
+        new_staff = {spec["admin"]["phone"] for spec in INSTITUTIONS if create_institution(api, spec)}
+        new_staff |= {spec["phone"] for spec in GOVERNMENT_USERS if create_government_user(api, spec)}
+        staff_tokens = {}
         published = []
         for spec in INSTITUTIONS:
-            log_in_institution_admin(api, spec["admin"]["phone"], spec["admin"]["phone"] in new_admins)
+            phone = spec["admin"]["phone"]
+            staff_tokens[phone] = log_in_staff(api, phone, phone in new_staff)
             for name, outcome in publish_products(api, spec["products"]):
                 published.append((spec["institution"]["name"], name, outcome))
+        for spec in GOVERNMENT_USERS:
+            log_in_staff(api, spec["phone"], spec["phone"] in new_staff)
+        orders = demo_orders(api, enterprise_token, staff_tokens)
+        api.token = admin_token
     except DemoError as exc:
         print(f"\n演示数据未能完成：{exc}", file=sys.stderr)
         return 1
@@ -396,13 +505,10 @@ def main() -> int:
     print("\n产品：")
     for institution, name, outcome in published:
         print(f"  {institution:　<14} {name:　<10} {outcome}")
-    print("\n演示账号（登录均需短信验证码，开发环境见 GET /api/v1/dev/sms?phone=…）：")
-    print(f"  平台管理员  {ADMIN_PHONE}  密码：BOOTSTRAP_ADMIN_PASSWORD 的值")
-    for spec in INSTITUTIONS:
-        print(f"  {spec['institution']['name']:　<14} 管理员 {spec['admin']['name']}  {spec['admin']['phone']}  "
-              f"密码：{DEMO_PASSWORD}")
-    print(f"  企业用户（已认证） {DEMO_ENTERPRISE['enterprise_name']}  {DEMO_ENTERPRISE['phone']}  "
-          f"密码：{DEMO_PASSWORD}")
+    print(f"\n{DEMO_ENTERPRISE['enterprise_name']}的融资订单：")
+    for institution, name, state in orders:
+        print(f"  {institution:　<14} {name:　<10} {state}")
+    print_logins()
     print(f"\n金融超市：{API}/market/products")
     return 0
 

@@ -56,6 +56,8 @@ def main() -> int:
     env.setdefault("XYD_VAR_DIR", str(VAR))
     env.setdefault("SMS_PROVIDER", "console")
     env.setdefault("WEBHOOK_ALLOW_PRIVATE_NETWORKS", "true")
+    # One developer, the web console, scripts and `make demo` all sign in from 127.0.0.1.
+    env.setdefault("RATE_LIMIT_AUTH", "600/minute")
     for name, value in load_dev_secrets().items():
         env.setdefault(name, value)
     env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"

@@ -3,6 +3,7 @@ from pathlib import Path
 
 import pytest
 from api_client import Api
+from bus_recorder import BusRecorder
 from harness import running_platform
 
 # The browser fixtures (Chromium through Playwright) for the tests of the web console.
@@ -13,7 +14,14 @@ pytest_plugins = ["browser"]
 def platform():
     with tempfile.TemporaryDirectory(prefix="xyd-e2e-") as workdir:
         with running_platform(Path(workdir)) as running:
+            recorder = running.bus_recorder = BusRecorder(running.vhost).start()
             yield running
+            recorder.stop()
+            # Every event the suite caused, checked against docs/asyncapi.yaml (a failure here is reported
+            # as an error at the teardown of the session's last test).
+            problems = recorder.problems()
+            assert not problems, f"{len(problems)} events on the bus break docs/asyncapi.yaml:\n" + "\n".join(
+                problems[:50])
 
 
 @pytest.fixture

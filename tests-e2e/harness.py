@@ -52,6 +52,8 @@ class Platform:
     processes: dict = field(default_factory=dict)
     # "<process>-<replica>" -> the METRICS_PORT of a process without an HTTP port of its own.
     metrics_ports: dict = field(default_factory=dict)
+    # Every event published while the suite runs (bus_recorder.BusRecorder, set by conftest).
+    bus_recorder: object = None
 
     @property
     def gateway(self) -> str:
@@ -60,9 +62,14 @@ class Platform:
     def service_url(self, name: str) -> str:
         return f"http://127.0.0.1:{self.env[PORT_SETTINGS[name]]}"
 
-    def start(self, name: str, command: str, replica: int = 0) -> None:
+    @property
+    def portal_origin(self) -> str:
+        """The origin CORS_ALLOWED_ORIGINS lets call the API: a portal page a test serves on that port."""
+        return self.env["CORS_ALLOWED_ORIGINS"]
+
+    def start(self, name: str, command: str, replica: int = 0, env: dict | None = None) -> None:
         log = open(self.workdir / f"{name}-{replica}.log", "wb")  # noqa: SIM115 - closed at stop
-        env = self.env
+        env = {**self.env, **(env or {})}
         if "--bind" not in command:  # relays, consumers, workers: metrics and health on a port of their own
             port = self.metrics_ports[f"{name}-{replica}"] = free_port()
             env = {**env, "METRICS_PORT": str(port)}
@@ -139,6 +146,11 @@ def running_platform(workdir: Path):
             "WEB_THREADS": "8",
             "LOG_LEVEL": "INFO",
             "BIND_HOST": "127.0.0.1",
+            # Every test signs in and reads from 127.0.0.1: limits far above what the suite sends
+            # (test_cors_and_limits.py starts gateways of its own with low ones).
+            **{f"RATE_LIMIT_{group}": "1000000/minute" for group in ("AUTH", "PUBLIC", "USER", "EXPORT")},
+            # A portal on another origin (test_cors_and_limits.py serves one there).
+            "CORS_ALLOWED_ORIGINS": f"http://127.0.0.1:{free_port()}",
         })
         for setting in (*PORT_SETTINGS.values(), "GATEWAY_METRICS_PORT"):
             env[setting] = str(free_port())

@@ -83,7 +83,11 @@ def publish(platform, event: dict) -> None:
 
 
 def order_event(event_type: str, institution_id: int, **data) -> dict:
+    """An order event as order-service would publish it (complete by docs/asyncapi.yaml: the session's bus
+    recorder checks it like every other event)."""
     status = {"order.submitted": "submitted", "order.accepted": "accepted"}[event_type]
+    if status == "submitted":
+        data = {"accept_deadline": "2026-12-02", "accept_overdue": False, **data}
     return new_envelope(event_type, {
         "order_id": random.randint(10**6, 10**7), "order_no": f"E2E{uuid.uuid4().hex[:10].upper()}",
         "status": status, "previous_status": None if status == "submitted" else "submitted", "product_id": 1,

@@ -32,6 +32,8 @@ from .schemas import (
     InstitutionPageSchema,
     InstitutionSchema,
     InstitutionUpdateSchema,
+    InternalUserListArgs,
+    InternalUserPageSchema,
     LoginLogListArgs,
     LoginLogPageSchema,
     LoginSchema,
@@ -490,6 +492,15 @@ def service_token(body):
 def internal_user(user_id):
     """按 id 查询用户（服务间）"""
     return services.get_user(user_id)
+
+
+@internal.get("/users")
+@require_service
+@internal.arguments(InternalUserListArgs, location="query")
+@internal.response(200, InternalUserPageSchema)
+def internal_users(args):
+    """全部用户（服务间：其他服务初次部署或恢复后载入用户副本；与 auth.user_created 事件同形；按 id 翻页）"""
+    return services.users_after(args.get("after"))
 
 
 @internal.get("/institutions")

@@ -157,6 +157,34 @@ class InstitutionListSchema(ma.Schema):
     items = ma.fields.List(ma.fields.Nested(InstitutionSchema))
 
 
+class InternalUserListArgs(ma.Schema):
+    class Meta:
+        unknown = ma.EXCLUDE
+
+    after = ma.fields.String(validate=validate.Regexp(r"^\d{1,18}$"),
+                             metadata={"description": "上一页的 next_cursor"})
+
+
+class InternalUserSchema(ma.Schema):
+    """A user as `auth.user_created` carries it."""
+
+    id = ma.fields.Integer()
+    role = ma.fields.String()
+    phone = ma.fields.String()
+    name = ma.fields.String(allow_none=True)
+    institution_id = ma.fields.Integer(allow_none=True)
+    enterprise_uscc = ma.fields.String(allow_none=True)
+    enterprise_name = ma.fields.String(allow_none=True)
+    region_code = ma.fields.String(allow_none=True)
+    status = ma.fields.String()
+    verification_status = ma.fields.String(allow_none=True)
+
+
+class InternalUserPageSchema(ma.Schema):
+    items = ma.fields.List(ma.fields.Nested(InternalUserSchema))
+    next_cursor = ma.fields.String(allow_none=True)
+
+
 class InstitutionCreateSchema(StrictSchema):
     name = ma.fields.String(required=True, validate=validate.Length(min=2, max=200))
     type = ma.fields.String(required=True, validate=validate.OneOf(INSTITUTION_TYPES))

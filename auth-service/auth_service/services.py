@@ -189,7 +189,7 @@ def login(phone: str, password: str, sms_code: str, actor: Actor) -> dict:
 
 
 def account_locked(user: User) -> Throttled:
-    return Throttled(int((user.locked_until - utcnow()).total_seconds()) + 1, code="account_locked",
+    return Throttled((user.locked_until - utcnow()).total_seconds(), code="account_locked",
                      message="密码错误次数过多，账号已临时锁定，请稍后再试")
 
 
@@ -277,6 +277,19 @@ def user_event_data(user: User) -> dict:
             "institution_id": user.institution_id, "enterprise_uscc": user.enterprise_uscc,
             "enterprise_name": user.enterprise_name, "region_code": user.region_code,
             "status": user.status, "verification_status": user.verification_status}
+
+
+INTERNAL_USERS_PAGE = 500
+
+
+def users_after(after: str | None) -> dict:
+    """A page of every user in the shape of `auth.user_created`, by id, for services loading their copies."""
+    stmt = select(User).order_by(User.id).limit(INTERNAL_USERS_PAGE)
+    if after:
+        stmt = stmt.where(User.id > int(after))
+    users = db.session.scalars(stmt).all()
+    return {"items": [user_event_data(u) for u in users],
+            "next_cursor": str(users[-1].id) if len(users) == INTERNAL_USERS_PAGE else None}
 
 
 # --- accounts: registration and passwords ------------------------------------------------------

@@ -16,6 +16,12 @@ from xyd_common.redis_store import get_redis, redis_key
 CHINA = ZoneInfo("Asia/Shanghai")
 
 
+def seconds_left(r, key: str) -> float:
+    """What is left of `key`'s expiry, in (fractional) seconds: PTTL, because TTL rounds down and a
+    client told `Retry-After: 1` with 1.4 s left would be refused again. Throttled rounds it up."""
+    return max(r.pttl(key), 0) / 1000
+
+
 def check_sms_throttles(phone: str, purpose: str, client_ip: str | None) -> None:
     """Count this request against every throttle; raise Throttled (429, Retry-After) if one is hit."""
     cfg = current_app.config
@@ -24,18 +30,18 @@ def check_sms_throttles(phone: str, purpose: str, client_ip: str | None) -> None
         key = redis_key("sms", "ip", client_ip)
         count, _ = r.pipeline().incr(key).expire(key, 3600, nx=True).execute()
         if count > cfg["SMS_IP_HOURLY_LIMIT"]:
-            raise Throttled(max(r.ttl(key), 1))
+            raise Throttled(seconds_left(r, key))
 
     resend_key = redis_key("sms", "resend", purpose, phone)
     if cfg["SMS_RESEND_SECONDS"] > 0 and not r.set(resend_key, 1, nx=True, ex=cfg["SMS_RESEND_SECONDS"]):
-        raise Throttled(max(r.ttl(resend_key), 1), message="验证码发送过于频繁，请稍后再试")
+        raise Throttled(seconds_left(r, resend_key), message="验证码发送过于频繁，请稍后再试")
 
     now = datetime.now(CHINA)
     day_key = redis_key("sms", "daily", phone, now.strftime("%Y%m%d"))
     count, _ = r.pipeline().incr(day_key).expire(day_key, 2 * 86400, nx=True).execute()
     if count > cfg["SMS_DAILY_LIMIT"]:
         midnight = (now + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
-        raise Throttled(int((midnight - now).total_seconds()) + 1, message="今日验证码发送次数已达上限")
+        raise Throttled((midnight - now).total_seconds(), message="今日验证码发送次数已达上限")
 
 
 def check_application_throttle(client_ip: str | None) -> None:
@@ -47,4 +53,4 @@ def check_application_throttle(client_ip: str | None) -> None:
     key = redis_key("apply", "ip", client_ip)
     count, _ = r.pipeline().incr(key).expire(key, 3600, nx=True).execute()
     if count > current_app.config["SMS_IP_HOURLY_LIMIT"]:
-        raise Throttled(max(r.ttl(key), 1), message="提交过于频繁，请稍后再试")
+        raise Throttled(seconds_left(r, key), message="提交过于频繁，请稍后再试")

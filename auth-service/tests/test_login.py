@@ -1,6 +1,7 @@
 import json
 
 from auth_service.models import OutboxMessage, db
+from xyd_common.redis_store import get_redis, redis_key
 
 from .conftest import ADMIN_PASSWORD, ADMIN_PHONE
 
@@ -99,6 +100,16 @@ def test_resend_inside_the_interval_is_throttled_with_retry_after(app, client):
     # Another purpose has its own interval.
     assert client.post("/api/v1/auth/sms-codes",
                        json={"phone": ADMIN_PHONE, "purpose": "reset_password"}).status_code == 202
+
+
+def test_resend_retry_after_rounds_up_so_an_obedient_client_is_let_through(app, client):
+    app.config["SMS_RESEND_SECONDS"] = 60
+    assert client.post("/api/v1/auth/sms-codes", json={"phone": ADMIN_PHONE, "purpose": "login"}).status_code == 202
+    with app.app_context():
+        # 1.4 s left: TTL would say 1, and a client waiting 1 s would be refused again.
+        get_redis().pexpire(redis_key("sms", "resend", "login", ADMIN_PHONE), 1400)
+    resp = client.post("/api/v1/auth/sms-codes", json={"phone": ADMIN_PHONE, "purpose": "login"})
+    assert resp.status_code == 429 and resp.headers["Retry-After"] == "2"
 
 
 def test_daily_limit_per_phone(app, client):

@@ -70,3 +70,20 @@ def test_during_a_key_rotation_tokens_of_the_previous_key_still_verify(app, clie
                              app.config["JWT_AUDIENCE"])
     issued_after = signing.service_token(new_key, app.config, "order-service")
     assert verifier.decode(issued_before, SERVICE)["sub"] == verifier.decode(issued_after, SERVICE)["sub"]
+
+
+def test_services_list_every_user_in_pages_as_the_user_events_carry_them(app, client, monkeypatch):
+    with app.app_context():  # an enterprise account besides the admin
+        db.session.add(User(phone="13900000077", name="李会计", role="enterprise", password_hash="x", status="active",
+                            enterprise_uscc="91411000MA0000007X", enterprise_name="许昌同步制造有限公司",
+                            region_code="411002", verification_status="verified"))
+        db.session.commit()
+    monkeypatch.setattr(services, "INTERNAL_USERS_PAGE", 1)
+    token = client.post("/internal/service-tokens",
+                        json={"service": "notification-service", "secret": "service-secret-for-tests"}).json
+    first = client.get("/internal/users", headers=auth(token["access_token"])).json
+    assert [u["role"] for u in first["items"]] == ["admin"] and first["next_cursor"] == "1"
+    second = client.get("/internal/users?after=1", headers=auth(token["access_token"])).json
+    assert second["items"][0]["role"] == "enterprise"
+    assert set(second["items"][0]) >= {"id", "phone", "enterprise_uscc", "verification_status", "status"}
+    assert client.get("/internal/users").status_code == 401

@@ -5,6 +5,7 @@ into that shape, so no service ever answers an HTML page or a bare 500 for bad i
 """
 
 import logging
+import math
 
 import flask_smorest
 import marshmallow as ma
@@ -68,8 +69,11 @@ class ValidationFailed(ApiError):
 
 
 class Throttled(ApiError):
-    def __init__(self, retry_after: int, code: str = "throttled", message: str = "请求过于频繁，请稍后再试"):
-        retry_after = max(1, int(retry_after))
+    """429 with `Retry-After`: `retry_after` seconds (fractions allowed) rounded UP to whole seconds, so a
+    client that waits exactly that long is not refused again."""
+
+    def __init__(self, retry_after: float, code: str = "throttled", message: str = "请求过于频繁，请稍后再试"):
+        retry_after = max(1, math.ceil(retry_after))
         super().__init__(429, code, message, headers={"Retry-After": str(retry_after)})
 
 

@@ -4,7 +4,8 @@ import json
 from pathlib import Path
 
 import click
-import requests
+
+from xyd_common.reference import register_sync_command
 
 SAMPLE_DATA = Path(__file__).resolve().parent.parent / "sample_data"
 
@@ -105,20 +106,9 @@ def register_cli(app):
         if problems:
             raise SystemExit(1)
 
-    @app.cli.command("sync-regions")
-    def sync_regions():
-        """Load the region tree from auth-service (GET /api/v1/regions).
+    from .reference import sync_reference_data
 
-        Run once when credit-service is deployed after regions were created; from then on region.created
-        events keep the copy current."""
-        from .regions import sync_from_auth_service
-
-        try:
-            count = sync_from_auth_service()
-        except (requests.RequestException, KeyError, ValueError) as exc:
-            raise click.ClickException(f"could not load regions from {app.config['AUTH_SERVICE_URL']}: {exc}") \
-                from exc
-        click.echo(f"credit-service: {count} regions loaded")
+    register_sync_command(app, sync_reference_data)
 
     @app.cli.command("refresh-credit-states")
     @click.option("--once", is_flag=True, help="Refresh once and exit (for cron) instead of looping.")

@@ -1,5 +1,5 @@
 """credit-service settings: the common ones (AUTH_SERVICE_URL is where tokens are checked and where
-`flask sync-regions` loads the region tree from)."""
+`flask sync-reference-data` loads the region tree from)."""
 
 from xyd_common.config import common_settings, env_int
 

@@ -129,7 +129,8 @@ def revoke(uscc: str, authorization_id: str, user_id: int | None) -> dict:
     auth.revoked_at = now
     auth.updated_at = now
     record_event(db.session, OutboxMessage, "credit.authorization_revoked", {
-        "order_id": auth.order_id, "uscc": uscc, "institution_id": auth.institution_id, "revoked_by": user_id,
+        # Kept as text here (String(36)); order ids are integers in every event (docs/asyncapi.yaml).
+        "order_id": int(auth.order_id), "uscc": uscc, "institution_id": auth.institution_id, "revoked_by": user_id,
         "revoked_at": now.isoformat()}, SOURCE)
     db.session.commit()
     return authorization_item(auth, now)

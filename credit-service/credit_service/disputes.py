@@ -12,7 +12,7 @@ from xyd_common.tokens import Identity, require_verified_enterprise
 
 from .models import CreditRecord, Dispute, Enterprise, OutboxMessage, db
 from .monitoring import SOURCE, china_today, refresh_enterprise
-from .regions import within
+from .reference import within
 
 OPEN, UPHELD, REJECTED = "open", "upheld", "rejected"
 

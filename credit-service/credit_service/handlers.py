@@ -3,7 +3,7 @@
 The queue's bindings are in xyd_common.events.topology. Each handler runs inside the consumer's
 transaction and never commits; raising makes the consumer roll back and redeliver the event.
 
-- `region.created` keeps the region tree that scopes government users.
+- `region.created` keeps the region tree that scopes government users (reference.py).
 - `order.*` keeps which institution each enterprise authorized through which order, under which
   version of the authorization text: orders are only created with the applicant's consent, so every
   order event stands for one. Any order event (not only `order.submitted`) creates the relation, since
@@ -16,16 +16,11 @@ import logging
 from xyd_common.events.envelope import occurred_at, parse_time
 from xyd_common.events.topology import ORDER_EVENTS
 
+from . import reference
 from .consent import ENDING_STATUSES, post_loan_until
 from .models import AuthorizationText, OrderAuthorization, db
-from .regions import upsert_region
 
 log = logging.getLogger(__name__)
-
-
-def on_region_created(event: dict) -> None:
-    data = event["data"]
-    upsert_region(str(data["code"]), data["name"], data.get("parent_code"), data.get("path"))
 
 
 def on_order_event(event: dict) -> None:
@@ -62,6 +57,6 @@ def on_order_event(event: dict) -> None:
 
 
 HANDLERS = {
-    "region.created": on_region_created,
+    **reference.HANDLERS,  # the copy of the region tree
     **dict.fromkeys(ORDER_EVENTS, on_order_event),
 }

@@ -30,7 +30,7 @@ from xyd_common.events.outbox import utcnow
 from .disclosure import default_publish_until
 from .models import CreditRecord, Enterprise, RiskFlag, WhitelistEntry, db
 from .monitoring import china_today, refresh_enterprise
-from .regions import is_within
+from .reference import is_within
 from .risk import NONE
 from .schemas import EnterpriseRow, RecordRow, RiskFlagRow, WhitelistRow
 

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from xyd_common.db_types import ExactDecimal, UtcDateTime
 from xyd_common.events.consumer import ProcessedEventMixin
 from xyd_common.events.outbox import OutboxMixin, utcnow
+from xyd_common.reference import RegionCopy
 
 from .risk import NONE
 
@@ -154,15 +155,8 @@ class RiskFlag(db.Model):
     __table_args__ = (UniqueConstraint("uscc", "indicator", "source", name="uq_risk_flags_key"),)
 
 
-class Region(db.Model):
+class Region(RegionCopy, db.Model):
     """auth-service's region, as announced by `region.created`, with its path from the root."""
-
-    __tablename__ = "regions"
-
-    code: Mapped[str] = mapped_column(String(12), primary_key=True)
-    name: Mapped[str] = mapped_column(String(100), nullable=False)
-    parent_code: Mapped[str | None] = mapped_column(String(12))
-    path: Mapped[list] = mapped_column(JSON, nullable=False)
 
 
 class RegionAncestor(db.Model):

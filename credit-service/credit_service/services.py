@@ -14,7 +14,7 @@ from .consent import institution_may_read, institution_names
 from .disclosure import hidden_reason, suppressed_indicators
 from .models import AccessLog, CreditRecord, Enterprise, OrderAuthorization, WhitelistEntry, db
 from .monitoring import CHINA, china_today, current_entry, valid_entry_clause
-from .regions import is_within, within
+from .reference import is_within, within
 from .risk import NONE, assess, flag_level
 
 NOT_FOUND_MESSAGE = "未找到该企业的信用记录"

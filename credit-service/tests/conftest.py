@@ -24,7 +24,7 @@ def bad_input_headers(auth_service):
 @pytest.fixture
 def service_info():
     return ServiceInfo("credit-service", "credit_service", "CREDIT_DATABASE_URL",
-                       commands=("relay", "consume", "import-credit", "load-sample-data", "sync-regions",
+                       commands=("relay", "consume", "import-credit", "load-sample-data", "sync-reference-data",
                                  "refresh-credit-states"))
 
 

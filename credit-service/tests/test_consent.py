@@ -109,7 +109,7 @@ def test_a_disbursed_order_keeps_post_loan_access_until_the_enterprise_revokes(c
     assert revoked.status_code == 200 and revoked.json["status"] == "revoked"
     assert client.get(RECORD.format(uscc), headers=bank).status_code == 404
     [event] = events(app, "credit.authorization_revoked")
-    assert event["data"]["order_id"] == str(order["order_id"]) and event["data"]["revoked_by"] == 31
+    assert event["data"]["order_id"] == int(order["order_id"]) and event["data"]["revoked_by"] == 31
     again = client.post(f"/api/v1/credit/me/authorizations/{item['id']}/revoke", headers=own)
     assert again.status_code == 409
 

@@ -7,7 +7,7 @@ from xyd_common.logs import configure_logging
 from xyd_common.metrics import instrument_requests
 from xyd_common.trusted_proxies import TrustedProxies, parse_trusted_proxies
 
-from . import access, docs, errors, health, proxy, request_log, web
+from . import access, cors, docs, errors, health, proxy, ratelimit, request_log, web
 from .config import load_settings
 
 
@@ -25,9 +25,12 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     errors.init_app(app)
     request_log.init_app(app)
+    # Preflights are answered before anything else looks at the request (they carry no token).
+    cors.init_app(app)
     # Counted here, served on GATEWAY_METRICS_PORT (deploy/gunicorn.conf.py), never on the public port.
     instrument_requests(app)
     access.install_verifier(app)
+    ratelimit.init_app(app)
     proxy.init_app(app)
     health.init_app(app)
     app.register_blueprint(proxy.api)

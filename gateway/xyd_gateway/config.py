@@ -7,6 +7,8 @@ from pathlib import Path
 
 from xyd_common.config import DEFAULT_REDIS_URL, env_bool, env_float, env_int, env_secret, env_str
 
+from .ratelimit import limit_settings
+
 # The built web app of the repository the gateway is installed from (editable, as `make` and the image do).
 DEFAULT_WEB_DIST_DIR = str(Path(__file__).resolve().parents[2] / "web" / "dist")
 
@@ -58,6 +60,10 @@ def load_settings() -> dict:
         "JWT_AUDIENCE": env_str("JWT_AUDIENCE", "xyd-platform"),
         "REDIS_URL": env_secret("REDIS_URL", DEFAULT_REDIS_URL),
         "REDIS_KEY_PREFIX": env_str("REDIS_KEY_PREFIX", "xyd:"),
+        # Origins whose pages may call the API from a browser (cors.py); empty: none.
+        "CORS_ALLOWED_ORIGINS": env_str("CORS_ALLOWED_ORIGINS", ""),
+        # Requests per route group and client (ratelimit.py): RATE_LIMIT_AUTH, _PUBLIC, _USER, _EXPORT.
+        **limit_settings(env_str),
     }
 
 

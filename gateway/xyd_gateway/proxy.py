@@ -19,6 +19,7 @@ from xyd_common.metrics import GATEWAY_UPSTREAM_LATENCY, GATEWAY_UPSTREAM_REQUES
 
 from .access import check_access
 from .config import SERVICE_LABELS, service_urls
+from .ratelimit import check_rate_limit
 from .routes import TOKEN_IGNORED, is_upload, service_for, token_policy
 
 log = logging.getLogger(__name__)
@@ -215,6 +216,7 @@ def forward_api_request(_rest: str):
     g.upstream = service
     policy = token_policy(req.method, req.path)
     g.identity = check_access(app, policy, req.path, req.headers.get("Authorization"))
+    check_rate_limit(app, policy, g.identity, req)
     if is_upload(req.method, req.path):
         req.max_content_length = app.config["MAX_UPLOAD_BYTES"]
     return forward(service, req, g.request_id, app, pass_token=policy != TOKEN_IGNORED)

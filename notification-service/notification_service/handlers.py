@@ -50,26 +50,9 @@ def on_sms_code_requested(event: dict) -> None:
     log.info("verification code SMS sent", extra=log_fields)
 
 
-def on_user_changed(event: dict) -> None:
-    """Keep who belongs to which institution or enterprise, and their phones."""
-    if not reference.upsert_user(event["data"], occurred_at(event)):
-        log.info("user %s: %s is older than what we hold; ignored", event["data"].get("id"), event["event_type"])
-
-
-def on_enterprise_verified(event: dict) -> None:
-    """Keep who owns a USCC: the enterprise's order news goes to its verified users."""
-    reference.record_owner(event["data"], occurred_at(event))
-
-
 def on_verification_decided(event: dict) -> None:
     """Tell the account holder how its enterprise verification ended, in the app and by SMS."""
     services.record_verification_decision(event)
-
-
-def on_region_created(event: dict) -> None:
-    """Keep the region with its path: government webhooks take the orders of their region and below."""
-    data = event["data"]
-    reference.upsert_region(data["code"], data["name"], data.get("parent_code"), data.get("path"))
 
 
 def on_order_event(event: dict) -> None:
@@ -97,12 +80,9 @@ def on_need_event(event: dict) -> None:
 
 
 HANDLERS = {
+    **reference.HANDLERS,  # the copies of users (and who owns which USCC) and regions
     "auth.sms_code_requested": on_sms_code_requested,
-    "auth.user_created": on_user_changed,
-    "auth.user_updated": on_user_changed,
-    "auth.enterprise_verified": on_enterprise_verified,
     "auth.enterprise_verification_decided": on_verification_decided,
-    "region.created": on_region_created,
     **{event_type: on_order_event for event_type in ORDER_EVENTS},
     "credit.risk_changed": on_risk_changed,
     "credit.dispute_resolved": on_dispute_resolved,

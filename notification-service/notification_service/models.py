@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from xyd_common.db_types import UtcDateTime
 from xyd_common.events.consumer import ProcessedEventMixin
 from xyd_common.events.outbox import utcnow
+from xyd_common.reference import RegionCopy
 
 db = SQLAlchemy()
 
@@ -64,16 +65,9 @@ class User(db.Model):
     source_at: Mapped[datetime] = mapped_column(UtcDateTime(), nullable=False)
 
 
-class Region(db.Model):
+class Region(RegionCopy, db.Model):
     """auth-service's region with its path from the root, from `region.created`: a government
     webhook receives the orders whose region has the webhook's region on its path."""
-
-    __tablename__ = "regions"
-
-    code: Mapped[str] = mapped_column(String(12), primary_key=True)
-    name: Mapped[str] = mapped_column(String(100), nullable=False)
-    parent_code: Mapped[str | None] = mapped_column(String(12))
-    path: Mapped[list] = mapped_column(JSON, nullable=False)  # [root, ..., code]
 
 
 class Order(db.Model):

@@ -1,12 +1,17 @@
 """notification-service's copies of other services' facts, kept from their events: users (who
 belongs to which institution or enterprise, and their phones), regions (the scope of government
-webhooks) and orders (which institution has an open order of which enterprise)."""
+webhooks) and orders (which institution has an open order of which enterprise); the handlers of the
+user and region events; and `flask sync-reference-data`, which loads users and regions from
+auth-service for a notification-service deployed late or restored from a backup (orders need no
+sync: only open orders matter, and every order change is an event)."""
 
 from datetime import datetime
 
 from sqlalchemy import select
 
-from xyd_common.reference import upsert_region as shared_upsert_region
+from xyd_common.events.envelope import occurred_at
+from xyd_common.events.outbox import utcnow
+from xyd_common.reference import sync_internal, sync_regions, upsert_if_newer, upsert_region
 
 from .models import Order, Region, User, db
 
@@ -17,26 +22,10 @@ OPEN_ORDER_STATUSES = ("submitted", "accepted", "credit_granted")
 def upsert_user(data: dict, source_at: datetime) -> bool:
     """Keep a user as auth-service described it at `source_at`; False (and nothing changed) when
     what we hold is newer, as after a redelivered or overtaken event."""
-    user = db.session.get(User, int(data["id"]))
-    if user is not None and user.source_at > source_at:
-        return False
-    if user is None:
-        user = User(id=int(data["id"]))
-        db.session.add(user)
-    user.role = data.get("role") or ""
-    user.phone = data.get("phone")
-    user.name = data.get("name")
-    user.institution_id = data.get("institution_id")
-    user.enterprise_uscc = data.get("enterprise_uscc")
-    user.region_code = data.get("region_code")
-    user.status = data.get("status") or "active"
-    user.source_at = source_at
-    return True
-
-
-def upsert_region(code: str, name: str, parent_code: str | None, path: list | None) -> Region:
-    """Keep a region with its path from the root (`[root, ..., code]`)."""
-    return shared_upsert_region(db.session, Region, code, name, parent_code, path)
+    return upsert_if_newer(db.session, User, int(data["id"]), {
+        "role": data.get("role") or "", "phone": data.get("phone"), "name": data.get("name"),
+        "institution_id": data.get("institution_id"), "enterprise_uscc": data.get("enterprise_uscc"),
+        "region_code": data.get("region_code"), "status": data.get("status") or "active"}, source_at)
 
 
 def region_path(code: str | None) -> list[str]:
@@ -48,24 +37,12 @@ def region_path(code: str | None) -> list[str]:
 
 
 def track_order(data: dict, source_at: datetime) -> bool:
-    """Keep the order's status as of `source_at`; False when what we hold is newer."""
-    order_id = str(data["order_id"])
-    order = db.session.get(Order, order_id)
-    if order is not None and order.source_at > source_at:
-        return False
-    if order is None:
-        order = Order(id=order_id)
-        db.session.add(order)
-    # order.accept_overdue is no move: it carries the status the order is in.
-    order.status = data["status"]
-    order.order_no = data.get("order_no")
-    order.institution_id = data.get("institution_id")
-    order.enterprise_uscc = data.get("enterprise_uscc")
-    order.enterprise_name = data.get("enterprise_name")
-    order.product_name = data.get("product_name")
-    order.region_code = data.get("region_code")
-    order.source_at = source_at
-    return True
+    """Keep the order's status as of `source_at`; False when what we hold is newer. (order.accept_overdue
+    is no move: it carries the status the order is in.)"""
+    return upsert_if_newer(db.session, Order, str(data["order_id"]), {
+        "status": data["status"], "order_no": data.get("order_no"), "institution_id": data.get("institution_id"),
+        "enterprise_uscc": data.get("enterprise_uscc"), "enterprise_name": data.get("enterprise_name"),
+        "product_name": data.get("product_name"), "region_code": data.get("region_code")}, source_at)
 
 
 def open_orders_of(uscc: str) -> list[Order]:
@@ -121,3 +98,49 @@ def user(user_id) -> User | None:
         return db.session.get(User, int(user_id))
     except (TypeError, ValueError):
         return None
+
+
+# --- handlers and sync -----------------------------------------------------------------------------------
+
+def on_user_changed(event: dict) -> None:
+    """Keep who belongs to which institution or enterprise, and their phones."""
+    upsert_user(event["data"], occurred_at(event))
+
+
+def on_enterprise_verified(event: dict) -> None:
+    """Keep who owns a USCC: the enterprise's order news goes to its verified users."""
+    record_owner(event["data"], occurred_at(event))
+
+
+def on_region_created(event: dict) -> None:
+    """Keep the region with its path: government webhooks take the orders of their region and below."""
+    data = event["data"]
+    upsert_region(db.session, Region, data["code"], data["name"], data.get("parent_code"), data.get("path"))
+
+
+HANDLERS = {
+    "auth.user_created": on_user_changed,
+    "auth.user_updated": on_user_changed,
+    "auth.enterprise_verified": on_enterprise_verified,
+    "region.created": on_region_created,
+}
+
+
+def _keep_user(item: dict, started: datetime) -> bool:
+    kept = upsert_user(item, started)
+    if kept and item.get("role") == "enterprise" and item.get("verification_status") == "verified":
+        record_owner({"user_id": item["id"], "uscc": item["enterprise_uscc"]}, started)
+    return kept
+
+
+def sync_reference_data() -> dict:
+    """Every region (public `GET /api/v1/regions`) and, with SERVICE_TOKEN_SECRET, every user with
+    who owns which USCC (`GET /internal/users`) from auth-service; committed."""
+    from flask import current_app
+
+    started = utcnow()  # events from before this moment are older than the snapshot
+    regions = sync_regions(db.session, Region)
+    users = sync_internal("/internal/users", current_app.config["AUTH_SERVICE_URL"],
+                          lambda item: _keep_user(item, started))
+    db.session.commit()
+    return {"regions": len(regions), "users": users}

@@ -33,7 +33,7 @@ def bad_input_headers(auth_service):
 @pytest.fixture
 def service_info():
     return ServiceInfo("notification-service", "notification_service", "NOTIFICATION_DATABASE_URL",
-                       commands=("consume", "deliver-webhooks"),
+                       commands=("consume", "deliver-webhooks", "sync-reference-data"),
                        extra_env={"SMS_PROVIDER": "console", "SMS_EVENT_KEY": new_key(),
                                   "WEBHOOK_SECRET_KEY": new_key()})
 

@@ -5,11 +5,16 @@ import logging
 import click
 
 from xyd_common.app import run_periodic
+from xyd_common.reference import register_sync_command
 
 log = logging.getLogger(__name__)
 
 
 def register_cli(app):
+    from .reference import sync_reference_data
+
+    register_sync_command(app, sync_reference_data)
+
     @app.cli.command("mark-overdue")
     @click.option("--once", is_flag=True, help="Check once and exit (for cron) instead of looping.")
     def mark_overdue(once):

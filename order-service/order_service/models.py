@@ -36,6 +36,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from xyd_common.db_types import ExactDecimal, UtcDateTime
 from xyd_common.events.consumer import ProcessedEventMixin
 from xyd_common.events.outbox import OutboxMixin
+from xyd_common.reference import InstitutionCopy, RegionCopy
 
 from .states import OPEN_STATUSES
 
@@ -207,29 +208,12 @@ class OrderNumberCounter(db.Model):
 
 # --- the read model: other services' data as their events announced it ------------------------------
 
-class Region(db.Model):
+class Region(RegionCopy, db.Model):
     """auth-service's region (`region.created`), with its path from the root."""
 
-    __tablename__ = "regions"
 
-    code: Mapped[str] = mapped_column(String(12), primary_key=True)
-    name: Mapped[str] = mapped_column(String(100), nullable=False)
-    parent_code: Mapped[str | None] = mapped_column(String(12))
-    path: Mapped[list] = mapped_column(JSON, nullable=False)  # [root, ..., code]
-
-
-class Institution(db.Model):
+class Institution(InstitutionCopy, db.Model):
     """auth-service's institution (`institution.*`): a disabled one's products take no applications."""
-
-    __tablename__ = "institutions"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
-    name: Mapped[str] = mapped_column(String(200), nullable=False)
-    region_code: Mapped[str | None] = mapped_column(String(12))
-    status: Mapped[str] = mapped_column(String(20), nullable=False)
-    # When the source said what this row holds (the event's occurred_at): a late, older event must not
-    # overwrite a newer state.
-    source_at: Mapped[datetime] = mapped_column(UtcDateTime(), nullable=False)
 
 
 class Product(db.Model):

@@ -35,7 +35,7 @@ def bad_input_headers(auth_service):
 @pytest.fixture
 def service_info():
     return ServiceInfo("order-service", "order_service", "ORDER_DATABASE_URL",
-                       commands=("relay", "consume", "mark-overdue", "reconcile-credit"))
+                       commands=("relay", "consume", "mark-overdue", "reconcile-credit", "sync-reference-data"))
 
 
 @pytest.fixture

@@ -10,6 +10,8 @@ from xyd_common.tokens import current_identity, optional_auth, require_auth, req
 from . import recommendations as recommendations_service
 from . import services
 from .schemas import (
+    InternalPageArgs,
+    InternalProductPageSchema,
     InternalRecommendationArgs,
     MarketListArgs,
     MineListArgs,
@@ -95,6 +97,15 @@ def recommendations(args):
     利率越低越高（至多 20）、申请热度（至多 15）、机构受理率（至多 15）。"""
     identity = current_identity()
     return recommendations_service.recommend(identity.region_code, identity.verified_uscc, args)
+
+
+@internal.get("")
+@require_service
+@internal.arguments(InternalPageArgs, location="query")
+@internal.response(200, InternalProductPageSchema)
+def internal_products(args):
+    """全部产品，任意状态（服务间：订单服务初次部署或恢复后载入产品副本；与 product.* 事件同形；按 id 翻页）"""
+    return services.products_after(args.get("after"))
 
 
 @internal.get("/recommendations")

@@ -1,4 +1,5 @@
-"""Event type -> handler, for the events product-service consumes.
+"""Event type -> handler, for the events product-service consumes (the copies of other services' data
+are reference.py's).
 
 The queue's bindings are in xyd_common.events.topology. Each handler runs inside the consumer's
 transaction and never commits; raising makes the consumer roll back and redeliver the event.
@@ -10,24 +11,10 @@ from sqlalchemy import update
 
 from xyd_common.events.envelope import occurred_at
 
+from . import reference
 from .models import EnterpriseWhitelist, InstitutionPerformance, OrderTiming, Product, db
-from .reference import upsert_institution, upsert_region
 
 log = logging.getLogger(__name__)
-
-
-def on_region_created(event: dict) -> None:
-    """Keep the region with its path, which the market's region filter walks up."""
-    data = event["data"]
-    upsert_region(data["code"], data["name"], data.get("parent_code"), data.get("path"))
-
-
-def on_institution_changed(event: dict) -> None:
-    """Keep the institution's name and status: a disabled institution's products leave the market
-    (by a join on this row) and its name shows on every product."""
-    if not upsert_institution(event["data"], occurred_at(event)):
-        log.info("institution %s: %s is older than what we hold; ignored", event["data"].get("id"),
-                 event["event_type"])
 
 
 def _performance(institution_id: int) -> InstitutionPerformance:
@@ -85,11 +72,7 @@ def on_whitelist_changed(event: dict) -> None:
 
 
 HANDLERS = {
-    "region.created": on_region_created,
-    "institution.created": on_institution_changed,
-    "institution.updated": on_institution_changed,
-    "institution.disabled": on_institution_changed,
-    "institution.enabled": on_institution_changed,
+    **reference.HANDLERS,  # the copies of regions and institutions
     "order.submitted": on_order_submitted,
     "order.accepted": on_order_accepted,
     "credit.whitelist_changed": on_whitelist_changed,

@@ -30,6 +30,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from xyd_common.db_types import ExactDecimal, UtcDateTime
 from xyd_common.events.consumer import ProcessedEventMixin
 from xyd_common.events.outbox import OutboxMixin, utcnow
+from xyd_common.reference import InstitutionCopy, RegionCopy
 
 db = SQLAlchemy()
 
@@ -45,33 +46,18 @@ Money = ExactDecimal(14, 4)  # 万元 with 4 places: whole yuan
 Rate = ExactDecimal(5, 2)    # percent per year with 2 places
 
 
-class Region(db.Model):
-    """auth-service's region, as announced by `region.created`, with its path from the root."""
+class Region(RegionCopy, db.Model):
+    """auth-service's region, as announced by `region.created`, with its path from the root: the
+    market's region filter matches a product serving any region of the path."""
 
-    __tablename__ = "regions"
-
-    code: Mapped[str] = mapped_column(String(12), primary_key=True)
-    name: Mapped[str] = mapped_column(String(100), nullable=False)
-    parent_code: Mapped[str | None] = mapped_column(String(12))
-    # [root, ..., code]: the market's region filter matches a product serving any of these.
-    path: Mapped[list] = mapped_column(JSON, nullable=False)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), nullable=False, default=utcnow, onupdate=utcnow)
 
 
-class Institution(db.Model):
+class Institution(InstitutionCopy, db.Model):
     """auth-service's institution, as announced by `institution.*`. A disabled institution's products
     drop out of the market through a join on this row; the products themselves are not rewritten."""
 
-    __tablename__ = "institutions"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
-    name: Mapped[str] = mapped_column(String(200), nullable=False)
     type: Mapped[str] = mapped_column(String(20), nullable=False)
-    region_code: Mapped[str | None] = mapped_column(String(12))
-    status: Mapped[str] = mapped_column(String(20), nullable=False)
-    # When auth-service said what this row holds (the event's occurred_at, or the time of a sync):
-    # an older event arriving late (redelivery reorders) must not overwrite a newer state.
-    source_at: Mapped[datetime] = mapped_column(UtcDateTime(), nullable=False)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), nullable=False, default=utcnow, onupdate=utcnow)
 
 

@@ -135,6 +135,18 @@ class RecommendationArgs(ma.Schema):
     per_page = ma.fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
 
 
+class InternalPageArgs(ma.Schema):
+    class Meta:
+        unknown = ma.EXCLUDE
+
+    after = ma.fields.String(validate=validate.Regexp(r"^\d{1,18}$"), metadata={"description": "上一页的 next_cursor"})
+
+
+class InternalProductPageSchema(ma.Schema):
+    items = ma.fields.List(ma.fields.Nested(ProductSchema))
+    next_cursor = ma.fields.String(allow_none=True)
+
+
 class InternalRecommendationArgs(RecommendationArgs):
     region_code = RegionCode()
     uscc = ma.fields.String(validate=validate.Length(equal=18))

@@ -55,6 +55,20 @@ def product_data(product: Product) -> dict:
     return _product_schema.dump(product)
 
 
+INTERNAL_PAGE = 500
+
+
+def products_after(after: str | None) -> dict:
+    """A page of every product by id (the response schema dumps them as product.* events carry them):
+    for services loading copies."""
+    stmt = select(Product).order_by(Product.id).limit(INTERNAL_PAGE)
+    if after:
+        stmt = stmt.where(Product.id > int(after))
+    products = db.session.scalars(stmt).all()
+    return {"items": products,
+            "next_cursor": str(products[-1].id) if len(products) == INTERNAL_PAGE else None}
+
+
 # --- who may do what -------------------------------------------------------------------------------
 
 def _is_owner(identity: Identity | None, product: Product) -> bool:

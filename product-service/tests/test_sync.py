@@ -56,3 +56,18 @@ def test_sync_fails_clearly_when_auth_service_cannot_be_reached(auth_service):
         db.create_all()
     result = app.test_cli_runner().invoke(args=["sync-reference-data"])
     assert result.exit_code != 0 and "could not load reference data" in result.output
+
+
+def test_the_internal_listing_gives_every_product_in_pages_as_events_carry_them(client, publish, auth_service,
+                                                                                 monkeypatch):
+    from product_service import services
+
+    monkeypatch.setattr(services, "INTERNAL_PAGE", 2)
+    ids = [publish(name=f"税易贷{i}")["id"] for i in range(3)]
+    headers = {"Authorization": f"Bearer {auth_service.service_token('order-service')}"}
+    first = client.get("/internal/products", headers=headers).json
+    assert [p["id"] for p in first["items"]] == ids[:2] and first["next_cursor"]
+    second = client.get(f"/internal/products?after={first['next_cursor']}", headers=headers).json
+    assert [p["id"] for p in second["items"]] == ids[2:] and second["next_cursor"] is None
+    assert second["items"][0]["name"] == "税易贷2" and second["items"][0]["status"] == "active"
+    assert client.get("/internal/products").status_code == 401

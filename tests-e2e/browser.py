@@ -59,6 +59,9 @@ def open_page(browser: Browser, platform, viewport: dict) -> tuple[Page, Console
     console = Console()
     page.on("console", lambda message: console.record(message.type, message.text))
     page.on("pageerror", lambda error: console.errors.append(f"uncaught: {error}"))
+    # The console names no URL for a 5xx: this says which request it was.
+    page.on("response", lambda response: console.errors.append(
+        f"HTTP {response.status} {response.request.method} {response.url}") if response.status >= 500 else None)
     return page, console
 
 
@@ -88,8 +91,9 @@ def assert_no_horizontal_scroll(page: Page) -> None:
     assert widths[0] <= widths[1], f"{page.url} is {widths[0]} px wide in a {widths[1]} px window"
 
 
-def screenshot(page: Page, name: str) -> None:
-    """A screenshot for the operating manual (only under `make manual`)."""
+def screenshot(page: Page, name: str, manual: str = "institution") -> None:
+    """A screenshot for the operating manual `docs/manual/<manual>/` (only under `make manual`)."""
     if SAVE_SCREENSHOTS:
-        MANUAL_DIR.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(MANUAL_DIR / f"{name}.png"), animations="disabled", caret="hide")
+        directory = MANUAL_DIR.parent / manual
+        directory.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(directory / f"{name}.png"), animations="disabled", caret="hide")

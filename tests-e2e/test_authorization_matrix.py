@@ -136,6 +136,7 @@ GRANT = {"amount": 100, "rate": 4.2, "term_months": 12}
 VERIFIED_ENTERPRISE = {"anonymous": 401, "enterprise_a": 200, "enterprise_b": 200, "*": 403}
 REVIEWERS = {"anonymous": 401, "admin": 200, "government_a": 200, "government_b": 200, "*": 403}
 DECIDED_REQUEST = {**REVIEWERS, "government_a": 404, "government_b": 404}
+NO_SUCH_APPLICATION = {**REVIEWERS, "admin": 404, "government_a": 404, "government_b": 404}
 
 MATRIX = [
     # accounts (the public sign-in operations are covered by their own suites: they take no object)
@@ -250,6 +251,15 @@ MATRIX = [
     Row("post", "/admin/enterprise-verifications/{verification}/approve", DECIDED_REQUEST, mutates=True),
     Row("post", "/admin/enterprise-verifications/{verification}/reject", DECIDED_REQUEST,
         body={"reason": "矩阵"}, mutates=True),
+    # institutions applying to join (申请入驻; on an id that names no application: who may ask is under test)
+    Row("post", "/institution-applications", {"*": 422}, body={}),
+    Row("get", "/institution-applications/status", {"*": 422}),
+    Row("get", "/admin/institution-applications", REVIEWERS),
+    Row("get", "/admin/institution-applications/987654321", NO_SUCH_APPLICATION),
+    Row("post", "/admin/institution-applications/987654321/approve", NO_SUCH_APPLICATION, mutates=True),
+    Row("post", "/admin/institution-applications/987654321/reject", NO_SUCH_APPLICATION, body={"reason": "矩阵"},
+        mutates=True),
+    Row("get", "/portal/figures", PUBLIC),
     # notifications and webhooks
     Row("get", "/notifications", ANY_USER),
     Row("get", "/notifications/unread-count", ANY_USER),

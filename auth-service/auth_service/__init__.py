@@ -20,6 +20,7 @@ def create_app(test_config: dict | None = None):
     api.register_blueprint(endpoints.auth)
     api.register_blueprint(endpoints.regions)
     api.register_blueprint(endpoints.admin_bp)
+    api.register_blueprint(endpoints.applications_bp)
     api.register_blueprint(endpoints.internal)
 
     @app.get("/.well-known/jwks.json")

@@ -81,15 +81,25 @@ def _check_institution_unique(name: str | None, uscc: str | None, own_id: int | 
         raise Conflict("duplicate_institution", "该统一社会信用代码的机构已存在")
 
 
-def create_institution(body: dict, actor: Actor) -> Institution:
+def add_institution(body: dict, actor: Actor) -> Institution:
+    """A new institution, announced and audited in the caller's transaction (not committed)."""
     check_region(body["region_code"])
     _check_institution_unique(body["name"], body.get("uscc"))
     inst = Institution(**body)
     db.session.add(inst)
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError:  # a concurrent request took the name or USCC
+        db.session.rollback()
+        raise Conflict("duplicate_institution", "机构名称或统一社会信用代码已存在") from None
     data = institution_data(inst)
     record_event(db.session, OutboxMessage, "institution.created", data, SOURCE)
     audit(actor, "institution.created", "institution", inst.id, after=data)
+    return inst
+
+
+def create_institution(body: dict, actor: Actor) -> Institution:
+    inst = add_institution(body, actor)
     db.session.commit()
     return inst
 
@@ -147,10 +157,14 @@ def list_institutions(args: dict) -> dict:
 
 # --- users -----------------------------------------------------------------------------------------
 
-def _create_staff_user(phone: str, name: str, role: str, actor: Actor, **fields) -> User:
-    """An institution or government user with the initial password, to be changed at first login."""
+def add_staff_user(phone: str, name: str, role: str, actor: Actor, conflict: Conflict | None = None,
+                   **fields) -> User:
+    """An institution or government user with the initial password, to be changed at first login;
+    announced and audited in the caller's transaction (not committed). A phone that already has an
+    account raises `conflict` (default 409 phone_registered)."""
+    conflict = conflict or Conflict("phone_registered", "该手机号已注册")
     if db.session.scalar(select(User.id).where(User.phone == phone)) is not None:
-        raise Conflict("phone_registered", "该手机号已注册")
+        raise conflict
     user = User(phone=phone, name=name, role=role, must_change_password=True,
                 password_hash=hash_password(current_app.config["INITIAL_PASSWORD"]), **fields)
     db.session.add(user)
@@ -158,10 +172,15 @@ def _create_staff_user(phone: str, name: str, role: str, actor: Actor, **fields)
         db.session.flush()
     except IntegrityError:
         db.session.rollback()
-        raise Conflict("phone_registered", "该手机号已注册") from None
+        raise conflict from None
     data = user_event_data(user)
     record_event(db.session, OutboxMessage, "auth.user_created", data, SOURCE)
     audit(actor, "user.created", "user", user.id, after=data)
+    return user
+
+
+def _create_staff_user(phone: str, name: str, role: str, actor: Actor, **fields) -> User:
+    user = add_staff_user(phone, name, role, actor, **fields)
     db.session.commit()
     return user
 

@@ -11,7 +11,7 @@ from xyd_common.api_docs import errors
 from xyd_common.errors import ApiError, ValidationFailed, flatten_errors
 from xyd_common.tokens import current_identity, require_auth, require_service
 
-from . import admin, examples, services, verification
+from . import admin, applications, examples, services, verification
 from .audit import Actor
 from .passwords import password_policy
 from .schemas import (
@@ -19,6 +19,14 @@ from .schemas import (
     AuditLogPageSchema,
     ChangePasswordSchema,
     GovernmentUserCreateSchema,
+    InstitutionApplicationCreateSchema,
+    InstitutionApplicationDecisionSchema,
+    InstitutionApplicationListArgs,
+    InstitutionApplicationPageSchema,
+    InstitutionApplicationRejectSchema,
+    InstitutionApplicationSchema,
+    InstitutionApplicationStatusArgs,
+    InstitutionApplicationStatusSchema,
     InstitutionCreateSchema,
     InstitutionListArgs,
     InstitutionListSchema,
@@ -60,6 +68,8 @@ from .schemas import (
 auth = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="登录、注册、令牌与个人中心")
 regions = Blueprint("regions", __name__, url_prefix="/api/v1/regions", description="行政区")
 admin_bp = Blueprint("admin", __name__, url_prefix="/api/v1/admin", description="平台管理（管理员）")
+applications_bp = Blueprint("institution_applications", __name__, url_prefix="/api/v1/institution-applications",
+                            description="金融机构申请入驻（公开）")
 internal = Blueprint("internal", __name__, url_prefix="/internal", description="服务间接口（需服务令牌）")
 
 
@@ -272,6 +282,66 @@ def approve_verification(request_id):
 def reject_verification(body, request_id):
     """驳回认证（须填写原因，申请人将收到通知）"""
     return verification.reject(current_identity(), request_id, body["reason"], actor())
+
+
+# --- institutions applying to join (申请入驻) ----------------------------------------------------------
+
+@applications_bp.post("")
+@applications_bp.arguments(InstitutionApplicationCreateSchema)
+@applications_bp.response(201, InstitutionApplicationSchema)
+def submit_institution_application(body):
+    """金融机构申请入驻（公开，无需登录）
+
+    先以 `POST /auth/sms-codes {phone: 联系人手机号, purpose: "apply"}` 获取验证码。同一统一社会信用代码同时
+    只能有一份待审核的申请（409 `duplicate_application`）；已入驻的机构 409 `institution_exists`。提交与
+    验证码一样按客户端 IP 限流（429 `throttled`）。"""
+    return applications.submit(body, actor())
+
+
+@applications_bp.get("/status")
+@applications_bp.arguments(InstitutionApplicationStatusArgs, location="query")
+@applications_bp.response(200, InstitutionApplicationStatusSchema)
+def institution_application_status(args):
+    """查询入驻申请进度（公开）：统一社会信用代码 + 发送到申请联系人手机号的验证码（用途 apply）
+
+    未找到申请与验证码错误的应答相同（404），不向他人透露是否有人申请。"""
+    return applications.status_of(args["uscc"], args["sms_code"])
+
+
+@admin_bp.get("/institution-applications")
+@require_auth("admin", "government")
+@admin_bp.arguments(InstitutionApplicationListArgs, location="query")
+@admin_bp.response(200, InstitutionApplicationPageSchema)
+def list_institution_applications(args):
+    """入驻申请审核列表（管理员：全部；政府用户：本辖区及下级）"""
+    return applications.list_applications(current_identity(), args)
+
+
+@admin_bp.get("/institution-applications/<int:application_id>")
+@require_auth("admin", "government")
+@admin_bp.response(200, InstitutionApplicationSchema)
+def get_institution_application(application_id):
+    """入驻申请详情"""
+    return applications.get_application(current_identity(), application_id)
+
+
+@admin_bp.post("/institution-applications/<int:application_id>/approve")
+@require_auth("admin", "government")
+@admin_bp.response(200, InstitutionApplicationDecisionSchema)
+def approve_institution_application(application_id):
+    """通过入驻申请：同一事务内创建机构及其管理员（联系人手机号，初始密码，首次登录须修改）
+
+    联系人手机号已有平台账号时 409 `phone_in_use`，什么都不创建。申请人收到短信通知。"""
+    return applications.approve(current_identity(), application_id, actor())
+
+
+@admin_bp.post("/institution-applications/<int:application_id>/reject")
+@require_auth("admin", "government")
+@admin_bp.arguments(InstitutionApplicationRejectSchema)
+@admin_bp.response(200, InstitutionApplicationSchema)
+def reject_institution_application(body, application_id):
+    """驳回入驻申请（须填写原因，申请人收到短信通知）"""
+    return applications.reject(current_identity(), application_id, body["reason"].strip(), actor())
 
 
 # --- regions ---------------------------------------------------------------------------------------

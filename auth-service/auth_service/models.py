@@ -194,5 +194,38 @@ class VerificationFile(db.Model):
     __table_args__ = (Index("uq_verification_files_kind", "verification_id", "kind", unique=True),)
 
 
+class InstitutionApplication(db.Model):
+    """An institution not yet on the platform asks to join (申请入驻). A reviewer (the admin, or a
+    government user of its region or above) approves it, which creates the institution and its
+    administrator, or rejects it with a reason."""
+
+    __tablename__ = "institution_applications"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), nullable=False)
+    type: Mapped[str] = mapped_column(String(20), nullable=False)
+    uscc: Mapped[str] = mapped_column(String(18), nullable=False, index=True)
+    region_code: Mapped[str] = mapped_column(String(12), nullable=False, index=True)
+    address: Mapped[str] = mapped_column(String(300), nullable=False)
+    contact_name: Mapped[str] = mapped_column(String(100), nullable=False)
+    contact_phone: Mapped[str] = mapped_column(String(11), nullable=False)
+    licence_no: Mapped[str | None] = mapped_column(String(100))
+    description: Mapped[str | None] = mapped_column(String(1000))
+    status: Mapped[str] = mapped_column(String(12), nullable=False, index=True)  # pending|approved|rejected
+    reason: Mapped[str | None] = mapped_column(String(500))
+    institution_id: Mapped[int | None] = mapped_column(Integer)
+    user_id: Mapped[int | None] = mapped_column(Integer)
+    reviewer_id: Mapped[int | None] = mapped_column(Integer)
+    reviewer_role: Mapped[str | None] = mapped_column(String(20))
+    decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), nullable=False, default=utcnow)
+
+    __table_args__ = (
+        # One open application per USCC, also between two submissions at the same moment.
+        Index("uq_institution_applications_open_uscc", "uscc", unique=True,
+              postgresql_where=text("status = 'pending'"), sqlite_where=text("status = 'pending'")),
+    )
+
+
 class OutboxMessage(OutboxMixin, db.Model):
     pass

@@ -352,3 +352,89 @@ class VerificationRejectSchema(StrictSchema):
 
 
 VerificationPageSchema = page_schema(VerificationSchema, "EnterpriseVerificationPage")
+
+
+# --- institutions applying to join (申请入驻) ----------------------------------------------------------
+
+class InstitutionApplicationCreateSchema(StrictSchema):
+    sms_code = ma.fields.String(required=True, validate=validate.Regexp(r"^\d{6}$", error="验证码为6位数字"),
+                                metadata={"description": "发送到联系人手机号的验证码（用途 apply）",
+                                          "example": "386514"})
+    name = ma.fields.String(required=True, validate=validate.Length(min=2, max=200),
+                            metadata={"example": "许昌魏都农村商业银行股份有限公司"})
+    type = ma.fields.String(required=True, validate=validate.OneOf(INSTITUTION_TYPES),
+                            metadata={"description": "bank 银行，guarantee 担保，microloan 小额贷款，leasing 融资租赁，"
+                                                     "insurance 保险，other 其他", "example": "bank"})
+    uscc = Uscc(required=True, metadata={"example": "91411000MA45RK3T2L"})
+    region_code = RegionCode(required=True, metadata={"example": "411002"})
+    address = ma.fields.String(required=True, validate=validate.Length(min=2, max=300),
+                               metadata={"example": "许昌市魏都区七一路88号"})
+    contact_name = ma.fields.String(required=True, validate=validate.Length(min=1, max=100),
+                                    metadata={"example": "李娜"})
+    contact_phone = Phone(required=True, metadata={"description": "联系人手机号：审核通过后即为机构管理员的登录账号",
+                                                   "example": "13937455210"})
+    licence_no = ma.fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100),
+                                  metadata={"description": "金融许可证（或经营许可证）编号",
+                                            "example": "B1086H341100001"})
+    description = ma.fields.String(load_default=None, allow_none=True, validate=validate.Length(max=1000),
+                                   metadata={"example": "立足魏都、服务小微，主营普惠小微信用贷款。"})
+
+
+class InstitutionApplicationSchema(ma.Schema):
+    id = ma.fields.Integer(metadata={"example": 12})
+    name = ma.fields.String(metadata={"example": "许昌魏都农村商业银行股份有限公司"})
+    type = ma.fields.String(metadata={"example": "bank"})
+    uscc = ma.fields.String(metadata={"example": "91411000MA45RK3T2L"})
+    region_code = ma.fields.String(metadata={"example": "411002"})
+    address = ma.fields.String(metadata={"example": "许昌市魏都区七一路88号"})
+    contact_name = ma.fields.String(metadata={"example": "李娜"})
+    contact_phone = ma.fields.String(metadata={"example": "13937455210"})
+    licence_no = ma.fields.String(allow_none=True, metadata={"example": "B1086H341100001"})
+    description = ma.fields.String(allow_none=True)
+    status = ma.fields.String(metadata={"enum": ["pending", "approved", "rejected"], "example": "pending",
+                                        "description": "pending 待审核，approved 已通过，rejected 未通过"})
+    reason = ma.fields.String(allow_none=True, metadata={"description": "未通过的原因"})
+    institution_id = ma.fields.Integer(allow_none=True, metadata={"description": "通过后创建的机构"})
+    user_id = ma.fields.Integer(allow_none=True, metadata={"description": "通过后创建的机构管理员"})
+    decided_at = ma.fields.DateTime(allow_none=True)
+    created_at = ma.fields.DateTime(metadata={"example": "2026-11-29T08:30:00+00:00"})
+
+
+class InstitutionApplicationStatusArgs(StrictSchema):
+    uscc = Uscc(required=True, metadata={"example": "91411000MA45RK3T2L"})
+    sms_code = ma.fields.String(required=True, validate=validate.Regexp(r"^\d{6}$", error="验证码为6位数字"),
+                                metadata={"description": "发送到申请联系人手机号的验证码（用途 apply）",
+                                          "example": "386514"})
+
+
+class InstitutionApplicationStatusSchema(ma.Schema):
+    id = ma.fields.Integer()
+    name = ma.fields.String(metadata={"example": "许昌魏都农村商业银行股份有限公司"})
+    status = ma.fields.String(metadata={"enum": ["pending", "approved", "rejected"], "example": "rejected"})
+    reason = ma.fields.String(allow_none=True, metadata={"example": "金融许可证编号与机构名称不符，请核对后重新申请"})
+    created_at = ma.fields.DateTime()
+    decided_at = ma.fields.DateTime(allow_none=True)
+
+
+class InstitutionApplicationListArgs(PageArgsSchema):
+    status = ma.fields.String(validate=validate.OneOf(("pending", "approved", "rejected")))
+    q = ma.fields.String(validate=validate.Length(max=100), metadata={"description": "机构名称或统一社会信用代码"})
+
+
+class InstitutionApplicationRejectSchema(StrictSchema):
+    reason = ma.fields.String(required=True, validate=validate.Length(min=1, max=500),
+                              metadata={"example": "金融许可证编号与机构名称不符，请核对后重新申请"})
+
+    @ma.validates("reason")
+    def _not_blank(self, value, **kwargs):
+        if not value.strip():
+            raise ma.ValidationError("请填写驳回原因")
+
+
+class InstitutionApplicationDecisionSchema(ma.Schema):
+    application = ma.fields.Nested(InstitutionApplicationSchema)
+    institution = ma.fields.Nested(InstitutionSchema)
+    user = ma.fields.Nested(ManagedUserSchema)
+
+
+InstitutionApplicationPageSchema = page_schema(InstitutionApplicationSchema, "InstitutionApplicationPage")

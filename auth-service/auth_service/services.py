@@ -29,7 +29,10 @@ from .throttles import check_sms_throttles
 log = logging.getLogger(__name__)
 
 SOURCE = "auth-service"
-SMS_PURPOSES = ("login", "register", "reset_password")
+# `apply`: an institution applying to join (申请入驻) proves its contact phone, which has no account yet.
+SMS_PURPOSES = ("login", "register", "reset_password", "apply")
+# Purposes whose phone need not have an account: the code is always texted.
+SMS_PURPOSES_WITHOUT_ACCOUNT = ("register", "apply")
 LOGIN_FAILED = "手机号、密码或验证码错误"
 
 
@@ -71,7 +74,7 @@ def request_sms_code(phone: str, purpose: str, client_ip: str | None) -> dict:
     ttl = cfg["SMS_CODE_TTL_SECONDS"]
     db.session.add(SmsCode(phone=phone, purpose=purpose, code_hash=_code_hash(phone, purpose, code),
                            expires_at=utcnow() + timedelta(seconds=ttl)))
-    texted = code if has_account or purpose == "register" else NO_SMS_CODE
+    texted = code if has_account or purpose in SMS_PURPOSES_WITHOUT_ACCOUNT else NO_SMS_CODE
     record_event(db.session, OutboxMessage, "auth.sms_code_requested", {
         "phone": phone, "purpose": purpose, "expires_in": ttl, "sealed_code": seal(cfg["SMS_EVENT_KEY"], texted),
     }, SOURCE)

@@ -59,3 +59,15 @@ def _count_sms_request(phone: str, purpose: str, client_ip: str | None) -> None:
     if count > cfg["SMS_DAILY_LIMIT"]:
         midnight = (now + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
         raise Throttled((midnight - now).total_seconds(), message="今日验证码发送次数已达上限")
+
+
+def check_application_throttle(client_ip: str | None) -> None:
+    """Public applications to join (申请入驻) from one client IP: at most SMS_IP_HOURLY_LIMIT an hour,
+    like the SMS codes each of them needs (their per-phone limits already bound one applicant)."""
+    if not client_ip:
+        return
+    r = get_redis()
+    key = redis_key("apply", "ip", client_ip)
+    count, _ = r.pipeline().incr(key).expire(key, 3600, nx=True).execute()
+    if count > current_app.config["SMS_IP_HOURLY_LIMIT"]:
+        raise Throttled(seconds_left(r, key), message="提交过于频繁，请稍后再试")

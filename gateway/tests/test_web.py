@@ -104,3 +104,58 @@ def test_gateway_without_a_build_serves_the_api_and_says_so(make_app, tmp_path, 
 
 def test_health_reports_the_web_app(web_client):
     assert web_client.get("/health").get_json()["web"] == "ok"
+
+
+# --- pages search engines and link previews read (seo.py) ---------------------------------------------
+
+PRODUCT = {"id": 7, "name": "魏都科创贷", "institution_name": "许昌农商银行", "category": "loan", "status": "active",
+           "amount_min": 10, "amount_max": 500, "term_min_months": 3, "term_max_months": 36, "rate_min": 3.45,
+           "rate_max": 6.5, "guarantee_methods": ["credit"], "features": "纯信用、随借随还",
+           "description": "面向魏都区科技型中小企业<b>的</b>信用贷款"}
+
+
+@pytest.fixture
+def products():
+    from xyd_common.testing import StubServer
+
+    with StubServer() as stub:
+        stub.routes["/api/v1/products/7"] = (200, PRODUCT)
+        stub.routes["/api/v1/products/8"] = (200, {**PRODUCT, "id": 8, "status": "disabled"})
+        stub.routes["/api/v1/market/products"] = (200, {"items": [PRODUCT], "total": 1, "page": 1, "per_page": 20})
+        yield stub
+
+
+@pytest.fixture
+def seo_client(make_app, dist, products):
+    (dist / "index.html").write_text('<!DOCTYPE html><html lang="zh-CN"><head><title>信易贷</title></head>'
+                                     '<body><div id="app"></div></body></html>', encoding="utf-8")
+    return make_app(WEB_DIST_DIR=str(dist), PRODUCT_SERVICE_URL=products.url).test_client()
+
+
+def test_a_product_page_carries_its_title_description_and_key_figures(seo_client):
+    response = seo_client.get("/products/7")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and response.headers["Cache-Control"] == "no-store"
+    assert "<title>魏都科创贷 - 金融超市 - 许昌市中小企业融资综合信用服务平台</title>" in html
+    assert '<meta name="description" content="魏都科创贷（许昌农商银行）：产品类别贷款' in html
+    assert '<meta property="og:title" content="魏都科创贷' in html
+    assert "<dt>贷款额度</dt><dd>10–500 万元</dd>" in html and "<dd>3.45–6.5%</dd>" in html
+    assert "&lt;b&gt;的&lt;/b&gt;" in html  # the product's own text is escaped
+    assert html.count("<title>") == 1
+
+
+def test_the_market_page_lists_the_newest_products(seo_client):
+    html = seo_client.get("/market").get_data(as_text=True)
+    assert "<title>金融超市 - 许昌市中小企业融资综合信用服务平台</title>" in html
+    assert '<a href="/products/7">魏都科创贷</a>' in html
+
+
+def test_a_product_not_on_offer_or_a_service_that_is_down_leaves_the_plain_app(seo_client, make_app, dist):
+    for path in ("/products/8", "/products/9"):
+        html = seo_client.get(path).get_data(as_text=True)
+        assert "<title>信易贷</title>" in html and '<div id="app"></div>' in html, path
+    from .support import unreachable_url
+
+    down = make_app(WEB_DIST_DIR=str(dist), PRODUCT_SERVICE_URL=unreachable_url()).test_client()
+    response = down.get("/products/7")
+    assert response.status_code == 200 and '<div id="app"></div>' in response.get_data(as_text=True)

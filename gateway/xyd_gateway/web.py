@@ -16,6 +16,8 @@ from werkzeug.security import safe_join
 
 from xyd_common.errors import ApiError
 
+from . import seo
+
 bp = Blueprint("web", __name__)
 
 INDEX = "index.html"
@@ -36,10 +38,15 @@ def web_status(app: Flask) -> str:
     return "ok" if (dist_dir(app) / INDEX).is_file() else "absent"
 
 
-def _index():
+def _index(path: str = ""):
     if not (dist_dir() / INDEX).is_file():
         raise ApiError(404, "not_found", "网页端未部署，本网关仅提供 API")
-    response = send_from_directory(dist_dir(), INDEX, max_age=0)
+    if request.method == "GET" and (page := seo.page_metadata(path)) is not None:
+        # The market and product pages carry their own title, description and summary (seo.py).
+        html = seo.render((dist_dir() / INDEX).read_text(encoding="utf-8"), *page, url=request.base_url)
+        response = current_app.response_class(html, mimetype="text/html")
+    else:
+        response = send_from_directory(dist_dir(), INDEX, max_age=0)
     response.headers["Cache-Control"] = INDEX_CACHE
     return response
 
@@ -78,4 +85,4 @@ def app_file(path: str):
     if first == ASSET_DIR or "." in path.rsplit("/", 1)[-1]:
         # A missing file stays missing: answering a script request with the page would hide the error.
         raise ApiError(404, "not_found", "文件不存在")
-    return _index()
+    return _index(path)

@@ -70,6 +70,11 @@ def on_dispute_resolved(event: dict) -> None:
     services.record_dispute_decision(event)
 
 
+def on_application_decided(event: dict) -> None:
+    """Text an applying institution the decision on its application to join (申请入驻)."""
+    services.record_application_decision(event)
+
+
 def on_need_event(event: dict) -> None:
     services.record_need_event(event)
 
@@ -82,4 +87,5 @@ HANDLERS = {
     "credit.risk_changed": on_risk_changed,
     "credit.dispute_resolved": on_dispute_resolved,
     **dict.fromkeys(NEED_EVENTS, on_need_event),
+    "institution.application_decided": on_application_decided,
 }

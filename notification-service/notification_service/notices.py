@@ -150,6 +150,16 @@ def verification_sms(data: dict) -> tuple[str, dict]:
     return "enterprise_verification_rejected", {"enterprise_name": name, "reason": reason}
 
 
+def application_sms(data: dict) -> tuple[str, dict]:
+    """(template id, parameters) of the SMS to an institution whose application to join was decided."""
+    name = _text(data, "name", _text(data, "uscc"))
+    if data.get("status") == "approved":
+        return "institution_application_approved", {"name": name}
+    reason = _text(data, "reason", "未说明")
+    reason = reason if len(reason) <= SMS_REASON_LENGTH else reason[:SMS_REASON_LENGTH - 1] + "…"
+    return "institution_application_rejected", {"name": name, "reason": reason}
+
+
 def dispute_notice(data: dict) -> Notice:
     """The notice to an enterprise whose dispute about a credit record was decided."""
     title = _text(data, "title")

@@ -24,6 +24,7 @@ from .notices import (
     ENTERPRISE_ORDER_EVENTS,
     INSTITUTION_ORDER_EVENTS,
     Notice,
+    application_sms,
     dispute_notice,
     dispute_sms,
     need_notice,
@@ -177,6 +178,19 @@ def record_verification_decision(event: dict) -> None:
         return
     template_id, params = verification_sms(data)
     _send_or_record(user.phone, template_id, params, event_id)
+
+
+def record_application_decision(event: dict) -> None:
+    """An institution's application to join (申请入驻) was decided: text its contact phone (the
+    applicant has no account to be notified in the app before approval)."""
+    data, event_id = event["data"], event["event_id"]
+    phone = data.get("contact_phone")
+    if not phone:
+        log.warning("application %s has no contact phone; decision SMS not sent", data.get("application_id"),
+                    extra={"event_id": event_id})
+        return
+    template_id, params = application_sms(data)
+    _send_or_record(phone, template_id, params, event_id)
 
 
 def record_dispute_decision(event: dict) -> None:

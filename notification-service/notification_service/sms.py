@@ -22,6 +22,13 @@ TEMPLATES = {
                      "如非本人操作，请忽略本短信。",
     "reset_password_code": "【许昌信易贷】您正在重置登录密码，验证码为{code}，{minutes}分钟内有效。"
                            "请勿将验证码告知他人。如非本人操作，请忽略本短信。",
+    "apply_code": "【许昌信易贷】您正在申请金融机构入驻信易贷平台，验证码为{code}，{minutes}分钟内有效。"
+                  "如非本人操作，请忽略本短信。",
+    # 申请入驻 decisions, to the applying institution's contact phone (see notices.application_sms).
+    "institution_application_approved": "【许昌信易贷】{name}的入驻申请已通过审核。请以本手机号从信易贷平台"
+                                        "“金融机构”入口登录，初始密码请向平台管理部门获取，首次登录须修改密码。",
+    "institution_application_rejected": "【许昌信易贷】{name}的入驻申请未通过审核，原因：{reason}。"
+                                        "可修改后重新提交申请。",
     # Order notices to the applying enterprise (see notices.ORDER_SMS_TEMPLATES).
     "order_accepted": "【许昌信易贷】您申请的“{product_name}”（订单号{order_no}）已由{institution_name}受理，"
                       "请保持电话畅通。详情请登录信易贷平台查看。",
@@ -46,6 +53,7 @@ CODE_TEMPLATES = {
     "login": "login_code",
     "register": "register_code",
     "reset_password": "reset_password_code",
+    "apply": "apply_code",
 }
 
 # Parameters that are secrets: never logged, never stored in clear except by the console provider.

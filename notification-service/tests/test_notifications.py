@@ -297,3 +297,24 @@ def test_an_urged_order_is_told_to_the_institutions_users_in_the_app_and_by_sms(
     assert recipients(seeded) == [21, 22]  # the bank's active users
     assert "请尽快受理" in notifications(seeded, 21)[0].body and notifications(seeded, 21)[0].title == "订单督办"
     assert sorted(m.phone for m in sms(seeded)) == ["13700000021", "13700000022"]
+
+
+def test_an_institution_application_decision_is_texted_to_the_contact_phone(seeded, deliver):
+    from xyd_common.events.envelope import new_envelope
+
+    common = {"name": "许昌魏都农村商业银行", "type": "bank", "uscc": "91411000MA45RK3T2L", "region_code": "411002",
+              "contact_name": "李娜"}
+    approved = new_envelope("institution.application_decided", {
+        **common, "application_id": 7, "contact_phone": "13937455210", "status": "approved", "reason": None,
+        "institution_id": 9, "user_id": 40}, "auth-service")
+    rejected = new_envelope("institution.application_decided", {
+        **common, "application_id": 8, "contact_phone": "13937455211", "status": "rejected",
+        "reason": "金融许可证编号与机构名称不符", "institution_id": None, "user_id": None}, "auth-service")
+    deliver(seeded, approved)
+    deliver(seeded, approved)  # a redelivery texts nobody twice
+    deliver(seeded, rejected)
+    texts = [(m.phone, m.text) for m in sms(seeded)]
+    assert [phone for phone, _ in texts] == ["13937455210", "13937455211"]
+    assert "入驻申请已通过审核" in texts[0][1] and "首次登录须修改密码" in texts[0][1]
+    assert "未通过审核" in texts[1][1] and "金融许可证编号与机构名称不符" in texts[1][1]
+    assert notifications(seeded) == []  # no account to notify in the app before approval

@@ -9,7 +9,7 @@ from flask_smorest import Blueprint
 from xyd_common.api_docs import errors
 from xyd_common.tokens import current_identity, require_auth
 
-from . import examples, exports, needs, queries, scorecards, services, statistics
+from . import examples, exports, needs, portal, queries, scorecards, services, statistics
 from .schemas import (
     ClaimSchema,
     DisburseSchema,
@@ -25,6 +25,7 @@ from .schemas import (
     OrderListArgs,
     OrderPageSchema,
     OrderSchema,
+    PortalFiguresSchema,
     PostedNeedSchema,
     RemarkSchema,
     ScorecardPageSchema,
@@ -219,3 +220,13 @@ def cancel_need(need_id):
 def claim_need(body, need_id):
     """抢单：用本机构符合条件的在售产品受理需求，生成已受理的订单；已被抢走时 409 need_taken"""
     return needs.claim_need(current_identity(), need_id, body["product_id"])
+
+
+portal_bp = Blueprint("portal", __name__, url_prefix="/api/v1/portal", description="门户网站（公开）")
+
+
+@portal_bp.get("/figures")
+@portal_bp.response(200, PortalFiguresSchema)
+def portal_figures():
+    """门户首页数据（公开）：入驻机构、在售产品、融资申请、累计授信与放款（万元），全平台，缓存不超过 60 秒"""
+    return portal.figures(), 200, {"Cache-Control": "public, max-age=60"}

@@ -9,6 +9,8 @@ def load_settings() -> dict:
         "API_TITLE": "信易贷 order-service",
         # An institution has this many working days (China time) after the application to accept it.
         "ORDER_ACCEPT_DAYS": env_int("ORDER_ACCEPT_DAYS", 3),
+        # How long GET /portal/figures is kept per process (the contract allows at most 60 s).
+        "PORTAL_FIGURES_CACHE_SECONDS": env_int("PORTAL_FIGURES_CACHE_SECONDS", 60),
         # Optional: one holiday per line (YYYY-MM-DD); "YYYY-MM-DD workday" marks a weekend make-up day
         # (调休). Read at start; see order_service/workdays.py.
         "HOLIDAY_CALENDAR_FILE": env_str("HOLIDAY_CALENDAR_FILE"),

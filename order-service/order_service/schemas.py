@@ -360,3 +360,11 @@ class ScorecardPageSchema(ma.Schema):
     date_from = ma.fields.Date(data_key="from", allow_none=True)
     date_to = ma.fields.Date(data_key="to", allow_none=True)
     items = ma.fields.List(ma.fields.Nested(ScorecardSchema))
+
+
+class PortalFiguresSchema(ma.Schema):
+    institutions = ma.fields.Integer(metadata={"description": "已入驻（启用中）的金融机构数", "example": 18})
+    active_products = ma.fields.Integer(metadata={"description": "金融超市在售产品数", "example": 64})
+    orders = ma.fields.Integer(metadata={"description": "融资申请（订单）总数", "example": 1532})
+    granted_amount = Amount(metadata={"description": "累计授信金额（万元）", "example": 86420.5})
+    disbursed_amount = Amount(metadata={"description": "累计放款金额（万元）", "example": 71235})

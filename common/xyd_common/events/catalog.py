@@ -198,6 +198,18 @@ EVENTS: tuple[Event, ...] = (
           _with("InstitutionData", status="disabled")),
     Event("institution.enabled", "auth-service", "an institution was enabled again",
           _with("InstitutionData", status="active")),
+    # 申请入驻: an institution not yet on the platform applies; a reviewer decides (approval also publishes
+    # institution.created and auth.user_created).
+    *(Event(event_type, "auth-service", summary, _object({
+        "application_id": ID, "name": STRING, "type": STRING, "uscc": USCC, "region_code": REGION_CODE,
+        "contact_name": STRING, "contact_phone": PHONE,
+        "status": {"type": "string", "enum": statuses}, "reason": _nullable(STRING),
+        "institution_id": _nullable(ID), "user_id": _nullable(ID)}))
+      for event_type, summary, statuses in (
+          ("institution.application_submitted", "an institution not yet on the platform applied to join (申请入驻)",
+           ["pending"]),
+          ("institution.application_decided", "a reviewer approved (institution and administrator created in the "
+           "same transaction) or rejected an application to join", ["approved", "rejected"]))),
     # product-service
     Event("product.published", "product-service", "an institution published a product", _with("ProductData")),
     Event("product.updated", "product-service", "a product changed", _with("ProductData")),

@@ -33,6 +33,8 @@ PRODUCT_EVENTS = ("product.published", "product.updated", "product.disabled", "p
 USER_EVENTS = ("auth.user_created", "auth.user_updated")
 # 企业认证: who owns a USCC (the only source of that fact), and each request's decision.
 VERIFICATION_EVENTS = ("auth.enterprise_verified", "auth.enterprise_verification_decided")
+# 申请入驻: an institution's application to join and its decision (the applicant is texted the result).
+APPLICATION_EVENTS = ("institution.application_submitted", "institution.application_decided")
 CREDIT_EVENTS = ("credit.risk_changed", "credit.whitelist_changed")
 # Financing needs (融资需求) that institutions claim.
 NEED_EVENTS = ("need.posted", "need.claimed", "need.expired", "need.cancelled")
@@ -54,7 +56,7 @@ QUEUES: dict[str, QueueSpec] = {
     )),
     "notification-service": QueueSpec("notification-service.events", (
         "auth.sms_code_requested", "region.created", *USER_EVENTS, *VERIFICATION_EVENTS, *ORDER_EVENTS,
-        "credit.risk_changed", "credit.dispute_resolved", *NEED_EVENTS,
+        "credit.risk_changed", "credit.dispute_resolved", *NEED_EVENTS, "institution.application_decided",
     )),
 }
 

@@ -1,7 +1,7 @@
 import { api } from './client'
 import type { Me, Region, TokenPair } from './types'
 
-export type SmsPurpose = 'login' | 'register' | 'reset_password'
+export type SmsPurpose = 'login' | 'register' | 'reset_password' | 'apply'
 
 export interface PasswordPolicy {
   min_length?: number

@@ -251,14 +251,16 @@ export class ApiClient {
 
   private async send<T>(method: string, path: string, options: RequestOptions, token: string | null): Promise<T> {
     const headers: Record<string, string> = { Accept: 'application/json' }
-    if (options.body !== undefined) headers['Content-Type'] = 'application/json'
+    // A FormData body (file uploads) is sent as multipart: the browser writes its Content-Type.
+    const multipart = typeof FormData !== 'undefined' && options.body instanceof FormData
+    if (options.body !== undefined && !multipart) headers['Content-Type'] = 'application/json'
     if (token) headers.Authorization = `Bearer ${token}`
     let response: Response
     try {
       response = await this.fetchImpl(this.url(path, options.query), {
         method,
         headers,
-        body: options.body === undefined ? undefined : JSON.stringify(options.body),
+        body: options.body === undefined ? undefined : multipart ? (options.body as FormData) : JSON.stringify(options.body),
       })
     } catch {
       throw new ApiError(0, NETWORK_ERROR)

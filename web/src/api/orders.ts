@@ -20,4 +20,17 @@ export const ordersApi = {
     api.post<Order>(`/orders/${id}/grant`, body),
   disburse: (id: number, body: { amount: number; disbursed_on: string }) =>
     api.post<Order>(`/orders/${id}/disburse`, body),
+  /** An enterprise applies (立即申请), consenting to the authorization text of `version`. */
+  create: (body: OrderInput) => api.post<Order>('/orders', body),
+  withdraw: (id: number) => api.post<Order>(`/orders/${id}/withdraw`, {}),
+}
+
+export interface OrderInput {
+  product_id: number
+  amount: number
+  term_months: number
+  purpose: string
+  contact_name?: string
+  contact_phone?: string
+  credit_authorization: { version: number }
 }

@@ -11,7 +11,11 @@ export interface User {
   enterprise_uscc: string | null
   region_code: string | null
   must_change_password: boolean
+  /** 企业认证 (enterprise users only). */
+  verification_status?: VerificationStatus | null
 }
+
+export type VerificationStatus = 'unverified' | 'pending' | 'verified' | 'rejected'
 
 export interface TokenPair {
   access_token: string
@@ -341,4 +345,57 @@ export interface Scorecard {
   disbursed_amount: number
   needs_claimed: number
   overdue_open: number
+}
+// --- the portal, enterprises and institutions applying to join ----------------------------------------
+
+export interface PortalFigures {
+  institutions: number
+  active_products: number
+  orders: number
+  granted_amount: number
+  disbursed_amount: number
+}
+
+export interface MarketProduct extends Product {
+  whitelist_only?: boolean
+}
+
+export interface VerificationRequest {
+  id: number
+  uscc: string
+  enterprise_name: string
+  legal_representative: string
+  status: 'pending' | 'approved' | 'rejected'
+  reason: string | null
+  precheck: string
+  decided_at: string | null
+  created_at: string
+  documents: { kind: string; content_type: string; size: number }[]
+}
+
+export interface AuthorizationText {
+  version: number
+  text: string
+  data_categories: string[]
+  purpose: string
+  valid_days: number
+}
+
+export interface InstitutionApplication {
+  id: number
+  name: string
+  type: string
+  uscc: string
+  region_code: string
+  address: string
+  contact_name: string
+  contact_phone: string
+  licence_no: string | null
+  description: string | null
+  status: 'pending' | 'approved' | 'rejected'
+  reason: string | null
+  institution_id: number | null
+  user_id: number | null
+  decided_at: string | null
+  created_at: string
 }

@@ -7,7 +7,9 @@ import { useSessionStore } from '@/stores/session'
 
 import { adminRoutes } from './admin'
 import { governmentRoutes } from './government'
+import { enterpriseRoutes } from './enterprise'
 import { institutionRoutes } from './institution'
+import { portalRoutes } from './portal'
 
 declare module 'vue-router' {
   interface RouteMeta {
@@ -18,7 +20,7 @@ declare module 'vue-router' {
 }
 
 const routes: RouteRecordRaw[] = [
-  { path: '/', name: 'home', component: () => import('@/views/portal/HomeView.vue'), meta: { title: '首页' } },
+  portalRoutes,
   { path: '/login', name: 'login', component: () => import('@/views/auth/LoginView.vue'), meta: { title: '登录' } },
   {
     path: '/password/initial',
@@ -29,6 +31,7 @@ const routes: RouteRecordRaw[] = [
   institutionRoutes,
   governmentRoutes,
   adminRoutes,
+  enterpriseRoutes,
   { path: '/:rest(.*)*', name: 'not-found', component: () => import('@/views/portal/NotFoundView.vue'), meta: { title: '页面不存在' } },
 ]
 
@@ -37,6 +40,7 @@ export function homeFor(role: Role): string {
   if (role === 'institution') return '/institution/orders'
   if (role === 'government') return '/government/dashboard'
   if (role === 'admin') return '/admin/institutions'
+  if (role === 'enterprise') return '/enterprise/orders'
   return '/'
 }
 

@@ -96,18 +96,21 @@ export function money(value: number | null | undefined): string {
   return value === null || value === undefined ? '—' : `${value} 万元`
 }
 
+// --- the portal, enterprises, institutions applying to join -------------------------------------------
+
 export const INSTITUTION_TYPES: Record<string, string> = {
   bank: '银行',
   guarantee: '担保公司',
   microloan: '小额贷款公司',
   leasing: '融资租赁公司',
   insurance: '保险公司',
-  other: '其他',
+  other: '其他金融机构',
 }
 
 export const ACCOUNT_STATUSES: Record<string, string> = { active: '正常', disabled: '已停用' }
 
-export const VERIFICATION_STATUSES: Record<string, string> = { pending: '待审核', approved: '已通过', rejected: '已驳回' }
+/** A verification request's status (企业认证审核), as reviewers see it. */
+export const VERIFICATION_REQUEST_STATUSES: Record<string, string> = { pending: '待审核', approved: '已通过', rejected: '已驳回' }
 
 export const PRECHECKS: Record<string, string> = {
   match: '一致（信用库中企业名称与法定代表人相符）',
@@ -170,3 +173,33 @@ export const EVENT_TYPES: Record<string, string> = {
   'need.expired': '融资需求过期',
   'need.cancelled': '融资需求取消',
 }
+
+export const MARKET_SORTS: Record<string, string> = {
+  newest: '最新发布',
+  rate_asc: '利率最低',
+  amount_desc: '额度最高',
+  popular: '申请最多',
+}
+
+export const VERIFICATION_STATUSES: Record<string, string> = {
+  unverified: '未认证',
+  pending: '审核中',
+  verified: '已认证',
+  rejected: '未通过',
+  approved: '已通过',
+}
+
+export const APPLICATION_STATUSES: Record<string, string> = { pending: '待审核', approved: '已通过', rejected: '未通过' }
+
+/** What each order status means for the applying enterprise (我的订单). */
+export const ORDER_STATUS_MEANINGS: Record<string, string> = {
+  submitted: '申请已提交，等待金融机构受理；受理期限内未受理的订单会被标记为逾期并督办。',
+  accepted: '金融机构已受理，正在审查，可能会电话联系您补充资料。',
+  credit_granted: '金融机构已批准授信，额度、利率和期限见订单详情，等待放款。',
+  disbursed: '贷款已发放，订单完成。',
+  terminated: '金融机构终止了办理，原因见订单详情。',
+  withdrawn: '您已撤回申请。',
+}
+
+/** Orders the enterprise may still withdraw (the API's own rule: before the grant). */
+export const WITHDRAWABLE_STATUSES = ['submitted', 'accepted']

@@ -1,0 +1,20 @@
+// What an enterprise does with its account: register, and 企业认证 (verification with the licence).
+import { api } from './client'
+import type { User, VerificationRequest } from './types'
+
+export interface RegisterInput {
+  phone: string
+  sms_code: string
+  password: string
+  contact_name: string
+  enterprise_name: string
+  uscc: string
+  region_code: string
+}
+
+export const enterpriseApi = {
+  register: (body: RegisterInput) => api.request<User>('POST', '/auth/register', { body, auth: false }),
+  /** multipart: legal_representative, licence, optional authorization_letter. */
+  submitVerification: (form: FormData) => api.post<VerificationRequest>('/auth/enterprise-verification', form),
+  verification: () => api.get<VerificationRequest>('/auth/enterprise-verification'),
+}

@@ -1,0 +1,22 @@
+// The public portal (门户网站): home, 金融超市, product details, enterprise registration, 申请入驻, and
+// the review of institution applications that the admin and government consoles link to.
+import type { RouteRecordRaw } from 'vue-router'
+
+export const portalRoutes: RouteRecordRaw = {
+  path: '/',
+  component: () => import('@/layouts/PortalLayout.vue'),
+  children: [
+    { path: '', name: 'home', component: () => import('@/views/portal/HomeView.vue'), meta: { title: '首页' } },
+    { path: 'market', name: 'market', component: () => import('@/views/portal/MarketView.vue'), meta: { title: '金融超市' } },
+    { path: 'products/:id(\\d+)', name: 'product', component: () => import('@/views/portal/ProductView.vue'), meta: { title: '产品详情' } },
+    { path: 'register', name: 'register', component: () => import('@/views/enterprise/RegisterView.vue'), meta: { title: '企业注册' } },
+    { path: 'join', name: 'join', component: () => import('@/views/portal/JoinView.vue'), meta: { title: '申请入驻' } },
+    { path: 'join/status', name: 'join-status', component: () => import('@/views/portal/JoinStatusView.vue'), meta: { title: '查询入驻申请进度' } },
+    {
+      path: 'review/institution-applications',
+      name: 'review-institution-applications',
+      component: () => import('@/views/review/InstitutionApplicationsView.vue'),
+      meta: { title: '入驻申请审核', roles: ['admin', 'government'] },
+    },
+  ],
+}

@@ -190,6 +190,11 @@ MATRIX = [
     Row("get", "/orders", ANY_USER, hides={"order": NOT_A}),
     Row("get", "/orders/stats", {"anonymous": 401, "government_a": 200, "government_b": 200, "admin": 200,
                                  "*": 403}),
+    # Spreadsheets of the caller's own scope (the list's rules); the statistics for supervisors only.
+    Row("get", "/orders/export", {"anonymous": 401, "enterprise_a": 403, "enterprise_b": 403,
+                                  "enterprise_unverified": 403, "*": 200}),
+    Row("get", "/orders/stats/export", {"anonymous": 401, "government_a": 200, "government_b": 200, "admin": 200,
+                                        "*": 403}),
     Row("get", "/orders/{order}", {"anonymous": 401, "enterprise_b": 404, "enterprise_unverified": 404,
                                    "institution_b": 404, "government_b": 404, "*": 200}),
     Row("post", "/orders/{order}/accept", {"anonymous": 401, "institution_a": 200, "institution_b": 404,

@@ -1163,6 +1163,536 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/institution-applications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 入驻申请审核列表（管理员：全部；政府用户：本辖区及下级） */
+        get: {
+            parameters: {
+                query?: {
+                    page?: number;
+                    per_page?: number;
+                    after?: string | null;
+                    status?: "pending" | "approved" | "rejected";
+                    /** @description 机构名称或统一社会信用代码 */
+                    q?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["InstitutionApplicationPage"];
+                    };
+                };
+                /** @description 未认证：`unauthorized` 未登录、令牌无效或已失效：重新登录（或用刷新令牌换新） */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "unauthorized",
+                         *       "message": "未登录、令牌无效或已失效：重新登录（或用刷新令牌换新）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "unauthorized";
+                        };
+                    };
+                };
+                /** @description 无权限：`password_change_required` 首次登录或密码被重置：先修改密码（POST /auth/password）；`forbidden` 已登录，但当前角色或账号无权做此事 */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "password_change_required",
+                         *       "message": "首次登录或密码被重置：先修改密码（POST /auth/password）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "password_change_required" | "forbidden";
+                        };
+                    };
+                };
+                /** @description 参数或业务校验失败：`validation_error` 参数校验失败：`errors` 按字段列出原因；`invalid_cursor` 翻页游标无效（请使用上一页返回的 next_cursor） */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "validation_error",
+                         *       "errors": {
+                         *         "phone": [
+                         *           "手机号格式不正确"
+                         *         ]
+                         *       },
+                         *       "message": "参数校验失败：`errors` 按字段列出原因"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "validation_error" | "invalid_cursor";
+                        };
+                    };
+                };
+                /** @description 请求过于频繁：`throttled` 请求过于频繁（Retry-After 秒后再试） */
+                429: {
+                    headers: {
+                        /** @description 多少秒后可以再试（向上取整） */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "throttled",
+                         *       "message": "请求过于频繁（Retry-After 秒后再试）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "throttled";
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/institution-applications/{application_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                application_id: number;
+            };
+            cookie?: never;
+        };
+        /** 入驻申请详情 */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    application_id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["InstitutionApplication"];
+                    };
+                };
+                /** @description 未认证：`unauthorized` 未登录、令牌无效或已失效：重新登录（或用刷新令牌换新） */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "unauthorized",
+                         *       "message": "未登录、令牌无效或已失效：重新登录（或用刷新令牌换新）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "unauthorized";
+                        };
+                    };
+                };
+                /** @description 无权限：`password_change_required` 首次登录或密码被重置：先修改密码（POST /auth/password）；`forbidden` 已登录，但当前角色或账号无权做此事 */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "password_change_required",
+                         *       "message": "首次登录或密码被重置：先修改密码（POST /auth/password）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "password_change_required" | "forbidden";
+                        };
+                    };
+                };
+                /** @description 不存在：`not_found` 资源不存在，或不属于当前用户（他人的订单、产品等一律答 404） */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "not_found",
+                         *       "message": "资源不存在，或不属于当前用户（他人的订单、产品等一律答 404）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "not_found";
+                        };
+                    };
+                };
+                /** @description 请求过于频繁：`throttled` 请求过于频繁（Retry-After 秒后再试） */
+                429: {
+                    headers: {
+                        /** @description 多少秒后可以再试（向上取整） */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "throttled",
+                         *       "message": "请求过于频繁（Retry-After 秒后再试）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "throttled";
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/institution-applications/{application_id}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                application_id: number;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 通过入驻申请：同一事务内创建机构及其管理员（联系人手机号，初始密码，首次登录须修改）
+         * @description 联系人手机号已有平台账号时 409 `phone_in_use`，什么都不创建。申请人收到短信通知。
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    application_id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["InstitutionApplicationDecision"];
+                    };
+                };
+                /** @description 未认证：`unauthorized` 未登录、令牌无效或已失效：重新登录（或用刷新令牌换新） */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "unauthorized",
+                         *       "message": "未登录、令牌无效或已失效：重新登录（或用刷新令牌换新）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "unauthorized";
+                        };
+                    };
+                };
+                /** @description 无权限：`password_change_required` 首次登录或密码被重置：先修改密码（POST /auth/password）；`forbidden` 已登录，但当前角色或账号无权做此事 */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "password_change_required",
+                         *       "message": "首次登录或密码被重置：先修改密码（POST /auth/password）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "password_change_required" | "forbidden";
+                        };
+                    };
+                };
+                /** @description 不存在：`not_found` 资源不存在，或不属于当前用户（他人的订单、产品等一律答 404） */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "not_found",
+                         *       "message": "资源不存在，或不属于当前用户（他人的订单、产品等一律答 404）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "not_found";
+                        };
+                    };
+                };
+                /** @description 请求过于频繁：`throttled` 请求过于频繁（Retry-After 秒后再试） */
+                429: {
+                    headers: {
+                        /** @description 多少秒后可以再试（向上取整） */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "throttled",
+                         *       "message": "请求过于频繁（Retry-After 秒后再试）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "throttled";
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/institution-applications/{application_id}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                application_id: number;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 驳回入驻申请（须填写原因，申请人收到短信通知） */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    application_id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["InstitutionApplicationReject"];
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["InstitutionApplication"];
+                    };
+                };
+                /** @description 请求无法解析：`bad_request` 请求体不是合法的 JSON，或嵌套过深、编码错误 */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "bad_request",
+                         *       "message": "请求体不是合法的 JSON，或嵌套过深、编码错误"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "bad_request";
+                        };
+                    };
+                };
+                /** @description 未认证：`unauthorized` 未登录、令牌无效或已失效：重新登录（或用刷新令牌换新） */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "unauthorized",
+                         *       "message": "未登录、令牌无效或已失效：重新登录（或用刷新令牌换新）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "unauthorized";
+                        };
+                    };
+                };
+                /** @description 无权限：`password_change_required` 首次登录或密码被重置：先修改密码（POST /auth/password）；`forbidden` 已登录，但当前角色或账号无权做此事 */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "password_change_required",
+                         *       "message": "首次登录或密码被重置：先修改密码（POST /auth/password）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "password_change_required" | "forbidden";
+                        };
+                    };
+                };
+                /** @description 不存在：`not_found` 资源不存在，或不属于当前用户（他人的订单、产品等一律答 404） */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "not_found",
+                         *       "message": "资源不存在，或不属于当前用户（他人的订单、产品等一律答 404）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "not_found";
+                        };
+                    };
+                };
+                /** @description 请求体过大：`payload_too_large` 请求体过大（JSON 1 MB，上传文件 5 MB） */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "payload_too_large",
+                         *       "message": "请求体过大（JSON 1 MB，上传文件 5 MB）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "payload_too_large";
+                        };
+                    };
+                };
+                /** @description 参数或业务校验失败：`validation_error` 参数校验失败：`errors` 按字段列出原因 */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "validation_error",
+                         *       "errors": {
+                         *         "phone": [
+                         *           "手机号格式不正确"
+                         *         ]
+                         *       },
+                         *       "message": "参数校验失败：`errors` 按字段列出原因"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "validation_error";
+                        };
+                    };
+                };
+                /** @description 请求过于频繁：`throttled` 请求过于频繁（Retry-After 秒后再试） */
+                429: {
+                    headers: {
+                        /** @description 多少秒后可以再试（向上取整） */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "throttled",
+                         *       "message": "请求过于频繁（Retry-After 秒后再试）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "throttled";
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/institutions": {
         parameters: {
             query?: never;
@@ -6353,6 +6883,217 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/institution-applications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 金融机构申请入驻（公开，无需登录）
+         * @description 先以 `POST /auth/sms-codes {phone: 联系人手机号, purpose: "apply"}` 获取验证码。同一统一社会信用代码同时
+         *     只能有一份待审核的申请（409 `duplicate_application`）；已入驻的机构 409 `institution_exists`。提交与
+         *     验证码一样按客户端 IP 限流（429 `throttled`）。
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["InstitutionApplicationCreate"];
+                };
+            };
+            responses: {
+                /** @description Created */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["InstitutionApplication"];
+                    };
+                };
+                /** @description 请求无法解析：`bad_request` 请求体不是合法的 JSON，或嵌套过深、编码错误 */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "bad_request",
+                         *       "message": "请求体不是合法的 JSON，或嵌套过深、编码错误"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "bad_request";
+                        };
+                    };
+                };
+                /** @description 请求体过大：`payload_too_large` 请求体过大（JSON 1 MB，上传文件 5 MB） */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "payload_too_large",
+                         *       "message": "请求体过大（JSON 1 MB，上传文件 5 MB）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "payload_too_large";
+                        };
+                    };
+                };
+                /** @description 参数或业务校验失败：`validation_error` 参数校验失败：`errors` 按字段列出原因 */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "validation_error",
+                         *       "errors": {
+                         *         "phone": [
+                         *           "手机号格式不正确"
+                         *         ]
+                         *       },
+                         *       "message": "参数校验失败：`errors` 按字段列出原因"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "validation_error";
+                        };
+                    };
+                };
+                /** @description 请求过于频繁：`throttled` 请求过于频繁（Retry-After 秒后再试） */
+                429: {
+                    headers: {
+                        /** @description 多少秒后可以再试（向上取整） */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "throttled",
+                         *       "message": "请求过于频繁（Retry-After 秒后再试）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "throttled";
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/institution-applications/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 查询入驻申请进度（公开）：统一社会信用代码 + 发送到申请联系人手机号的验证码（用途 apply）
+         * @description 未找到申请与验证码错误的应答相同（404），不向他人透露是否有人申请。
+         */
+        get: {
+            parameters: {
+                query: {
+                    /** @description 统一社会信用代码（18 位，含校验位） */
+                    uscc: string;
+                    /** @description 发送到申请联系人手机号的验证码（用途 apply） */
+                    sms_code: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["InstitutionApplicationStatus"];
+                    };
+                };
+                /** @description 参数或业务校验失败：`validation_error` 参数校验失败：`errors` 按字段列出原因 */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "validation_error",
+                         *       "errors": {
+                         *         "phone": [
+                         *           "手机号格式不正确"
+                         *         ]
+                         *       },
+                         *       "message": "参数校验失败：`errors` 按字段列出原因"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "validation_error";
+                        };
+                    };
+                };
+                /** @description 请求过于频繁：`throttled` 请求过于频繁（Retry-After 秒后再试） */
+                429: {
+                    headers: {
+                        /** @description 多少秒后可以再试（向上取整） */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "throttled",
+                         *       "message": "请求过于频繁（Retry-After 秒后再试）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "throttled";
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/market/products": {
         parameters: {
             query?: never;
@@ -9780,6 +10521,62 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/portal/figures": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 门户首页数据（公开）：入驻机构、在售产品、融资申请、累计授信与放款（万元），全平台，缓存不超过 60 秒 */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PortalFigures"];
+                    };
+                };
+                /** @description 请求过于频繁：`throttled` 请求过于频繁（Retry-After 秒后再试） */
+                429: {
+                    headers: {
+                        /** @description 多少秒后可以再试（向上取整） */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "throttled",
+                         *       "message": "请求过于频繁（Retry-After 秒后再试）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "throttled";
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/products": {
         parameters: {
             query?: never;
@@ -11814,6 +12611,129 @@ export interface components {
             /** @example 91411002MA45L8XK1L */
             uscc?: string | null;
         };
+        InstitutionApplication: {
+            /** @example 许昌市魏都区七一路88号 */
+            address?: string;
+            /** @example 李娜 */
+            contact_name?: string;
+            /** @example 13937455210 */
+            contact_phone?: string;
+            /**
+             * Format: date-time
+             * @example 2026-11-29T08:30:00+00:00
+             */
+            created_at?: string;
+            /** Format: date-time */
+            decided_at?: string | null;
+            /** @example 面向科技型中小企业的纯信用贷款 */
+            description?: string | null;
+            /** @example 12 */
+            id?: number;
+            /** @description 通过后创建的机构 */
+            institution_id?: number | null;
+            /** @example B1086H341100001 */
+            licence_no?: string | null;
+            /** @example 许昌魏都农村商业银行股份有限公司 */
+            name?: string;
+            /**
+             * @description 未通过的原因
+             * @example 企业近半年纳税异常，暂不符合授信条件
+             */
+            reason?: string | null;
+            /** @example 411002 */
+            region_code?: string;
+            /**
+             * @description pending 待审核，approved 已通过，rejected 未通过
+             * @example pending
+             * @enum {string}
+             */
+            status?: "pending" | "approved" | "rejected";
+            /** @example bank */
+            type?: string;
+            /** @example 91411000MA45RK3T2L */
+            uscc?: string;
+            /** @description 通过后创建的机构管理员 */
+            user_id?: number | null;
+        };
+        InstitutionApplicationCreate: {
+            /** @example 许昌市魏都区七一路88号 */
+            address: string;
+            /** @example 李娜 */
+            contact_name: string;
+            /**
+             * @description 联系人手机号：审核通过后即为机构管理员的登录账号
+             * @example 13937455210
+             */
+            contact_phone: string;
+            /**
+             * @default null
+             * @example 立足魏都、服务小微，主营普惠小微信用贷款。
+             */
+            description: string | null;
+            /**
+             * @description 金融许可证（或经营许可证）编号
+             * @default null
+             * @example B1086H341100001
+             */
+            licence_no: string | null;
+            /** @example 许昌魏都农村商业银行股份有限公司 */
+            name: string;
+            /**
+             * @description 行政区代码（GB/T 2260，如 411002 魏都区）
+             * @example 411002
+             */
+            region_code: string;
+            /**
+             * @description 发送到联系人手机号的验证码（用途 apply）
+             * @example 386514
+             */
+            sms_code: string;
+            /**
+             * @description bank 银行，guarantee 担保，microloan 小额贷款，leasing 融资租赁，insurance 保险，other 其他
+             * @example bank
+             * @enum {string}
+             */
+            type: "bank" | "guarantee" | "microloan" | "leasing" | "insurance" | "other";
+            /**
+             * @description 统一社会信用代码（18 位，含校验位）
+             * @example 91411000MA45RK3T2L
+             */
+            uscc: string;
+        };
+        InstitutionApplicationDecision: {
+            application?: components["schemas"]["InstitutionApplication"];
+            institution?: components["schemas"]["Institution"];
+            user?: components["schemas"]["ManagedUser"];
+        };
+        InstitutionApplicationPage: {
+            items?: components["schemas"]["InstitutionApplication"][];
+            /** @example WyIyMDI2LTExLTI3VDA4OjAwOjAwWiIsIDQyXQ */
+            next_cursor?: string | null;
+            page?: number;
+            per_page?: number;
+            total?: number;
+            total_is_estimate?: boolean;
+        };
+        InstitutionApplicationReject: {
+            /** @example 金融许可证编号与机构名称不符，请核对后重新申请 */
+            reason: string;
+        };
+        InstitutionApplicationStatus: {
+            /** Format: date-time */
+            created_at?: string;
+            /** Format: date-time */
+            decided_at?: string | null;
+            id?: number;
+            /** @example 许昌魏都农村商业银行股份有限公司 */
+            name?: string;
+            /** @example 金融许可证编号与机构名称不符，请核对后重新申请 */
+            reason?: string | null;
+            /**
+             * @example rejected
+             * @enum {string}
+             */
+            status?: "pending" | "approved" | "rejected";
+        };
         InstitutionCreate: {
             /**
              * @default null
@@ -12348,6 +13268,35 @@ export interface components {
             /** @description zxcvbn 强度评分（0–4）的最低要求 */
             min_score?: number;
         };
+        PortalFigures: {
+            /**
+             * @description 金融超市在售产品数
+             * @example 64
+             */
+            active_products?: number;
+            /**
+             * Format: decimal
+             * @description 累计放款金额（万元）（最多 4 位小数）
+             * @example 71235
+             */
+            disbursed_amount?: number;
+            /**
+             * Format: decimal
+             * @description 累计授信金额（万元）（最多 4 位小数）
+             * @example 86420.5
+             */
+            granted_amount?: number;
+            /**
+             * @description 已入驻（启用中）的金融机构数
+             * @example 18
+             */
+            institutions?: number;
+            /**
+             * @description 融资申请（订单）总数
+             * @example 1532
+             */
+            orders?: number;
+        };
         PostedNeed: {
             /**
              * Format: decimal
@@ -12820,7 +13769,7 @@ export interface components {
              */
             phone: string;
             /** @enum {string} */
-            purpose: "login" | "register" | "reset_password";
+            purpose: "login" | "register" | "reset_password" | "apply";
         };
         SmsCodeSent: {
             expires_in?: number;

@@ -190,6 +190,16 @@ def test_every_request_example_is_accepted_by_the_running_platform(platform, exa
     examples.send(admin, "post", "/api/v1/credit/disputes/{dispute_id}/decide",
                   f"/api/v1/credit/disputes/{dispute['id']}/decide")
 
+    # An institution applies to join (申请入驻) with a code sent to its contact; the admin rejects it.
+    contact = unique_phone()
+    visitor = Api(platform.gateway, token="")
+    code = sms_code(visitor, examples, contact, "apply")
+    application = examples.send(visitor, "post", "/api/v1/institution-applications", token="", sms_code=code,
+                                contact_phone=contact, uscc=random_uscc("411000"),
+                                name=f"许昌示范村镇银行{uuid.uuid4().hex[:6]}")
+    examples.send(admin, "post", "/api/v1/admin/institution-applications/{application_id}/reject",
+                  f"/api/v1/admin/institution-applications/{application['id']}/reject")
+
     # A government system's webhook; a forgotten password reset.
     examples.send(admin, "post", "/api/v1/webhooks")
     code = sms_code(api, examples, phone, "reset_password")

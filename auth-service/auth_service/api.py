@@ -287,7 +287,8 @@ def reject_verification(body, request_id):
 # --- institutions applying to join (申请入驻) ----------------------------------------------------------
 
 @applications_bp.post("")
-@applications_bp.arguments(InstitutionApplicationCreateSchema)
+@errors("invalid_sms_code", "institution_exists", "duplicate_application", "throttled")
+@applications_bp.arguments(InstitutionApplicationCreateSchema, example=examples.INSTITUTION_APPLICATION)
 @applications_bp.response(201, InstitutionApplicationSchema)
 def submit_institution_application(body):
     """金融机构申请入驻（公开，无需登录）
@@ -327,6 +328,7 @@ def get_institution_application(application_id):
 
 @admin_bp.post("/institution-applications/<int:application_id>/approve")
 @require_auth("admin", "government")
+@errors("invalid_transition", "phone_in_use")
 @admin_bp.response(200, InstitutionApplicationDecisionSchema)
 def approve_institution_application(application_id):
     """通过入驻申请：同一事务内创建机构及其管理员（联系人手机号，初始密码，首次登录须修改）
@@ -337,7 +339,8 @@ def approve_institution_application(application_id):
 
 @admin_bp.post("/institution-applications/<int:application_id>/reject")
 @require_auth("admin", "government")
-@admin_bp.arguments(InstitutionApplicationRejectSchema)
+@errors("invalid_transition")
+@admin_bp.arguments(InstitutionApplicationRejectSchema, example=examples.INSTITUTION_APPLICATION_REJECT)
 @admin_bp.response(200, InstitutionApplicationSchema)
 def reject_institution_application(body, application_id):
     """驳回入驻申请（须填写原因，申请人收到短信通知）"""

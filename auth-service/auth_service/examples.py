@@ -18,3 +18,8 @@ INSTITUTION_CREATE = {"name": "中原银行许昌分行", "type": "bank", "regio
 INSTITUTION_UPDATE = {"contact_name": "赵磊", "contact_phone": "13803749911"}
 STAFF_USER_CREATE = {"phone": "13803741234", "name": "刘洋"}
 GOVERNMENT_USER_CREATE = {"phone": "13603742345", "name": "陈静", "region_code": "411002"}
+INSTITUTION_APPLICATION = {"sms_code": "386514", "name": "许昌魏都农村商业银行股份有限公司", "type": "bank",
+                           "uscc": "91411000MA45RK3T2L", "region_code": "411002", "address": "许昌市魏都区七一路88号",
+                           "contact_name": "李娜", "contact_phone": "13937455210", "licence_no": "B1234H241100001",
+                           "description": "立足魏都、服务小微，主营小微企业流动资金贷款与普惠金融业务"}
+INSTITUTION_APPLICATION_REJECT = {"reason": "金融许可证编号与营业执照不一致，请核对后重新申请"}

@@ -34,6 +34,8 @@ ERROR_CODES: dict[str, tuple[int, str]] = {
     "duplicate_product": (409, "本机构已有同名产品"),
     "duplicate_region": (409, "行政区代码已存在"),
     "duplicate_institution": (409, "同名或同一统一社会信用代码的机构已存在"),
+    "institution_exists": (409, "申请入驻的机构（同名或同一统一社会信用代码）已在平台上"),
+    "duplicate_application": (409, "该统一社会信用代码已有待审核的入驻申请"),
     "phone_registered": (409, "手机号已注册"),
     "phone_in_use": (409, "手机号已被其他账号使用"),
     "enterprise_registered": (409, "该统一社会信用代码已有通过认证的企业账号"),

@@ -1488,6 +1488,24 @@ export interface paths {
                         };
                     };
                 };
+                /** @description 状态冲突：`invalid_transition` 当前状态不允许此操作（如已受理的订单不能再次受理）；`phone_in_use` 手机号已被其他账号使用 */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "invalid_transition",
+                         *       "message": "当前状态不允许此操作（如已受理的订单不能再次受理）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "invalid_transition" | "phone_in_use";
+                        };
+                    };
+                };
                 /** @description 请求过于频繁：`throttled` 请求过于频繁（Retry-After 秒后再试） */
                 429: {
                     headers: {
@@ -1539,6 +1557,11 @@ export interface paths {
             };
             requestBody: {
                 content: {
+                    /**
+                     * @example {
+                     *       "reason": "金融许可证编号与营业执照不一致，请核对后重新申请"
+                     *     }
+                     */
                     "application/json": components["schemas"]["InstitutionApplicationReject"];
                 };
             };
@@ -1621,6 +1644,24 @@ export interface paths {
                         "application/json": components["schemas"]["Error"] & {
                             /** @enum {string} */
                             code?: "not_found";
+                        };
+                    };
+                };
+                /** @description 状态冲突：`invalid_transition` 当前状态不允许此操作（如已受理的订单不能再次受理） */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "invalid_transition",
+                         *       "message": "当前状态不允许此操作（如已受理的订单不能再次受理）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "invalid_transition";
                         };
                     };
                 };
@@ -6907,6 +6948,20 @@ export interface paths {
             };
             requestBody: {
                 content: {
+                    /**
+                     * @example {
+                     *       "address": "许昌市魏都区七一路88号",
+                     *       "contact_name": "李娜",
+                     *       "contact_phone": "13937455210",
+                     *       "description": "立足魏都、服务小微，主营小微企业流动资金贷款与普惠金融业务",
+                     *       "licence_no": "B1234H241100001",
+                     *       "name": "许昌魏都农村商业银行股份有限公司",
+                     *       "region_code": "411002",
+                     *       "sms_code": "386514",
+                     *       "type": "bank",
+                     *       "uscc": "91411000MA45RK3T2L"
+                     *     }
+                     */
                     "application/json": components["schemas"]["InstitutionApplicationCreate"];
                 };
             };
@@ -6938,6 +6993,24 @@ export interface paths {
                         };
                     };
                 };
+                /** @description 状态冲突：`institution_exists` 申请入驻的机构（同名或同一统一社会信用代码）已在平台上；`duplicate_application` 该统一社会信用代码已有待审核的入驻申请 */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "institution_exists",
+                         *       "message": "申请入驻的机构（同名或同一统一社会信用代码）已在平台上"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "institution_exists" | "duplicate_application";
+                        };
+                    };
+                };
                 /** @description 请求体过大：`payload_too_large` 请求体过大（JSON 1 MB，上传文件 5 MB） */
                 413: {
                     headers: {
@@ -6956,7 +7029,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description 参数或业务校验失败：`validation_error` 参数校验失败：`errors` 按字段列出原因 */
+                /** @description 参数或业务校验失败：`validation_error` 参数校验失败：`errors` 按字段列出原因；`invalid_sms_code` 短信验证码错误或已失效 */
                 422: {
                     headers: {
                         [name: string]: unknown;
@@ -6975,7 +7048,7 @@ export interface paths {
                          */
                         "application/json": components["schemas"]["Error"] & {
                             /** @enum {string} */
-                            code?: "validation_error";
+                            code?: "validation_error" | "invalid_sms_code";
                         };
                     };
                 };
@@ -12490,7 +12563,7 @@ export interface components {
              * @description 供程序判断的错误码（含义见文档开头的错误码表）
              * @enum {string}
              */
-            code: "bad_request" | "unauthorized" | "invalid_credentials" | "forbidden" | "password_change_required" | "enterprise_unverified" | "not_found" | "method_not_allowed" | "conflict" | "invalid_transition" | "duplicate_open_order" | "duplicate_product" | "duplicate_region" | "duplicate_institution" | "phone_registered" | "phone_in_use" | "enterprise_registered" | "verification_pending" | "already_verified" | "institution_disabled" | "unknown_institution" | "need_taken" | "too_many_open_needs" | "already_urged" | "already_revoked" | "authorization_ended" | "dispute_open" | "webhook_limit_reached" | "payload_too_large" | "unsupported_media_type" | "validation_error" | "invalid_cursor" | "invalid_sms_code" | "weak_password" | "wrong_password" | "invalid_target" | "product_unavailable" | "amount_out_of_range" | "term_out_of_range" | "region_not_served" | "credit_authorization_required" | "whitelist_required" | "idempotency_key_reused" | "export_too_large" | "account_locked" | "throttled" | "internal_error" | "bad_gateway" | "service_unavailable" | "gateway_timeout";
+            code: "bad_request" | "unauthorized" | "invalid_credentials" | "forbidden" | "password_change_required" | "enterprise_unverified" | "not_found" | "method_not_allowed" | "conflict" | "invalid_transition" | "duplicate_open_order" | "duplicate_product" | "duplicate_region" | "duplicate_institution" | "institution_exists" | "duplicate_application" | "phone_registered" | "phone_in_use" | "enterprise_registered" | "verification_pending" | "already_verified" | "institution_disabled" | "unknown_institution" | "need_taken" | "too_many_open_needs" | "already_urged" | "already_revoked" | "authorization_ended" | "dispute_open" | "webhook_limit_reached" | "payload_too_large" | "unsupported_media_type" | "validation_error" | "invalid_cursor" | "invalid_sms_code" | "weak_password" | "wrong_password" | "invalid_target" | "product_unavailable" | "amount_out_of_range" | "term_out_of_range" | "region_not_served" | "credit_authorization_required" | "whitelist_required" | "idempotency_key_reused" | "export_too_large" | "account_locked" | "throttled" | "internal_error" | "bad_gateway" | "service_unavailable" | "gateway_timeout";
             /** @description 字段校验失败时：{字段: [原因]}（嵌套字段以点连接） */
             errors?: {
                 [key: string]: string[];

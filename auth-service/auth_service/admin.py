@@ -221,8 +221,12 @@ def set_user_status(user_id: int, status: str, actor: Actor) -> User:
 
 
 def reset_user_password(user_id: int, actor: Actor) -> User:
-    """Back to the initial password; the user must change it at next login; sessions end."""
+    """Back to the initial password; the user must change it at next login; sessions end. Never one's
+    own: that would end the admin's session and leave the platform's one admin account on 111111."""
     user = get_managed_user(user_id)
+    if user.id == actor.user_id:
+        raise ValidationFailed({"id": ["不能重置自己的密码，请使用“修改密码”"]}, code="invalid_target",
+                               message="不能重置自己的密码，请使用“修改密码”")
     user.password_hash = hash_password(current_app.config["INITIAL_PASSWORD"])
     user.must_change_password = True
     user.failed_logins = 0

@@ -300,6 +300,7 @@ def submit_institution_application(body):
 
 
 @applications_bp.get("/status")
+@errors("not_found")
 @applications_bp.arguments(InstitutionApplicationStatusArgs, location="query")
 @applications_bp.response(200, InstitutionApplicationStatusSchema)
 def institution_application_status(args):
@@ -471,10 +472,11 @@ def enable_user(user_id):
 
 
 @admin_bp.post("/users/<int:user_id>/reset-password")
+@errors("invalid_target")
 @require_auth("admin")
 @admin_bp.response(200, ManagedUserSchema)
 def reset_user_password(user_id):
-    """重置为初始密码（须在下次登录时修改），会话失效"""
+    """重置为初始密码（须在下次登录时修改），会话失效；不能重置自己的密码（请用修改密码）"""
     return admin.reset_user_password(user_id, actor())
 
 

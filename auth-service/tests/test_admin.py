@@ -231,3 +231,11 @@ def test_audit_and_login_logs_record_what_happened(client, admin_token, bank, re
     assert {"region.created", "institution.created"} <= set(actions)
     created = next(i for i in audit if i["action"] == "institution.created")
     assert created["after"]["name"] == "许昌银行" and created["actor_role"] == "admin"
+
+
+def test_an_admin_cannot_reset_or_disable_its_own_account(client, admin_token):
+    me = client.get("/api/v1/auth/me", headers=auth(admin_token)).json
+    for action in ("reset-password", "disable"):
+        resp = client.post(f"/api/v1/admin/users/{me['id']}/{action}", headers=auth(admin_token))
+        assert resp.status_code == 422 and resp.json["code"] == "invalid_target", action
+    assert client.get("/api/v1/auth/me", headers=auth(admin_token)).status_code == 200  # session intact

@@ -3454,7 +3454,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** 重置为初始密码（须在下次登录时修改），会话失效 */
+        /** 重置为初始密码（须在下次登录时修改），会话失效；不能重置自己的密码（请用修改密码） */
         post: {
             parameters: {
                 query?: never;
@@ -3526,6 +3526,24 @@ export interface paths {
                         "application/json": components["schemas"]["Error"] & {
                             /** @enum {string} */
                             code?: "not_found";
+                        };
+                    };
+                };
+                /** @description 参数或业务校验失败：`invalid_target` 不能对自己的账号做此操作 */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "invalid_target",
+                         *       "message": "不能对自己的账号做此操作"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "invalid_target";
                         };
                     };
                 };
@@ -7112,6 +7130,24 @@ export interface paths {
                     };
                     content: {
                         "application/json": components["schemas"]["InstitutionApplicationStatus"];
+                    };
+                };
+                /** @description 不存在：`not_found` 资源不存在，或不属于当前用户（他人的订单、产品等一律答 404） */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "not_found",
+                         *       "message": "资源不存在，或不属于当前用户（他人的订单、产品等一律答 404）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "not_found";
+                        };
                     };
                 };
                 /** @description 参数或业务校验失败：`validation_error` 参数校验失败：`errors` 按字段列出原因 */

@@ -49,15 +49,15 @@ def test_admin_console_sets_up_the_platform(platform, desktop):
     # 行政区: a county under 许昌市, its code checked against the parent's prefix first.
     menu(page, "行政区")
     page.get_by_role("button", name="在许昌市下添加下级").click()
-    # 襄城县: a code no other end-to-end test creates (they share one platform).
-    page.get_by_label("行政区代码").fill("412025")
-    page.get_by_label("行政区名称").fill("襄城县")
+    # A district no other end-to-end test nor `make demo` creates (they share one platform).
+    page.get_by_label("行政区代码").fill("412071")
+    page.get_by_label("行政区名称").fill("城乡一体化示范区")
     page.get_by_role("button", name="保存").click()
     expect(page.get_by_text("县级代码应以 4110 开头")).to_be_visible()
-    page.get_by_label("行政区代码").fill("411025")
+    page.get_by_label("行政区代码").fill("411071")
     page.get_by_role("button", name="保存").click()
-    expect(page.get_by_role("treeitem", name=re.compile("襄城县"))).to_be_visible()
-    assert any(r["code"] == "411025" for r in admin.get("/regions").json()["items"])
+    expect(page.get_by_role("treeitem", name=re.compile("城乡一体化示范区"))).to_be_visible()
+    assert any(r["code"] == "411071" for r in admin.get("/regions").json()["items"])
     screenshot(page, "../admin/01-regions")
 
     # 机构管理: a bank, then its administrator.

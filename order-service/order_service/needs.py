@@ -130,7 +130,12 @@ def list_needs(identity: Identity, args: dict) -> dict:
     page = paginate(db.session, stmt, [SortKey(Need.id, descending=True)], args)
     credit = {row.uscc: row for row in db.session.scalars(select(EnterpriseCredit).where(
         EnterpriseCredit.uscc.in_({n.enterprise_uscc for n in page["items"]})))}
+    # Who claimed it, as people read it (the order carries the institution's name and the order number).
+    claimed = {order_id: (order_no, name) for order_id, order_no, name in db.session.execute(
+        select(Order.id, Order.order_no, Order.institution_name).where(
+            Order.id.in_({n.order_id for n in page["items"] if n.order_id})))}
     for need in page["items"]:
+        need.order_no, need.institution_name = claimed.get(need.order_id, (None, None))
         row = credit.get(need.enterprise_uscc)
         need.risk = {"level": (row.risk_level if row and row.risk_level else "unknown"),
                      "tags": list(row.risk_tags or []) if row and row.risk_level else []}

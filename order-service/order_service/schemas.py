@@ -313,6 +313,8 @@ class NeedSchema(ma.Schema):
     expires_at = ma.fields.DateTime()
     order_id = ma.fields.Integer(allow_none=True)
     institution_id = ma.fields.Integer(allow_none=True)
+    institution_name = ma.fields.String(allow_none=True, metadata={"description": "抢单机构（列表中给出）"})
+    order_no = ma.fields.String(allow_none=True, metadata={"description": "抢单生成的订单号（列表中给出）"})
     claimed_at = ma.fields.DateTime(allow_none=True)
     created_at = ma.fields.DateTime()
     risk = ma.fields.Nested(NeedRiskSchema, metadata={"description": "企业风险等级（不含信用记录）"})

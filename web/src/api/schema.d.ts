@@ -13039,7 +13039,17 @@ export interface components {
             guarantee_methods?: string[];
             id?: number;
             institution_id?: number | null;
+            /**
+             * @description 抢单机构（列表中给出）
+             * @example 中原银行许昌分行
+             */
+            institution_name?: string | null;
             order_id?: number | null;
+            /**
+             * @description 抢单生成的订单号（列表中给出）
+             * @example XYD202611270001
+             */
+            order_no?: string | null;
             /** @example 采购数控机床及原材料，扩大产能 */
             purpose?: string;
             /** @example 411002 */
@@ -13425,11 +13435,21 @@ export interface components {
             guarantee_methods?: string[];
             id?: number;
             institution_id?: number | null;
+            /**
+             * @description 抢单机构（列表中给出）
+             * @example 中原银行许昌分行
+             */
+            institution_name?: string | null;
             /** @description 最匹配的 5 个产品（同智能匹配） */
             matches?: {
                 [key: string]: unknown;
             }[];
             order_id?: number | null;
+            /**
+             * @description 抢单生成的订单号（列表中给出）
+             * @example XYD202611270001
+             */
+            order_no?: string | null;
             /** @example 采购数控机床及原材料，扩大产能 */
             purpose?: string;
             /** @example 411002 */

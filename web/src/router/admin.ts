@@ -21,6 +21,7 @@ export const adminRoutes: RouteRecordRaw = {
     { path: 'dashboard', name: 'admin-dashboard', component: () => import('@/views/government/DashboardView.vue'), meta: { title: '监管首页', roles } },
     { path: 'orders', name: 'admin-orders', component: () => import('@/views/government/OrderSupervisionView.vue'), meta: { title: '订单监管', roles } },
     { path: 'orders/:id', name: 'admin-order', component: () => import('@/views/government/OrderSupervisionDetailView.vue'), meta: { title: '订单详情', roles } },
+    { path: 'needs', name: 'admin-needs', component: () => import('@/views/government/NeedSupervisionView.vue'), meta: { title: '融资需求', roles } },
     { path: 'audit-logs', name: 'admin-audit-logs', component: () => import('@/views/admin/AuditLogsView.vue'), meta: { title: '审计日志', roles } },
     { path: 'login-logs', name: 'admin-login-logs', component: () => import('@/views/admin/LoginLogsView.vue'), meta: { title: '登录日志', roles } },
     { path: 'webhooks', name: 'admin-webhooks', component: () => import('@/views/government/WebhooksView.vue'), meta: { title: '事件订阅', roles } },
@@ -48,6 +49,7 @@ export const adminMenu: MenuGroup[] = [
   { title: '监管', items: [
     { path: '/admin/dashboard', label: '监管首页' },
     { path: '/admin/orders', label: '订单监管' },
+    { path: '/admin/needs', label: '融资需求' },
   ] },
   { title: '日志与对接', items: [
     { path: '/admin/audit-logs', label: '审计日志' },

@@ -15,6 +15,7 @@ export const governmentRoutes: RouteRecordRaw = {
     { path: 'dashboard', name: 'gov-dashboard', component: () => import('@/views/government/DashboardView.vue'), meta: { title: '监管首页', roles } },
     { path: 'orders', name: 'gov-orders', component: () => import('@/views/government/OrderSupervisionView.vue'), meta: { title: '订单监管', roles } },
     { path: 'orders/:id', name: 'gov-order', component: () => import('@/views/government/OrderSupervisionDetailView.vue'), meta: { title: '订单详情', roles } },
+    { path: 'needs', name: 'gov-needs', component: () => import('@/views/government/NeedSupervisionView.vue'), meta: { title: '融资需求', roles } },
     { path: 'whitelist', name: 'gov-whitelist', component: () => import('@/views/institution/WhitelistView.vue'), meta: { title: '信易贷企业白名单', roles } },
     { path: 'verifications', name: 'gov-verifications', component: () => import('@/views/admin/VerificationsView.vue'), meta: { title: '企业认证审核', roles } },
     { path: 'credit/import', name: 'gov-credit-import', component: () => import('@/views/admin/CreditImportView.vue'), meta: { title: '信用数据导入', roles } },
@@ -30,6 +31,7 @@ export const governmentMenu: MenuGroup[] = [
   { title: '监管', items: [
     { path: '/government/dashboard', label: '监管首页' },
     { path: '/government/orders', label: '订单监管' },
+    { path: '/government/needs', label: '融资需求' },
     { path: '/government/whitelist', label: '信易贷企业白名单' },
   ] },
   { title: '审核', items: [

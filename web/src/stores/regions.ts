@@ -24,6 +24,14 @@ export function regionTree(regions: Region[]): RegionNode[] {
   return roots
 }
 
+/** `code` and the codes above it, nearest first (魏都区 → 魏都区, 许昌市, …). */
+export function regionPath(regions: Region[], code: string): string[] {
+  const parents = new Map(regions.map((r) => [r.code, r.parent_code]))
+  const path: string[] = []
+  for (let at: string | null | undefined = code; at && !path.includes(at); at = parents.get(at)) path.push(at)
+  return path
+}
+
 export const useRegionsStore = defineStore('regions', () => {
   const regions = ref<Region[]>([])
   let loading: Promise<void> | null = null
@@ -45,5 +53,9 @@ export const useRegionsStore = defineStore('regions', () => {
     return (code && names.value.get(code)) || code || '—'
   }
 
-  return { regions, tree, load, name }
+  function path(code: string): string[] {
+    return regionPath(regions.value, code)
+  }
+
+  return { regions, tree, load, name, path }
 })

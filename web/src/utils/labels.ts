@@ -203,3 +203,42 @@ export const ORDER_STATUS_MEANINGS: Record<string, string> = {
 
 /** Orders the enterprise may still withdraw (the API's own rule: before the grant). */
 export const WITHDRAWABLE_STATUSES = ['submitted', 'accepted']
+
+// --- financing needs (融资需求) and the institution's scorecard (我的考核) --------------------------------
+
+export const NEED_STATUSES: Record<string, string> = {
+  open: '待抢单',
+  claimed: '已被受理',
+  expired: '已过期',
+  cancelled: '已撤销',
+}
+
+/** What each need status means for the enterprise that posted it (我的需求). */
+export const NEED_STATUS_MEANINGS: Record<string, string> = {
+  open: '需求已发布，服务本地区的金融机构可以抢单受理。',
+  claimed: '金融机构已抢单受理，需求已转为订单，进度见订单详情。',
+  expired: '有效期内无机构受理，需求已过期，可重新发布。',
+  cancelled: '您已撤销该需求。',
+}
+
+/** The figures of a scorecard (我的考核), in the order they are shown, with what each one means. */
+export const SCORECARD_FIGURES: { key: string; label: string; meaning: string }[] = [
+  { key: 'received', label: '收到申请', meaning: '期间内收到的融资申请笔数，含抢单生成的订单。' },
+  { key: 'accepted', label: '已受理', meaning: '其中已受理（含后续授信、放款）的笔数。' },
+  { key: 'accepted_in_time_rate', label: '按期受理率', meaning: '在受理期限内受理的笔数占收到申请的比例，考核排名首先依据此项。' },
+  { key: 'avg_hours_to_accept', label: '平均受理时长', meaning: '从申请提交（抢单为需求发布）到受理的平均小时数，越短越好。' },
+  { key: 'p90_hours_to_accept', label: '90% 受理时长', meaning: '九成申请在此时长内受理（近似值）。' },
+  { key: 'overdue_open', label: '超期未受理', meaning: '已过受理期限仍未受理的笔数，应尽快处理。' },
+  { key: 'urged', label: '被督办', meaning: '政府部门就本机构订单发出督办的次数。' },
+  { key: 'terminated', label: '已终止', meaning: '终止办理的笔数。' },
+  { key: 'granted_count', label: '授信笔数', meaning: '已批准授信的笔数。' },
+  { key: 'granted_amount', label: '授信金额', meaning: '已批准授信的金额合计（万元）。' },
+  { key: 'disbursed_count', label: '放款笔数', meaning: '已放款的笔数。' },
+  { key: 'disbursed_amount', label: '放款金额', meaning: '已放款的金额合计（万元）。' },
+  { key: 'needs_claimed', label: '抢单受理', meaning: '通过融资需求抢单受理的笔数。' },
+]
+
+/** A need's acceptable guarantee methods, as one phrase (none named: any). */
+export function guaranteeMethods(codes: string[]): string {
+  return codes.map((code) => label(GUARANTEE_METHODS, code)).join('、') || '不限'
+}

@@ -60,6 +60,9 @@ export function checkLength(min: number, max: number): Check {
   }
 }
 
+/** The credit-data authorization's checkbox (授权书). */
+export const checkAgreed: Check = (value) => (value === true ? null : '请阅读并同意授权书')
+
 export const checkChosen: Check = (value) => (Array.isArray(value) && value.length > 0 ? null : '至少选择一项')
 
 /** The baseline every password must meet (the server may ask for more and says so in its answer). */

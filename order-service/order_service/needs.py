@@ -100,7 +100,7 @@ def post_need(identity: Identity, body: dict, client_ip: str | None) -> tuple[Ne
     return need, _matches(identity, body, need.region_code)
 
 
-def _scope(stmt, identity: Identity, args: dict):
+def _scope(stmt, identity: Identity, args: dict, closed_too: bool = False):
     if identity.role == "enterprise":
         return stmt.where(Need.enterprise_uscc == (identity.verified_uscc or "-"))
     if identity.role == "institution":
@@ -109,8 +109,10 @@ def _scope(stmt, identity: Identity, args: dict):
                 Product.institution_id == identity.institution_id, Product.status == "active")):
             codes.update(region_codes or [])
         # Open needs of enterprises in the regions its active products serve, and the ones it claimed.
-        return stmt.where((Need.id.in_(select(NeedRegion.need_id).where(NeedRegion.region_code.in_(codes)))
-                           & (Need.status == OPEN)) | (Need.institution_id == identity.institution_id))
+        # Claiming also finds the closed ones there, so a late claim hears `need_taken`, not "no such need".
+        in_regions = Need.id.in_(select(NeedRegion.need_id).where(NeedRegion.region_code.in_(codes)))
+        return stmt.where((in_regions if closed_too else in_regions & (Need.status == OPEN))
+                          | (Need.institution_id == identity.institution_id))
     if identity.role == "government":
         return stmt.where(Need.id.in_(select(NeedRegion.need_id).where(
             NeedRegion.region_code == (identity.region_code or "-"))))
@@ -143,8 +145,8 @@ def list_needs(identity: Identity, args: dict) -> dict:
     return page
 
 
-def _visible_need(identity: Identity, need_id: int) -> Need:
-    need = db.session.scalar(_scope(select(Need), identity, {}).where(Need.id == need_id))
+def _visible_need(identity: Identity, need_id: int, closed_too: bool = False) -> Need:
+    need = db.session.scalar(_scope(select(Need), identity, {}, closed_too).where(Need.id == need_id))
     if need is None:
         raise NotFound("融资需求不存在")
     return need
@@ -170,7 +172,7 @@ def cancel_need(identity: Identity, need_id: int) -> Need:
 def claim_need(identity: Identity, need_id: int, product_id: int) -> Order:
     """An institution claims an open need with one of its active products that fits; exactly one of
     concurrent claims wins (a conditional UPDATE), the others get 409 `need_taken`."""
-    need = _visible_need(identity, need_id)
+    need = _visible_need(identity, need_id, closed_too=True)
     if need.status != OPEN or need.expires_at <= utcnow():
         raise ApiError(409, "need_taken", "该需求已被其他机构受理或已失效")
     product = _available_product(product_id)

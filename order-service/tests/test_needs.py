@@ -54,7 +54,8 @@ def test_one_claim_wins_and_becomes_an_accepted_order_with_the_needs_consent(cli
     assert order.status_code == 201, order.json
     assert (order.json["status"], order.json["source"], order.json["institution_id"]) == ("accepted", "need", BANK_ID)
     taken = client.post(f"{NEEDS}/{need['id']}/claim", json={"product_id": 3}, headers=tokens["other_bank"])
-    assert taken.status_code in (404, 409)  # no longer open: gone from the other bank's view
+    # The other bank, too late: told it was taken (it saw the need open), not that there is no such need.
+    assert taken.status_code == 409 and taken.json["code"] == "need_taken"
     submitted, accepted = outbox(seeded, "order.submitted")[-1], outbox(seeded, "order.accepted")[-1]
     assert submitted["data"]["order_id"] == accepted["data"]["order_id"] == order.json["id"]
     assert submitted["data"]["credit_authorization"]["version"] == 1 and submitted["data"]["source"] == "need"
@@ -64,6 +65,8 @@ def test_one_claim_wins_and_becomes_an_accepted_order_with_the_needs_consent(cli
     assert details["history"][-1]["remark"] == "来自融资需求（机构抢单）"
     mine = client.get(NEEDS, headers=tokens["weidu"]).json["items"][0]
     assert mine["status"] == "claimed" and mine["order_id"] == order.json["id"]
+    assert (mine["order_no"], mine["institution_name"]) == (order.json["order_no"], order.json["institution_name"])
+    assert client.get(NEEDS, headers=tokens["other_bank"]).json["items"] == []
     assert client.post(f"{NEEDS}/{need['id']}/cancel", headers=tokens["weidu"]).status_code == 409
 
 

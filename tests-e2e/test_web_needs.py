@@ -161,7 +161,10 @@ def test_a_need_is_posted_matched_claimed_and_supervised(platform, browser, worl
     page.get_by_label("需要金额（万元）").fill("100")
     page.get_by_label("期限（月）").fill("12")
     page.get_by_role("button", name="推荐").click()
-    first = page.get_by_role("list", name="推荐产品").get_by_role("listitem").first
+    recommended = page.get_by_role("list", name="推荐产品")
+    expect(recommended.get_by_role("link", name=world["small"]["name"])).to_have_count(0)  # listed without filters
+    expect(page.get_by_role("button", name="推荐")).to_be_enabled()
+    first = recommended.get_by_role("listitem").first
     expect(first.get_by_role("link", name=world["special"]["name"])).to_be_visible()
     expect(first.get_by_text("白名单专属")).to_be_visible()
     expect(first.get_by_text("白名单企业专享")).to_be_visible()
@@ -243,7 +246,7 @@ def test_a_need_is_posted_matched_claimed_and_supervised(platform, browser, worl
 def test_an_unverified_enterprise_is_sent_to_verification(platform, world, phone):
     page = phone
     enterprise, _ = register_enterprise(platform, random_uscc("411002"), f"许昌未认证商贸{uuid.uuid4().hex[:4]}")
-    sign_in(page, enterprise, enterprise.phone, STAFF_PASSWORD, "企业认证")
+    sign_in(page, enterprise, enterprise.phone, STAFF_PASSWORD, "我的订单")
     page.goto("/enterprise/needs/new")
     notice = page.get_by_role("alert").filter(has_text="完成企业认证后才能发布融资需求")
     expect(notice).to_be_visible()

@@ -235,6 +235,7 @@ def test_a_need_is_posted_matched_claimed_and_supervised(platform, browser, worl
     menu(page, "融资需求")
     page.get_by_role("combobox", name="需求状态").click(force=True)
     page.get_by_role("option", name="已被受理").click()
+    expect(need_row(page, world["name"])).to_have_count(1)  # its two cancelled needs filtered out
     row = need_row(page, world["name"])
     expect(row).to_contain_text("已被受理")
     expect(row).to_contain_text(order["institution_name"])

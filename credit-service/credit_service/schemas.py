@@ -306,6 +306,9 @@ class AuthorizationTextSchema(ma.Schema):
     published_at = ma.fields.DateTime()
 
 
+AuthorizationTextPageSchema = page_schema(AuthorizationTextSchema, "AuthorizationTextPage")
+
+
 class AuthorizationTextCreateSchema(StrictSchema):
     text = ma.fields.String(required=True, validate=validate.Length(min=20, max=20000))
     data_categories = ma.fields.List(ma.fields.String(validate=validate.OneOf(DATA_CATEGORIES)), required=True,
@@ -350,12 +353,16 @@ class DisputedRecordSchema(ma.Schema):
     title = ma.fields.String()
     authority = ma.fields.String(allow_none=True)
     decided_on = ma.fields.Date()
+    content = ma.fields.String(allow_none=True)
+    publish_until = ma.fields.Date(allow_none=True, metadata={"description": "公示截止日期"})
+    repaired_on = ma.fields.Date(allow_none=True, metadata={"description": "信用修复日期"})
 
 
 class DisputeSchema(ma.Schema):
     id = ma.fields.Integer()
     record_id = ma.fields.Integer()
     uscc = ma.fields.String()
+    enterprise_name = ma.fields.String(allow_none=True, attribute="record.enterprise.name")
     reason = ma.fields.String()
     contact = ma.fields.String()
     status = ma.fields.String(metadata={"enum": ["open", "upheld", "rejected"]})

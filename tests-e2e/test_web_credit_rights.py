@@ -10,7 +10,7 @@ import uuid
 
 import pytest
 from api_client import Api
-from browser import DESKTOP, assert_no_horizontal_scroll, checked_page, screenshot
+from browser import DESKTOP, PHONE, assert_no_horizontal_scroll, checked_page, screenshot
 from harness import ADMIN_PASSWORD, ADMIN_PHONE
 from playwright.sync_api import Page, expect
 from scenario import (
@@ -149,6 +149,8 @@ def test_credit_rights_walk_through(platform, world, desktop, second_desktop):
     old = Api(platform.gateway).get("/credit/authorization-text", token="").json()
     console_menu(console, "授权书管理")
     expect(console.get_by_role("heading", name=f"信用信息查询授权书（第 {old['version']} 版）")).to_be_visible()
+    expect(console.get_by_role("row").filter(has_text=f"第 {old['version']} 版")).to_contain_text("现行")
+    screenshot(console, "credit-02-authorization-text", "admin")
     console.get_by_role("button", name="预览并发布").click()
     expect(console.get_by_text(f"与现行第 {old['version']} 版内容相同，请修改后再发布")).to_be_visible()
     new_text = (f"信用信息查询授权书（{uuid.uuid4().hex[:6]} 修订）：本企业授权受理本次申请的金融机构查询本企业的"
@@ -159,7 +161,7 @@ def test_credit_rights_walk_through(platform, world, desktop, second_desktop):
     new_version = old["version"] + 1
     expect(preview.get_by_role("heading", name=f"信用信息查询授权书（第 {new_version} 版）")).to_be_visible()
     expect(preview.get_by_text(f"发布后，新的融资申请须同意第 {new_version} 版授权书。")).to_be_visible()
-    screenshot(console, "credit-02-authorization-text", "admin")
+    screenshot(console, "credit-03-authorization-preview", "admin")
     preview.get_by_role("button", name=f"发布第 {new_version} 版").click()
     expect(console.get_by_role("dialog").filter(has_text="此后提交的融资申请必须阅读并同意")).to_be_visible()
     confirm(console)
@@ -189,6 +191,13 @@ def test_credit_rights_walk_through(platform, world, desktop, second_desktop):
                message="order-service to withdraw the order")
     assert bank.get(f"/credit/enterprises/{uscc}").status_code == 404
 
+    # Both pages at phone width: tables scroll in their boxes, the page never sideways.
+    page.set_viewport_size(PHONE)
+    assert_no_horizontal_scroll(page)
+    page.goto("/enterprise/credit")
+    expect(penalty).to_contain_text("机构不可见")
+    assert_no_horizontal_scroll(page)
+
 
 def test_a_government_user_rejects_a_dispute_with_a_note(platform, world, desktop):
     enterprise, government = world["enterprise"], world["government"]
@@ -211,7 +220,7 @@ def test_a_government_user_rejects_a_dispute_with_a_note(platform, world, deskto
     confirm(page)
     expect(page.get_by_text("已驳回异议")).to_be_visible()
     expect(drawer.get_by_text("经核实，登记住所仍无法联系，记录属实")).to_be_visible()
-    screenshot(page, "credit-03-dispute-rejected", "admin")
+    screenshot(page, "credit-04-dispute-rejected", "admin")
     [decided] = [d for d in enterprise.get("/credit/me/disputes").json()["items"] if d["id"] == opened.json()["id"]]
     assert (decided["status"], decided["note"]) == ("rejected", "经核实，登记住所仍无法联系，记录属实")
     assert ABNORMAL["title"] in [r["title"] for r in world["admin"].get(f"/credit/enterprises/{world['uscc']}").json()

@@ -26,7 +26,9 @@ from scenario import (
     verified_enterprise,
 )
 from test_consent import apply
-from test_web_institution import confirm, fill_login
+from test_web_admin import menu as console_menu
+from test_web_admin import sign_in
+from test_web_institution import confirm
 
 from xyd_common.testing import wait_until
 
@@ -63,19 +65,6 @@ def second_desktop(browser, platform):
     yield from checked_page(browser, platform, DESKTOP)
 
 
-def sign_in(page: Page, api: Api, phone: str, password: str, path: str, heading: str) -> None:
-    """Log in on the page and land on `path` (the login's redirect)."""
-    page.goto(f"/login?redirect={path}")
-    fill_login(page, api, phone, password)
-    page.get_by_role("button", name="登录", exact=True).click()
-    expect(page.get_by_role("heading", name=heading, exact=True)).to_be_visible()
-
-
-def console_menu(page: Page, name: str) -> None:
-    page.get_by_role("navigation", name="主菜单").get_by_role("menuitem", name=name, exact=True).click()
-    expect(page.get_by_role("heading", name=name, exact=True)).to_be_visible()
-
-
 def portal_menu(page: Page, name: str) -> None:
     page.get_by_role("navigation", name="门户导航").get_by_role("link", name=name).click()
     expect(page.get_by_role("heading", name=name, exact=True)).to_be_visible()
@@ -97,8 +86,7 @@ def test_credit_rights_walk_through(platform, world, desktop, second_desktop):
 
     # --- 我的信用: the record as institutions see it, then 提出异议 on the penalty.
     page = desktop
-    sign_in(page, Api(platform.gateway), enterprise.get("/auth/me").json()["phone"], STAFF_PASSWORD,
-            "/enterprise/orders", "我的订单")
+    sign_in(page, Api(platform.gateway), enterprise.get("/auth/me").json()["phone"], STAFF_PASSWORD, "我的订单")
     portal_menu(page, "我的信用")
     penalty = page.get_by_role("listitem").filter(has_text=PENALTY["title"])
     expect(penalty).to_contain_text("机构可见")
@@ -121,7 +109,7 @@ def test_credit_rights_walk_through(platform, world, desktop, second_desktop):
 
     # --- 信用异议处理: the admin reads the record and the reason, and upholds.
     console = second_desktop
-    sign_in(console, Api(platform.gateway), ADMIN_PHONE, ADMIN_PASSWORD, "/admin/institutions", "机构管理")
+    sign_in(console, Api(platform.gateway), ADMIN_PHONE, ADMIN_PASSWORD, "机构管理")
     console_menu(console, "信用异议处理")
     row = console.get_by_role("row").filter(has_text=world["name"]).filter(has_text=PENALTY["title"])
     row.get_by_role("button", name="处理").click()
@@ -207,8 +195,7 @@ def test_a_government_user_rejects_a_dispute_with_a_note(platform, world, deskto
     assert opened.status_code == 201, opened.text
 
     page = desktop
-    sign_in(page, Api(platform.gateway), government.get("/auth/me").json()["phone"], STAFF_PASSWORD,
-            "/government/dashboard", "监管首页")
+    sign_in(page, Api(platform.gateway), government.get("/auth/me").json()["phone"], STAFF_PASSWORD, "监管首页")
     console_menu(page, "信用异议处理")
     row = page.get_by_role("row").filter(has_text=world["name"]).filter(has_text=ABNORMAL["title"])
     row.get_by_role("button", name="处理").click()
@@ -231,8 +218,8 @@ def test_an_unverified_enterprise_is_led_to_verification(platform, world, phone)
     page = phone
     api, _ = register_enterprise(platform, random_uscc("411002"), f"许昌待认证商贸有限公司{uuid.uuid4().hex[:4]}")
     assert api.get("/credit/me").json()["code"] == "enterprise_unverified"
-    sign_in(page, Api(platform.gateway), api.get("/auth/me").json()["phone"], STAFF_PASSWORD, "/enterprise/credit",
-            "我的信用")
+    sign_in(page, Api(platform.gateway), api.get("/auth/me").json()["phone"], STAFF_PASSWORD, "我的订单")
+    portal_menu(page, "我的信用")
     expect(page.get_by_text("请先完成企业认证")).to_be_visible()
     assert_no_horizontal_scroll(page)
     page.goto("/enterprise/authorizations")

@@ -77,7 +77,7 @@ browser:
 # walk-throughs.
 manual: install web browser
 	XYD_MANUAL_SCREENSHOTS=1 $(BIN)/pytest -q tests-e2e/test_web_institution.py -k "walk_through or phone"
-	XYD_MANUAL_SCREENSHOTS=1 $(BIN)/pytest -q tests-e2e/test_web_enterprise.py tests-e2e/test_web_portal.py
+	XYD_MANUAL_SCREENSHOTS=1 $(BIN)/pytest -q tests-e2e/test_web_enterprise.py tests-e2e/test_web_portal.py tests-e2e/test_web_credit_rights.py
 
 # The image for real (deploy/image_test.py): builds deploy/Dockerfile on a base made from Debian's
 # packages, runs the platform in containers against this host's PostgreSQL, RabbitMQ and Redis with two

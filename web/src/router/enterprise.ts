@@ -1,4 +1,5 @@
-// The enterprise's pages (企业用户操作手册): 我的订单, 企业认证, 立即申请, notifications and the account.
+// The enterprise's pages (企业用户操作手册): 我的订单, 企业认证, 立即申请, 我的信用, 授权管理,
+// notifications and the account.
 import type { RouteRecordRaw } from 'vue-router'
 
 export const enterpriseRoutes: RouteRecordRaw = {
@@ -11,6 +12,8 @@ export const enterpriseRoutes: RouteRecordRaw = {
     { path: 'orders/:id(\\d+)', name: 'enterprise-order', component: () => import('@/views/enterprise/OrderDetailView.vue'), meta: { title: '订单详情', roles: ['enterprise'] } },
     { path: 'apply/:productId(\\d+)', name: 'enterprise-apply', component: () => import('@/views/enterprise/ApplyView.vue'), meta: { title: '申请融资', roles: ['enterprise'] } },
     { path: 'verification', name: 'enterprise-verification', component: () => import('@/views/enterprise/VerificationView.vue'), meta: { title: '企业认证', roles: ['enterprise'] } },
+    { path: 'credit', name: 'enterprise-credit', component: () => import('@/views/enterprise/MyCreditView.vue'), meta: { title: '我的信用', roles: ['enterprise'] } },
+    { path: 'authorizations', name: 'enterprise-authorizations', component: () => import('@/views/enterprise/CreditAuthorizationsView.vue'), meta: { title: '授权管理', roles: ['enterprise'] } },
     { path: 'notifications', name: 'enterprise-notifications', component: () => import('@/views/account/NotificationsView.vue'), meta: { title: '通知', roles: ['enterprise'] } },
     { path: 'profile', name: 'enterprise-profile', component: () => import('@/views/account/ProfileView.vue'), meta: { title: '个人中心', roles: ['enterprise'] } },
     { path: 'password', name: 'enterprise-password', component: () => import('@/views/account/PasswordView.vue'), meta: { title: '修改密码', roles: ['enterprise'] } },

@@ -212,7 +212,7 @@ def test_admin_console_sets_up_the_platform(platform, desktop):
 
 # The main pages of the console and their headings, at phone width.
 ADMIN_PAGES = (("/admin/regions", "行政区"), ("/admin/institutions", "机构管理"),
-               ("/admin/government-users", "政府用户"), ("/review/institution-applications", "入驻申请审核"),
+               ("/admin/government-users", "政府用户"), ("/admin/institution-applications", "入驻申请审核"),
                ("/admin/verifications", "企业认证审核"), ("/admin/credit/import", "信用数据导入"),
                ("/admin/credit/lookup", "企业信用查询"), ("/admin/credit/access-logs", "信用查阅日志"),
                ("/admin/dashboard", "监管首页"), ("/admin/orders", "订单监管"), ("/admin/audit-logs", "审计日志"),

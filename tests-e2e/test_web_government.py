@@ -198,6 +198,7 @@ def test_government_console_supervises_its_district_only(platform, desktop):
     expect(step).to_contain_text("政府")
     last = gov.get(f"/orders/{waiting['id']}").json()["history"][-1]
     assert (last["remark"], last["actor_role"], last["to_status"]) == (message, "government", "submitted")
+    step.scroll_into_view_if_needed()
     shot(page, "04-order-urged")
     page.get_by_role("button", name="督办").click()
     dialog.get_by_label("督办意见").fill("再次督办")

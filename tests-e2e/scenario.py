@@ -135,6 +135,14 @@ def verified_enterprise(platform, admin: Api, uscc: str | None = None, name: str
     return api, user
 
 
+def order_service_ready(enterprise: Api, product: dict) -> bool:
+    """Whether order-service knows both the enterprise and `product` (its copies fill from events): an
+    amount above the product's maximum is then refused as such, and nothing is written."""
+    resp = enterprise.post("/orders", json={"product_id": product["id"], "amount": 300.0001, "term_months": 12,
+                                            "purpose": "采购原材料", "credit_authorized": True})
+    return resp.json().get("code") == "amount_out_of_range"
+
+
 class EventSubscriber:
     """A subscriber of the platform's events, as a government system would be: its own queue in the
     platform's vhost bound to `binding` (e.g. `order.#`), deduplicating on event_id."""

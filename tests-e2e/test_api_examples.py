@@ -25,6 +25,9 @@ from scenario import (
 from xyd_common.testing import wait_until
 
 CHINA = timezone(timedelta(hours=8))
+# The smallest file a PDF reader opens: what a scanned business licence is, as far as type checks go.
+TINY_PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj 2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\n"
+            b"trailer<</Root 1 0 R>>\n%%EOF\n")
 
 
 class Examples:
@@ -43,6 +46,34 @@ class Examples:
                 if "application/json" in content:
                     out[(method, path)] = content["application/json"]
         return out
+
+    def multipart_bodies(self) -> dict[tuple[str, str], dict]:
+        return {(method, path): operation["requestBody"]["content"]["multipart/form-data"]
+                for path, item in self.document["paths"].items() for method, operation in item.items()
+                if isinstance(operation, dict)
+                and "multipart/form-data" in (operation.get("requestBody") or {}).get("content", {})}
+
+    def upload(self, api: Api, template: str, files: dict[str, bytes], **fill) -> dict:
+        """POST the multipart example of `template`: its text fields as form fields, and each file part
+        with the example's file name (or, for a text part such as CSV, the example's own content);
+        `files` gives the bytes no document can hold, `fill` what an earlier step decides."""
+        media = self.multipart_bodies()[("post", template)]
+        assert "example" in media, f"POST {template} has no multipart example"
+        properties = media["schema"]["properties"]
+        form, parts = {}, {}
+        for name, value in {**media["example"], **fill}.items():
+            if properties[name].get("format") != "binary":
+                form[name] = value
+            elif name in files:
+                parts[name] = (value, files[name])
+            else:
+                parts[name] = (f"{name}.csv", value.encode(), media["encoding"][name]["contentType"])
+        resp = api.post(template.removeprefix("/api/v1"), data=form, files=parts)
+        documented = sorted(status for status in self.document["paths"][template]["post"]["responses"]
+                            if status.startswith("2"))
+        assert str(resp.status_code) in documented, f"POST {template}: {resp.status_code}: {resp.text[:500]}"
+        self.sent.add(("post", template))
+        return resp.json()
 
     def body(self, method: str, path: str, **fill) -> dict:
         media = self.json_bodies()[(method, path)]
@@ -126,7 +157,8 @@ def test_every_request_example_is_accepted_by_the_running_platform(platform, exa
     pair = examples.send(api, "post", "/api/v1/auth/refresh", refresh_token=pair["refresh_token"], token="")
     enterprise = Api(platform.gateway, pair["access_token"])
     examples.send(enterprise, "patch", "/api/v1/auth/me")
-    request = submit_verification(enterprise, legal_representative=register["contact_name"])
+    request = examples.upload(enterprise, "/api/v1/auth/enterprise-verification", files={"licence": TINY_PDF},
+                              legal_representative=register["contact_name"])
     assert admin.post(f"/admin/enterprise-verifications/{request['id']}/approve").status_code == 200
     enterprise.token = enterprise.post("/auth/refresh", token="", json={"refresh_token": pair["refresh_token"]}
                                        ).json()["access_token"]
@@ -149,6 +181,13 @@ def test_every_request_example_is_accepted_by_the_running_platform(platform, exa
             row["uscc"] = uscc
     batch["enterprises"][0]["name"] = f"许昌魏都精密制造有限公司{suffix}"
     examples.send(admin, "post", "/api/v1/credit/imports", body=batch)
+    # The same data as CSV files: the example's USCC and name are those of the JSON example.
+    example_uscc = examples.body("post", "/api/v1/credit/imports")["enterprises"][0]["uscc"]
+    name = batch["enterprises"][0]["name"]
+    csv_files = {kind: text.replace(example_uscc, uscc).replace("许昌魏都精密制造有限公司", name) for kind, text
+                 in examples.multipart_bodies()[("post", "/api/v1/credit/imports")]["example"].items()}
+    imported = examples.upload(admin, "/api/v1/credit/imports", files={}, **csv_files)
+    assert imported["errors"] == [] and imported["imported"]["records"] == 1, imported
     text = examples.send(admin, "post", "/api/v1/admin/credit/authorization-texts")
     consent = {"version": text["version"]}
 
@@ -205,7 +244,7 @@ def test_every_request_example_is_accepted_by_the_running_platform(platform, exa
     code = sms_code(api, examples, phone, "reset_password")
     examples.send(api, "post", "/api/v1/auth/password/reset", phone=phone, sms_code=code, token="")
 
-    documented = set(examples.json_bodies())
+    documented = set(examples.json_bodies()) | set(examples.multipart_bodies())
     assert documented - examples.sent == set(), "request examples no step sends"
     missing = [f"{m.upper()} {p}" for (m, p), media in examples.json_bodies().items() if "example" not in media]
     assert not missing, f"JSON request bodies without an example: {missing}"

@@ -19,6 +19,7 @@ from scenario import (
     admin_with_xuchang,
     institution_user,
     new_institution,
+    order_service_ready,
     published_product,
     unique_phone,
     verified_enterprise,
@@ -49,16 +50,10 @@ def test_500_applications_during_a_30_s_broker_outage_all_answer_201_and_each_is
                 for n in range(PRODUCTS)]
     enterprises = [verified_enterprise(platform, admin, name=f"许昌演练企业{n}有限公司")[0] for n in range(ENTERPRISES)]
 
-    def order_service_knows(enterprise: Api, product: dict) -> bool:
-        # Above the product's maximum: refused as such only once order-service has both read models.
-        resp = enterprise.post("/orders", json={"product_id": product["id"], "amount": 300.0001, "term_months": 12,
-                                                "purpose": "采购原材料", "credit_authorized": True})
-        return resp.json().get("code") == "amount_out_of_range"
-
     for enterprise in enterprises:
-        wait_until(lambda e=enterprise: order_service_knows(e, products[-1]), timeout=120, interval=0.5,
+        wait_until(lambda e=enterprise: order_service_ready(e, products[-1]), timeout=120, interval=0.5,
                    message="order-service to know the enterprise and the products")
-    wait_until(lambda: all(order_service_knows(enterprises[0], p) for p in products), timeout=120, interval=1,
+    wait_until(lambda: all(order_service_ready(enterprises[0], p) for p in products), timeout=120, interval=1,
                message="order-service to know every product")
 
     subscriber = EventSubscriber(platform, "order.submitted")

@@ -219,7 +219,10 @@ def _file_bytes(field: str, limit: int) -> bytes:
 @auth.post("/enterprise-verification")
 @errors("verification_pending", "already_verified", "enterprise_registered")
 @require_auth("enterprise")
-@auth.doc(requestBody={"required": True, "content": {"multipart/form-data": {"schema": VERIFICATION_UPLOAD}}})
+@auth.doc(requestBody={"required": True, "content": {"multipart/form-data": {
+    "schema": VERIFICATION_UPLOAD, "example": examples.VERIFICATION_UPLOAD,
+    "encoding": {"licence": {"contentType": "image/jpeg, image/png, application/pdf"},
+                 "authorization_letter": {"contentType": "image/jpeg, image/png, application/pdf"}}}}})
 @auth.response(201, VerificationSchema)
 def submit_verification():
     """提交企业认证：法定代表人、营业执照（及授权委托书），自动预核验后等待审核"""

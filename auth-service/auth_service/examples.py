@@ -11,6 +11,9 @@ REFRESH = {"refresh_token": "Qk1yWm9ZbmF0aG9uZ2VyLXJlZnJlc2gtdG9rZW4tZXhhbXBsZQ"
 PROFILE_UPDATE = {"name": "王建国", "email": "wangjianguo@weidu-precision.cn"}
 CHANGE_PASSWORD = {"old_password": "111111", "new_password": "Xuchang-Loan-2026"}
 RESET_PASSWORD = {"phone": "13912345678", "sms_code": "246810", "new_password": "Spring-Lotus-Pond-88"}
+# Multipart form fields; a file part's example names the file a client attaches there (the bytes cannot
+# stand in a document).
+VERIFICATION_UPLOAD = {"legal_representative": "王建国", "licence": "营业执照.pdf"}
 VERIFICATION_REJECT = {"reason": "营业执照照片模糊，无法辨认统一社会信用代码，请重新上传清晰的扫描件"}
 REGION_CREATE = {"code": "411004", "name": "许昌市示范区", "parent_code": "411000"}
 INSTITUTION_CREATE = {"name": "中原银行许昌分行", "type": "bank", "region_code": "411000",

@@ -18,12 +18,16 @@ from decimal import Decimal
 import marshmallow as ma
 from cachetools import TTLCache
 from marshmallow import validate
-from sqlalchemy import BigInteger, and_, func, or_, select, text
+from sqlalchemy import BigInteger, and_, func, inspect, or_, select, text
 
 from .errors import ValidationFailed
 from .input_bounds import date_fits, has_forbidden_characters, int32_fits, int64_fits
 
 EXACT_TOTAL_LIMIT = 10_000
+# From this many rows skipped, `page=N` finds its rows' ids first (a deferred join): skipping rows in
+# an index that holds the filter, the sort keys and the id reads the index alone, where skipping whole
+# rows fetches every skipped row from the table (page 500 of an institution's orders: 85 ms → a few).
+DEFERRED_JOIN_OFFSET = 200
 
 
 class PageArgsSchema(ma.Schema):
@@ -182,6 +186,15 @@ class CachedTotals:
                 self._cache.clear()
 
 
+def _single_primary_key(stmt):
+    """The primary-key column of the one entity `stmt` selects, or None (no entity, composite key)."""
+    entity = stmt.column_descriptions[0].get("entity") if len(stmt.column_descriptions) == 1 else None
+    if entity is None:
+        return None
+    primary_key = inspect(entity).primary_key
+    return primary_key[0] if len(primary_key) == 1 else None
+
+
 def paginate(session, stmt, keys: list[SortKey], args: dict, serialize=lambda row: row,
              count_stmt=None, totals: CachedTotals | None = None, totals_key=None) -> dict:
     """One page of `stmt` (a select of one entity) in the order of `keys`, per the list convention.
@@ -197,10 +210,14 @@ def paginate(session, stmt, keys: list[SortKey], args: dict, serialize=lambda ro
     else:
         total, estimate = count_total(session, counted)
     ordered = stmt.order_by(*[k.column.desc() if k.descending else k.column.asc() for k in keys])
+    offset = (page - 1) * per_page
     if args.get("after"):
         ordered = ordered.where(_after_clause(keys, _decode(args["after"], keys)))
+    elif offset >= DEFERRED_JOIN_OFFSET and (key := _single_primary_key(stmt)) is not None:
+        page_keys = ordered.with_only_columns(key, maintain_column_froms=True).offset(offset).limit(per_page + 1)
+        ordered = ordered.where(key.in_(page_keys.scalar_subquery()))
     else:
-        ordered = ordered.offset((page - 1) * per_page)
+        ordered = ordered.offset(offset)
     rows = session.scalars(ordered.limit(per_page + 1)).all()
     more = len(rows) > per_page
     rows = rows[:per_page]

@@ -8,6 +8,7 @@ from flask import g, request
 from flask_smorest import Blueprint
 
 from xyd_common.api_docs import errors
+from xyd_common.credit_record import CreditRecordSchema, EnterpriseSchema
 from xyd_common.errors import ApiError, ValidationFailed, flatten_errors
 from xyd_common.pagination import PageArgsSchema
 from xyd_common.tokens import current_identity, require_auth, require_service, require_verified_enterprise
@@ -21,13 +22,11 @@ from .schemas import (
     AuthorizationTextCreateSchema,
     AuthorizationTextSchema,
     CreditRecordArgs,
-    CreditRecordSchema,
     DisputeCreateSchema,
     DisputeDecisionSchema,
     DisputeListArgs,
     DisputePageSchema,
     DisputeSchema,
-    EnterpriseSchema,
     ImportBatchDocSchema,
     ImportBatchSchema,
     ImportResultSchema,
@@ -63,7 +62,8 @@ def _import_scope() -> str | None:
 @require_auth("admin", "government")
 @credit.doc(requestBody={"required": True, "content": {
     "application/json": {"schema": ImportBatchDocSchema, "example": examples.IMPORT_BATCH},
-    "multipart/form-data": {"schema": CSV_UPLOAD},
+    "multipart/form-data": {"schema": CSV_UPLOAD, "example": examples.IMPORT_CSV_FILES,
+                            "encoding": {kind: {"contentType": "text/csv"} for kind in imports.KINDS}},
 }})
 @credit.response(200, ImportResultSchema)
 def import_credit_data():

@@ -1,6 +1,9 @@
 """Request examples of the OpenAPI document, sent as they stand by tests-e2e/test_api_examples.py
 (which puts in a real record id)."""
 
+import csv
+import io
+
 IMPORT_BATCH = {
     "enterprises": [{"uscc": "91411002MA45L8XK1L", "name": "许昌魏都精密制造有限公司", "legal_representative": "王建国",
                      "registered_capital": 1000, "established_on": "2016-05-18", "status": "存续",
@@ -14,6 +17,20 @@ IMPORT_BATCH = {
     "risk_flags": [{"uscc": "91411002MA45L8XK1L", "indicator": "litigation", "source": "许昌市中级人民法院",
                     "detected_on": "2026-06-10", "active": False}],
 }
+
+
+def _csv_file(rows: list[dict]) -> str:
+    """Rows as the CSV file an import takes: a header of the field names, booleans as true/false."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows({key: str(value).lower() if isinstance(value, bool) else value for key, value in row.items()}
+                     for row in rows)
+    return out.getvalue()
+
+
+# The same batch as one CSV file per kind (multipart/form-data, a file part per kind).
+IMPORT_CSV_FILES = {kind: _csv_file(rows) for kind, rows in IMPORT_BATCH.items()}
 DISPUTE_CREATE = {"record_id": 1, "reason": "该行政处罚已于 2026 年 5 月履行完毕并经原机关信用修复，请予以更正",
                   "contact": "王建国 13912345678"}
 DISPUTE_DECISION = {"decision": "uphold", "note": "经核实，处罚已修复，记录不再向机构展示"}

@@ -33,10 +33,6 @@ from .risk import NONE
 
 db = SQLAlchemy()
 
-# The contract's enumerations.
-RECORD_CATEGORIES = ("administrative_license", "administrative_penalty", "dishonest_debtor",
-                     "abnormal_operation", "tax_arrears", "commendation")
-TAX_CREDIT_RATINGS = ("A", "B", "M", "C", "D")
 
 Capital = ExactDecimal(18, 4)  # 万元 with 4 places: whole yuan
 

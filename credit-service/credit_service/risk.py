@@ -8,10 +8,11 @@ tags are the indicators of those flags, most severe first.
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-NONE, LOW, MEDIUM, HIGH = "none", "low", "medium", "high"
-FLAG_LEVELS = (LOW, MEDIUM, HIGH)
+from xyd_common.credit_record import RISK_INDICATORS, RISK_LEVELS
+
+NONE, LOW, MEDIUM, HIGH = RISK_LEVELS
 # Weakest first: the index is the weight.
-LEVEL_ORDER = (NONE, LOW, MEDIUM, HIGH)
+LEVEL_ORDER = RISK_LEVELS
 
 # The contract's default level per indicator.
 INDICATOR_LEVELS = {
@@ -24,7 +25,8 @@ INDICATOR_LEVELS = {
     "tax_arrears": LOW,                # 欠税
     "litigation": LOW,                 # 涉诉
 }
-INDICATORS = tuple(INDICATOR_LEVELS)
+INDICATORS = RISK_INDICATORS  # each has its level above (tests/test_risk.py checks the two agree)
+
 
 def flag_level(indicator: str, own_level: str | None) -> str:
     """A flag's level: its own when it has one, else its indicator's."""

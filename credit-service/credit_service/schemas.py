@@ -8,12 +8,17 @@ from decimal import Decimal
 import marshmallow as ma
 from marshmallow import validate
 
+from xyd_common.credit_record import (
+    FLAG_LEVELS,
+    RECORD_CATEGORIES,
+    RISK_INDICATORS,
+    RISK_LEVELS,
+    TAX_CREDIT_RATINGS,
+    RecordSummarySchema,
+)
 from xyd_common.pagination import PageArgsSchema, page_schema
 from xyd_common.schemas import ExactNumber, StrictSchema
 from xyd_common.validators import RegionCode, Uscc
-
-from .models import RECORD_CATEGORIES, TAX_CREDIT_RATINGS
-from .risk import FLAG_LEVELS, INDICATORS, LEVEL_ORDER
 
 # 万元: far above any registered capital; NUMERIC(18, 4) holds values below it (so the bound is exclusive).
 CAPITAL_LIMIT = Decimal("100000000000000")
@@ -98,7 +103,7 @@ class WhitelistRow(StrictSchema):
 
 class RiskFlagRow(StrictSchema):
     uscc = Uscc(required=True)
-    indicator = Choice(INDICATORS, required=True)
+    indicator = Choice(RISK_INDICATORS, required=True)
     level = Choice(FLAG_LEVELS, allow_none=True)
     source = Text(100, required=True)
     detected_on = ma.fields.Date(required=True)
@@ -147,65 +152,7 @@ class ImportResultSchema(ma.Schema):
 
 # --- credit records ----------------------------------------------------------------------------------
 
-class EnterpriseSchema(ma.Schema):
-    uscc = ma.fields.String()
-    name = ma.fields.String()
-    legal_representative = ma.fields.String(allow_none=True)
-    registered_capital = ExactNumber(4, allow_none=True, metadata={"description": "注册资本（万元）"})
-    established_on = ma.fields.Date(allow_none=True)
-    status = ma.fields.String(allow_none=True, metadata={"description": "登记状态"})
-    industry = ma.fields.String(allow_none=True)
-    region_code = ma.fields.String(allow_none=True)
-
-
-class RecordSchema(ma.Schema):
-    id = ma.fields.Integer()
-    category = ma.fields.String(metadata={"enum": list(RECORD_CATEGORIES)})
-    title = ma.fields.String()
-    authority = ma.fields.String(allow_none=True)
-    decided_on = ma.fields.Date()
-    content = ma.fields.String(allow_none=True)
-    publish_until = ma.fields.Date(allow_none=True, metadata={"description": "公示截止日期"})
-    repaired_on = ma.fields.Date(allow_none=True, metadata={"description": "信用修复日期"})
-    disputed = ma.fields.Boolean(metadata={"description": "有待处理的异议"})
-    visible_to_institutions = ma.fields.Boolean(metadata={"description": "金融机构是否可见"})
-    hidden_reason = ma.fields.String(allow_none=True, metadata={
-        "enum": ["disputed_upheld", "expired", "repaired", None],
-        "description": "不向金融机构展示的原因：异议成立、公示期满、信用修复"})
-    dispute_note = ma.fields.String(allow_none=True, metadata={"description": "异议成立时的更正说明"})
-
-
-class FlagSchema(ma.Schema):
-    indicator = ma.fields.String(metadata={"enum": list(INDICATORS)})
-    level = ma.fields.String(metadata={"enum": list(FLAG_LEVELS),
-                                       "description": "该标记的风险等级（未单独指定时为指标的默认等级）"})
-    source = ma.fields.String()
-    detected_on = ma.fields.Date()
-    active = ma.fields.Boolean()
-
-
-class RiskSchema(ma.Schema):
-    level = ma.fields.String(metadata={"enum": list(LEVEL_ORDER),
-                                       "description": "风险等级：有效标记中最高者，无则 none"})
-    tags = ma.fields.List(ma.fields.String(), metadata={"description": "有效风险标记的指标，严重者在前"})
-    flags = ma.fields.List(ma.fields.Nested(FlagSchema))
-
-
-class WhitelistEntrySchema(ma.Schema):
-    batch = ma.fields.String()
-    region_code = ma.fields.String(allow_none=True)
-    listed_on = ma.fields.Date()
-    valid_until = ma.fields.Date(allow_none=True)
-
-
-class CreditRecordSchema(ma.Schema):
-    enterprise = ma.fields.Nested(EnterpriseSchema)
-    tax_credit_rating = ma.fields.String(allow_none=True, metadata={"enum": [*TAX_CREDIT_RATINGS, None],
-                                                                    "description": "纳税信用等级"})
-    records = ma.fields.List(ma.fields.Nested(RecordSchema))
-    whitelisted = ma.fields.Boolean(metadata={"description": "今天（北京时间）是否在有效的白名单中"})
-    whitelist_entries = ma.fields.List(ma.fields.Nested(WhitelistEntrySchema))
-    risk = ma.fields.Nested(RiskSchema)
+# The record's own shape is shared with order-service, which relays it in order details.
 
 
 class CreditRecordArgs(ma.Schema):
@@ -281,7 +228,7 @@ class InternalRiskArgs(ma.Schema):
 
 class RiskStateSchema(ma.Schema):
     uscc = ma.fields.String()
-    level = ma.fields.String(metadata={"enum": list(LEVEL_ORDER)})
+    level = ma.fields.String(metadata={"enum": list(RISK_LEVELS)})
     tags = ma.fields.List(ma.fields.String())
     whitelisted = ma.fields.Boolean()
     known = ma.fields.Boolean(metadata={"description": "信用服务是否有该企业的数据"})
@@ -344,14 +291,6 @@ class DisputeCreateSchema(StrictSchema):
     contact = ma.fields.String(required=True, validate=validate.Length(min=2, max=100))
 
 
-class DisputedRecordSchema(ma.Schema):
-    id = ma.fields.Integer()
-    category = ma.fields.String(metadata={"enum": list(RECORD_CATEGORIES)})
-    title = ma.fields.String()
-    authority = ma.fields.String(allow_none=True)
-    decided_on = ma.fields.Date()
-
-
 class DisputeSchema(ma.Schema):
     id = ma.fields.Integer()
     record_id = ma.fields.Integer()
@@ -362,7 +301,7 @@ class DisputeSchema(ma.Schema):
     note = ma.fields.String(allow_none=True)
     decided_at = ma.fields.DateTime(allow_none=True)
     created_at = ma.fields.DateTime()
-    record = ma.fields.Nested(DisputedRecordSchema)
+    record = ma.fields.Nested(RecordSummarySchema)
 
 
 class DisputeListArgs(PageArgsSchema):

@@ -5,6 +5,7 @@ from types import SimpleNamespace
 import pytest
 
 from credit_service.risk import INDICATOR_LEVELS, assess, flag_level
+from xyd_common.credit_record import RISK_INDICATORS
 
 
 def flag(indicator, level=None, active=True):
@@ -23,6 +24,10 @@ def test_an_enterprise_without_flags_has_no_risk():
 def test_each_indicator_has_the_contracts_default_level(indicator, level):
     assert INDICATOR_LEVELS[indicator] == level
     assert assess([flag(indicator)]).level == level
+
+
+def test_every_documented_indicator_has_a_level_and_no_other_does():
+    assert tuple(INDICATOR_LEVELS) == RISK_INDICATORS
 
 
 def test_the_highest_active_flag_decides_and_tags_list_the_most_severe_first():

@@ -6,6 +6,7 @@ import marshmallow as ma
 from flask import current_app
 from marshmallow import validate
 
+from xyd_common.credit_record import CreditRecordSchema, Relayed
 from xyd_common.pagination import PageArgsSchema, page_schema
 from xyd_common.schemas import Derived, ExactNumber, StrictSchema
 from xyd_common.validators import Phone, RegionCode
@@ -224,8 +225,8 @@ class OrderDetailSchema(OrderSchema):
         until = credit_access_until(order, current_app.config["CREDIT_POST_LOAN_ACCESS_DAYS"])
         return until.isoformat() if until else None
     history = ma.fields.List(ma.fields.Nested(HistorySchema))
-    credit_record = ma.fields.Dict(allow_none=True,
-                                   metadata={"description": "信用记录（同 GET /credit/enterprises/{uscc}）"})
+    credit_record = Relayed(CreditRecordSchema, allow_none=True,
+                            metadata={"description": "信用记录（同 GET /credit/enterprises/{uscc}）"})
     credit_record_error = ma.fields.String(
         allow_none=True, metadata={"description": "信用记录不可得时的原因，此时 credit_record 为 null"})
 

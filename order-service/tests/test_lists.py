@@ -7,6 +7,7 @@ import pytest
 from order_service import enterprise_credit, services
 from order_service.models import db
 from order_service.workdays import china_date
+from xyd_common import pagination
 
 from .support import BANK_ID, OTHER_BANK_ID, WEIDU_CO, YANLING_CO
 
@@ -124,6 +125,19 @@ def test_cursor_pages_cover_every_order_once_in_order(client, tokens, apply, rol
     assert seen == everything and len(seen) >= 2
     page2 = client.get(f"{ORDERS}?per_page=1&page=2&{query}", headers=tokens[role]).json
     assert page2["items"][0]["id"] == everything[1] and page2["total"] == len(everything)
+
+
+@pytest.mark.parametrize("role, query", [("admin", ""), ("xuchang", ""), ("bank", ""), ("admin", "status=submitted")])
+def test_deep_page_numbers_found_by_their_ids_first_are_the_same_pages(client, tokens, apply, role, query, seeded,
+                                                                       monkeypatch):
+    monkeypatch.setattr(pagination, "DEFERRED_JOIN_OFFSET", 1)  # every page after the first: deferred join
+    for product_id in (1, 3):
+        for who in ("weidu", "yanling"):
+            apply(as_=who, product_id=product_id)
+    everything = ids(client, tokens[role], query)
+    pages = [ids(client, tokens[role], f"per_page=1&page={n}&{query}") for n in range(1, len(everything) + 2)]
+    assert pages == [[order_id] for order_id in everything] + [[]] and len(everything) >= 2
+    assert ids(client, tokens[role], f"per_page=2&page=2&{query}") == everything[2:4]
 
 
 def test_a_forged_cursor_is_422(client, tokens, three_orders):

@@ -3670,6 +3670,12 @@ export interface paths {
             };
             requestBody: {
                 content: {
+                    /**
+                     * @example {
+                     *       "legal_representative": "王建国",
+                     *       "licence": "营业执照.pdf"
+                     *     }
+                     */
                     "multipart/form-data": {
                         /** @description 申请人是否为法定代表人（不填时按联系人姓名与法定代表人是否一致判断） */
                         applicant_is_legal_representative?: boolean;
@@ -5828,6 +5834,14 @@ export interface paths {
                      *     }
                      */
                     "application/json": components["schemas"]["ImportBatchDoc"];
+                    /**
+                     * @example {
+                     *       "enterprises": "uscc,name,legal_representative,registered_capital,established_on,status,industry,region_code,tax_credit_rating\n91411002MA45L8XK1L,许昌魏都精密制造有限公司,王建国,1000,2016-05-18,存续,通用设备制造业,411002,A\n",
+                     *       "records": "uscc,category,title,authority,decided_on,content\n91411002MA45L8XK1L,commendation,许昌市专精特新中小企业,许昌市工业和信息化局,2025-12-20,认定为 2025 年度许昌市专精特新中小企业\n",
+                     *       "risk_flags": "uscc,indicator,source,detected_on,active\n91411002MA45L8XK1L,litigation,许昌市中级人民法院,2026-06-10,false\n",
+                     *       "whitelist": "uscc,batch,listed_on,valid_until\n91411002MA45L8XK1L,2026年第一批,2026-03-01,2027-02-28\n"
+                     *     }
+                     */
                     "multipart/form-data": {
                         /**
                          * Format: binary
@@ -12433,7 +12447,7 @@ export interface components {
              *       "行政处罚"
              *     ]
              */
-            tags?: string[];
+            tags?: ("dishonest_debtor" | "equity_frozen" | "license_revoked" | "consumption_restricted" | "administrative_penalty" | "abnormal_operation" | "tax_arrears" | "litigation")[];
         };
         Delivery: {
             attempts?: number;
@@ -12493,7 +12507,7 @@ export interface components {
             note?: string | null;
             /** @example 企业近半年纳税异常，暂不符合授信条件 */
             reason?: string;
-            record?: components["schemas"]["DisputedRecord"];
+            record?: components["schemas"]["RecordSummary"];
             record_id?: number;
             /** @enum {string} */
             status?: "open" | "upheld" | "rejected";
@@ -12524,17 +12538,6 @@ export interface components {
             per_page?: number;
             total?: number;
             total_is_estimate?: boolean;
-        };
-        DisputedRecord: {
-            /** @example 许昌市工业和信息化局 */
-            authority?: string | null;
-            /** @enum {string} */
-            category?: "administrative_license" | "administrative_penalty" | "dishonest_debtor" | "abnormal_operation" | "tax_arrears" | "commendation";
-            /** Format: date */
-            decided_on?: string;
-            id?: number;
-            /** @example 许昌市专精特新中小企业 */
-            title?: string;
         };
         Enterprise: {
             /** Format: date */
@@ -13266,9 +13269,7 @@ export interface components {
             /** Format: date-time */
             credit_authorized_at?: string;
             /** @description 信用记录（同 GET /credit/enterprises/{uscc}） */
-            credit_record?: {
-                [key: string]: unknown;
-            } | null;
+            readonly credit_record?: components["schemas"]["CreditRecord"] | (Record<string, never> | null);
             /**
              * @description 信用记录不可得时的原因，此时 credit_record 为 null
              * @example 信用服务暂不可用
@@ -13722,6 +13723,17 @@ export interface components {
              * @example 91350100M000100Y43
              */
             uscc: string;
+        };
+        RecordSummary: {
+            /** @example 许昌市工业和信息化局 */
+            authority?: string | null;
+            /** @enum {string} */
+            category?: "administrative_license" | "administrative_penalty" | "dishonest_debtor" | "abnormal_operation" | "tax_arrears" | "commendation";
+            /** Format: date */
+            decided_on?: string;
+            id?: number;
+            /** @example 许昌市专精特新中小企业 */
+            title?: string;
         };
         Refresh: {
             /** @example Qk1yWm9ZbmF0aG9uZ2VyLXJlZnJlc2gtdG9rZW4 */

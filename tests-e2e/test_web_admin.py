@@ -9,7 +9,7 @@ import uuid
 from pathlib import Path
 
 from api_client import Api
-from browser import assert_no_horizontal_scroll, screenshot
+from browser import screenshot, walk_at_phone_width
 from harness import ADMIN_PASSWORD, ADMIN_PHONE
 from playwright.sync_api import Page, expect
 from scenario import (
@@ -223,12 +223,4 @@ def test_admin_console_fits_a_phone_screen(platform, phone):
     page = phone
     admin_with_xuchang(platform)
     sign_in(page, Api(platform.gateway), ADMIN_PHONE, ADMIN_PASSWORD, "机构管理")
-    for path, heading in ADMIN_PAGES:
-        page.goto(path)
-        expect(page.get_by_role("heading", name=heading, exact=True)).to_be_visible()
-        assert_no_horizontal_scroll(page)
-        shot(page, "phone-" + path.strip("/").replace("/", "-"))
-    # The menu lives in a drawer on a phone.
-    page.get_by_role("button", name="打开菜单").click()
-    page.get_by_role("dialog", name="菜单").get_by_role("menuitem", name="政府用户").click()
-    expect(page.get_by_role("heading", name="政府用户", exact=True)).to_be_visible()
+    walk_at_phone_width(page, ADMIN_PAGES, "政府用户", manual="admin")

@@ -13,12 +13,13 @@ from urllib.parse import parse_qsl, urlparse
 
 import openpyxl
 from api_client import Api
-from browser import assert_no_horizontal_scroll, screenshot
+from browser import screenshot, walk_at_phone_width
 from playwright.sync_api import Page, expect
 from scenario import (
     INITIAL_PASSWORD,
     LOAN_PRODUCT,
     STAFF_PASSWORD,
+    admin_with_regions,
     institution_user,
     new_institution,
     published_product,
@@ -47,12 +48,7 @@ def shot(page: Page, name: str) -> None:
 
 
 def xiangyang_admin(platform) -> Api:
-    admin = Api(platform.gateway)
-    admin.login()
-    for body in HUBEI_REGIONS:
-        resp = admin.post("/admin/regions", json=body)
-        assert resp.status_code in (201, 409), resp.text
-    return admin
+    return admin_with_regions(platform, HUBEI_REGIONS)
 
 
 def rows(page: Page, table: str) -> list[list[str]]:
@@ -285,11 +281,4 @@ def test_government_console_fits_a_phone_screen(platform, phone):
     gov, user = staff_user(platform, admin, "/admin/government-users", {"name": "襄城区发改委",
                                                                          "region_code": XIANGCHENG})
     sign_in(page, Api(platform.gateway), user["phone"], STAFF_PASSWORD, "监管首页")
-    for path, heading in GOVERNMENT_PAGES:
-        page.goto(path)
-        expect(page.get_by_role("heading", name=heading, exact=True)).to_be_visible()
-        assert_no_horizontal_scroll(page)
-        shot(page, "phone-" + path.strip("/").replace("/", "-"))
-    page.get_by_role("button", name="打开菜单").click()
-    page.get_by_role("dialog", name="菜单").get_by_role("menuitem", name="订单监管").click()
-    expect(page.get_by_role("heading", name="订单监管", exact=True)).to_be_visible()
+    walk_at_phone_width(page, GOVERNMENT_PAGES, "订单监管", manual="government")

@@ -2,6 +2,8 @@
 demo set up (an enterprise with a credit record and a whitelist tag, orders in different states,
 government users of 许昌市 and 魏都区)."""
 
+import os
+import re
 import subprocess
 
 import pytest
@@ -53,3 +55,16 @@ def test_demo_institution_administrator_sees_its_order(platform, demo_output):
     bank = Api(platform.gateway)
     bank.login("13937400001", DEMO_PASSWORD)
     assert bank.get("/orders").json()["total"] >= 1
+
+
+def test_the_first_hour_guide_runs_as_written(platform, demo_output, tmp_path):
+    """docs/first-hour.md's script, run by bash against the platform `make demo` filled: it logs in,
+    browses, applies and has the bank accept."""
+    guide = (ROOT / "docs" / "first-hour.md").read_text(encoding="utf-8")
+    script = "\n".join(re.findall(r"```sh\n(.*?)```", guide, flags=re.S))
+    assert "curl" in script
+    env = {**os.environ, "API": platform.gateway + "/api/v1", "PASSWORD": DEMO_PASSWORD}
+    result = subprocess.run(["bash", "-euo", "pipefail", "-c", script], cwd=tmp_path, env=env,
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "order status: accepted", result.stdout

@@ -18,7 +18,7 @@ from decimal import Decimal
 import marshmallow as ma
 from cachetools import TTLCache
 from marshmallow import validate
-from sqlalchemy import BigInteger, and_, func, inspect, or_, select, text
+from sqlalchemy import BigInteger, and_, func, inspect, literal, or_, select, text, tuple_
 
 from .errors import ValidationFailed
 from .input_bounds import date_fits, has_forbidden_characters, int32_fits, int64_fits
@@ -120,6 +120,13 @@ def _fits_column(column, value) -> bool:
 
 def _after_clause(keys: list[SortKey], values: list):
     """Rows strictly after `values` in the order of `keys` (mixed directions allowed)."""
+    if len({k.descending for k in keys}) == 1:
+        # One direction: a row comparison, which PostgreSQL (and SQLite) use as an index range on the
+        # keys' columns behind any equality prefix (an institution's orders: institution_id = 1 and
+        # (created_at, id) < (…)), so a deep page starts exactly at the cursor.
+        columns, bound = (tuple_(*[k.column for k in keys]),
+                          tuple_(*[literal(v, k.column.type) for k, v in zip(keys, values, strict=True)]))
+        return columns < bound if keys[0].descending else columns > bound
     clauses = []
     for i, key in enumerate(keys):
         equal_before = [k.column == v for k, v in zip(keys[:i], values[:i], strict=True)]

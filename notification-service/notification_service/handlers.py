@@ -65,6 +65,16 @@ def on_risk_changed(event: dict) -> None:
     services.record_risk_change(event)
 
 
+def on_application_submitted(event: dict) -> None:
+    """Tell the reviewers that an institution's application to join waits for them."""
+    services.record_application_submitted(event)
+
+
+def on_dispute_opened(event: dict) -> None:
+    """Tell the reviewers that an enterprise disputed one of its credit records."""
+    services.record_dispute_opened(event)
+
+
 def on_dispute_resolved(event: dict) -> None:
     """Tell the enterprise how its dispute (异议) about a credit record was decided."""
     services.record_dispute_decision(event)
@@ -85,7 +95,9 @@ HANDLERS = {
     "auth.enterprise_verification_decided": on_verification_decided,
     **{event_type: on_order_event for event_type in ORDER_EVENTS},
     "credit.risk_changed": on_risk_changed,
+    "credit.dispute_opened": on_dispute_opened,
     "credit.dispute_resolved": on_dispute_resolved,
     **dict.fromkeys(NEED_EVENTS, on_need_event),
+    "institution.application_submitted": on_application_submitted,
     "institution.application_decided": on_application_decided,
 }

@@ -160,6 +160,22 @@ def application_sms(data: dict) -> tuple[str, dict]:
     return "institution_application_rejected", {"name": name, "reason": reason}
 
 
+def application_review_notice(data: dict) -> Notice:
+    """The notice to reviewers that an institution applied to join (申请入驻) and waits for them."""
+    return Notice("institution_application_submitted", "新的机构入驻申请待审核",
+                  f"{_text(data, 'name')}（统一社会信用代码 {_text(data, 'uscc')}）申请入驻平台，"
+                  f"联系人 {_text(data, 'contact_name')}，请在“申请入驻审核”中处理。",
+                  {"application_id": data.get("application_id"), "region_code": data.get("region_code")})
+
+
+def dispute_review_notice(data: dict) -> Notice:
+    """The notice to reviewers that an enterprise disputed one of its credit records (异议)."""
+    return Notice("dispute_opened", "新的信用记录异议待处理",
+                  f"企业（统一社会信用代码 {_text(data, 'uscc')}）对信用记录“{_text(data, 'title')}”提出异议，"
+                  f"请在“信用异议处理”中核实并作出决定。",
+                  {"dispute_id": data.get("dispute_id"), "record_id": data.get("record_id")})
+
+
 def dispute_notice(data: dict) -> Notice:
     """The notice to an enterprise whose dispute about a credit record was decided."""
     title = _text(data, "title")

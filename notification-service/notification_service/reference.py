@@ -60,6 +60,14 @@ def institution_user_ids(institution_id: int | None) -> list[int]:
     ).order_by(User.id)))
 
 
+def reviewer_ids(region_code: str | None) -> list[int]:
+    """Who reviews what concerns `region_code`: the active admins, and the active government users of
+    that region or a region above it (a government user supervises its region and below)."""
+    regions = region_path(region_code)
+    covering = (User.role == "admin") | ((User.role == "government") & User.region_code.in_(regions))
+    return list(db.session.scalars(select(User.id).where(covering, User.status == "active").order_by(User.id)))
+
+
 def institution_phones(institution_id: int | None) -> list[str]:
     """The phones of an institution's active users."""
     if institution_id is None:
@@ -82,6 +90,8 @@ def record_owner(data: dict, source_at: datetime) -> None:
                     source_at=datetime.fromtimestamp(0, tz=source_at.tzinfo))
         db.session.add(user)
     user.verified_uscc = uscc
+    # Where the enterprise is (from its registration data): whose government reviews its disputes.
+    user.region_code = data.get("region_code") or user.region_code
 
 
 def enterprise_users(uscc: str | None) -> list[User]:

@@ -24,8 +24,10 @@ from .notices import (
     ENTERPRISE_ORDER_EVENTS,
     INSTITUTION_ORDER_EVENTS,
     Notice,
+    application_review_notice,
     application_sms,
     dispute_notice,
+    dispute_review_notice,
     dispute_sms,
     need_notice,
     order_notice,
@@ -191,6 +193,20 @@ def record_application_decision(event: dict) -> None:
         return
     template_id, params = application_sms(data)
     _send_or_record(phone, template_id, params, event_id)
+
+
+def record_application_submitted(event: dict) -> None:
+    """An institution applied to join: tell the reviewers of its region (admins, its government)."""
+    data = event["data"]
+    notify(reference.reviewer_ids(data.get("region_code")), application_review_notice(data), event["event_id"])
+
+
+def record_dispute_opened(event: dict) -> None:
+    """An enterprise disputed a credit record: tell the reviewers of the enterprise's region (its
+    verified users' region; the admins alone when that is not known here)."""
+    data = event["data"]
+    region = next((u.region_code for u in reference.enterprise_users(data.get("uscc")) if u.region_code), None)
+    notify(reference.reviewer_ids(region), dispute_review_notice(data), event["event_id"])
 
 
 def record_dispute_decision(event: dict) -> None:

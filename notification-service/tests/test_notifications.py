@@ -318,3 +318,32 @@ def test_an_institution_application_decision_is_texted_to_the_contact_phone(seed
     assert "入驻申请已通过审核" in texts[0][1] and "首次登录须修改密码" in texts[0][1]
     assert "未通过审核" in texts[1][1] and "金融许可证编号与机构名称不符" in texts[1][1]
     assert notifications(seeded) == []  # no account to notify in the app before approval
+
+
+def test_reviewers_of_the_region_hear_of_an_application_to_join_and_of_a_dispute(seeded, deliver):
+    from xyd_common.events.envelope import new_envelope
+
+    from .support import USCC, user_event
+
+    # Reviewers: the admin (1), 许昌市's (41) and 魏都区's (92) government users; 郑州市's (93) is
+    # elsewhere, 长葛市's (42) is a sibling of 魏都区, and a disabled admin (95) reviews nothing.
+    for user_id, role, region, status in ((92, "government", "411002", "active"),
+                                          (93, "government", "410100", "active"), (95, "admin", None, "disabled")):
+        deliver(seeded, user_event(user_id, role, f"139000000{user_id}", region_code=region, status=status))
+    application = new_envelope("institution.application_submitted", {
+        "application_id": 7, "name": "许昌魏都农村商业银行", "type": "bank", "uscc": "91411000MA45RK3T2L",
+        "region_code": "411002", "contact_name": "李娜", "contact_phone": "13937455210", "status": "pending",
+        "reason": None, "institution_id": None, "user_id": None}, "auth-service")
+    deliver(seeded, application)
+    deliver(seeded, application)  # a redelivery tells nobody twice
+    assert recipients(seeded) == [1, 41, 92]
+    notice = notifications(seeded, 92)[0]
+    assert notice.kind == "institution_application_submitted" and "许昌魏都农村商业银行" in notice.body
+    assert sms(seeded) == []  # in the app only: the queue is where reviewers work
+
+    # The enterprise of USCC is verified in 魏都区 (support.seed): the same reviewers hear of its dispute.
+    deliver(seeded, new_envelope("credit.dispute_opened", {
+        "dispute_id": 3, "record_id": 9, "uscc": USCC, "category": "administrative_penalty",
+        "title": "销售标签不符合规定的预包装食品", "status": "open", "note": None}, "credit-service"))
+    disputes = [n.user_id for n in notifications(seeded) if n.kind == "dispute_opened"]
+    assert disputes == [1, 41, 92]

@@ -56,7 +56,8 @@ QUEUES: dict[str, QueueSpec] = {
     )),
     "notification-service": QueueSpec("notification-service.events", (
         "auth.sms_code_requested", "region.created", *USER_EVENTS, *VERIFICATION_EVENTS, *ORDER_EVENTS,
-        "credit.risk_changed", "credit.dispute_resolved", *NEED_EVENTS, "institution.application_decided",
+        "credit.risk_changed", "credit.dispute_opened", "credit.dispute_resolved", *NEED_EVENTS,
+        "institution.application_submitted", "institution.application_decided",
     )),
 }
 

@@ -14,6 +14,8 @@ export const adminRoutes: RouteRecordRaw = {
     { path: 'regions', name: 'admin-regions', component: () => import('@/views/admin/RegionsView.vue'), meta: { title: '行政区', roles } },
     { path: 'institutions', name: 'admin-institutions', component: () => import('@/views/admin/InstitutionsView.vue'), meta: { title: '机构管理', roles } },
     { path: 'government-users', name: 'admin-government-users', component: () => import('@/views/admin/GovernmentUsersView.vue'), meta: { title: '政府用户', roles } },
+    // The review of institution applications inside the console (the portal's /review page has no menu).
+    { path: 'institution-applications', name: 'admin-institution-applications', component: () => import('@/views/review/InstitutionApplicationsView.vue'), meta: { title: '申请入驻审核', roles } },
     { path: 'verifications', name: 'admin-verifications', component: () => import('@/views/admin/VerificationsView.vue'), meta: { title: '企业认证审核', roles } },
     { path: 'credit/import', name: 'admin-credit-import', component: () => import('@/views/admin/CreditImportView.vue'), meta: { title: '信用数据导入', roles } },
     { path: 'credit/lookup', name: 'admin-credit-lookup', component: () => import('@/views/admin/CreditLookupView.vue'), meta: { title: '企业信用查询', roles } },
@@ -39,7 +41,7 @@ export const adminMenu: MenuGroup[] = [
     { path: '/admin/government-users', label: '政府用户' },
   ] },
   { title: '审核', items: [
-    { path: '/review/institution-applications', label: '申请入驻审核' },
+    { path: '/admin/institution-applications', label: '申请入驻审核' },
     { path: '/admin/verifications', label: '企业认证审核' },
   ] },
   { title: '信用数据', items: [

@@ -16,6 +16,8 @@ export const governmentRoutes: RouteRecordRaw = {
     { path: 'orders', name: 'gov-orders', component: () => import('@/views/government/OrderSupervisionView.vue'), meta: { title: '订单监管', roles } },
     { path: 'orders/:id', name: 'gov-order', component: () => import('@/views/government/OrderSupervisionDetailView.vue'), meta: { title: '订单详情', roles } },
     { path: 'whitelist', name: 'gov-whitelist', component: () => import('@/views/institution/WhitelistView.vue'), meta: { title: '信易贷企业白名单', roles } },
+    // The review of institution applications inside the console (the portal's /review page has no menu).
+    { path: 'institution-applications', name: 'gov-institution-applications', component: () => import('@/views/review/InstitutionApplicationsView.vue'), meta: { title: '申请入驻审核', roles } },
     { path: 'verifications', name: 'gov-verifications', component: () => import('@/views/admin/VerificationsView.vue'), meta: { title: '企业认证审核', roles } },
     { path: 'credit/import', name: 'gov-credit-import', component: () => import('@/views/admin/CreditImportView.vue'), meta: { title: '信用数据导入', roles } },
     { path: 'credit/lookup', name: 'gov-credit-lookup', component: () => import('@/views/admin/CreditLookupView.vue'), meta: { title: '企业信用查询', roles } },
@@ -34,7 +36,7 @@ export const governmentMenu: MenuGroup[] = [
     { path: '/government/whitelist', label: '信易贷企业白名单' },
   ] },
   { title: '审核', items: [
-    { path: '/review/institution-applications', label: '申请入驻审核' },
+    { path: '/government/institution-applications', label: '申请入驻审核' },
     { path: '/government/verifications', label: '企业认证审核' },
   ] },
   { title: '信用数据', items: [

@@ -73,11 +73,12 @@ fuzz: install
 browser:
 	@scripts/ensure_browser.sh
 
-# The screenshots of the manuals (docs/manual/institution/, docs/manual/enterprise/), from the browser
-# walk-throughs.
+# The screenshots of the manuals (docs/manual/institution/, enterprise/, admin/, government/), from the
+# browser walk-throughs.
 manual: install web browser
 	XYD_MANUAL_SCREENSHOTS=1 $(BIN)/pytest -q tests-e2e/test_web_institution.py -k "walk_through or phone"
-	XYD_MANUAL_SCREENSHOTS=1 $(BIN)/pytest -q tests-e2e/test_web_enterprise.py tests-e2e/test_web_portal.py
+	XYD_MANUAL_SCREENSHOTS=1 $(BIN)/pytest -q tests-e2e/test_web_enterprise.py tests-e2e/test_web_portal.py tests-e2e/test_web_credit_rights.py
+	XYD_MANUAL_SCREENSHOTS=1 $(BIN)/pytest -q tests-e2e/test_web_admin.py tests-e2e/test_web_government.py
 
 # The image for real (deploy/image_test.py): builds deploy/Dockerfile on a base made from Debian's
 # packages, runs the platform in containers against this host's PostgreSQL, RabbitMQ and Redis with two

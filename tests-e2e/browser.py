@@ -91,6 +91,21 @@ def assert_no_horizontal_scroll(page: Page) -> None:
     assert widths[0] <= widths[1], f"{page.url} is {widths[0]} px wide in a {widths[1]} px window"
 
 
+def walk_at_phone_width(page: Page, pages, menu_item: str, manual: str = "institution") -> None:
+    """Opens each (path, heading) of `pages` on a phone-wide page: the heading shows, the page never
+    scrolls sideways, a screenshot `phone-<path>` for the manual; then `menu_item` (a page headed as its
+    menu entry) from the menu drawer."""
+    for path, heading in pages:
+        page.goto(path)
+        expect(page.get_by_role("heading", name=heading, exact=True)).to_be_visible()
+        assert_no_horizontal_scroll(page)
+        screenshot(page, "phone-" + path.strip("/").replace("/", "-"), manual)
+    # The menu lives in a drawer on a phone.
+    page.get_by_role("button", name="打开菜单").click()
+    page.get_by_role("dialog", name="菜单").get_by_role("menuitem", name=menu_item).click()
+    expect(page.get_by_role("heading", name=menu_item, exact=True)).to_be_visible()
+
+
 def screenshot(page: Page, name: str, manual: str = "institution") -> None:
     """A screenshot for the operating manual `docs/manual/<manual>/` (only under `make manual`)."""
     if SAVE_SCREENSHOTS:

@@ -134,8 +134,9 @@ def through(url: str, proxy: TcpProxy) -> str:
 
 
 @contextlib.contextmanager
-def running_platform(workdir: Path, cuttable: tuple[str, ...] = ()):
-    """The platform; `cuttable` may name "postgres" and "redis" to put those behind proxies too."""
+def running_platform(workdir: Path, cuttable: tuple[str, ...] = (), settings: dict | None = None):
+    """The platform; `cuttable` may name "postgres" and "redis" to put those behind proxies too;
+    `settings` override the harness's own (the benchmarks restore production defaults with it)."""
     with contextlib.ExitStack() as stack:
         vhost = stack.enter_context(rabbitmq_vhost("xyd-e2e"))
         proxy = stack.enter_context(TcpProxy(RABBITMQ_HOST, RABBITMQ_PORT))
@@ -189,6 +190,7 @@ def running_platform(workdir: Path, cuttable: tuple[str, ...] = ()):
             **{f"RATE_LIMIT_{group}": "1000000/minute" for group in ("AUTH", "PUBLIC", "USER", "EXPORT")},
             # A portal on another origin (test_cors_and_limits.py serves one there).
             "CORS_ALLOWED_ORIGINS": f"http://127.0.0.1:{free_port()}",
+            **(settings or {}),
         })
         for setting in (*PORT_SETTINGS.values(), "GATEWAY_METRICS_PORT"):
             env[setting] = str(free_port())

@@ -29,14 +29,19 @@ def random_uscc(region: str = "411002") -> str:
     return first17 + uscc_check_char(first17)
 
 
-def admin_with_xuchang(platform) -> Api:
-    """The platform admin, logged in, with 许昌市 and 魏都区 in place."""
+def admin_with_regions(platform, regions=XUCHANG_REGIONS) -> Api:
+    """The platform admin, logged in, with `regions` in place (parents first)."""
     admin = Api(platform.gateway)
     admin.login()
-    for body in XUCHANG_REGIONS:
+    for body in regions:
         resp = admin.post("/admin/regions", json=body)
         assert resp.status_code in (201, 409), resp.text
     return admin
+
+
+def admin_with_xuchang(platform) -> Api:
+    """The platform admin, logged in, with 许昌市 and 魏都区 in place."""
+    return admin_with_regions(platform)
 
 
 def staff_user(platform, admin: Api, path: str, body: dict) -> tuple[Api, dict]:

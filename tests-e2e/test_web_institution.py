@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from api_client import Api
-from browser import assert_no_horizontal_scroll, screenshot
+from browser import assert_no_horizontal_scroll, screenshot, walk_at_phone_width
 from playwright.sync_api import Page, expect
 from scenario import (
     INITIAL_PASSWORD,
@@ -409,17 +409,9 @@ def test_every_page_fits_a_phone_screen(platform, world, phone):
     fill_login(page, Api(platform.gateway), number, STAFF_PASSWORD)
     page.get_by_role("button", name="登录", exact=True).click()
     expect(page.get_by_role("heading", name="订单管理")).to_be_visible()
-    for path, heading in (("/institution/orders", "订单管理"), ("/institution/products/new", "上传产品"),
-                          ("/institution/products", "产品管理"), ("/institution/whitelist", "“信易贷”企业白名单"),
-                          ("/institution/notifications", "通知"), ("/institution/profile", "个人中心"),
-                          ("/institution/password", "修改密码")):
-        page.goto(path)
-        expect(page.get_by_role("heading", name=heading, exact=True)).to_be_visible()
-        assert_no_horizontal_scroll(page)
-        screenshot(page, "phone-" + path.strip("/").replace("/", "-"))
-    # The menu lives in a drawer on a phone.
-    page.get_by_role("button", name="打开菜单").click()
-    page.get_by_role("dialog", name="菜单").get_by_role("menuitem", name="订单管理").click()
-    expect(page.get_by_role("heading", name="订单管理", exact=True)).to_be_visible()
+    walk_at_phone_width(page, (("/institution/orders", "订单管理"), ("/institution/products/new", "上传产品"),
+                               ("/institution/products", "产品管理"), ("/institution/whitelist", "“信易贷”企业白名单"),
+                               ("/institution/notifications", "通知"), ("/institution/profile", "个人中心"),
+                               ("/institution/password", "修改密码")), "订单管理")
     page.goto("/")
     assert_no_horizontal_scroll(page)

@@ -20,6 +20,7 @@ from .schemas import (
     AuthorizationItemSchema,
     AuthorizationPageSchema,
     AuthorizationTextCreateSchema,
+    AuthorizationTextPageSchema,
     AuthorizationTextSchema,
     CreditRecordArgs,
     DisputeCreateSchema,
@@ -191,6 +192,15 @@ def decide_dispute(body, dispute_id):
 def authorization_text():
     """现行信用信息查询授权书（公开：申请融资前须阅读并同意）"""
     return consent.current_text()
+
+
+@admin.get("/authorization-texts")
+@require_auth("admin")
+@admin.arguments(PageArgsSchema, location="query")
+@admin.response(200, AuthorizationTextPageSchema, example=examples.AUTHORIZATION_TEXT_PAGE)
+def authorization_text_history(args):
+    """授权书的全部版本（最新在前）：每份授权记录都指明其所依据的版本"""
+    return consent.text_history(args)
 
 
 @admin.post("/authorization-texts")

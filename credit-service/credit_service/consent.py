@@ -33,6 +33,11 @@ def current_text() -> AuthorizationText:
     return text
 
 
+def text_history(args: dict) -> dict:
+    return paginate(db.session, select(AuthorizationText), [SortKey(AuthorizationText.version, descending=True)],
+                    args)
+
+
 def text_event_data(text: AuthorizationText) -> dict:
     return {"version": text.version, "digest": text.digest, "purpose": text.purpose,
             "data_categories": list(text.data_categories), "valid_days": text.valid_days,

@@ -40,3 +40,11 @@ AUTHORIZATION_TEXT = {
     "data_categories": ["registration", "tax_credit_rating", "credit_records", "whitelist", "risk_flags"],
     "purpose": "融资申请审核与贷后管理", "valid_days": 365,
 }
+
+AUTHORIZATION_TEXT_PAGE = {
+    "items": [{**AUTHORIZATION_TEXT, "version": 2, "digest": "9f2c" + "0" * 60,
+               "published_at": "2026-11-20T02:00:00+00:00"},
+              {**AUTHORIZATION_TEXT, "version": 1, "valid_days": 180, "digest": "41d7" + "0" * 60,
+               "published_at": "2026-03-01T01:30:00+00:00"}],
+    "total": 2, "page": 1, "per_page": 20, "next_cursor": None,
+}

@@ -253,6 +253,9 @@ class AuthorizationTextSchema(ma.Schema):
     published_at = ma.fields.DateTime()
 
 
+AuthorizationTextPageSchema = page_schema(AuthorizationTextSchema, "AuthorizationTextPage")
+
+
 class AuthorizationTextCreateSchema(StrictSchema):
     text = ma.fields.String(required=True, validate=validate.Length(min=20, max=20000))
     data_categories = ma.fields.List(ma.fields.String(validate=validate.OneOf(DATA_CATEGORIES)), required=True,
@@ -291,17 +294,26 @@ class DisputeCreateSchema(StrictSchema):
     contact = ma.fields.String(required=True, validate=validate.Length(min=2, max=100))
 
 
+class DisputedRecordSchema(RecordSummarySchema):
+    """The record a dispute is about, with what it says and its dates: what the reviewer decides on."""
+
+    content = ma.fields.String(allow_none=True)
+    publish_until = ma.fields.Date(allow_none=True, metadata={"description": "公示截止日期"})
+    repaired_on = ma.fields.Date(allow_none=True, metadata={"description": "信用修复日期"})
+
+
 class DisputeSchema(ma.Schema):
     id = ma.fields.Integer()
     record_id = ma.fields.Integer()
     uscc = ma.fields.String()
+    enterprise_name = ma.fields.String(allow_none=True, attribute="record.enterprise.name")
     reason = ma.fields.String()
     contact = ma.fields.String()
     status = ma.fields.String(metadata={"enum": ["open", "upheld", "rejected"]})
     note = ma.fields.String(allow_none=True)
     decided_at = ma.fields.DateTime(allow_none=True)
     created_at = ma.fields.DateTime()
-    record = ma.fields.Nested(RecordSummarySchema)
+    record = ma.fields.Nested(DisputedRecordSchema)
 
 
 class DisputeListArgs(PageArgsSchema):

@@ -80,6 +80,20 @@ def test_authorization_texts_are_versioned_public_and_announced(client, app, adm
     assert bad.status_code == 422
 
 
+def test_the_admin_reads_every_version_newest_first(client, admin, bank, government):
+    texts = "/api/v1/admin/credit/authorization-texts"
+    for days in (365, 180, 90):
+        assert client.post(texts, json={**TEXT, "valid_days": days}, headers=admin).status_code == 201
+    page = client.get(texts, query_string={"per_page": 2}, headers=admin).json
+    assert [t["version"] for t in page["items"]] == [3, 2] and page["total"] == 3
+    assert page["items"][0]["valid_days"] == 90 and page["items"][0]["text"] == TEXT["text"]
+    rest = client.get(texts, query_string={"per_page": 2, "page": 2}, headers=admin).json
+    assert [t["version"] for t in rest["items"]] == [1]
+    assert client.get(texts, headers=bank).status_code == 403
+    assert client.get(texts, headers=government).status_code == 403
+    assert client.get(texts).status_code == 401
+
+
 def test_an_institution_reads_from_submission_until_the_order_ends(client, app, enterprise, bank, other_bank):
     uscc, _ = enterprise
     order = order_data(uscc, **consent(1))
@@ -157,6 +171,11 @@ def test_a_dispute_marks_the_record_and_an_upheld_one_hides_it_and_lowers_the_ri
     # A government user of another county neither sees nor decides it.
     changge = auth(auth_service.token("government", sub="13", region_code="411082"))
     assert client.get("/api/v1/credit/disputes", headers=changge).json["items"] == []
+    [listed] = client.get("/api/v1/credit/disputes", query_string={"status": "open"}, headers=government).json["items"]
+    # The reviewer sees whose record it is and what it says, beside the enterprise's reason.
+    assert listed["enterprise_name"] == client.get("/api/v1/credit/me", headers=own).json["enterprise"]["name"]
+    assert (listed["record"]["content"], listed["record"]["decided_on"]) == (record["content"], record["decided_on"])
+    assert "publish_until" in listed["record"] and listed["reason"] == "该处罚已于2025年撤销"
     path = f"/api/v1/credit/disputes/{opened.json['id']}/decide"
     assert client.post(path, json={"decision": "uphold", "note": "x"}, headers=changge).status_code == 404
     assert client.post(path, json={"decision": "reject"}, headers=weidu_government).status_code == 422

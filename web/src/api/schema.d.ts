@@ -136,7 +136,150 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /** 授权书的全部版本（最新在前）：每份授权记录都指明其所依据的版本 */
+        get: {
+            parameters: {
+                query?: {
+                    page?: number;
+                    per_page?: number;
+                    after?: string | null;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "items": [
+                         *         {
+                         *           "data_categories": [
+                         *             "registration",
+                         *             "tax_credit_rating",
+                         *             "credit_records",
+                         *             "whitelist",
+                         *             "risk_flags"
+                         *           ],
+                         *           "digest": "9f2c000000000000000000000000000000000000000000000000000000000000",
+                         *           "published_at": "2026-11-20T02:00:00+00:00",
+                         *           "purpose": "融资申请审核与贷后管理",
+                         *           "text": "本企业同意许昌市信易贷平台向所申请产品的金融机构提供本企业的登记信息、纳税信用等级、信用记录、白名单状态与风险提示，仅用于本次融资申请的审核与贷后管理。",
+                         *           "valid_days": 365,
+                         *           "version": 2
+                         *         },
+                         *         {
+                         *           "data_categories": [
+                         *             "registration",
+                         *             "tax_credit_rating",
+                         *             "credit_records",
+                         *             "whitelist",
+                         *             "risk_flags"
+                         *           ],
+                         *           "digest": "41d7000000000000000000000000000000000000000000000000000000000000",
+                         *           "published_at": "2026-03-01T01:30:00+00:00",
+                         *           "purpose": "融资申请审核与贷后管理",
+                         *           "text": "本企业同意许昌市信易贷平台向所申请产品的金融机构提供本企业的登记信息、纳税信用等级、信用记录、白名单状态与风险提示，仅用于本次融资申请的审核与贷后管理。",
+                         *           "valid_days": 180,
+                         *           "version": 1
+                         *         }
+                         *       ],
+                         *       "next_cursor": null,
+                         *       "page": 1,
+                         *       "per_page": 20,
+                         *       "total": 2
+                         *     }
+                         */
+                        "application/json": components["schemas"]["AuthorizationTextPage"];
+                    };
+                };
+                /** @description 未认证：`unauthorized` 未登录、令牌无效或已失效：重新登录（或用刷新令牌换新） */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "unauthorized",
+                         *       "message": "未登录、令牌无效或已失效：重新登录（或用刷新令牌换新）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "unauthorized";
+                        };
+                    };
+                };
+                /** @description 无权限：`password_change_required` 首次登录或密码被重置：先修改密码（POST /auth/password）；`forbidden` 已登录，但当前角色或账号无权做此事 */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "password_change_required",
+                         *       "message": "首次登录或密码被重置：先修改密码（POST /auth/password）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "password_change_required" | "forbidden";
+                        };
+                    };
+                };
+                /** @description 参数或业务校验失败：`validation_error` 参数校验失败：`errors` 按字段列出原因；`invalid_cursor` 翻页游标无效（请使用上一页返回的 next_cursor） */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "validation_error",
+                         *       "errors": {
+                         *         "phone": [
+                         *           "手机号格式不正确"
+                         *         ]
+                         *       },
+                         *       "message": "参数校验失败：`errors` 按字段列出原因"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "validation_error" | "invalid_cursor";
+                        };
+                    };
+                };
+                /** @description 请求过于频繁：`throttled` 请求过于频繁（Retry-After 秒后再试） */
+                429: {
+                    headers: {
+                        /** @description 多少秒后可以再试（向上取整） */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "throttled",
+                         *       "message": "请求过于频繁（Retry-After 秒后再试）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "throttled";
+                        };
+                    };
+                };
+            };
+        };
         put?: never;
         /** 发布新版授权书（旧版本永久保留；此后的申请须同意新版本） */
         post: {
@@ -12406,6 +12549,15 @@ export interface components {
             text: string;
             valid_days: number;
         };
+        AuthorizationTextPage: {
+            items?: components["schemas"]["AuthorizationText"][];
+            /** @example WyIyMDI2LTExLTI3VDA4OjAwOjAwWiIsIDQyXQ */
+            next_cursor?: string | null;
+            page?: number;
+            per_page?: number;
+            total?: number;
+            total_is_estimate?: boolean;
+        };
         ChangePassword: {
             /**
              * Format: password
@@ -12502,12 +12654,14 @@ export interface components {
             created_at?: string;
             /** Format: date-time */
             decided_at?: string | null;
+            /** @example 许昌魏都精密制造有限公司 */
+            enterprise_name?: string | null;
             id?: number;
             /** @example 经核实，处罚已修复，记录不再向机构展示 */
             note?: string | null;
             /** @example 企业近半年纳税异常，暂不符合授信条件 */
             reason?: string;
-            record?: components["schemas"]["RecordSummary"];
+            record?: components["schemas"]["DisputedRecord"];
             record_id?: number;
             /** @enum {string} */
             status?: "open" | "upheld" | "rejected";
@@ -12538,6 +12692,29 @@ export interface components {
             per_page?: number;
             total?: number;
             total_is_estimate?: boolean;
+        };
+        DisputedRecord: {
+            /** @example 许昌市工业和信息化局 */
+            authority?: string | null;
+            /** @enum {string} */
+            category?: "administrative_license" | "administrative_penalty" | "dishonest_debtor" | "abnormal_operation" | "tax_arrears" | "commendation";
+            /** @example 认定为 2025 年度许昌市专精特新中小企业 */
+            content?: string | null;
+            /** Format: date */
+            decided_on?: string;
+            id?: number;
+            /**
+             * Format: date
+             * @description 公示截止日期
+             */
+            publish_until?: string | null;
+            /**
+             * Format: date
+             * @description 信用修复日期
+             */
+            repaired_on?: string | null;
+            /** @example 许昌市专精特新中小企业 */
+            title?: string;
         };
         Enterprise: {
             /** Format: date */
@@ -13743,17 +13920,6 @@ export interface components {
              * @example 91350100M000100Y43
              */
             uscc: string;
-        };
-        RecordSummary: {
-            /** @example 许昌市工业和信息化局 */
-            authority?: string | null;
-            /** @enum {string} */
-            category?: "administrative_license" | "administrative_penalty" | "dishonest_debtor" | "abnormal_operation" | "tax_arrears" | "commendation";
-            /** Format: date */
-            decided_on?: string;
-            id?: number;
-            /** @example 许昌市专精特新中小企业 */
-            title?: string;
         };
         Refresh: {
             /** @example Qk1yWm9ZbmF0aG9uZ2VyLXJlZnJlc2gtdG9rZW4 */

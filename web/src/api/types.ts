@@ -123,6 +123,14 @@ export interface CreditRecordItem {
   authority: string
   decided_on: string
   content: string
+  /** The rights fields (credit-service's record views; the enterprise's own view adds visibility). */
+  id?: number
+  disputed?: boolean
+  publish_until?: string | null
+  repaired_on?: string | null
+  visible_to_institutions?: boolean
+  hidden_reason?: 'disputed_upheld' | 'expired' | 'repaired' | null
+  dispute_note?: string | null
 }
 
 export interface RiskFlag {
@@ -399,3 +407,18 @@ export interface InstitutionApplication {
   decided_at: string | null
   created_at: string
 }
+
+// --- credit rights (types of the generated OpenAPI schema, with every field present) -------------------
+
+type Schemas = import('./schema').components['schemas']
+/** A schema's fields as the API always sends them (the generated types mark every field optional). */
+type Full<T> = { [K in keyof T]-?: T[K] }
+
+export type RecordHiddenReason = NonNullable<Schemas['Record']['hidden_reason']>
+export type DisputedRecord = Full<Schemas['DisputedRecord']>
+export type Dispute = Full<Omit<Schemas['Dispute'], 'record'>> & { record: DisputedRecord }
+export type DisputeStatus = Dispute['status']
+export type CreditAuthorization = Full<Schemas['AuthorizationItem']>
+export type OwnAccessLog = Full<Schemas['OwnAccessLog']>
+export type PublishedAuthorizationText = Full<Schemas['AuthorizationText']>
+export type AuthorizationTextInput = Schemas['AuthorizationTextCreate']

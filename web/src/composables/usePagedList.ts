@@ -5,8 +5,15 @@ import type { Page } from '@/api/types'
 
 import { showError } from './useFormErrors'
 
-export function usePagedList<T, F extends object>(fetchPage: (query: F & { page: number; per_page: number }) => Promise<Page<T>>, filters: F, perPage = 10) {
+export interface PagedListOptions {
+  /** Failures the page shows in its own way (kept in `error`, not toasted). */
+  quiet?: (error: unknown) => boolean
+}
+
+export function usePagedList<T, F extends object>(fetchPage: (query: F & { page: number; per_page: number }) => Promise<Page<T>>, filters: F, perPage = 10, options: PagedListOptions = {}) {
   const items = ref([]) as Ref<T[]>
+  /** The last load's failure (null once a load succeeds). */
+  const error = ref<unknown>(null)
   const total = ref(0)
   const loading = ref(false)
   const paging = reactive({ page: 1, per_page: perPage })
@@ -17,8 +24,10 @@ export function usePagedList<T, F extends object>(fetchPage: (query: F & { page:
       const answer = await fetchPage({ ...filters, ...paging })
       items.value = answer.items
       total.value = answer.total
-    } catch (error) {
-      showError(error)
+      error.value = null
+    } catch (failure) {
+      error.value = failure
+      if (!options.quiet?.(failure)) showError(failure)
     } finally {
       loading.value = false
     }
@@ -34,5 +43,5 @@ export function usePagedList<T, F extends object>(fetchPage: (query: F & { page:
     items.value = items.value.map((item) => (match(item) ? next : item))
   }
 
-  return { items, total, loading, paging, load, search, replace }
+  return { items, total, loading, paging, error, load, search, replace }
 }

@@ -14,9 +14,13 @@ export const adminRoutes: RouteRecordRaw = {
     { path: 'regions', name: 'admin-regions', component: () => import('@/views/admin/RegionsView.vue'), meta: { title: '行政区', roles } },
     { path: 'institutions', name: 'admin-institutions', component: () => import('@/views/admin/InstitutionsView.vue'), meta: { title: '机构管理', roles } },
     { path: 'government-users', name: 'admin-government-users', component: () => import('@/views/admin/GovernmentUsersView.vue'), meta: { title: '政府用户', roles } },
+    // The review of institution applications inside the console (the portal's /review page has no menu).
+    { path: 'institution-applications', name: 'admin-institution-applications', component: () => import('@/views/review/InstitutionApplicationsView.vue'), meta: { title: '申请入驻审核', roles } },
     { path: 'verifications', name: 'admin-verifications', component: () => import('@/views/admin/VerificationsView.vue'), meta: { title: '企业认证审核', roles } },
     { path: 'credit/import', name: 'admin-credit-import', component: () => import('@/views/admin/CreditImportView.vue'), meta: { title: '信用数据导入', roles } },
     { path: 'credit/lookup', name: 'admin-credit-lookup', component: () => import('@/views/admin/CreditLookupView.vue'), meta: { title: '企业信用查询', roles } },
+    { path: 'credit/disputes', name: 'admin-credit-disputes', component: () => import('@/views/admin/CreditDisputesView.vue'), meta: { title: '信用异议处理', roles } },
+    { path: 'credit/authorization-texts', name: 'admin-authorization-texts', component: () => import('@/views/admin/AuthorizationTextsView.vue'), meta: { title: '授权书管理', roles } },
     { path: 'credit/access-logs', name: 'admin-credit-access-logs', component: () => import('@/views/admin/CreditAccessLogsView.vue'), meta: { title: '信用查阅日志', roles } },
     { path: 'dashboard', name: 'admin-dashboard', component: () => import('@/views/government/DashboardView.vue'), meta: { title: '监管首页', roles } },
     { path: 'orders', name: 'admin-orders', component: () => import('@/views/government/OrderSupervisionView.vue'), meta: { title: '订单监管', roles } },
@@ -38,12 +42,14 @@ export const adminMenu: MenuGroup[] = [
     { path: '/admin/government-users', label: '政府用户' },
   ] },
   { title: '审核', items: [
-    { path: '/review/institution-applications', label: '申请入驻审核' },
+    { path: '/admin/institution-applications', label: '申请入驻审核' },
     { path: '/admin/verifications', label: '企业认证审核' },
   ] },
   { title: '信用数据', items: [
     { path: '/admin/credit/import', label: '信用数据导入' },
     { path: '/admin/credit/lookup', label: '企业信用查询' },
+    { path: '/admin/credit/disputes', label: '信用异议处理' },
+    { path: '/admin/credit/authorization-texts', label: '授权书管理' },
     { path: '/admin/credit/access-logs', label: '信用查阅日志' },
   ] },
   { title: '监管', items: [

@@ -1,5 +1,5 @@
-// The enterprise's pages (企业用户操作手册): 我的订单, 融资需求, 为我推荐, 企业认证, 立即申请, notifications
-// and the account.
+// The enterprise's pages (企业用户操作手册): 我的订单, 融资需求, 为我推荐, 企业认证, 立即申请, 我的信用,
+// 授权管理, notifications and the account.
 import type { RouteRecordRaw } from 'vue-router'
 
 export const enterpriseRoutes: RouteRecordRaw = {
@@ -15,6 +15,8 @@ export const enterpriseRoutes: RouteRecordRaw = {
     { path: 'needs/new', name: 'enterprise-need-new', component: () => import('@/views/enterprise/NeedPostView.vue'), meta: { title: '发布融资需求', roles: ['enterprise'] } },
     { path: 'recommendations', name: 'enterprise-recommendations', component: () => import('@/views/enterprise/RecommendationsView.vue'), meta: { title: '为我推荐', roles: ['enterprise'] } },
     { path: 'verification', name: 'enterprise-verification', component: () => import('@/views/enterprise/VerificationView.vue'), meta: { title: '企业认证', roles: ['enterprise'] } },
+    { path: 'credit', name: 'enterprise-credit', component: () => import('@/views/enterprise/MyCreditView.vue'), meta: { title: '我的信用', roles: ['enterprise'] } },
+    { path: 'authorizations', name: 'enterprise-authorizations', component: () => import('@/views/enterprise/CreditAuthorizationsView.vue'), meta: { title: '授权管理', roles: ['enterprise'] } },
     { path: 'notifications', name: 'enterprise-notifications', component: () => import('@/views/account/NotificationsView.vue'), meta: { title: '通知', roles: ['enterprise'] } },
     { path: 'profile', name: 'enterprise-profile', component: () => import('@/views/account/ProfileView.vue'), meta: { title: '个人中心', roles: ['enterprise'] } },
     { path: 'password', name: 'enterprise-password', component: () => import('@/views/account/PasswordView.vue'), meta: { title: '修改密码', roles: ['enterprise'] } },

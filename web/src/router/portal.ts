@@ -1,5 +1,5 @@
 // The public portal (门户网站): home, 金融超市, product details, enterprise registration, 申请入驻, and
-// the review of institution applications that the admin and government consoles link to.
+// the review of institution applications (the admin and government consoles also show it in their own shell).
 import type { RouteRecordRaw } from 'vue-router'
 
 export const portalRoutes: RouteRecordRaw = {

@@ -242,3 +242,39 @@ export const SCORECARD_FIGURES: { key: string; label: string; meaning: string }[
 export function guaranteeMethods(codes: string[]): string {
   return codes.map((code) => label(GUARANTEE_METHODS, code)).join('、') || '不限'
 }
+
+// --- credit rights: disputes (异议), authorizations (授权书), who read the record -----------------------
+
+export const DISPUTE_STATUSES: Record<string, string> = { open: '待处理', upheld: '异议成立', rejected: '已驳回' }
+
+export const DISPUTE_STATUS_TAGS: Record<string, 'warning' | 'success' | 'info'> = { open: 'warning', upheld: 'success', rejected: 'info' }
+
+/** Why a record is not shown to institutions (GET /credit/me). */
+export const HIDDEN_REASONS: Record<string, string> = {
+  disputed_upheld: '异议成立，已不再展示',
+  expired: '公示期满，已不再展示',
+  repaired: '已完成信用修复，已不再展示',
+}
+
+export const AUTHORIZATION_STATUSES: Record<string, string> = {
+  active: '有效',
+  post_loan: '贷后管理期',
+  ended: '已结束',
+  revoked: '已撤回',
+}
+
+export const AUTHORIZATION_STATUS_TAGS: Record<string, 'success' | 'primary' | 'info' | 'danger'> = {
+  active: 'success', post_loan: 'primary', ended: 'info', revoked: 'danger',
+}
+
+/** Authorizations the enterprise may still revoke (the API answers 409 for the others). */
+export const REVOCABLE_AUTHORIZATIONS = ['active', 'post_loan']
+
+/** What an authorization text lets institutions see (授权书 data_categories). */
+export const DATA_CATEGORIES: Record<string, string> = {
+  registration: '企业登记信息',
+  tax_credit_rating: '纳税信用等级',
+  credit_records: '信用记录',
+  whitelist: '白名单状态',
+  risk_flags: '风险提示',
+}

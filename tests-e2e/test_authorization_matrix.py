@@ -231,6 +231,7 @@ MATRIX = [
     Row("get", "/credit/access-logs", ADMIN_ONLY),
     Row("get", "/credit/authorization-text", PUBLIC),
     Row("post", "/admin/credit/authorization-texts", {**ADMIN_ONLY, "admin": 422}, body={}),
+    Row("get", "/admin/credit/authorization-texts", ADMIN_ONLY),
     Row("get", "/credit/me", VERIFIED_ENTERPRISE),
     Row("get", "/credit/me/access-logs", VERIFIED_ENTERPRISE),
     Row("get", "/credit/me/authorizations", VERIFIED_ENTERPRISE),

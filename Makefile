@@ -2,19 +2,28 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-SERVICES := auth-service product-service order-service credit-service notification-service
-PACKAGES := common $(SERVICES) gateway
+# The one list of services is scripts/procfile.py (SERVICES); plain python3 reads it.
+SERVICES := $(shell $(PYTHON) scripts/procfile.py directories)
+PACKAGES := $(shell $(PYTHON) scripts/procfile.py packages)
+# Every package with unit tests (tests/), run side by side, UNIT_JOBS at a time.
+UNIT_PACKAGES := $(PACKAGES) deploy
+# Two: the machines that run it have two cores, and a package's tests wait on PostgreSQL, RabbitMQ
+# and their own servers much of the time.
+UNIT_JOBS ?= 2
+# The end-to-end modules run on this many pytest-xdist workers, each with a platform of its own (a module
+# stays on one worker: its fixtures build one world); 2 fits the machines' two cores and 24 GB.
+E2E_JOBS ?= 2
 STAMP := $(VENV)/.installed
 
-.PHONY: install run demo test lint unit e2e faults bench format clean web web-check browser manual fuzz image-test
+.PHONY: install run demo test test-times lint unit e2e faults faults-long bench bench-loans format clean web web-check browser manual fuzz image-test
 
 # A fresh checkout builds its own virtual environment, pinned by constraints.txt.
 $(STAMP): constraints.txt $(foreach p,$(PACKAGES),$(p)/pyproject.toml)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -c constraints.txt $(foreach p,$(PACKAGES),-e ./$(p)) \
-		honcho ruff pytest pytest-timeout pyyaml kubernetes-validate playwright openpyxl \
-		schemathesis openapi-spec-validator
+		honcho ruff pytest pytest-timeout pytest-xdist pyyaml kubernetes-validate playwright openpyxl \
+		schemathesis openapi-spec-validator hypothesis
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -33,26 +42,41 @@ test: install lint web-check unit e2e
 lint: install
 	$(BIN)/ruff check .
 
-# Each package's tests run in their own pytest process: every service has its own conftest and app.
+# Where `make test`'s time goes: each step, each package's units, each end-to-end module, the platform and
+# browser start-ups inside them, and the tests collected and passed (a table; the README's is its output).
+test-times: install browser
+	$(BIN)/python scripts/test_times.py --packages $(UNIT_PACKAGES) --unit-jobs $(UNIT_JOBS) \
+		--e2e-args "-n $(E2E_JOBS) --dist loadfile --no-loadscope-reorder -m 'not fault_long'"
+
+# Each package's tests run in their own pytest process (every service has its own conftest and app),
+# UNIT_JOBS side by side, the slowest first; it prints each package's tests collected and passed.
 unit: install
-	@set -e; for p in $(PACKAGES) deploy; do \
-		if [ -d $$p/tests ]; then echo "== $$p"; (cd $$p && ../$(BIN)/pytest -q tests); fi; \
-	done
+	$(BIN)/python scripts/run_units.py --jobs $(UNIT_JOBS) $(UNIT_PACKAGES)
 
 # The fault scenarios that fit a few minutes run here too; the long ones only in `make faults`.
 e2e: install web browser
-	$(BIN)/pytest -q tests-e2e -m "not fault_long"
+	$(BIN)/pytest -q -n $(E2E_JOBS) --dist loadfile --no-loadscope-reorder tests-e2e -m "not fault_long"
 
 # The fault suite (tests-e2e/test_faults*.py): broker cuts and forced closes, killed relays, consumers
 # and services, a poison message, PostgreSQL and Redis outages, against the real processes.
 faults: install
 	$(BIN)/pytest -q tests-e2e -m fault
 
+# Only the two long fault scenarios (tests-e2e/test_faults_long.py); `.ci/run` runs them after `make test`.
+faults-long: install
+	$(BIN)/pytest -q tests-e2e -m fault_long
+
 # The platform's figures under load: a table printed and written into docs/benchmarks.md (needs wrk).
 bench: install
 	$(BIN)/python scripts/bench.py
 
-# The web console (web/, Vue + Vite): built into web/dist when missing or older than its sources.
+# /loans/stats at 1,000,000 loans with their schedules (loan-service/bench/bench_loans.py): p50/p95 per
+# typical query against the contract's 100 ms, on a throw-away PostgreSQL database (docs/benchmarks.md).
+bench-loans: install
+	cd loan-service && ../$(BIN)/python bench/bench_loans.py $(BENCH_ARGS)
+
+# The web console (web/, Vue + Vite): built into web/dist when missing or its sources changed (a content
+# hash, so a fresh clone builds once and a rerun with nothing changed skips it; `npm ci` likewise by the lock).
 web: install
 	@$(BIN)/python scripts/build_web.py --strict
 
@@ -79,6 +103,7 @@ manual: install web browser
 	XYD_MANUAL_SCREENSHOTS=1 $(BIN)/pytest -q tests-e2e/test_web_institution.py -k "walk_through or phone"
 	XYD_MANUAL_SCREENSHOTS=1 $(BIN)/pytest -q tests-e2e/test_web_enterprise.py tests-e2e/test_web_portal.py tests-e2e/test_web_credit_rights.py
 	XYD_MANUAL_SCREENSHOTS=1 $(BIN)/pytest -q tests-e2e/test_web_admin.py tests-e2e/test_web_government.py
+	XYD_MANUAL_SCREENSHOTS=1 $(BIN)/pytest -q tests-e2e/test_web_loans.py
 
 # The image for real (deploy/image_test.py): builds deploy/Dockerfile on a base made from Debian's
 # packages, runs the platform in containers against this host's PostgreSQL, RabbitMQ and Redis with two

@@ -59,7 +59,7 @@ from scenario import (  # noqa: E402
 
 from xyd_common.config import DEFAULT_REDIS_URL  # noqa: E402
 from xyd_common.sealed import new_key  # noqa: E402
-from xyd_common.testing import (  # noqa: E402
+from xyd_testing.helpers import (  # noqa: E402
     PG_ADMIN_URL,
     RABBITMQ_HOST,
     RABBITMQ_PORT,
@@ -560,7 +560,7 @@ def main() -> int:
                                                 ("redis", redis_url.hostname, redis_url.port or 6379))}
             vhost = stack.enter_context(rabbitmq_vhost("xyd-image"))
             database_urls = {}
-            for _, setting in SERVICES.values():
+            for _, setting, _ in SERVICES.values():
                 url = urlsplit(stack.enter_context(postgres_database("xyd_image")))
                 # The same database, reached from the bridge through the forwarder.
                 netloc = f"{url.username}@{gateway_ip}:{proxies['postgres'].port}" if url.username else \

@@ -6,7 +6,7 @@
 #
 #   sh deploy/make-secrets.sh ~/xyd-secrets [postgres-host] [rabbitmq-host]
 #
-# Needs only sh, od and openssl (for the Ed25519 key). Refuses to overwrite an existing directory:
+# Needs only sh, od, openssl (for the Ed25519 key) and python3 (the list of services). Refuses to overwrite an existing directory:
 # new passwords would no longer match the ones PostgreSQL and RabbitMQ already hold.
 set -eu
 dir=${1:-xyd-secrets}
@@ -28,7 +28,10 @@ mq_password=$(random_bytes 24)
 printf '%s' "$pg_password" > "$dir/postgres_password"
 printf '%s' "$mq_password" > "$dir/rabbitmq_password"
 # Hex passwords need no escaping inside URLs.
-for service in auth product order credit notification; do
+# The services' databases: the one list (scripts/procfile.py, read with python3 from the checkout), or
+# XYD_SERVICES where this runs without one.
+services=${XYD_SERVICES:-$(python3 "$(dirname "$0")/../scripts/procfile.py" short-names)}
+for service in $services; do
     printf 'postgresql://xyd:%s@%s:5432/xyd_%s' "$pg_password" "$pg_host" "$service" \
         > "$dir/${service}_database_url"
 done

@@ -12,7 +12,9 @@
 # and options set here would then leak into the entrypoint itself.
 set -e
 
-for db in xyd_auth xyd_product xyd_order xyd_credit xyd_notification; do
+# One database per service of scripts/procfile.py (this runs in the postgres container, where that list
+# is not: deploy/tests check that the two agree).
+for db in xyd_auth xyd_product xyd_order xyd_credit xyd_notification xyd_loan; do
     # CREATE DATABASE cannot run inside a DO block or take IF NOT EXISTS, hence SELECT ... \gexec.
     psql -v ON_ERROR_STOP=1 --username "${POSTGRES_USER:-postgres}" --dbname postgres --set db="$db" <<'SQL'
 SELECT format('CREATE DATABASE %I OWNER %I', :'db', current_user)

@@ -52,7 +52,7 @@ from scenario import (  # noqa: E402
     verified_enterprise,
 )
 
-from xyd_common.testing import RABBITMQ_HOST, RABBITMQ_PORT, amqp_url, wait_until  # noqa: E402
+from xyd_testing.helpers import RABBITMQ_HOST, RABBITMQ_PORT, amqp_url, wait_until  # noqa: E402
 
 PYTHON = sys.executable
 RUNS = 3

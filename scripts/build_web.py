@@ -1,4 +1,4 @@
-"""Builds the web app (`web/dist`) when it is missing or older than its sources.
+"""Builds the web app (`web/dist`) when it is missing or its sources' content changed since it was built.
 
 `make run` calls it plainly: without Node it says what to do and the platform still starts, serving
 the API alone (the gateway reports `"web": "absent"`). `make test` and `make manual` call it with
@@ -7,6 +7,7 @@ without building, for the lint and unit steps.
 """
 
 import argparse
+import hashlib
 import shutil
 import subprocess
 import sys
@@ -25,13 +26,27 @@ from https://nodejs.org, then run the command again. {consequence}
 """
 
 
-def newest_source_mtime() -> float:
-    newest = 0.0
-    for name in SOURCES:
+# What each step was last done from, by content (not timestamps: a fresh clone or a checkout touches
+# every file): the build from SOURCES, `npm ci` from the lock. Kept in node_modules, not in dist (which
+# the gateway serves); `npm ci` empties node_modules, and the build after it is due anyway.
+BUILT_FROM = WEB / "node_modules" / ".xyd-dist-sources.sha256"
+INSTALLED_FROM = WEB / "node_modules" / ".package-lock.sha256"
+
+
+def content_hash(names) -> str:
+    """A SHA-256 over the relative path and bytes of every file under `names` (files or folders of web/)."""
+    digest = hashlib.sha256()
+    for name in names:
         path = WEB / name
-        files = path.rglob("*") if path.is_dir() else [path]
-        newest = max([newest, *(f.stat().st_mtime for f in files if f.is_file())])
-    return newest
+        files = sorted(f for f in path.rglob("*") if f.is_file()) if path.is_dir() else [path]
+        for f in files:
+            if f.exists():
+                digest.update(f.relative_to(WEB).as_posix().encode() + b"\0" + f.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def recorded(stamp: Path) -> str | None:
+    return stamp.read_text().strip() if stamp.exists() else None
 
 
 def node_version() -> tuple[int, ...] | None:
@@ -49,11 +64,13 @@ def npm(*args: str) -> None:
 
 
 def ensure_packages() -> None:
-    """`npm ci` when node_modules is missing or older than the lock (npm writes its own copy of it)."""
-    installed = WEB / "node_modules" / ".package-lock.json"
-    if not installed.exists() or installed.stat().st_mtime < (WEB / "package-lock.json").stat().st_mtime:
-        print("== web: npm ci", flush=True)
-        npm("ci", "--no-audit", "--no-fund")
+    """`npm ci` unless node_modules was installed from this very lock (npm writes its own copy of it)."""
+    lock = content_hash(["package-lock.json"])
+    if (WEB / "node_modules" / ".package-lock.json").exists() and recorded(INSTALLED_FROM) == lock:
+        return
+    print("== web: npm ci", flush=True)
+    npm("ci", "--no-audit", "--no-fund")
+    INSTALLED_FROM.write_text(lock + "\n")
 
 
 def main() -> int:
@@ -62,7 +79,8 @@ def main() -> int:
     parser.add_argument("--deps-only", action="store_true", help="install the locked packages, do not build")
     args = parser.parse_args()
 
-    stale = not DIST_INDEX.exists() or DIST_INDEX.stat().st_mtime < newest_source_mtime()
+    sources = content_hash(SOURCES)
+    stale = not DIST_INDEX.exists() or recorded(BUILT_FROM) != sources
     if not args.deps_only and not stale:
         return 0
     version = node_version()
@@ -79,6 +97,7 @@ def main() -> int:
         if not args.deps_only:
             print("== web: building web/dist", flush=True)
             npm("run", "build")
+            BUILT_FROM.write_text(sources + "\n")
     except subprocess.CalledProcessError as exc:
         print(f"web build failed ({exc.cmd[0]} {exc.cmd[1]}): see the output above", file=sys.stderr)
         return 1

@@ -17,9 +17,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGET = ROOT / "docs" / "openapi.json"
-SERVICES = {"auth-service": "auth_service", "product-service": "product_service",
-            "order-service": "order_service", "credit-service": "credit_service",
-            "notification-service": "notification_service"}
+sys.path.insert(0, str(ROOT / "scripts"))
+from procfile import SERVICES  # noqa: E402
 
 
 def documents() -> dict[str, dict]:
@@ -28,13 +27,14 @@ def documents() -> dict[str, dict]:
     from cryptography.fernet import Fernet
 
     with tempfile.TemporaryDirectory() as var:
-        os.environ.update({"XYD_VAR_DIR": var, "SMS_PROVIDER": "console", "LOG_LEVEL": "ERROR",
+        os.environ.update({"XYD_VAR_DIR": var, "SMS_PROVIDER": "console", "DEVELOPMENT_MODE": "true",
+                           "LOG_LEVEL": "ERROR",
                            "SMS_EVENT_KEY": Fernet.generate_key().decode(),
                            "WEBHOOK_SECRET_KEY": Fernet.generate_key().decode()})
         out = {}
-        for service, package in SERVICES.items():
+        for package, service in SERVICES.items():
             app = importlib.import_module(package).create_app({"TESTING": True})
-            out[service] = app.test_client().get("/openapi.json").get_json()
+            out[service.directory] = app.test_client().get("/openapi.json").get_json()
         return out
 
 

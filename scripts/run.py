@@ -55,6 +55,9 @@ def main() -> int:
     env = dict(os.environ)
     env.setdefault("XYD_VAR_DIR", str(VAR))
     env.setdefault("SMS_PROVIDER", "console")
+    # The one place (with docker-compose.dev.yml) that allows console SMS: notification-service refuses
+    # it otherwise.
+    env.setdefault("DEVELOPMENT_MODE", "true")
     env.setdefault("WEBHOOK_ALLOW_PRIVATE_NETWORKS", "true")
     # One developer, the web console, scripts and `make demo` all sign in from 127.0.0.1.
     env.setdefault("RATE_LIMIT_AUTH", "600/minute")
@@ -83,8 +86,9 @@ def main() -> int:
                    cwd=ROOT)
 
     if env["SMS_PROVIDER"] == "console":
-        print("\n" + "!" * 72 + "\n!! SMS_PROVIDER=console: no SMS leaves this machine. Codes are shown\n"
-              "!! in the log and at GET /api/v1/dev/sms?phone=<phone>\n" + "!" * 72)
+        print("\n" + "!" * 72 + "\n!! DEVELOPMENT MODE, never for a real platform.\n"
+              "!! SMS_PROVIDER=console: no SMS leaves this machine. Codes are shown\n"
+              "!! in the log and at GET /api/v1/dev/sms?phone=<phone>, for anyone to read\n" + "!" * 72)
     print(f"\nPlatform admin: {env.get('BOOTSTRAP_ADMIN_PHONE', '13800000000')} / "
           f"{env['BOOTSTRAP_ADMIN_PASSWORD']}  (local run only; kept in var/dev-secrets.env)")
     port = env.get("GATEWAY_PORT", "8080")

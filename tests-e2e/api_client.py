@@ -5,7 +5,7 @@ import re
 import requests
 from harness import ADMIN_PASSWORD, ADMIN_PHONE
 
-from xyd_common.testing import wait_until
+from xyd_testing.helpers import wait_until
 
 
 class Api:
@@ -37,6 +37,9 @@ class Api:
 
     def patch(self, path, **kw):
         return self.request("PATCH", path, **kw)
+
+    def put(self, path, **kw):
+        return self.request("PUT", path, **kw)
 
     def delete(self, path, **kw):
         return self.request("DELETE", path, **kw)

@@ -3,8 +3,9 @@ platform the session started (its gateway serves web/dist at `/`).
 
 Pages are found the way a person finds things (roles, labels, visible text) and waited for with
 Playwright's web-first assertions. Every page records its console: a test fails on any console error
-except the browser's own line for an HTTP 4xx answer, which is the app's expected path (a wrong login
-answers 401 and the page shows its message). `make browser` installs Chromium and a CJK font.
+(a Content-Security-Policy violation included) except the browser's own line for an HTTP 4xx answer,
+which is the app's expected path (a wrong login answers 401 and the page shows its message). `make browser`
+installs Chromium and a CJK font.
 """
 
 import os
@@ -55,6 +56,10 @@ def browser(platform):
 def open_page(browser: Browser, platform, viewport: dict) -> tuple[Page, Console]:
     context = browser.new_context(viewport=viewport, base_url=platform.gateway, locale="zh-CN",
                                   timezone_id="Asia/Shanghai")
+    # A Content-Security-Policy violation fails the test like a console error (the policy is the gateway's,
+    # xyd_gateway/security_headers.py). Init scripts run outside the page's policy.
+    context.add_init_script("document.addEventListener('securitypolicyviolation', (e) => console.error("
+                            "`CSP violation: ${e.violatedDirective} ${e.blockedURI} ${e.sourceFile}:${e.lineNumber}`))")
     page = context.new_page()
     console = Console()
     page.on("console", lambda message: console.record(message.type, message.text))

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pika
 
-from xyd_common.testing import RABBITMQ_HOST, RABBITMQ_PORT, amqp_url, wait_until
+from xyd_testing.helpers import RABBITMQ_HOST, RABBITMQ_PORT, amqp_url, wait_until
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -11,8 +11,8 @@ import zlib
 import pika
 from api_client import Api
 
-from xyd_common.testing import RABBITMQ_HOST, RABBITMQ_PORT, amqp_url, wait_until
 from xyd_common.validators import USCC_ALPHABET, uscc_check_char
+from xyd_testing.helpers import RABBITMQ_HOST, RABBITMQ_PORT, amqp_url, wait_until
 
 INITIAL_PASSWORD = "111111"
 STAFF_PASSWORD = "Xuchang2026staff"
@@ -146,6 +146,24 @@ def order_service_ready(enterprise: Api, product: dict) -> bool:
     resp = enterprise.post("/orders", json={"product_id": product["id"], "amount": 300.0001, "term_months": 12,
                                             "purpose": "采购原材料", "credit_authorized": True})
     return resp.json().get("code") == "amount_out_of_range"
+
+
+def authorization_version(api: Api) -> int:
+    """The current version of the credit authorization text (授权书), which needs and orders consent to."""
+    return Api(api.base).get("/credit/authorization-text", token="").json()["version"]
+
+
+def post_need(enterprise: Api, valid_days: int = 30) -> dict:
+    """A financing need the enterprise posts, retried while order-service has not heard of it."""
+    body = {"amount": 100, "term_months": 12, "purpose": "扩大生产", "guarantee_methods": ["credit"],
+            "valid_days": valid_days, "credit_authorization": {"version": authorization_version(enterprise)}}
+
+    def attempt():
+        resp = enterprise.post("/needs", json=body)
+        assert resp.status_code in (201, 503), resp.text
+        return resp.json() if resp.status_code == 201 else None
+
+    return wait_until(attempt, timeout=20, interval=0.3, message="order-service to know the enterprise")
 
 
 class EventSubscriber:

@@ -56,7 +56,7 @@ def test_bank_administrator_changes_the_initial_password_at_first_login(platform
 def test_disabled_user_token_is_refused_within_a_second(platform, api, xuchang):
     import time
 
-    from xyd_common.testing import wait_until
+    from xyd_testing.helpers import wait_until
 
     admin = xuchang
     phone = unique_phone()

@@ -22,12 +22,17 @@ from scenario import (
     unique_phone,
 )
 
-from xyd_common.testing import wait_until
+from xyd_testing.helpers import wait_until
 
 CHINA = timezone(timedelta(hours=8))
 # The smallest file a PDF reader opens: what a scanned business licence is, as far as type checks go.
 TINY_PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj 2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\n"
             b"trailer<</Root 1 0 R>>\n%%EOF\n")
+
+
+# loan-service, including the government instruments on its loans (funds, claims, subsidies).
+LOAN_PATHS = ("/api/v1/loans", "/api/v1/admin/loans", "/api/v1/funds", "/api/v1/claims", "/api/v1/subsidy-programs",
+              "/api/v1/subsidy-applications")
 
 
 class Examples:
@@ -53,22 +58,26 @@ class Examples:
                 if isinstance(operation, dict)
                 and "multipart/form-data" in (operation.get("requestBody") or {}).get("content", {})}
 
-    def upload(self, api: Api, template: str, files: dict[str, bytes], **fill) -> dict:
-        """POST the multipart example of `template`: its text fields as form fields, and each file part
-        with the example's file name (or, for a text part such as CSV, the example's own content);
-        `files` gives the bytes no document can hold, `fill` what an earlier step decides."""
+    def upload(self, api: Api, template: str, files: dict[str, bytes], path: str | None = None, **fill) -> dict:
+        """POST the multipart example of `template` (to `path`, the template with its ids): its text
+        fields as form fields, and each file part with the example's file name (or, for a text part such
+        as CSV, the example's own content; a list of names is one part per name); `files` gives the bytes
+        no document can hold, `fill` what an earlier step decides."""
         media = self.multipart_bodies()[("post", template)]
         assert "example" in media, f"POST {template} has no multipart example"
         properties = media["schema"]["properties"]
-        form, parts = {}, {}
+        form, parts = {}, []
         for name, value in {**media["example"], **fill}.items():
-            if properties[name].get("format") != "binary":
+            binary = properties[name].get("format") == "binary" or properties[name].get("items", {}).get(
+                "format") == "binary"
+            if not binary:
                 form[name] = value
             elif name in files:
-                parts[name] = (value, files[name])
+                parts.extend((name, (file_name, files[name])) for file_name in
+                             (value if isinstance(value, list) else [value]))
             else:
-                parts[name] = (f"{name}.csv", value.encode(), media["encoding"][name]["contentType"])
-        resp = api.post(template.removeprefix("/api/v1"), data=form, files=parts)
+                parts.append((name, (f"{name}.csv", value.encode(), media["encoding"][name]["contentType"])))
+        resp = api.post((path or template).removeprefix("/api/v1"), data=form, files=parts)
         documented = sorted(status for status in self.document["paths"][template]["post"]["responses"]
                             if status.startswith("2"))
         assert str(resp.status_code) in documented, f"POST {template}: {resp.status_code}: {resp.text[:500]}"
@@ -217,11 +226,31 @@ def test_every_request_example_is_accepted_by_the_running_platform(platform, exa
     examples.send(bank, "post", "/api/v1/orders/{order_id}/terminate", f"/api/v1/orders/{order['id']}/terminate")
     order = apply()
     examples.send(enterprise, "post", "/api/v1/orders/{order_id}/withdraw", f"/api/v1/orders/{order['id']}/withdraw")
+    # 退回补正: returned for documents, resubmitted by the enterprise.
+    order = apply()
+    examples.send(bank, "post", "/api/v1/orders/{order_id}/return", f"/api/v1/orders/{order['id']}/return")
+    examples.send(enterprise, "post", "/api/v1/orders/{order_id}/resubmit", f"/api/v1/orders/{order['id']}/resubmit")
+    # Its product is free again for the claim below (one open order per product).
+    assert enterprise.post(f"/orders/{order['id']}/withdraw", json={}).status_code == 200
+    # A government team's visit (走访) of an enterprise not (yet) on the platform: in its own region.
+    examples.send(government, "post", "/api/v1/visits")
+    # 政策资讯: a city policy (the admin: the example is 许昌市's), published as its date has come, then edited.
+    policy = examples.send(admin, "post", "/api/v1/policies")
+    examples.send(admin, "patch", "/api/v1/policies/{policy_id}", f"/api/v1/policies/{policy['id']}")
 
     # A financing need, claimed with the institution's product.
     need = examples.send(enterprise, "post", "/api/v1/needs", credit_authorization=consent)
-    examples.send(bank, "post", "/api/v1/needs/{need_id}/claim", f"/api/v1/needs/{need['id']}/claim",
-                  product_id=product["id"])
+    claimed = examples.send(bank, "post", "/api/v1/needs/{need_id}/claim", f"/api/v1/needs/{need['id']}/claim",
+                            product_id=product["id"])
+    # 推荐清单: needs the government pushes to the bank; it declines one and accepts the other with the
+    # product (free again once the claimed order is withdrawn).
+    assert enterprise.post(f"/orders/{claimed['id']}/withdraw", json={}).status_code == 200
+    for answer, fill in (("decline", {}), ("accept", {"product_id": product["id"]})):
+        need = examples.send(enterprise, "post", "/api/v1/needs", credit_authorization=consent)
+        [push] = examples.send(government, "post", "/api/v1/needs/{need_id}/pushes",
+                               f"/api/v1/needs/{need['id']}/pushes", institution_ids=[institution["id"]])["items"]
+        examples.send(bank, "post", f"/api/v1/needs/pushes/{{push_id}}/{answer}",
+                      f"/api/v1/needs/pushes/{push['id']}/{answer}", **fill)
 
     # A dispute about the imported record, decided by the admin.
     record = enterprise.get("/credit/me").json()["records"][0]
@@ -244,7 +273,10 @@ def test_every_request_example_is_accepted_by_the_running_platform(platform, exa
     code = sms_code(api, examples, phone, "reset_password")
     examples.send(api, "post", "/api/v1/auth/password/reset", phone=phone, sms_code=code, token="")
 
-    documented = set(examples.json_bodies()) | set(examples.multipart_bodies())
+    # Loans' examples are sent by tests-e2e/test_loans.py, after its story: writing a loan off needs the
+    # business date moved past 90 days overdue, which must not happen before that story runs.
+    documented = {(m, p) for (m, p) in set(examples.json_bodies()) | set(examples.multipart_bodies())
+                  if not p.startswith(LOAN_PATHS)}
     assert documented - examples.sent == set(), "request examples no step sends"
     missing = [f"{m.upper()} {p}" for (m, p), media in examples.json_bodies().items() if "example" not in media]
     assert not missing, f"JSON request bodies without an example: {missing}"

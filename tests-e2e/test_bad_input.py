@@ -6,11 +6,12 @@ token. Every answer is JSON with a `code` (4xx for the five families), never a 5
 
 import pytest
 import requests
+from harness import SERVICE_DIRECTORIES
 from scenario import admin_with_xuchang, institution_user, new_institution
 
-from xyd_common.bad_input import bad_requests, check_answer
+from xyd_testing.bad_input import bad_requests, check_answer
 
-SERVICES = ("auth-service", "product-service", "order-service", "credit-service", "notification-service")
+SERVICES = SERVICE_DIRECTORIES
 
 
 @pytest.fixture(scope="module")

@@ -20,7 +20,7 @@ from scenario import (
     verified_enterprise,
 )
 
-from xyd_common.testing import wait_until
+from xyd_testing.helpers import wait_until
 
 PENALTY = {"category": "administrative_penalty", "title": "未按规定公示年度报告",
            "authority": "许昌市魏都区市场监督管理局", "decided_on": "2026-05-12", "content": "警告，罚款 2000 元。"}

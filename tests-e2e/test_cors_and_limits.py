@@ -14,7 +14,7 @@ from api_client import Api
 from harness import ADMIN_PASSWORD, ADMIN_PHONE
 from procfile import read_procfile
 
-from xyd_common.testing import free_port, wait_until
+from xyd_testing.helpers import free_port, wait_until
 
 PORTAL_PAGE = b"<!doctype html><html lang='zh-CN'><meta charset='utf-8'><title>\xe9\x97\xa8\xe6\x88\xb7</title></html>"
 

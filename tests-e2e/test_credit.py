@@ -23,7 +23,7 @@ from scenario import (
     verified_enterprise,
 )
 
-from xyd_common.testing import wait_until
+from xyd_testing.helpers import wait_until
 
 
 def china_today() -> date:

@@ -17,7 +17,7 @@ from scenario import (
     unique_phone,
 )
 
-from xyd_common.testing import wait_until
+from xyd_testing.helpers import wait_until
 
 LEGAL_REPRESENTATIVE = "张建国"
 

@@ -16,7 +16,7 @@ from scenario import admin_with_xuchang, new_institution
 
 from xyd_common.events import catalog, topology
 from xyd_common.events.envelope import new_envelope
-from xyd_common.testing import RABBITMQ_HOST, RABBITMQ_PORT, amqp_url, wait_until
+from xyd_testing.helpers import RABBITMQ_HOST, RABBITMQ_PORT, amqp_url, wait_until
 
 sys.path.insert(0, str(ROOT / "scripts"))
 import asyncapi_document  # noqa: E402

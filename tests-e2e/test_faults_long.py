@@ -26,7 +26,7 @@ from scenario import (
 )
 from test_faults import assert_everything_alive, pending_outbox_rows
 
-from xyd_common.testing import wait_until
+from xyd_testing.helpers import wait_until
 
 pytestmark = [pytest.mark.fault, pytest.mark.fault_long]
 

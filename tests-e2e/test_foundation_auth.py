@@ -4,7 +4,7 @@ import time
 
 from harness import ADMIN_PASSWORD, ADMIN_PHONE
 
-from xyd_common.testing import wait_until
+from xyd_testing.helpers import wait_until
 
 
 def test_admin_logs_in_with_sms_code_sees_me_and_logout_is_refused_within_a_second(api):

@@ -7,7 +7,7 @@ import uuid
 import pika
 import psycopg
 
-from xyd_common.testing import RABBITMQ_HOST, RABBITMQ_PORT, amqp_url, wait_until
+from xyd_testing.helpers import RABBITMQ_HOST, RABBITMQ_PORT, amqp_url, wait_until
 
 
 def pending_outbox_rows(platform) -> int:

@@ -6,20 +6,20 @@ import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from api_client import Api
 from harness import BIN, run_checked
 from scenario import (
     LOAN_PRODUCT,
     admin_with_xuchang,
     institution_user,
     new_institution,
+    post_need,
     published_product,
     random_uscc,
     staff_user,
     verified_enterprise,
 )
 
-from xyd_common.testing import wait_until
+from xyd_testing.helpers import wait_until
 
 
 @pytest.fixture(scope="module")
@@ -51,22 +51,6 @@ def world(platform):
     return {"admin": admin, "bank_a": bank_a, "bank_b": bank_b, "product_a": product_a, "product_b": product_b,
             "urged_product": urged_product, "special": special, "whitelisted": whitelisted, "plain": plain,
             "weidu_gov": weidu_gov, "jian_an_gov": jian_an_gov}
-
-
-def version(api: Api) -> int:
-    return Api(api.base).get("/credit/authorization-text", token="").json()["version"]
-
-
-def post_need(enterprise: Api, valid_days: int = 30) -> dict:
-    body = {"amount": 100, "term_months": 12, "purpose": "扩大生产", "guarantee_methods": ["credit"],
-            "valid_days": valid_days, "credit_authorization": {"version": version(enterprise)}}
-
-    def attempt():
-        resp = enterprise.post("/needs", json=body)
-        assert resp.status_code in (201, 503), resp.text
-        return resp.json() if resp.status_code == 201 else None
-
-    return wait_until(attempt, timeout=20, interval=0.3, message="order-service to know the enterprise")
 
 
 def test_two_banks_claim_a_need_at_once_and_one_wins(world):

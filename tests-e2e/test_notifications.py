@@ -24,7 +24,7 @@ from scenario import (
 )
 
 from xyd_common.events.envelope import new_envelope
-from xyd_common.testing import RABBITMQ_HOST, RABBITMQ_PORT, RecordingServer, amqp_url, wait_until
+from xyd_testing.helpers import RABBITMQ_HOST, RABBITMQ_PORT, NotYet, RecordingServer, amqp_url, wait_until
 
 NEW_PASSWORD = STAFF_PASSWORD
 
@@ -215,36 +215,25 @@ PRODUCT = {
 }
 
 
-def eventually_or_skip(create, waiting_code: str, reason: str, timeout: float = 20) -> dict:
-    """POST until it answers 201 (returns the body); while it answers `waiting_code`, another service
-    has not caught up with an event yet: skip, naming the missing piece, if it never does."""
-    last = {}
-
+def created_once_known(create, waiting_code: str, timeout: float = 20) -> dict:
+    """POST until it answers 201 (returns the body). While it answers `waiting_code`, another service
+    has not caught up with an event yet: poll again; any other answer, or an event that never arrives
+    within `timeout`, fails the test (a lost event is a failure, not a skip)."""
     def created():
         resp = create()
-        last["response"] = resp
-        if resp.status_code != 201:
-            assert resp.json().get("code") == waiting_code, resp.text
-        return resp.status_code == 201 and resp.json()
+        if resp.status_code == 201:
+            return resp.json()
+        assert resp.json().get("code") == waiting_code, resp.text
+        raise NotYet(f"{resp.status_code} {resp.text}")
 
-    try:
-        return wait_until(created, timeout=timeout, interval=0.5, message=waiting_code)
-    except AssertionError:
-        if last.get("response") is not None and last["response"].json().get("code") == waiting_code:
-            pytest.skip(reason)
-        raise
+    return wait_until(created, timeout=timeout, interval=0.5, message=f"the event behind {waiting_code}")
 
 
 def test_an_order_notifies_the_bank_and_its_acceptance_the_enterprise(platform, api, xuchang):
-    probe = xuchang.post("/orders", json={})  # 403 for the admin once the route exists
-    if probe.status_code == 404:
-        pytest.skip("order-service does not answer POST /api/v1/orders yet (issue 5)")
-
     bank_id = new_bank(xuchang)
     banker, _ = staff_user(platform, xuchang, f"/admin/institutions/{bank_id}/users", {"name": "李经理"})
     # The bank reaches product-service by an event; until then it refuses the bank's products.
-    product = eventually_or_skip(lambda: banker.post("/products", json=PRODUCT), "unknown_institution",
-                                 "product-service never learnt of the new bank (is its event consumer running?)")
+    product = created_once_known(lambda: banker.post("/products", json=PRODUCT), "unknown_institution")
 
     uscc = random_uscc()
     enterprise, registered = verified_enterprise(platform, xuchang, uscc, "许昌瑞祥机械有限公司", NEW_PASSWORD,
@@ -257,10 +246,9 @@ def test_an_order_notifies_the_bank_and_its_acceptance_the_enterprise(platform, 
             key = uuid.uuid4().hex
 
             # The product reaches order-service by an event; until then order-service does not know it.
-            order = eventually_or_skip(lambda: enterprise.post("/orders", headers={"Idempotency-Key": key}, json={
+            order = created_once_known(lambda: enterprise.post("/orders", headers={"Idempotency-Key": key}, json={
                 "product_id": product["id"], "amount": 100, "term_months": 12, "purpose": "采购原材料",
-                "credit_authorized": True}), "product_unavailable",
-                "order-service never learnt of the new product (is its event consumer running?)")
+                "credit_authorized": True}), "product_unavailable")
             wait_until(lambda: any(i["kind"] == "order_submitted" and i["data"]["order_id"] == order["id"]
                                    for i in notifications(banker)),
                        timeout=20, interval=0.3, message="the bank's notification of the new order")

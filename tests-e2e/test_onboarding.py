@@ -1,7 +1,7 @@
 """申请入驻 through the gateway on PostgreSQL: the public application with its SMS code, the rules of
-the USCC, the reviewers' scope, a rejection's reason, and an approval that creates the institution and
-its administrator in one transaction (or, for a phone already in use, nothing), with the applicant
-texted the decision. Also the portal's public figures."""
+the USCC (no answer tells a stranger whether a USCC has applied), the reviewers' scope, a rejection's
+reason, and an approval that creates the institution and its administrator in one transaction (or, for
+a phone already in use, nothing), with the applicant texted the decision. Also the portal's public figures."""
 
 import re
 import uuid
@@ -10,7 +10,7 @@ import pytest
 from api_client import Api
 from scenario import INITIAL_PASSWORD, admin_with_xuchang, random_uscc, staff_user, unique_phone
 
-from xyd_common.testing import wait_until
+from xyd_testing.helpers import wait_until
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -52,17 +52,36 @@ def test_a_bad_uscc_is_refused_on_the_field(api):
     assert resp.status_code == 422 and "uscc" in resp.json()["errors"]
 
 
-def test_one_open_application_per_uscc(api, reviewer):
+def test_a_stranger_cannot_probe_whether_a_uscc_has_applied(api, reviewer):
     first = apply(api)
-    resp = api.post("/institution-applications", token="", json=application_body(api, uscc=first["uscc"]))
-    assert resp.status_code == 409 and resp.json()["code"] == "duplicate_application"
-    # After a rejection the USCC may apply again; after an approval it is on the platform.
+    # A stranger with a code for their own phone gets the answer any applicant gets.
+    probe = api.post("/institution-applications", token="", json=application_body(api, uscc=first["uscc"]))
+    fresh = api.post("/institution-applications", token="", json=application_body(api))
+    assert probe.status_code == fresh.status_code == 201, probe.text
+    assert probe.json()["status"] == fresh.json()["status"] == "pending" and set(probe.json()) == set(fresh.json())
+    # Every submission uses its code up: the same code cannot probe a second USCC.
+    body = application_body(api)
+    assert api.post("/institution-applications", token="", json=body).status_code == 201
+    again = api.post("/institution-applications", token="", json={**body, "uscc": first["uscc"]})
+    assert again.status_code == 422 and again.json()["code"] == "invalid_sms_code"
+    # Approving one application closes the other applications for the USCC; then it is on the platform,
+    # and a refused submission uses its code up too.
+    assert reviewer.post(f"/admin/institution-applications/{first['id']}/approve").status_code == 200
+    listed = reviewer.get("/admin/institution-applications", params={"q": first["uscc"]}).json()["items"]
+    assert {a["id"]: a["status"] for a in listed} == {first["id"]: "approved", probe.json()["id"]: "rejected"}
+    body = application_body(api, uscc=first["uscc"])
+    resp = api.post("/institution-applications", token="", json=body)
+    assert resp.status_code == 409 and resp.json()["code"] == "institution_exists"
+    resp = api.post("/institution-applications", token="", json={**body, "uscc": random_uscc("411002")})
+    assert resp.status_code == 422 and resp.json()["code"] == "invalid_sms_code"
+
+
+def test_after_a_rejection_the_uscc_may_apply_again(api, reviewer):
+    first = apply(api)
     assert reviewer.post(f"/admin/institution-applications/{first['id']}/reject",
                          json={"reason": "材料不全"}).status_code == 200
     second = apply(api, uscc=first["uscc"])
-    assert reviewer.post(f"/admin/institution-applications/{second['id']}/approve").status_code == 200
-    resp = api.post("/institution-applications", token="", json=application_body(api, uscc=first["uscc"]))
-    assert resp.status_code == 409 and resp.json()["code"] == "institution_exists"
+    assert second["id"] != first["id"] and second["status"] == "pending"
 
 
 def test_a_rejection_needs_a_reason_and_the_applicant_is_texted_it(api, reviewer):

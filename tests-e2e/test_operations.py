@@ -10,7 +10,7 @@ import requests
 from prometheus_client.parser import text_string_to_metric_families
 from scenario import admin_with_xuchang, new_institution
 
-from xyd_common.testing import RABBITMQ_HOST, RABBITMQ_PORT, amqp_url, wait_until
+from xyd_testing.helpers import RABBITMQ_HOST, RABBITMQ_PORT, amqp_url, wait_until
 
 BIN = Path(sys.executable).parent
 ROOT = Path(__file__).resolve().parent.parent
@@ -101,6 +101,9 @@ def test_metrics_are_on_each_services_own_port_and_the_gateways_metrics_port_nev
 
 def test_every_relay_consumer_and_worker_answers_its_health_probe(platform):
     assert platform.metrics_ports
+    dead = platform.dead_processes()
+    assert not dead, "processes died during the run:\n" + "\n".join(
+        f"--- {name}\n{platform.log_tail(name, 80)}" for name in dead)
     for key, port in platform.metrics_ports.items():
         answer = requests.get(f"http://127.0.0.1:{port}/health", timeout=5)
         assert answer.status_code == 200, (key, answer.text)

@@ -17,7 +17,7 @@ from scenario import (
     verified_enterprise,
 )
 
-from xyd_common.testing import wait_until
+from xyd_testing.helpers import wait_until
 
 NEW_PASSWORD = STAFF_PASSWORD
 CONTRACT_FIELDS = {"order_id", "order_no", "status", "previous_status", "product_id", "product_name",
@@ -121,8 +121,13 @@ def test_an_application_is_taken_from_submitted_to_disbursed(world):
 
     act(bank_api, order["id"], "accept")
     act(bank_api, order["id"], "grant", amount=80, rate=4.35, term_months=12)
+    # The product offers 等额本息 only: another method is refused, and nothing changes.
+    refused = bank_api.post(f"/orders/{order['id']}/disburse",
+                            json={"amount": 80, "disbursed_on": china_today(), "repayment_method": "bullet"})
+    assert (refused.status_code, refused.json()["code"]) == (422, "repayment_method_not_offered")
     done = act(bank_api, order["id"], "disburse", amount=80, disbursed_on=china_today())
     assert (done["status"], done["disbursed_amount"]) == ("disbursed", 80)
+    assert (done["repayment_method"], done["renewal"]) == ("equal_installment", False)  # the product's first
     history = bank_api.get(f"/orders/{order['id']}").json()["history"]
     assert [(h["from_status"], h["to_status"]) for h in history] == [
         (None, "submitted"), ("submitted", "accepted"), ("accepted", "credit_granted"),
@@ -206,3 +211,8 @@ def test_a_subscriber_gets_every_transition_once_with_every_contract_field(world
     assert (granted["granted_amount"], granted["granted_rate"], granted["granted_term_months"]) == (25, 5, 12)
     disbursed = by_type[world["orders"]["disbursed"], "order.disbursed"]
     assert (disbursed["disbursed_amount"], disbursed["disbursed_on"]) == (80, china_today())
+    # What loan-service opens the loan with.
+    assert (disbursed["repayment_method"], disbursed["renewal"], disbursed["whitelisted"]) == (
+        "equal_installment", False, False)
+    made = world["bank"].get(f"/orders/{world['orders']['disbursed']}").json()["created_at"]
+    assert datetime.fromisoformat(disbursed["submitted_at"]) == datetime.fromisoformat(made)

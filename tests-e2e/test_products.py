@@ -4,7 +4,7 @@ import pytest
 from api_client import Api
 from scenario import EventSubscriber, admin_with_xuchang, institution_user, new_institution, random_uscc, unique_phone
 
-from xyd_common.testing import wait_until
+from xyd_testing.helpers import wait_until
 
 PRODUCT = {
     "name": "税易贷", "category": "loan", "guarantee_methods": ["credit"],
@@ -52,14 +52,17 @@ def test_a_featured_product_reaches_the_market_and_leaves_it_when_disabled(world
 
     disabled = bank.post(f"/products/{pid}/disable")
     assert disabled.status_code == 200 and disabled.json()["status"] == "disabled"
-    assert pid not in market_ids(api, region_code="411002", featured="true", per_page=100)
-    assert api.get(f"/products/{pid}", token="").status_code == 404
+    # Public pages are the gateway's to remember until the product's event drops them: within a second.
+    wait_until(lambda: pid not in market_ids(api, region_code="411002", featured="true", per_page=100),
+               timeout=1, interval=0.05, message="the disabled product to leave the market")
+    wait_until(lambda: api.get(f"/products/{pid}", token="").status_code == 404, timeout=1, interval=0.05)
     assert bank.get(f"/products/{pid}").status_code == 200
     mine = bank.get("/products/mine", params={"status": "disabled"}).json()["items"]
     assert pid in [p["id"] for p in mine]
 
     assert bank.post(f"/products/{pid}/enable").status_code == 200
-    assert pid in market_ids(api, region_code="411002", featured="true", per_page=100)
+    wait_until(lambda: pid in market_ids(api, region_code="411002", featured="true", per_page=100),
+               timeout=1, interval=0.05, message="the enabled product back on the market")
 
 
 def test_another_institution_cannot_touch_the_product(world):

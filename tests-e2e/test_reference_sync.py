@@ -16,7 +16,7 @@ from scenario import (
 )
 
 from xyd_common.reference import region_paths
-from xyd_common.testing import postgres_database
+from xyd_testing.helpers import postgres_database
 
 BIN = Path(sys.executable).parent
 ROOT = Path(__file__).resolve().parent.parent
@@ -52,8 +52,8 @@ def test_a_late_consumer_is_filled_by_sync_reference_data(platform):
         assert dict(rows(url, "SELECT code, path FROM regions")) == paths
         assert rows(url, "SELECT name, status FROM institutions WHERE id = %s", institution["id"]) == [
             (institution["name"], "active")]
-        assert rows(url, "SELECT name, status, institution_id FROM products WHERE id = %s", product["id"]) == [
-            (product["name"], "active", institution["id"])]
+        assert rows(url, "SELECT name, status, institution_id, repayment_methods FROM products WHERE id = %s",
+                    product["id"]) == [(product["name"], "active", institution["id"], product["repayment_methods"])]
         assert rows(url, "SELECT user_id, enterprise_name FROM enterprise_owners WHERE uscc = %s",
                     user["enterprise_uscc"]) == [(user["id"], "许昌同步制造有限公司")]
         # Again: nothing doubles, nothing newer is overwritten by an older answer.

@@ -22,7 +22,7 @@ from scenario import (
 )
 from test_web_institution import fill_login
 
-from xyd_common.testing import wait_until
+from xyd_testing.helpers import wait_until
 
 SAMPLES = Path(__file__).resolve().parent.parent / "credit-service" / "sample_data"
 

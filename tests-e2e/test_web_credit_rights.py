@@ -30,7 +30,7 @@ from test_web_admin import menu as console_menu
 from test_web_admin import sign_in
 from test_web_institution import confirm
 
-from xyd_common.testing import wait_until
+from xyd_testing.helpers import wait_until
 
 PENALTY = {"category": "administrative_penalty", "title": "未按规定公示年度报告",
            "authority": "许昌市魏都区市场监督管理局", "decided_on": "2026-05-12", "content": "警告，罚款 2000 元。"}

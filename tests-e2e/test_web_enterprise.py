@@ -23,7 +23,7 @@ from scenario import (
 )
 from test_web_institution import ask_for_code, confirm, fill_login, sms_code
 
-from xyd_common.testing import wait_until
+from xyd_testing.helpers import wait_until
 
 PASSWORD = "Qiye2026weidu"
 NEW_PASSWORD = "Qiye2026xuchang"

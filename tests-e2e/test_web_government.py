@@ -32,7 +32,7 @@ from test_orders import act, china_today
 from test_web_admin import HEADINGS, menu, sign_in
 from test_web_institution import apply
 
-from xyd_common.testing import RecordingServer, wait_until
+from xyd_testing.helpers import RecordingServer, wait_until
 
 # A province chain of its own (no other end-to-end test nor `make demo` uses it), so the district's
 # figures are this file's orders only: the user supervises 襄城区; 樊城区 is the other district.
@@ -181,7 +181,7 @@ def test_government_console_supervises_its_district_only(platform, desktop):
     page.get_by_role("row").filter(has_text=waiting["order_no"]).get_by_role("button", name="查看详情").click()
     expect(page.get_by_role("heading", name="订单详情")).to_be_visible()
     message = "请于两个工作日内受理该企业的申请"
-    page.get_by_role("button", name="督办").click()
+    page.get_by_role("button", name="督办", exact=True).click()
     dialog = page.get_by_role("dialog", name="督办")
     dialog.get_by_role("button", name="发送督办").click()
     expect(dialog.get_by_text("请填写督办意见（2 到 500 字）")).to_be_visible()
@@ -196,7 +196,7 @@ def test_government_console_supervises_its_district_only(platform, desktop):
     assert (last["remark"], last["actor_role"], last["to_status"]) == (message, "government", "submitted")
     step.scroll_into_view_if_needed()
     shot(page, "04-order-urged")
-    page.get_by_role("button", name="督办").click()
+    page.get_by_role("button", name="督办", exact=True).click()
     dialog.get_by_label("督办意见").fill("再次督办")
     dialog.get_by_role("button", name="发送督办").click()
     expect(page.get_by_text("该订单 24 小时内已督办过，请稍后再试")).to_be_visible()

@@ -28,7 +28,7 @@ from scenario import (
 from test_web_admin import sign_in
 from test_web_institution import confirm, credit_data
 
-from xyd_common.testing import wait_until
+from xyd_testing.helpers import wait_until
 
 RISK_LEVELS = {"none": "无风险", "low": "低风险", "medium": "中风险", "high": "高风险", "unknown": "待核实"}
 

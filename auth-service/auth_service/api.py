@@ -4,12 +4,14 @@ The token check sits right under the route, before argument parsing, so a caller
 role learns nothing from validation errors."""
 
 import marshmallow as ma
-from flask import Response, current_app, request
+from flask import current_app, request
 from flask_smorest import Blueprint
 
 from xyd_common.api_docs import errors
+from xyd_common.audit import request_actor
 from xyd_common.errors import ApiError, ValidationFailed, flatten_errors
 from xyd_common.tokens import current_identity, require_auth, require_service
+from xyd_common.uploads import attachment_response
 
 from . import admin, applications, examples, services, verification
 from .audit import Actor
@@ -75,9 +77,7 @@ internal = Blueprint("internal", __name__, url_prefix="/internal", description="
 
 def actor() -> Actor:
     """The caller as the use cases see it: identity (when logged in), IP, user agent."""
-    identity = current_identity()
-    return Actor(identity.user_id if identity else None, identity.role if identity else None,
-                 request.remote_addr, request.headers.get("User-Agent"))
+    return request_actor(current_identity())
 
 
 # --- login, tokens, accounts -----------------------------------------------------------------------
@@ -262,10 +262,8 @@ def get_verification(request_id):
 def verification_document(request_id, kind):
     """认证材料（营业执照、授权委托书）"""
     row, content = verification.get_document(current_identity(), request_id, kind)
-    extension = {"image/jpeg": "jpg", "image/png": "png", "application/pdf": "pdf"}[row.content_type]
-    return Response(content, mimetype=row.content_type, headers={
-        "Content-Disposition": f'inline; filename="{kind}-{request_id}.{extension}"',
-        "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"})
+    # A download, never shown on the platform's origin (a PDF may carry JavaScript): xyd_common.uploads.
+    return attachment_response(content, row.content_type, f"{kind}-{request_id}")
 
 
 @admin_bp.post("/enterprise-verifications/<int:request_id>/approve")
@@ -290,27 +288,28 @@ def reject_verification(body, request_id):
 # --- institutions applying to join (申请入驻) ----------------------------------------------------------
 
 @applications_bp.post("")
-@errors("invalid_sms_code", "institution_exists", "duplicate_application", "throttled")
+@errors("invalid_sms_code", "institution_exists", "throttled")
 @applications_bp.arguments(InstitutionApplicationCreateSchema, example=examples.INSTITUTION_APPLICATION)
 @applications_bp.response(201, InstitutionApplicationSchema)
 def submit_institution_application(body):
     """金融机构申请入驻（公开，无需登录）
 
-    先以 `POST /auth/sms-codes {phone: 联系人手机号, purpose: "apply"}` 获取验证码。同一统一社会信用代码同时
-    只能有一份待审核的申请（409 `duplicate_application`）；已入驻的机构 409 `institution_exists`。提交与
-    验证码一样按客户端 IP 限流（429 `throttled`）。"""
+    先以 `POST /auth/sms-codes {phone: 联系人手机号, purpose: "apply"}` 获取验证码；每次提交都会用掉验证码。
+    不论该统一社会信用代码是否已有他人申请，应答相同（审核通过其中一份时，其余自动驳回）；同一手机号重复提交
+    返回其待审核的申请。已入驻的机构 409 `institution_exists`。提交与验证码一样按客户端 IP 限流（429 `throttled`）。"""
     return applications.submit(body, actor())
 
 
 @applications_bp.get("/status")
-@errors("not_found")
+@errors("not_found", "throttled")
 @applications_bp.arguments(InstitutionApplicationStatusArgs, location="query")
 @applications_bp.response(200, InstitutionApplicationStatusSchema)
 def institution_application_status(args):
     """查询入驻申请进度（公开）：统一社会信用代码 + 发送到申请联系人手机号的验证码（用途 apply）
 
-    未找到申请与验证码错误的应答相同（404），不向他人透露是否有人申请。"""
-    return applications.status_of(args["uscc"], args["sms_code"])
+    未找到申请与验证码错误的应答相同（404），不向他人透露是否有人申请。错误次数按查询方（客户端 IP）计，
+    一小时内超过 APPLICATION_STATUS_GUESSES_PER_HOUR 次 429 `throttled`，不会使申请人的验证码失效。"""
+    return applications.status_of(args["uscc"], args["sms_code"], request.remote_addr)
 
 
 @admin_bp.get("/institution-applications")

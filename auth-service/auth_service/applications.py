@@ -20,12 +20,12 @@ from .admin import add_institution, add_staff_user
 from .audit import Actor, audit
 from .models import Institution, InstitutionApplication, OutboxMessage, User, db
 from .services import SOURCE, check_region, consume_sms_code, verify_sms_code
-from .throttles import check_application_throttle
+from .throttles import check_application_throttle, check_status_guesses, count_status_guess
 from .verification import region_subtree
 
 PENDING, APPROVED, REJECTED = "pending", "approved", "rejected"
 SMS_PURPOSE = "apply"
-OPEN_APPLICATION = "该统一社会信用代码已有待审核的入驻申请"
+CLOSED_BY_ANOTHER = "该统一社会信用代码的机构已通过另一份入驻申请入驻平台"
 ALREADY_JOINED = "该统一社会信用代码的机构已入驻平台"
 INVALID_CODE = "验证码错误或已失效"
 NOT_FOUND = "未找到该统一社会信用代码的入驻申请，或验证码错误、已失效"
@@ -46,27 +46,30 @@ def _invalid_code() -> ValidationFailed:
 
 
 def submit(body: dict, actor: Actor) -> InstitutionApplication:
+    """Record an application. The answer never tells whether anyone else has applied for the USCC (any
+    proved phone may apply; approving one application closes the others), and the code is used up by
+    every submission it proves, whatever the outcome, so one code cannot probe several USCCs."""
     check_application_throttle(actor.ip)
     check_region(body["region_code"])
     code = verify_sms_code(body["contact_phone"], SMS_PURPOSE, body["sms_code"])
-    if code is None:
+    if code is None or not consume_sms_code(code):
         raise _invalid_code()
+    db.session.commit()  # used up even when the answer below is a refusal
     if db.session.scalar(select(Institution.id).where(Institution.uscc == body["uscc"])) is not None:
         raise Conflict("institution_exists", ALREADY_JOINED)
     if db.session.scalar(select(Institution.id).where(Institution.name == body["name"])) is not None:
         raise Conflict("institution_exists", "同名机构已入驻平台")
-    if _open_application(body["uscc"]) is not None:
-        raise Conflict("duplicate_application", OPEN_APPLICATION)
-    if not consume_sms_code(code):
-        raise _invalid_code()
+    own = _open_application(body["uscc"], body["contact_phone"])
+    if own is not None:
+        return own  # the same phone again (a double submission): its open application
     fields = {key: value for key, value in body.items() if key != "sms_code"}
     application = InstitutionApplication(**fields, status=PENDING)
     db.session.add(application)
     try:
         db.session.flush()
-    except IntegrityError:  # a concurrent application for the same USCC won
+    except IntegrityError:  # the same phone's submission at the same moment won
         db.session.rollback()
-        raise Conflict("duplicate_application", OPEN_APPLICATION) from None
+        return _open_application(body["uscc"], body["contact_phone"])
     data = application_data(application)
     record_event(db.session, OutboxMessage, "institution.application_submitted", data, SOURCE)
     audit(actor, "institution_application.submitted", "institution_application", application.id, after=data)
@@ -74,20 +77,25 @@ def submit(body: dict, actor: Actor) -> InstitutionApplication:
     return application
 
 
-def _open_application(uscc: str) -> InstitutionApplication | None:
-    return db.session.scalar(select(InstitutionApplication).where(InstitutionApplication.uscc == uscc,
-                                                                  InstitutionApplication.status == PENDING))
+def _open_application(uscc: str, contact_phone: str) -> InstitutionApplication | None:
+    return db.session.scalar(select(InstitutionApplication).where(
+        InstitutionApplication.uscc == uscc, InstitutionApplication.contact_phone == contact_phone,
+        InstitutionApplication.status == PENDING))
 
 
-def status_of(uscc: str, sms_code: str) -> InstitutionApplication:
-    """The newest application of `uscc`, for whoever holds a code sent to its contact phone. An unknown
-    USCC and a wrong code answer alike, so the lookup tells strangers nothing. The code is not used
-    up: the applicant may look again while it lives."""
-    application = db.session.scalar(select(InstitutionApplication).where(InstitutionApplication.uscc == uscc)
-                                    .order_by(InstitutionApplication.id.desc()).limit(1))
-    if application is None or verify_sms_code(application.contact_phone, SMS_PURPOSE, sms_code) is None:
-        raise NotFound(NOT_FOUND)
-    return application
+def status_of(uscc: str, sms_code: str, client_ip: str | None) -> InstitutionApplication:
+    """The newest application of `uscc` whose contact phone holds a live code equal to `sms_code`. An
+    unknown USCC and a wrong code answer alike, so the lookup tells strangers nothing. A wrong guess is
+    counted against the caller (`check_status_guesses`), never against the applicant's code, which a
+    stranger could otherwise kill; the code is not used up: the applicant may look again while it lives."""
+    check_status_guesses(client_ip)
+    applications = db.session.scalars(select(InstitutionApplication).where(InstitutionApplication.uscc == uscc)
+                                      .order_by(InstitutionApplication.id.desc()).limit(20))
+    for application in applications:
+        if verify_sms_code(application.contact_phone, SMS_PURPOSE, sms_code, count_miss=False) is not None:
+            return application
+    count_status_guess(client_ip)
+    raise NotFound(NOT_FOUND)
 
 
 # --- review ------------------------------------------------------------------------------------------
@@ -152,6 +160,11 @@ def approve(identity: Identity, application_id: int, actor: Actor) -> dict:
                               region_code=institution.region_code)
         application.institution_id, application.user_id = institution.id, user.id
         _decide(application, APPROVED, None, actor)
+        # Other phones' applications for the same USCC end with this one (each applicant is texted).
+        for other in db.session.scalars(select(InstitutionApplication).where(
+                InstitutionApplication.uscc == application.uscc, InstitutionApplication.status == PENDING,
+                InstitutionApplication.id != application.id)):
+            _decide(other, REJECTED, CLOSED_BY_ANOTHER, actor)
         db.session.commit()
     except ApiError:
         db.session.rollback()  # the institution must not outlive a failed approval

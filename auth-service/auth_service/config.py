@@ -15,6 +15,9 @@ def load_settings() -> dict:
         "SMS_DAILY_LIMIT": env_int("SMS_DAILY_LIMIT", 10),
         "SMS_IP_HOURLY_LIMIT": env_int("SMS_IP_HOURLY_LIMIT", 100),
         "SMS_MAX_ATTEMPTS": env_int("SMS_MAX_ATTEMPTS", 5),
+        # Wrong application status lookups (申请入驻进度) per client IP and hour, counted against the caller
+        # rather than the applicant's code (throttles.check_status_guesses).
+        "APPLICATION_STATUS_GUESSES_PER_HOUR": env_int("APPLICATION_STATUS_GUESSES_PER_HOUR", 10),
         "SMS_EVENT_KEY": env_secret("SMS_EVENT_KEY"),
         "LOGIN_MAX_FAILURES": env_int("LOGIN_MAX_FAILURES", 5),
         "LOGIN_LOCK_SECONDS": env_int("LOGIN_LOCK_SECONDS", 600),

@@ -15,15 +15,11 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
-import filetype
 from flask import current_app
 
 from xyd_common.config import SettingError
 
 from .models import VerificationFile
-
-# What a document may be, told by its bytes (never by its name or declared type).
-ACCEPTED_TYPES = {"image/jpeg": "jpg", "image/png": "png", "application/pdf": "pdf"}
 
 
 @dataclass(frozen=True)
@@ -31,13 +27,6 @@ class Document:
     kind: str
     content: bytes
     content_type: str
-
-
-def sniff_type(content: bytes) -> str | None:
-    """The document's real type if it is a JPEG, PNG or PDF; None otherwise."""
-    kind = filetype.guess(content[:8192])
-    mime = kind.mime if kind is not None else None
-    return mime if mime in ACCEPTED_TYPES else None
 
 
 class DatabaseStore:

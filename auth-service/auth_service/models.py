@@ -3,9 +3,10 @@
 from datetime import datetime
 
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, LargeBinary, String, Text, text
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, LargeBinary, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from xyd_common.audit import AuditLogMixin
 from xyd_common.db_types import UtcDateTime
 from xyd_common.events.outbox import OutboxMixin, utcnow
 
@@ -124,21 +125,8 @@ class LoginLog(db.Model):
     at: Mapped[datetime] = mapped_column(UtcDateTime(), nullable=False, default=utcnow, index=True)
 
 
-class AuditLog(db.Model):
+class AuditLog(AuditLogMixin, db.Model):
     """An administrative or security action: who did what to which object, before and after."""
-
-    __tablename__ = "audit_logs"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    actor_id: Mapped[int | None] = mapped_column(Integer, index=True)
-    actor_role: Mapped[str | None] = mapped_column(String(20))
-    action: Mapped[str] = mapped_column(String(60), nullable=False, index=True)
-    target_type: Mapped[str] = mapped_column(String(30), nullable=False)
-    target_id: Mapped[str | None] = mapped_column(String(40))
-    before: Mapped[str | None] = mapped_column(Text)
-    after: Mapped[str | None] = mapped_column(Text)
-    ip: Mapped[str | None] = mapped_column(String(64))
-    at: Mapped[datetime] = mapped_column(UtcDateTime(), nullable=False, default=utcnow, index=True)
 
 
 class EnterpriseVerification(db.Model):
@@ -221,8 +209,10 @@ class InstitutionApplication(db.Model):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), nullable=False, default=utcnow)
 
     __table_args__ = (
-        # One open application per USCC, also between two submissions at the same moment.
-        Index("uq_institution_applications_open_uscc", "uscc", unique=True,
+        # One open application per USCC and contact phone (a double submission, also at the same moment,
+        # is one application). Several phones may apply for one USCC: answering a stranger "someone has
+        # applied already" would tell them so; approving one closes the others (applications.approve).
+        Index("uq_institution_applications_open_uscc_phone", "uscc", "contact_phone", unique=True,
               postgresql_where=text("status = 'pending'"), sqlite_where=text("status = 'pending'")),
     )
 

@@ -1,11 +1,11 @@
 """What auth-service takes in and gives out (also the source of its OpenAPI document)."""
 
-import json
 from datetime import UTC
 
 import marshmallow as ma
 from marshmallow import validate
 
+from xyd_common.audit import AuditLogSchema
 from xyd_common.pagination import PageArgsSchema, page_schema
 from xyd_common.schemas import StrictSchema
 from xyd_common.tokens import ROLES, VERIFICATION_STATUSES
@@ -243,25 +243,6 @@ class UserListArgs(PageArgsSchema):
     institution_id = ma.fields.Integer()
     region_code = ma.fields.String()
     q = ma.fields.String(validate=validate.Length(max=100))
-
-
-class AuditLogSchema(ma.Schema):
-    id = ma.fields.Integer()
-    actor_id = ma.fields.Integer(allow_none=True)
-    actor_role = ma.fields.String(allow_none=True)
-    action = ma.fields.String()
-    target_type = ma.fields.String()
-    target_id = ma.fields.String(allow_none=True)
-    before = ma.fields.Method("_before")
-    after = ma.fields.Method("_after")
-    ip = ma.fields.String(allow_none=True)
-    at = ma.fields.DateTime()
-
-    def _before(self, obj):
-        return json.loads(obj.before) if obj.before else None
-
-    def _after(self, obj):
-        return json.loads(obj.after) if obj.after else None
 
 
 class LogListArgs(PageArgsSchema):

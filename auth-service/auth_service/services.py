@@ -15,6 +15,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from xyd_common.errors import ApiError, Conflict, Throttled, ValidationFailed
+from xyd_common.events import catalog
 from xyd_common.events.outbox import record_event, utcnow
 from xyd_common.redis_store import revoke_sessions as revoke_session_ids
 from xyd_common.sealed import NO_SMS_CODE, key_list, seal
@@ -82,9 +83,10 @@ def request_sms_code(phone: str, purpose: str, client_ip: str | None) -> dict:
     return {"expires_in": cfg["SMS_CODE_TTL_SECONDS"], "resend_after": cfg["SMS_RESEND_SECONDS"]}
 
 
-def verify_sms_code(phone: str, purpose: str, code: str) -> SmsCode | None:
+def verify_sms_code(phone: str, purpose: str, code: str, count_miss: bool = True) -> SmsCode | None:
     """The live code row if `code` matches the newest code for phone and purpose. A wrong guess is
-    counted (committed at once); after SMS_MAX_ATTEMPTS wrong guesses the code is dead."""
+    counted (committed at once); after SMS_MAX_ATTEMPTS wrong guesses the code is dead. `count_miss`
+    False: the caller counts wrong guesses itself (where the guesser need not be the phone's owner)."""
     row = db.session.scalar(
         select(SmsCode).where(SmsCode.phone == phone, SmsCode.purpose == purpose)
         .order_by(SmsCode.id.desc()).limit(1))
@@ -93,6 +95,8 @@ def verify_sms_code(phone: str, purpose: str, code: str) -> SmsCode | None:
     if row.attempts >= current_app.config["SMS_MAX_ATTEMPTS"]:
         return None
     if not hmac.compare_digest(row.code_hash, _code_hash(phone, purpose, code)):
+        if not count_miss:
+            return None
         db.session.execute(update(SmsCode).where(SmsCode.id == row.id)
                            .values(attempts=SmsCode.attempts + 1))
         db.session.commit()
@@ -397,8 +401,9 @@ def bootstrap_admin(phone: str, password: str | None) -> tuple[User | None, str 
     return user, generated
 
 
-KNOWN_SERVICES = ("gateway", "auth-service", "product-service", "order-service", "credit-service",
-                  "notification-service")
+# The services that may ask for a service token: the gateway and every service of the platform (the
+# event catalog's list of them, so a new service is named once there).
+KNOWN_SERVICES = ("gateway", *catalog.SERVICES)
 
 
 def issue_service_token(service: str, secret: str) -> dict:

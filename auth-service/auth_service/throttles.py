@@ -71,3 +71,24 @@ def check_application_throttle(client_ip: str | None) -> None:
     count, _ = r.pipeline().incr(key).expire(key, 3600, nx=True).execute()
     if count > current_app.config["SMS_IP_HOURLY_LIMIT"]:
         raise Throttled(seconds_left(r, key), message="提交过于频繁，请稍后再试")
+
+
+def check_status_guesses(client_ip: str | None) -> None:
+    """Application status lookups (申请入驻进度) from one client IP: after
+    APPLICATION_STATUS_GUESSES_PER_HOUR wrong ones (a wrong code or an unknown USCC) within an hour, 429
+    until the hour is over. Counted per caller, not on the applicant's code: a
+    stranger's guesses must not use up the code the applicant looks with."""
+    if not client_ip:
+        return
+    r = get_redis()
+    key = redis_key("apply-status", "ip", client_ip)
+    if int(r.get(key) or 0) >= current_app.config["APPLICATION_STATUS_GUESSES_PER_HOUR"]:
+        raise Throttled(seconds_left(r, key), message="验证码错误次数过多，请稍后再试")
+
+
+def count_status_guess(client_ip: str | None) -> None:
+    """One wrong status lookup (an unknown USCC or a wrong code: the same to the caller)."""
+    if not client_ip:
+        return
+    key = redis_key("apply-status", "ip", client_ip)
+    get_redis().pipeline().incr(key).expire(key, 3600, nx=True).execute()

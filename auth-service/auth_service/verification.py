@@ -17,6 +17,7 @@ from xyd_common.errors import ApiError, Conflict, NotFound, ValidationFailed
 from xyd_common.events.outbox import record_event, utcnow
 from xyd_common.pagination import SortKey, paginate
 from xyd_common.tokens import PENDING, REJECTED, UNVERIFIED, VERIFIED, Identity
+from xyd_common.uploads import sniff_type
 from xyd_common.validators import is_valid_uscc
 
 from . import document_store
@@ -54,7 +55,7 @@ def _check_documents(uploads: list[Upload]) -> list[Document]:
             errors[upload.kind] = [f"请上传{label}"]
         elif len(upload.content) > limit:
             errors[upload.kind] = [f"{label}文件不能超过 {limit // (1024 * 1024)} MB"]
-        elif (content_type := document_store.sniff_type(upload.content)) is None:
+        elif (content_type := sniff_type(upload.content)) is None:
             errors[upload.kind] = [f"{label}须为 JPEG、PNG 图片或 PDF 文件"]
         else:
             documents.append(Document(upload.kind, upload.content, content_type))
@@ -231,6 +232,8 @@ def make_owner(user: User, request: EnterpriseVerification | None, actor: Actor)
     record_event(db.session, OutboxMessage, "auth.enterprise_verified", {
         "user_id": user.id, "uscc": user.enterprise_uscc, "enterprise_name": user.enterprise_name,
         "region_code": user.region_code,
+        # product-service matches policies to the enterprise by it (政策资讯).
+        "industry": registration.industry if registration is not None else None,
     }, SOURCE)
     _announce_decision(user, request, APPROVED, None)
     audit(actor, "enterprise_verification.approved", "user", user.id, before=before, after=user_event_data(user))

@@ -30,6 +30,7 @@ class Registration:
     name: str
     legal_representative: str | None
     region_code: str | None
+    industry: str | None = None
 
 
 @dataclass(frozen=True)
@@ -82,7 +83,7 @@ def fetch_registration(uscc: str) -> Registration | None:
         raise RegistrationUnavailable(f"credit-service answered {resp.status_code}")
     body = resp.json()
     return Registration(uscc=body["uscc"], name=body["name"], legal_representative=body.get("legal_representative"),
-                        region_code=body.get("region_code"))
+                        region_code=body.get("region_code"), industry=body.get("industry"))
 
 
 def _signing_key():

@@ -29,7 +29,7 @@ from auth_service.services import bootstrap_admin  # noqa: E402
 from auth_service.signing import generate_key_file  # noqa: E402
 from xyd_common.config import sqlalchemy_url  # noqa: E402
 from xyd_common.sealed import new_key  # noqa: E402
-from xyd_common.testing import postgres_database  # noqa: E402
+from xyd_testing.helpers import postgres_database  # noqa: E402
 
 KNOWN = "13800000000"
 UNKNOWN = "13999999999"

@@ -7,7 +7,7 @@ from auth_service import create_app
 from auth_service.models import OutboxMessage, db
 from auth_service.signing import generate_key_file
 from xyd_common.sealed import NO_SMS_CODE, new_key, unseal
-from xyd_common.testing import WsgiServer, free_port
+from xyd_testing.helpers import WsgiServer, free_port
 
 ADMIN_PHONE = "13800000000"
 ADMIN_PASSWORD = "Admin2026pass"

@@ -1,9 +1,9 @@
 import pytest
 
-from xyd_common.service_checks import *  # noqa: F403 - the checks every service passes
-from xyd_common.service_checks import ServiceInfo
+from xyd_testing.service_checks import *  # noqa: F403 - the checks every service passes
+from xyd_testing.service_checks import ServiceInfo
 
-pytest_plugins = ["xyd_common.pytest_plugin"]
+pytest_plugins = ["xyd_testing.pytest_plugin"]
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
-"""申请入驻: the public application with its SMS code, one open application per USCC, the status lookup,
+"""申请入驻: the public application with its SMS code (answering alike whether or not anyone else applied
+for the USCC), the status lookup,
 the review (admin everywhere, government in its region) and an approval that creates the institution
 and its administrator in one transaction or nothing at all."""
 
@@ -73,16 +74,60 @@ def test_the_code_is_required_and_used_once(client, apply, sent_codes):
     assert resp.status_code == 422 and resp.json["code"] == "invalid_sms_code"
 
 
-def test_one_open_application_per_uscc_and_none_for_an_institution_already_on_the_platform(client, apply,
-                                                                                          admin_token):
-    assert apply().status_code == 201
-    resp = apply(phone="13937455211", name="另一家银行")
-    assert resp.status_code == 409 and resp.json["code"] == "duplicate_application"
+def test_the_answer_does_not_tell_whether_someone_else_applied_for_the_uscc(app, client, apply, admin_token):
+    first = apply()
+    assert first.status_code == 201
+    # A stranger proving their own phone learns nothing from the answer: the same 201 and shape.
+    second = apply(phone="13937455211", name="另一家银行")
+    assert second.status_code == 201 and second.json["status"] == "pending"
+    assert set(second.json) == set(first.json) and second.json["id"] != first.json["id"]
+    # The same phone again is its own open application, not a second one.
+    again = apply()
+    assert again.status_code == 201 and again.json["id"] == first.json["id"]
+    assert count(app, InstitutionApplication) == 2
+    # Approving one closes the other, whose applicant is told.
+    resp = client.post(f"/api/v1/admin/institution-applications/{first.json['id']}/approve", headers=auth(admin_token))
+    assert resp.status_code == 200, resp.json
+    with app.app_context():
+        other = db.session.get(InstitutionApplication, second.json["id"])
+        assert other.status == "rejected" and "另一份入驻申请" in other.reason
+    decided = {e["application_id"]: e["status"] for e in events(app, "institution.application_decided")}
+    assert decided == {first.json["id"]: "approved", second.json["id"]: "rejected"}
+
+
+def test_an_institution_already_on_the_platform_cannot_apply_and_the_code_is_used_up_anyway(client, apply,
+                                                                                          admin_token, sent_codes):
     resp = client.post("/api/v1/admin/institutions", json={"name": "许昌银行", "type": "bank", "region_code": "411000",
                                                            "uscc": OTHER_USCC}, headers=auth(admin_token))
     assert resp.status_code == 201
     resp = apply(phone="13937455212", uscc=OTHER_USCC, name="许昌银行二部")
     assert resp.status_code == 409 and resp.json["code"] == "institution_exists"
+    # The refused submission used the code: it cannot try another USCC.
+    [*_, (_, purpose, used)] = sent_codes()
+    assert purpose == "apply"
+    resp = client.post("/api/v1/institution-applications", json={
+        "sms_code": used, "name": "又一家银行", "type": "bank", "uscc": USCC, "region_code": "411002",
+        "address": "许昌市", "contact_name": "李娜", "contact_phone": "13937455212"})
+    assert resp.status_code == 422 and resp.json["code"] == "invalid_sms_code"
+
+
+def test_status_guesses_count_against_the_caller_not_the_applicants_code(app, client, apply, request_code):
+    apply()
+    code = request_code("13937455210", "apply")
+    stranger = {"REMOTE_ADDR": "192.0.2.66"}
+    limit = app.config["APPLICATION_STATUS_GUESSES_PER_HOUR"]
+    assert limit > app.config["SMS_MAX_ATTEMPTS"]  # more than would have killed the applicant's code
+    for _ in range(limit):
+        wrong = client.get("/api/v1/institution-applications/status", query_string={"uscc": USCC, "sms_code": "000000"},
+                           environ_base=stranger)
+        assert wrong.status_code == 404
+    throttled = client.get("/api/v1/institution-applications/status", query_string={"uscc": USCC, "sms_code": code},
+                           environ_base=stranger)
+    assert throttled.status_code == 429 and throttled.json["code"] == "throttled"
+    # The applicant's code still works, from the applicant's own address.
+    resp = client.get("/api/v1/institution-applications/status", query_string={"uscc": USCC, "sms_code": code},
+                      environ_base={"REMOTE_ADDR": "198.51.100.20"})
+    assert resp.status_code == 200 and resp.json["status"] == "pending"
 
 
 def test_a_bad_uscc_or_region_is_refused_and_nothing_is_written(app, client, apply):

@@ -2,7 +2,8 @@ import json
 
 from auth_service.models import OutboxMessage, db
 from xyd_common.redis_store import get_redis, redis_key
-from xyd_common.testing import bearer as auth
+from xyd_common.trusted_proxies import proof_key, sign_client
+from xyd_testing.helpers import bearer as auth
 
 from .conftest import ADMIN_PASSWORD, ADMIN_PHONE
 
@@ -170,7 +171,14 @@ def test_a_client_reaching_the_service_directly_cannot_choose_its_ip_for_the_thr
                             headers={"X-Forwarded-For": f"198.51.100.{i}"},
                             environ_base={"REMOTE_ADDR": "10.9.8.9"}).status_code for i in range(3)]
     assert statuses == [202, 202, 429]
-    # Through the gateway (a trusted proxy), the forwarded address is the client's.
+    # Another unsigned address from the same peer: still that peer's bucket.
+    local = client.post("/api/v1/auth/sms-codes", json={"phone": "13900000028", "purpose": "register"},
+                        headers={"X-Forwarded-For": "198.51.100.8"}, environ_base={"REMOTE_ADDR": "10.9.8.9"})
+    assert local.status_code == 429
+    # Through the gateway (its signed X-Forwarded-For), the forwarded address is the client's.
+    key = proof_key(app.config["SERVICE_TOKEN_SECRET"])
     via_gateway = client.post("/api/v1/auth/sms-codes", json={"phone": "13900000029", "purpose": "register"},
-                              headers={"X-Forwarded-For": "198.51.100.9"}, environ_base={"REMOTE_ADDR": "127.0.0.1"})
+                              headers={"X-Forwarded-For": "198.51.100.9",
+                                       "X-Xyd-Client-Proof": sign_client("198.51.100.9", key)},
+                              environ_base={"REMOTE_ADDR": "10.9.8.9"})
     assert via_gateway.status_code == 202

@@ -7,7 +7,7 @@ import pytest
 import redis
 from prometheus_client import REGISTRY
 
-from xyd_common.testing import free_port
+from xyd_testing.helpers import free_port
 
 from .conftest import ADMIN_PASSWORD, ADMIN_PHONE
 

@@ -11,7 +11,7 @@ import pytest
 
 from auth_service.models import EnterpriseVerification, OutboxMessage, User, VerificationFile, db
 from xyd_common.events.outbox import utcnow
-from xyd_common.testing import StubServer
+from xyd_testing.helpers import StubServer
 
 from .test_admin import events
 from .test_login import auth
@@ -28,7 +28,8 @@ PASSWORD = "Qiye2026ab"
 def credit():
     with StubServer() as stub:
         stub.routes[REGISTRATION] = (200, {"uscc": USCC, "name": "许昌瑞祥机械有限公司",
-                                           "legal_representative": "刘建国", "region_code": "411002"})
+                                           "legal_representative": "刘建国", "region_code": "411002",
+                                           "industry": "通用设备制造业"})
         yield stub
 
 
@@ -154,8 +155,9 @@ def test_approval_makes_one_owner_and_closes_every_other_claim(app, client, ente
     assert claims(refreshed["access_token"])["evs"] == "verified"
 
     verified = events(app, "auth.enterprise_verified")
+    # The credit record's industry travels along: product-service matches policies by it.
     assert verified == [{"user_id": owner["user"]["id"], "uscc": USCC, "enterprise_name": "许昌瑞祥机械有限公司",
-                         "region_code": "411002"}]
+                         "region_code": "411002", "industry": "通用设备制造业"}]
     decided = {e["user_id"]: e for e in events(app, "auth.enterprise_verification_decided")}
     assert decided[owner["user"]["id"]]["status"] == "approved"
     for other in (stranger, idle):
@@ -279,3 +281,28 @@ def test_no_event_carries_the_documents(app, client, enterprise):
     with app.app_context():
         payloads = db.session.scalars(db.select(OutboxMessage.payload)).all()
     assert not any("iVBOR" in p or "PNG" in p for p in payloads)
+
+
+ACTIVE_PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/OpenAction 2 0 R>>endobj\n"
+              b"2 0 obj<</S/JavaScript/JS(app.alert(document.domain))>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n")
+
+
+def test_an_uploaded_file_is_typed_by_its_bytes_and_served_only_as_a_download(client, enterprise, regions):
+    token = enterprise("13600000001")["access_token"]
+    # Named and declared a picture, it is a PDF with JavaScript to run when opened.
+    resp = client.post("/api/v1/auth/enterprise-verification", headers=auth(token), content_type="multipart/form-data",
+                       data={"legal_representative": "刘建国",
+                             "licence": (io.BytesIO(ACTIVE_PDF), "licence.png", "image/png")})
+    assert resp.status_code == 201, resp.json
+    assert resp.json["documents"] == [{"kind": "licence", "content_type": "application/pdf", "size": len(ACTIVE_PDF)}]
+    served = client.get(f"/api/v1/admin/enterprise-verifications/{resp.json['id']}/files/licence",
+                        headers=auth(regions))
+    assert served.status_code == 200 and served.data == ACTIVE_PDF and served.mimetype == "application/pdf"
+    assert served.headers["Content-Disposition"] == f'attachment; filename="licence-{resp.json["id"]}.pdf"'
+    assert served.headers["X-Content-Type-Options"] == "nosniff"
+    assert "sandbox" in served.headers["Content-Security-Policy"]
+    assert served.headers["Cache-Control"] == "no-store"
+    # Only reviewers fetch it: not the enterprise itself, nor anyone without a token.
+    assert client.get(f"/api/v1/admin/enterprise-verifications/{resp.json['id']}/files/licence",
+                      headers=auth(token)).status_code == 403
+    assert client.get(f"/api/v1/admin/enterprise-verifications/{resp.json['id']}/files/licence").status_code == 401

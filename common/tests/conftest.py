@@ -1,7 +1,7 @@
 import pytest
 
 from xyd_common.config import sqlalchemy_url
-from xyd_common.testing import amqp_url, postgres_database, rabbitmq_vhost
+from xyd_testing.helpers import amqp_url, postgres_database, rabbitmq_vhost
 
 from .support import BrokerProbe, dispose, event_app
 

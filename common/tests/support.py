@@ -16,7 +16,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from xyd_common.events.consumer import ProcessedEventMixin
 from xyd_common.events.outbox import OutboxMixin, publish
 from xyd_common.events.topology import declare_topology
-from xyd_common.testing import close_connections, connection_pids, unique_name  # noqa: F401 - re-exported
+from xyd_testing.helpers import close_connections, connection_pids, unique_name  # noqa: F401 - re-exported
 
 EXCHANGE = "xyd.events"
 

@@ -9,7 +9,7 @@ import pytest
 from flask import Flask
 
 from xyd_common.api_docs import ERROR_CODES, errors
-from xyd_common.errors import XydApi
+from xyd_common.app import XydApi
 from xyd_common.tokens import optional_auth, require_auth
 
 REPOSITORY = Path(__file__).resolve().parents[2]

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from xyd_common.events import amqp, topology
 from xyd_common.events.consumer import FAILURE_HEADER, MALFORMED, EventConsumer
 from xyd_common.events.envelope import new_envelope
-from xyd_common.testing import RABBITMQ_HOST, RABBITMQ_PORT, TcpProxy, amqp_url, unique_name, wait_until
+from xyd_testing.helpers import RABBITMQ_HOST, RABBITMQ_PORT, TcpProxy, amqp_url, unique_name, wait_until
 
 from .support import (
     Effect,

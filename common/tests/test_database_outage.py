@@ -6,7 +6,7 @@ from sqlalchemy.engine import make_url
 
 from xyd_common.app import create_service_app
 from xyd_common.config import common_settings
-from xyd_common.testing import TcpProxy
+from xyd_testing.helpers import TcpProxy
 
 
 def test_a_connection_lost_after_the_answer_or_during_a_request_never_makes_a_500(postgres_uri, tmp_path,

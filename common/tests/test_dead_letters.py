@@ -8,7 +8,7 @@ import pytest
 from xyd_common.events import topology
 from xyd_common.events.dead_letters import dead_letter_gauges, register_dead_letter_command
 from xyd_common.events.envelope import new_envelope
-from xyd_common.testing import unique_name, wait_until
+from xyd_testing.helpers import unique_name, wait_until
 
 from .support import Effect, db, effects, new_event_type, running
 from .test_consumer import consumer

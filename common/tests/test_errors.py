@@ -158,7 +158,7 @@ def test_request_id_is_echoed_when_well_formed_and_replaced_otherwise(client):
 def test_method_not_allowed_keeps_the_allow_header():
     from flask import Flask
 
-    from xyd_common.errors import XydApi
+    from xyd_common.app import XydApi
 
     app = Flask(__name__)
     app.config.update(API_TITLE="t", API_VERSION="v1", OPENAPI_VERSION="3.0.3")

@@ -19,7 +19,7 @@ from xyd_common.errors import NotFound
 from xyd_common.input_bounds import MAX_JSON_DEPTH, json_too_deep
 from xyd_common.pagination import PageArgsSchema, SortKey, paginate
 from xyd_common.schemas import StrictSchema
-from xyd_common.testing import postgres_database
+from xyd_testing.helpers import postgres_database
 
 
 def cursor_of(values) -> str:

@@ -8,7 +8,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from xyd_common import metrics
 from xyd_common.events.outbox import outbox_gauges, utcnow
-from xyd_common.testing import free_port
+from xyd_testing.helpers import free_port
 
 from .support import Outbox, db
 

@@ -11,7 +11,7 @@ from sqlalchemy import select, text
 from xyd_common.events import topology
 from xyd_common.events.amqp import connect
 from xyd_common.events.outbox import OutboxRelay, record_event
-from xyd_common.testing import RABBITMQ_HOST, RABBITMQ_PORT, TcpProxy, amqp_url, wait_until
+from xyd_testing.helpers import RABBITMQ_HOST, RABBITMQ_PORT, TcpProxy, amqp_url, wait_until
 
 from .support import EXCHANGE, Inbox, Outbox, db, new_event_type, pending_count, rabbitmqctl_json, running
 

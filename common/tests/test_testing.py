@@ -3,10 +3,11 @@
 import socket
 import socketserver
 import threading
+import time
 
 import pytest
 
-from xyd_common.testing import TcpProxy, wait_until
+from xyd_testing.helpers import NotYet, TcpProxy, wait_until
 
 
 class Echo(socketserver.BaseRequestHandler):
@@ -63,3 +64,42 @@ def test_cut_refuses_new_connections_until_restored(echo_port):
         proxy.restore()
         client = wait_until(lambda: connect_through(proxy), message="a connection after restore()")
         client.close()
+
+
+def test_wait_until_fails_at_once_on_a_status_guard_instead_of_waiting_out_a_500():
+    answers = iter([500, 201])
+
+    def attempt():
+        status = next(answers)
+        assert status in (201, 503), status
+        return status == 201
+
+    started = time.monotonic()
+    with pytest.raises(AssertionError, match="500"):
+        wait_until(attempt, timeout=5, interval=0.01)
+    assert time.monotonic() - started < 1
+
+
+def test_wait_until_polls_again_on_what_is_named_retryable():
+    raised = iter([NotYet("no SMS yet"), ConnectionRefusedError(), KeyError("items"), ValueError("not yet")])
+
+    def attempt():
+        exc = next(raised, None)
+        if exc is not None:
+            raise exc
+        return "there"
+
+    # ValueError is named by this caller only.
+    assert wait_until(attempt, timeout=5, interval=0.01, retry_on=(NotYet, ConnectionError, KeyError,
+                                                                      ValueError)) == "there"
+    raised = iter([ValueError("not named")])
+    with pytest.raises(ValueError):
+        wait_until(attempt, timeout=5, interval=0.01)
+
+
+def test_wait_until_names_the_last_retried_error_when_it_times_out():
+    def attempt():
+        raise NotYet("the queue is empty")
+
+    with pytest.raises(AssertionError, match="the queue is empty"):
+        wait_until(attempt, timeout=0.2, interval=0.01, message="an event")

@@ -14,7 +14,6 @@ from werkzeug.wrappers import Request, Response
 
 from xyd_common.errors import ApiError, handle_api_error
 from xyd_common.redis_store import get_redis, revoked_session_key
-from xyd_common.testing import WsgiServer, free_port, wait_until
 from xyd_common.tokens import (
     PASSWORD_CHANGE_ALLOWED_PATHS,
     TokenVerifier,
@@ -22,6 +21,7 @@ from xyd_common.tokens import (
     current_identity,
     require_auth,
 )
+from xyd_testing.helpers import WsgiServer, free_port, wait_until
 
 ISSUER = "xyd-auth"
 AUDIENCE = "xyd-platform"

@@ -14,7 +14,6 @@
 
 from copy import deepcopy
 
-import marshmallow as ma
 from apispec import BasePlugin
 
 # code: (HTTP status, meaning). Statuses of the codes a client can meet; the order is the reading order
@@ -45,11 +44,15 @@ ERROR_CODES: dict[str, tuple[int, str]] = {
     "unknown_institution": (409, "机构尚未同步到产品服务，请稍后再试"),
     "need_taken": (409, "融资需求已被其他机构受理或已结束"),
     "too_many_open_needs": (409, "同时进行中的融资需求已达上限（3 个）"),
+    "already_pushed": (409, "该融资需求已推送给所选机构（推荐清单）"),
     "already_urged": (409, "该订单 24 小时内已督办过"),
     "already_revoked": (409, "授权已撤回"),
     "authorization_ended": (409, "授权已结束，无需撤回"),
     "dispute_open": (409, "该信用记录已有处理中的异议"),
     "webhook_limit_reached": (409, "Webhook 数量已达上限"),
+    "duplicate_reference": (409, "该还款流水号已登记过另一笔内容不同的还款"),
+    "claim_exists": (409, "该贷款在此资金池已有未结的代偿申请"),
+    "subsidy_exists": (409, "该贷款已申请过此贴息项目"),
     "payload_too_large": (413, "请求体过大（JSON 1 MB，上传文件 5 MB）"),
     "unsupported_media_type": (415, "请求体格式不受支持"),
     "validation_error": (422, "参数校验失败：`errors` 按字段列出原因"),
@@ -63,9 +66,16 @@ ERROR_CODES: dict[str, tuple[int, str]] = {
     "term_out_of_range": (422, "申请期限不在产品的期限范围内"),
     "region_not_served": (422, "产品不服务申请企业所在地区"),
     "credit_authorization_required": (422, "需同意当前版本的信用信息查询授权书"),
+    "institution_unavailable": (422, "推送的机构不存在、已停用或没有服务该企业所在地区的在售产品"),
     "whitelist_required": (422, "白名单专属产品，仅限当日在信易贷白名单内的企业"),
+    "repayment_method_not_offered": (422, "放款所选的还款方式不在产品提供的还款方式中"),
     "idempotency_key_reused": (422, "该 Idempotency-Key 已用于另一份内容不同的申请"),
     "export_too_large": (422, "导出行数超过上限，请缩小筛选范围"),
+    "overpayment": (422, "还款超过未还本金或未还利息"),
+    "not_covered": (422, "该贷款不在资金池的补偿范围内（状态、机构类型、白名单、放款日期、区域或申请期限）"),
+    "over_fund_limit": (422, "核准金额超过分担比例、单笔上限或资金池可用余额"),
+    "not_eligible": (422, "该贷款不符合贴息项目的条件"),
+    "over_budget": (422, "核准金额超过测算金额或项目剩余预算"),
     "account_locked": (429, "连续输错密码，账号暂时锁定（Retry-After 秒后再试）"),
     "throttled": (429, "请求过于频繁（Retry-After 秒后再试）"),
     "internal_error": (500, "服务器内部错误（不应出现，请附 X-Request-ID 报告）"),
@@ -93,20 +103,6 @@ BEARER_SCHEME = {"type": "http", "scheme": "bearer", "bearerFormat": "JWT",
 SECURITY_OF_AUTH = {AUTH_REQUIRED: [{"bearerAuth": []}], AUTH_OPTIONAL: [{}, {"bearerAuth": []}],
                     AUTH_SERVICE: [{"bearerAuth": []}]}
 
-
-def integer_bounds(converter, field, ret, **kwargs) -> dict:
-    """apispec attribute function: every integer field states the bounds `xyd_common.schemas` keeps,
-    and every exact number (money in 万元, rates in %) that it is a decimal and how many places it has."""
-    from .input_bounds import INT32_MAX, INT32_MIN  # input_bounds imports errors, which imports this
-    from .schemas import ExactNumber
-
-    if isinstance(field, ma.fields.Integer):
-        return {"minimum": ret.get("minimum", INT32_MIN), "maximum": ret.get("maximum", INT32_MAX)}
-    if isinstance(field, ExactNumber):
-        places = f"最多 {field.max_places} 位小数"
-        description = ret.get("description")
-        return {"format": "decimal", "description": f"{description}（{places}）" if description else places}
-    return {}
 
 
 def error_codes_markdown() -> str:

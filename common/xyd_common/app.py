@@ -2,30 +2,77 @@
 
 import logging
 import re
-import signal
-import threading
 import uuid
-from collections.abc import Callable, Iterable
 
 import click
+import flask_smorest
 from flask import Flask, g, request
 from flask_migrate import Migrate, upgrade
 from sqlalchemy import text
+from werkzeug.exceptions import HTTPException
 
 from . import (
     input_bounds,
     metrics,
-    schemas,  # noqa: F401 - installs the Chinese validation messages and the input bounds
+    schemas,  # installs the Chinese validation messages and the input bounds
 )
-from .config import env_float, env_int, env_str
-from .errors import UNAVAILABLE_ERRORS, XydApi
+from .api_docs import BEARER_SCHEME, ErrorAnswersPlugin, error_codes_markdown
+from .errors import (
+    STATUS_CODES,
+    UNAVAILABLE_ERRORS,
+    ApiError,
+    ErrorSchema,
+    error_response,
+    flatten_errors,
+    handle_api_error,
+    handle_unexpected_error,
+)
 from .health import health_blueprint
 from .logs import configure_logging
-from .trusted_proxies import TrustedProxies, parse_trusted_proxies
+from .processes import run_until_signalled
+from .trusted_proxies import GatewayClient, proof_key
 
 log = logging.getLogger(__name__)
 
 REQUEST_ID_PATTERN = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+
+class XydApi(flask_smorest.Api):
+    """flask-smorest's Api, answering errors in the contract's shape and documenting each operation's
+    error answers and token needs (`xyd_common.api_docs`). Here, above `errors` and `schemas`, because
+    it uses both and `schemas` (through `input_bounds`) uses `errors`."""
+
+    ERROR_SCHEMA = ErrorSchema
+    # Each operation lists its own error answers: no catch-all that would document any status.
+    DEFAULT_ERROR_RESPONSE_NAME = None
+
+    def _init_spec(self, *, extra_plugins=None, **options):
+        super()._init_spec(extra_plugins=[*(extra_plugins or ()), ErrorAnswersPlugin()], **options)
+        self.ma_plugin.converter.add_attribute_function(schemas.integer_bounds)
+        self.spec.components.security_scheme("bearerAuth", BEARER_SCHEME)
+        self.spec.options.setdefault("security", [{"bearerAuth": []}])
+        info = self.spec.options.setdefault("info", {})
+        info.setdefault("description", error_codes_markdown())
+
+    def _register_error_handlers(self):
+        super()._register_error_handlers()
+        self._app.register_error_handler(ApiError, handle_api_error)
+        self._app.register_error_handler(Exception, handle_unexpected_error)
+
+    def handle_http_exception(self, error: HTTPException):
+        data = getattr(error, "data", None) or {}
+        status = error.code or 500
+        code, message = STATUS_CODES.get(status, ("error", error.description))
+        errors = None
+        if status == 400:
+            # webargs answers 400 only when the body is not JSON at all.
+            message = "请求体不是合法的 JSON"
+        elif "messages" in data or "errors" in data:
+            errors = flatten_errors(data.get("errors") or data.get("messages"))
+        # Keep what the exception itself says in headers (Allow on a 405), minus its HTML content type.
+        headers = {k: v for k, v in error.get_headers() if k.lower() != "content-type"}
+        headers.update(data.get("headers") or {})
+        return error_response(status, code, data.get("message", message), errors, headers)
 
 
 def create_service_app(import_name: str, settings: dict, db, migrations_dir: str,
@@ -48,8 +95,9 @@ def create_service_app(import_name: str, settings: dict, db, migrations_dir: str
         options["connect_args"] = {**options.get("connect_args", {}), "prepare_threshold": None}
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     configure_logging(app.config["SERVICE_NAME"], app.config["LOG_LEVEL"])
-    # The gateway is the proxy in front of a service: only its X-Forwarded-For names the client.
-    app.wsgi_app = TrustedProxies(app.wsgi_app, parse_trusted_proxies(app.config["TRUSTED_PROXIES"]))
+    # Only the gateway names the client (its X-Forwarded-For, signed): nobody else on the host or in the
+    # cluster can choose an address for the per-IP throttles and the logs.
+    app.wsgi_app = GatewayClient(app.wsgi_app, proof_key(app.config["SERVICE_TOKEN_SECRET"]))
 
     db.init_app(app)
 
@@ -64,6 +112,7 @@ def create_service_app(import_name: str, settings: dict, db, migrations_dir: str
             log.warning("could not end the database session cleanly: %s", error.__class__.__name__)
 
     Migrate(app, db, directory=migrations_dir)
+    untyped_options_answers(app)
     api = XydApi(app)
     app.register_blueprint(health_blueprint(db))
     metrics.register_metrics_endpoint(app)
@@ -95,65 +144,17 @@ def create_service_app(import_name: str, settings: dict, db, migrations_dir: str
     return app, api
 
 
-def run_until_signalled(target, app: Flask | None = None, collectors: Iterable = ()) -> None:
-    """Run `target(stop_event)` until SIGTERM or SIGINT, then let it finish its current step.
+def untyped_options_answers(app: Flask) -> None:
+    """Flask answers `OPTIONS` itself with an empty body typed `text/html`; the platform never answers
+    HTML from an API (nor from an empty body), so these answers carry no Content-Type at all."""
+    default = app.make_default_options_response
 
-    With `METRICS_PORT` set, `/metrics` (this process's series and `collectors`) and `/health` (200
-    while `target` keeps calling `metrics.HEARTBEAT.beat()`, 503 once it has not for
-    `WORKER_STALL_SECONDS` [120]) are served on that port meanwhile: the probe of a process that has no
-    HTTP port of its own."""
-    stop = threading.Event()
+    def make_default_options_response():
+        response = default()
+        del response.headers["Content-Type"]
+        return response
 
-    def on_signal(signum, frame):
-        stop.set()
-
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
-    port = env_int("METRICS_PORT", 0)
-    if port:
-        metrics.HEARTBEAT.beat()
-        metrics.serve_worker_endpoints(port, env_str("BIND_HOST", "127.0.0.1"), collectors,
-                                       stall_seconds=env_float("WORKER_STALL_SECONDS", 120))
-    target(stop)
-
-
-def run_periodic(app: Flask, job: Callable[[], object], interval_setting: str, once: bool = False) -> None:
-    """Run `job()` in an app context now and then every `app.config[interval_setting]` seconds until
-    SIGTERM or SIGINT (a process of the Procfile), or just once with `once` (a Kubernetes CronJob runs
-    the Procfile command plus `--once`). A failing round is rolled back and logged, and the next round
-    tries again; with `once` a failure exits non-zero so that the scheduler sees it."""
-    db = app.extensions["sqlalchemy"]
-    name = job.__name__.replace("_", "-")
-
-    def run_once() -> bool:
-        with app.app_context():
-            try:
-                job()
-                return True
-            except Exception:  # the database may be down for a while: log, roll back, next round
-                db.session.rollback()
-                log.exception("%s failed; retrying in the next round", name)
-                return False
-
-    if once:
-        if not run_once():
-            raise SystemExit(1)
-        return
-
-    def loop(stop: threading.Event) -> None:
-        interval = app.config[interval_setting]
-        log.info("%s every %.0fs", name, interval)
-        while not stop.is_set():
-            run_once()
-            metrics.HEARTBEAT.beat()
-            # Wake up to beat while waiting, so a long interval does not look like a stuck process.
-            deadline = interval
-            while deadline > 0 and not stop.is_set():
-                stop.wait(min(deadline, 30))
-                deadline -= 30
-                metrics.HEARTBEAT.beat()
-
-    run_until_signalled(loop, app)
+    app.make_default_options_response = make_default_options_response
 
 
 def register_event_commands(app: Flask, db, outbox_model=None, processed_model=None,

@@ -97,10 +97,12 @@ def sqlalchemy_url(url: str) -> str:
 
 def common_settings(service: str, database_env: str) -> dict:
     """The settings every service shares, as Flask config keys."""
-    from .retention import retention_settings
-
     return {
-        **retention_settings(env_int),
+        # What `flask purge-expired` (xyd_common.retention) keeps and how often it runs.
+        "OUTBOX_RETENTION_DAYS": env_int("OUTBOX_RETENTION_DAYS", 7),
+        "PROCESSED_EVENTS_RETENTION_DAYS": env_int("PROCESSED_EVENTS_RETENTION_DAYS", 30),
+        "RETENTION_BATCH_SIZE": env_int("RETENTION_BATCH_SIZE", 1000),
+        "RETENTION_INTERVAL_SECONDS": env_int("RETENTION_INTERVAL_SECONDS", 3600),
         "SERVICE_NAME": service,
         "SQLALCHEMY_DATABASE_URI": database_url(database_env, service),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
@@ -114,8 +116,6 @@ def common_settings(service: str, database_env: str) -> dict:
         "SERVICE_TOKEN_SECRET": env_secret("SERVICE_TOKEN_SECRET"),
         "LOG_LEVEL": env_str("LOG_LEVEL", "INFO"),
         "MAX_CONTENT_LENGTH": env_int("MAX_BODY_BYTES", 1024 * 1024),
-        # Peers whose X-Forwarded-For names the client (xyd_common.trusted_proxies): the gateway.
-        "TRUSTED_PROXIES": env_str("TRUSTED_PROXIES", "127.0.0.1,::1"),
         "OUTBOX_POLL_SECONDS": env_float("OUTBOX_POLL_SECONDS", 0.5),
         "API_TITLE": service,
         "API_VERSION": "v1",

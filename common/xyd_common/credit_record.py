@@ -10,11 +10,13 @@ import marshmallow as ma
 
 from .schemas import ExactNumber
 
+# loan_default: the platform's own record of a loan that became non-performing (loan-service's
+# loan.non_performing), authority 信易贷平台.
 RECORD_CATEGORIES = ("administrative_license", "administrative_penalty", "dishonest_debtor",
-                     "abnormal_operation", "tax_arrears", "commendation")
+                     "abnormal_operation", "tax_arrears", "commendation", "loan_default")
 TAX_CREDIT_RATINGS = ("A", "B", "M", "C", "D")
 RISK_INDICATORS = ("dishonest_debtor", "equity_frozen", "license_revoked", "consumption_restricted",
-                   "administrative_penalty", "abnormal_operation", "tax_arrears", "litigation")
+                   "administrative_penalty", "abnormal_operation", "tax_arrears", "litigation", "loan_default")
 FLAG_LEVELS = ("low", "medium", "high")
 RISK_LEVELS = ("none", *FLAG_LEVELS)  # weakest first
 HIDDEN_REASONS = ("disputed_upheld", "expired", "repaired")

@@ -9,7 +9,7 @@ Comparison and ordering stay correct on both, because every bound parameter is s
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from sqlalchemy import BigInteger, DateTime, Numeric
+from sqlalchemy import BigInteger, DateTime, Integer, Numeric
 from sqlalchemy.types import TypeDecorator
 
 
@@ -69,3 +69,10 @@ class ExactDecimal(TypeDecorator):
         if dialect.name == "sqlite":
             return Decimal(int(value)).scaleb(-self.scale)
         return Decimal(value)
+
+
+# The contract's units, for every service's models: 万元 with 4 places (whole yuan), percent a year with 2
+# places, and a primary key that is BIGINT on PostgreSQL (SQLite autoincrements INTEGER PRIMARY KEY only).
+Money = ExactDecimal(14, 4)
+Rate = ExactDecimal(5, 2)
+Id = BigInteger().with_variant(Integer, "sqlite")

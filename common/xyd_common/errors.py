@@ -7,13 +7,12 @@ into that shape, so no service ever answers an HTML page or a bare 500 for bad i
 import logging
 import math
 
-import flask_smorest
 import marshmallow as ma
 import redis
 from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException
 
-from .api_docs import BEARER_SCHEME, ERROR_CODES, ErrorAnswersPlugin, error_codes_markdown, integer_bounds
+from .api_docs import ERROR_CODES
 
 log = logging.getLogger(__name__)
 
@@ -118,43 +117,6 @@ def error_response(status: int, code: str | None = None, message: str | None = N
                    errors: dict | None = None, headers: dict | None = None):
     err = ApiError(status, code, message, errors, headers)
     return err.body(), err.status, err.headers
-
-
-class XydApi(flask_smorest.Api):
-    """flask-smorest's Api, answering errors in the contract's shape and documenting each operation's
-    error answers and token needs (`xyd_common.api_docs`)."""
-
-    ERROR_SCHEMA = ErrorSchema
-    # Each operation lists its own error answers: no catch-all that would document any status.
-    DEFAULT_ERROR_RESPONSE_NAME = None
-
-    def _init_spec(self, *, extra_plugins=None, **options):
-        super()._init_spec(extra_plugins=[*(extra_plugins or ()), ErrorAnswersPlugin()], **options)
-        self.ma_plugin.converter.add_attribute_function(integer_bounds)
-        self.spec.components.security_scheme("bearerAuth", BEARER_SCHEME)
-        self.spec.options.setdefault("security", [{"bearerAuth": []}])
-        info = self.spec.options.setdefault("info", {})
-        info.setdefault("description", error_codes_markdown())
-
-    def _register_error_handlers(self):
-        super()._register_error_handlers()
-        self._app.register_error_handler(ApiError, handle_api_error)
-        self._app.register_error_handler(Exception, handle_unexpected_error)
-
-    def handle_http_exception(self, error: HTTPException):
-        data = getattr(error, "data", None) or {}
-        status = error.code or 500
-        code, message = STATUS_CODES.get(status, ("error", error.description))
-        errors = None
-        if status == 400:
-            # webargs answers 400 only when the body is not JSON at all.
-            message = "请求体不是合法的 JSON"
-        elif "messages" in data or "errors" in data:
-            errors = flatten_errors(data.get("errors") or data.get("messages"))
-        # Keep what the exception itself says in headers (Allow on a 405), minus its HTML content type.
-        headers = {k: v for k, v in error.get_headers() if k.lower() != "content-type"}
-        headers.update(data.get("headers") or {})
-        return error_response(status, code, data.get("message", message), errors, headers)
 
 
 def handle_api_error(error: ApiError):

@@ -43,6 +43,10 @@ GATEWAY_UPSTREAM_REQUESTS = Counter(
 GATEWAY_UPSTREAM_LATENCY = Histogram("xyd_gateway_upstream_duration_seconds",
                                      "Time a service took to answer the gateway", ["upstream"],
                                      buckets=LATENCY_BUCKETS)
+GATEWAY_PAGE_CACHE = Counter(
+    "xyd_gateway_page_cache_total",
+    "Public pages asked for without a token: hit (answered from the gateway's memory), miss (forwarded, "
+    "then remembered when it could be) or bypass (forwarded: the memory was not live)", ["result"])
 OUTBOX_PUBLISHED = Counter("xyd_outbox_published_total", "Outbox events the broker confirmed",
                            ["service"])
 OUTBOX_PUBLISH_FAILURES = Counter("xyd_outbox_publish_failures_total",

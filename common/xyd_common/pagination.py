@@ -12,7 +12,7 @@ import json
 import threading
 import time
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 import marshmallow as ma
@@ -64,6 +64,8 @@ def _encode(values: list) -> str:
     def plain(v):
         if isinstance(v, datetime):
             return {"t": "dt", "v": v.isoformat()}
+        if isinstance(v, date):
+            return {"t": "d", "v": v.isoformat()}
         if isinstance(v, Decimal):
             return {"t": "dec", "v": str(v)}
         return v
@@ -83,7 +85,9 @@ def _decode(cursor: str, keys: list[SortKey]) -> list:
         out = []
         for key, v in zip(keys, values, strict=True):
             if isinstance(v, dict):
-                v = datetime.fromisoformat(v["v"]) if v["t"] == "dt" else Decimal(v["v"])
+                kind = v["t"]
+                v = (datetime.fromisoformat(v["v"]) if kind == "dt" else date.fromisoformat(v["v"]) if kind == "d"
+                     else Decimal(v["v"]))
             if not _fits_column(key.column, v):
                 raise ValueError
             out.append(v)
@@ -110,6 +114,8 @@ def _fits_column(column, value) -> bool:
         return len(value) <= 500 and not has_forbidden_characters(value)
     if isinstance(value, datetime):
         return value.tzinfo is not None and date_fits(value)
+    if isinstance(value, date):
+        return expected is date and date_fits(value)
     if isinstance(value, Decimal):
         # Within the column's NUMERIC(precision, scale): no more places, no more whole digits.
         scale = getattr(column_type, "scale", None) or 0

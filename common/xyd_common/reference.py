@@ -180,3 +180,19 @@ def register_sync_command(app, sync) -> None:
             f"{count} {name} loaded" if count is not None else
             f"{name} not loaded (they arrive by events; set SERVICE_TOKEN_SECRET so that their owner's "
             "internal listing can be read)" for name, count in counts.items()))
+
+
+def file_under_ancestors(session, region, link_model, owner_model, owner_column: str, sort_column: str) -> None:
+    """Rows of `owner_model` (orders, loans) in `region` that were filed under their own region only,
+    while the region was unknown here: file them under its ancestors too. `link_model` has the owner's
+    id in `owner_column`, `region_code` and the owner's `sort_column` (the government lists' order).
+    A full scan of the owners, but a new region is a rare administrative event."""
+    from sqlalchemy import exists, insert, literal, select
+
+    owner_id = getattr(link_model, owner_column)
+    for ancestor in region.path[:-1]:
+        session.execute(insert(link_model).from_select(
+            ["region_code", sort_column, owner_column],
+            select(literal(ancestor), getattr(owner_model, sort_column), owner_model.id).where(
+                owner_model.region_code == region.code,
+                ~exists().where(owner_id == owner_model.id, link_model.region_code == ancestor))))

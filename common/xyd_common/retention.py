@@ -21,6 +21,7 @@ from sqlalchemy import delete, select
 from . import metrics
 from .config import SettingError
 from .events.outbox import utcnow
+from .processes import run_periodic
 
 log = logging.getLogger(__name__)
 
@@ -46,16 +47,6 @@ class RetentionJob:
 
     name: str
     purge: Callable[[datetime], int]
-
-
-def retention_settings(env_int) -> dict:
-    """The shared retention settings, for `common_settings`."""
-    return {
-        "OUTBOX_RETENTION_DAYS": env_int("OUTBOX_RETENTION_DAYS", 7),
-        "PROCESSED_EVENTS_RETENTION_DAYS": env_int("PROCESSED_EVENTS_RETENTION_DAYS", 30),
-        "RETENTION_BATCH_SIZE": env_int("RETENTION_BATCH_SIZE", 1000),
-        "RETENTION_INTERVAL_SECONDS": env_int("RETENTION_INTERVAL_SECONDS", 3600),
-    }
 
 
 def purge_expired(app, rules: list[RetentionRule] | None = None, now: datetime | None = None) -> dict[str, int]:
@@ -105,8 +96,6 @@ def register_retention(app, *rules: RetentionRule | RetentionJob) -> None:
         @click.option("--once", is_flag=True, help="Purge once and exit (for cron) instead of looping.")
         def purge_expired_command(once):
             """Delete rows past their retention period, every RETENTION_INTERVAL_SECONDS."""
-            from .app import run_periodic
-
             def purge_expired_rows() -> None:
                 purge_expired(app)
 

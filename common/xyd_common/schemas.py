@@ -9,7 +9,7 @@ from decimal import Decimal
 import marshmallow as ma
 from marshmallow import validate
 
-from .input_bounds import date_fits, has_forbidden_characters, int32_fits
+from .input_bounds import INT32_MAX, INT32_MIN, date_fits, has_forbidden_characters, int32_fits
 
 FIELD_MESSAGES = {
     ma.fields.Field: {"required": "必填项", "null": "不能为空", "validator_failed": "取值无效"},
@@ -118,3 +118,15 @@ class Derived(ma.fields.Nested):
 
     def get_value(self, obj, attr, accessor=None, default=ma.missing):
         return self.getter(obj)
+
+
+def integer_bounds(converter, field, ret, **kwargs) -> dict:
+    """apispec attribute function: every integer field states the bounds this module keeps,
+    and every exact number (money in 万元, rates in %) that it is a decimal and how many places it has."""
+    if isinstance(field, ma.fields.Integer):
+        return {"minimum": ret.get("minimum", INT32_MIN), "maximum": ret.get("maximum", INT32_MAX)}
+    if isinstance(field, ExactNumber):
+        places = f"最多 {field.max_places} 位小数"
+        description = ret.get("description")
+        return {"format": "decimal", "description": f"{description}（{places}）" if description else places}
+    return {}

@@ -119,7 +119,7 @@ def register_cli(app):
         that start or expire (credit.whitelist_changed), records whose publication period ended or that
         were repaired, so that their flags stop counting (credit.risk_changed). Only changes are
         announced, so running it often costs little; it must run at least daily."""
-        from xyd_common.app import run_periodic
+        from xyd_common.processes import run_periodic
 
         from .monitoring import refresh_daily_states
 

@@ -4,7 +4,9 @@ and the one rule that says whether an institution may read a record under it.
 An authorization is given with an order, under one version of the text. It grants access from the
 submission until the order ends: at once when the order is withdrawn or terminated; after disbursement
 for the post-loan period (`CREDIT_POST_LOAN_ACCESS_DAYS`); never again after the enterprise revokes it.
-What an authorization covers is learnt from order events only.
+What an authorization covers is learnt from order events only; a financing need's consent also covers
+the institutions the government pushes the need to (推荐清单), from the push until it is answered or
+the need closes (need events).
 """
 
 import hashlib
@@ -17,7 +19,7 @@ from xyd_common.errors import ApiError, Conflict, NotFound
 from xyd_common.events.outbox import record_event, utcnow
 from xyd_common.pagination import SortKey, paginate
 
-from .models import AuthorizationText, OrderAuthorization, OutboxMessage, db
+from .models import AuthorizationText, OrderAuthorization, OutboxMessage, PushAuthorization, db
 
 SOURCE = "credit-service"
 ACTIVE, POST_LOAN, ENDED, REVOKED = "active", "post_loan", "ended", "revoked"
@@ -98,7 +100,43 @@ def institution_may_read(institution_id: int | None, uscc: str, order_id: str | 
                                             OrderAuthorization.enterprise_uscc == uscc)
     if order_id is not None:
         stmt = stmt.where(OrderAuthorization.order_id == order_id)
+    elif db.session.scalar(select(PushAuthorization.push_id).where(
+            PushAuthorization.institution_id == institution_id, PushAuthorization.enterprise_uscc == uscc,
+            PushAuthorization.ended_at.is_(None)).limit(1)) is not None:
+        return True  # a need pushed to it (推荐清单), not yet answered
     return any(grants_access(auth, now) for auth in db.session.scalars(stmt))
+
+
+# --- 推荐清单: a need's consent covers the institutions it is pushed to ---------------------------------
+
+LIVE_PUSH_STATUSES = ("pending", "overdue")
+
+
+def record_push(data: dict, at: datetime) -> None:
+    """need.pushed / need.push_*: the push's institution may read the enterprise's record under the
+    need's consent while the push waits for its answer."""
+    push = db.session.get(PushAuthorization, int(data["push_id"]))
+    if push is None:
+        push = PushAuthorization(push_id=int(data["push_id"]), authorized_at=at)
+        db.session.add(push)
+    elif push.updated_at > at:
+        return  # an older event arriving late
+    push.need_id, push.institution_id = int(data["need_id"]), int(data["institution_id"])
+    push.institution_name = data.get("institution_name")
+    push.enterprise_uscc = str(data["enterprise_uscc"]).strip().upper()
+    push.status, push.updated_at = data["status"], at
+    push.version = (data.get("credit_authorization") or {}).get("version")
+    if push.status not in LIVE_PUSH_STATUSES:
+        push.ended_at = push.ended_at or at
+    if push.status == "accepted":  # the need is closed for everyone: the order's authorization takes over
+        end_pushes_of_need(push.need_id, at)
+
+
+def end_pushes_of_need(need_id: int, at: datetime) -> None:
+    """The need was claimed, expired or cancelled: its pushes grant nothing any more."""
+    for push in db.session.scalars(select(PushAuthorization).where(PushAuthorization.need_id == need_id,
+                                                                   PushAuthorization.ended_at.is_(None))):
+        push.ended_at = at
 
 
 # --- the enterprise's own view -----------------------------------------------------------------------

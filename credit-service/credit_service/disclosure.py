@@ -13,7 +13,8 @@ from datetime import date
 DISPUTED_UPHELD, EXPIRED, REPAIRED = "disputed_upheld", "expired", "repaired"
 
 # Record categories whose hiding affects the risk flags of the same name.
-FLAG_CATEGORIES = ("administrative_penalty", "dishonest_debtor", "abnormal_operation", "tax_arrears")
+FLAG_CATEGORIES = ("administrative_penalty", "dishonest_debtor", "abnormal_operation", "tax_arrears",
+                   "loan_default")
 # How long a category is published when an import does not say (years after `decided_on`); categories
 # not listed here have no end (until repaired).
 DEFAULT_PUBLICATION_YEARS = {"administrative_penalty": 3}

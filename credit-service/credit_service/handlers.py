@@ -9,15 +9,20 @@ transaction and never commits; raising makes the consumer roll back and redelive
   order event stands for one. Any order event (not only `order.submitted`) creates the relation, since
   a redelivery can put a later event first; the others keep the order's status, and so the
   authorization's end (consent.py), up to date.
+- `need.pushed`, `need.push_*` keep which institution a financing need was pushed to (推荐清单): it may read
+  the record under the need's consent until it answers; `need.claimed|expired|cancelled` end that
+  (consent.py).
+- `loan.non_performing`, `loan.written_off`, `loan.settled` keep the `loan_default` records
+  (loan_defaults.py).
 """
 
 import logging
 
 from xyd_common.events.envelope import occurred_at, parse_time
-from xyd_common.events.topology import ORDER_EVENTS
+from xyd_common.events.topology import CLOSING_NEED_EVENTS, ORDER_EVENTS, PUSH_EVENTS
 
-from . import reference
-from .consent import ENDING_STATUSES, post_loan_until
+from . import loan_defaults, reference
+from .consent import ENDING_STATUSES, end_pushes_of_need, post_loan_until, record_push
 from .models import AuthorizationText, OrderAuthorization, db
 
 log = logging.getLogger(__name__)
@@ -56,7 +61,19 @@ def on_order_event(event: dict) -> None:
         relation.access_until = post_loan_until(at)
 
 
+def on_push_event(event: dict) -> None:
+    record_push(event["data"], occurred_at(event))
+
+
+def on_need_closed(event: dict) -> None:
+    end_pushes_of_need(int(event["data"]["need_id"]), occurred_at(event))
+
+
 HANDLERS = {
     **reference.HANDLERS,  # the copy of the region tree
     **dict.fromkeys(ORDER_EVENTS, on_order_event),
+    **dict.fromkeys(PUSH_EVENTS, on_push_event),
+    **dict.fromkeys(CLOSING_NEED_EVENTS, on_need_closed),
+    # Non-performing loans in the enterprise's credit record (loan_defaults.py).
+    **dict.fromkeys(("loan.non_performing", "loan.written_off", "loan.settled"), loan_defaults.on_loan_event),
 }

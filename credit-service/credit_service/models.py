@@ -211,6 +211,30 @@ class OrderAuthorization(db.Model):
     )
 
 
+class PushAuthorization(db.Model):
+    """A financing need's consent covering an institution the government pushed the need to (推荐清单):
+    from the push until the institution declines or accepts it (then the order's authorization takes
+    over) or the need closes. Learnt from order-service's need events only (handlers.py)."""
+
+    __tablename__ = "push_authorizations"
+
+    push_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    need_id: Mapped[int] = mapped_column(Integer, nullable=False)
+    institution_id: Mapped[int] = mapped_column(Integer, nullable=False)
+    institution_name: Mapped[str | None] = mapped_column(String(200))
+    enterprise_uscc: Mapped[str] = mapped_column(String(18), nullable=False)
+    status: Mapped[str] = mapped_column(String(12), nullable=False)  # the push's: pending|accepted|declined|overdue
+    version: Mapped[int | None] = mapped_column(Integer)
+    authorized_at: Mapped[datetime] = mapped_column(UtcDateTime(), nullable=False)
+    ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), nullable=False)
+
+    __table_args__ = (
+        Index("ix_push_authorizations_institution", "institution_id", "enterprise_uscc"),
+        Index("ix_push_authorizations_need", "need_id"),
+    )
+
+
 class AccessLog(db.Model):
     """One read of a credit record (or an attempt, `granted` false): who, which enterprise, for which
     order, when."""
@@ -257,6 +281,28 @@ class Dispute(db.Model):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), nullable=False, default=utcnow)
 
     record: Mapped[CreditRecord] = relationship(back_populates="disputes")
+
+
+class LoanDefault(db.Model):
+    """A loan of the enterprise that became non-performing (loan-service's `loan.non_performing`), with
+    the `loan_default` credit record it added, and what became of it (written off, settled): the record
+    is hidden once every defaulted loan of the enterprise is settled (loan_defaults.py). A loan settled
+    before its default reached us (a redelivery overtaken) has a row without a record, so that the late
+    older event changes nothing."""
+
+    __tablename__ = "loan_defaults"
+
+    loan_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    uscc: Mapped[str] = mapped_column(String(18), nullable=False)
+    order_id: Mapped[int] = mapped_column(Integer, nullable=False)
+    order_no: Mapped[str] = mapped_column(String(40), nullable=False)
+    institution_id: Mapped[int] = mapped_column(Integer, nullable=False)
+    status: Mapped[str] = mapped_column(String(20), nullable=False)  # non_performing|written_off|settled|...
+    record_id: Mapped[int | None] = mapped_column(ForeignKey("credit_records.id"))
+    # occurred_at of the newest loan event applied: an older one arriving late is ignored.
+    source_at: Mapped[datetime] = mapped_column(UtcDateTime(), nullable=False)
+
+    __table_args__ = (Index("ix_loan_defaults_enterprise", "uscc", "status"),)
 
 
 class ProcessedEvent(ProcessedEventMixin, db.Model):

@@ -24,6 +24,7 @@ INDICATOR_LEVELS = {
     "abnormal_operation": MEDIUM,      # 经营异常名录
     "tax_arrears": LOW,                # 欠税
     "litigation": LOW,                 # 涉诉
+    "loan_default": HIGH,              # 贷款不良 (the platform's own, from loan-service: loan_defaults.py)
 }
 INDICATORS = RISK_INDICATORS  # each has its level above (tests/test_risk.py checks the two agree)
 

@@ -76,9 +76,14 @@ class EnterpriseRow(StrictSchema):
     tax_credit_rating = Choice(TAX_CREDIT_RATINGS, upper=True, allow_none=True)
 
 
+# loan_default records and flags are the platform's own (loan_defaults.py), never imported.
+IMPORTED_CATEGORIES = tuple(c for c in RECORD_CATEGORIES if c != "loan_default")
+IMPORTED_INDICATORS = tuple(i for i in RISK_INDICATORS if i != "loan_default")
+
+
 class RecordRow(StrictSchema):
     uscc = Uscc(required=True)
-    category = Choice(RECORD_CATEGORIES, required=True)
+    category = Choice(IMPORTED_CATEGORIES, required=True)
     title = Text(200, required=True)
     authority = Text(200)
     decided_on = ma.fields.Date(required=True)
@@ -103,7 +108,7 @@ class WhitelistRow(StrictSchema):
 
 class RiskFlagRow(StrictSchema):
     uscc = Uscc(required=True)
-    indicator = Choice(RISK_INDICATORS, required=True)
+    indicator = Choice(IMPORTED_INDICATORS, required=True)
     level = Choice(FLAG_LEVELS, allow_none=True)
     source = Text(100, required=True)
     detected_on = ma.fields.Date(required=True)

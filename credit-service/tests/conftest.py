@@ -2,23 +2,11 @@ import pytest
 
 from credit_service import create_app
 from credit_service.models import db
-from xyd_common.service_checks import ServiceInfo
-from xyd_common.testing import FakeAuthService, role_headers
+from xyd_testing.service_checks import ServiceInfo
 
 from .support import BANK_ID, OTHER_BANK_ID, app_config, auth, seed_regions
 
-pytest_plugins = ["xyd_common.pytest_plugin"]
-
-
-@pytest.fixture(scope="session")
-def auth_service():
-    with FakeAuthService() as fake:
-        yield fake
-
-
-@pytest.fixture
-def bad_input_headers(auth_service):
-    return role_headers(auth_service)
+pytest_plugins = ["xyd_testing.pytest_plugin"]
 
 
 @pytest.fixture

@@ -6,9 +6,9 @@ from datetime import timedelta
 
 from credit_service.models import OutboxMessage, db
 from credit_service.monitoring import china_today
-from xyd_common.testing import bearer as auth  # noqa: F401  (the tests' name for it)
-from xyd_common.testing import deliver  # noqa: F401
 from xyd_common.validators import USCC_ALPHABET, uscc_check_char
+from xyd_testing.helpers import bearer as auth  # noqa: F401  (the tests' name for it)
+from xyd_testing.helpers import deliver  # noqa: F401
 
 # Regions of 许昌 under 河南, as auth-service announces them (with the path from the root).
 XUCHANG_REGIONS = [

@@ -86,6 +86,33 @@ def test_an_institution_sees_only_enterprises_that_authorized_it_through_an_orde
     assert client.get(RECORD.format(data["changge"]), headers=bank).status_code == 404
 
 
+def push_data(uscc, push_id, institution_id=BANK_ID, status="pending", need_id=None) -> dict:
+    """A need.push* event's data as order-service sends it (推荐清单)."""
+    return {"push_id": push_id, "need_id": need_id or push_id, "institution_id": institution_id,
+            "institution_name": "许昌农商银行", "region_code": "411002", "enterprise_uscc": uscc,
+            "enterprise_name": "许昌魏都制造有限公司", "amount": 100, "term_months": 12, "status": status,
+            "due_on": "2027-01-04", "note": None, "reason": None, "order_id": None, "pushed_by": 41,
+            "decided_at": None, "credit_authorization": {"version": 1, "accepted_at": "2026-12-05T08:00:00+00:00"}}
+
+
+def test_a_need_pushed_to_an_institution_lets_it_read_the_record_until_it_answers(app, client, bank, other_bank,
+                                                                                 data):
+    uscc = data["weidu"]
+    assert deliver(app, "need.pushed", push_data(uscc, 901)) == "ack"
+    assert deliver(app, "need.pushed", push_data(uscc, 902, OTHER_BANK_ID, need_id=901)) == "ack"
+    assert client.get(RECORD.format(uscc), headers=bank).status_code == 200
+    assert client.get(RECORD.format(uscc), headers=other_bank).status_code == 200
+    assert deliver(app, "need.push_overdue", push_data(uscc, 901, status="overdue")) == "ack"
+    assert client.get(RECORD.format(uscc), headers=bank).status_code == 200  # overdue: still to be answered
+    assert deliver(app, "need.push_declined", push_data(uscc, 901, status="declined")) == "ack"
+    assert client.get(RECORD.format(uscc), headers=bank).status_code == 404
+    # The need closes (claimed, expired, cancelled): no push of it grants anything.
+    assert deliver(app, "need.cancelled", {"need_id": 901, "enterprise_uscc": uscc, "region_code": "411002",
+                                           "amount": 100, "term_months": 12, "status": "cancelled",
+                                           "order_id": None, "institution_id": None}) == "ack"
+    assert client.get(RECORD.format(uscc), headers=other_bank).status_code == 404
+
+
 def test_a_verified_enterprise_sees_only_itself(client, auth_service, data):
     own = auth(auth_service.token("enterprise", sub="31", enterprise_uscc=data["weidu"], evs="verified"))
     assert client.get(RECORD.format(data["weidu"]), headers=own).status_code == 200

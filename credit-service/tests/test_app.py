@@ -1,5 +1,5 @@
 from credit_service import create_app
-from xyd_common.service_checks import *  # noqa: F403 - the checks every service passes
+from xyd_testing.service_checks import *  # noqa: F403 - the checks every service passes
 
 
 def test_factory_applies_the_test_config():

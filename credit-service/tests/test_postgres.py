@@ -13,7 +13,7 @@ import pytest
 
 from credit_service import create_app
 from credit_service.models import Enterprise, db
-from xyd_common.testing import migrated_postgres_app
+from xyd_testing.helpers import migrated_postgres_app
 
 from .support import (
     app_config,

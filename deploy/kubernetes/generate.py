@@ -18,26 +18,23 @@ BASE = HERE / "base"
 SINGLE_NODE = HERE / "overlays" / "single-node"
 PRODUCTION = HERE / "overlays" / "production"
 sys.path.insert(0, str(ROOT / "scripts"))
-from procfile import read_procfile  # noqa: E402
+from procfile import SERVICES, read_procfile  # noqa: E402
 
 IMAGE = "xyd-platform"
 PART_OF = {"app.kubernetes.io/part-of": "xyd"}
 SECRET = "xyd-secrets"
 # Processes that sign tokens see the signing key; nobody else does.
 SIGNERS = {"auth-service", "auth-relay", "auth-retention", "migrate"}
-APP_SECRET_FILES = ["amqp_url", "auth_database_url", "product_database_url", "order_database_url",
-                    "credit_database_url", "notification_database_url", "sms_event_key", "webhook_secret_key",
+DATABASE_SECRETS = {service.database_setting: service.database_setting.lower() for service in SERVICES.values()}
+APP_SECRET_FILES = ["amqp_url", *DATABASE_SECRETS.values(), "sms_event_key", "webhook_secret_key",
                     "service_token_secret"]
 SECRET_SETTINGS = {
-    "AMQP_URL_FILE": "amqp_url", "AUTH_DATABASE_URL_FILE": "auth_database_url",
-    "PRODUCT_DATABASE_URL_FILE": "product_database_url", "ORDER_DATABASE_URL_FILE": "order_database_url",
-    "CREDIT_DATABASE_URL_FILE": "credit_database_url",
-    "NOTIFICATION_DATABASE_URL_FILE": "notification_database_url", "SMS_EVENT_KEY_FILE": "sms_event_key",
+    "AMQP_URL_FILE": "amqp_url", **{f"{setting}_FILE": file for setting, file in DATABASE_SECRETS.items()},
+    "SMS_EVENT_KEY_FILE": "sms_event_key",
     "WEBHOOK_SECRET_KEY_FILE": "webhook_secret_key", "SERVICE_TOKEN_SECRET_FILE": "service_token_secret",
     "JWT_PRIVATE_KEY_FILE": "jwt_private_key",
 }
-WEB_PORTS = {"gateway": 8080, "auth-service": 8081, "product-service": 8082, "order-service": 8083,
-             "credit-service": 8084, "notification-service": 8085}
+WEB_PORTS = {"gateway": 8080, **{service.directory: service.port for service in SERVICES.values()}}
 GATEWAY_METRICS_PORT = 9090
 WORKER_METRICS_PORT = 9100
 # Periodic jobs that are better scheduled than looping: the CronJob runs the Procfile command + --once.
@@ -49,7 +46,10 @@ SCHEDULES = {
     "order-retention": "27 * * * *",
     "credit-retention": "37 * * * *",
     "notification-retention": "47 * * * *",
+    "loan-retention": "57 * * * *",
+    "loan-aging": "10 * * * *",            # LOAN_AGING_CHECK_SECONDS is 3600: hourly, so a day is caught up soon
     "order-needs-expiry": "*/5 * * * *",   # NEED_EXPIRY_CHECK_SECONDS is 300
+    "product-policies": "*/5 * * * *",     # POLICY_PUBLISH_CHECK_SECONDS is 300
     "credit-daily-refresh": "5 16 * * *",  # 00:05 China time: whitelist entries and publication periods
 }
 # Measured on the platform under the end-to-end suite and `make bench`-style load (README "Kubernetes"):
@@ -58,8 +58,6 @@ SCHEDULES = {
 WEB_RESOURCES = {"requests": {"cpu": "100m", "memory": "192Mi"}, "limits": {"cpu": "1", "memory": "384Mi"}}
 WORKER_RESOURCES = {"requests": {"cpu": "20m", "memory": "80Mi"}, "limits": {"cpu": "500m", "memory": "192Mi"}}
 JOB_RESOURCES = {"requests": {"cpu": "50m", "memory": "96Mi"}, "limits": {"cpu": "500m", "memory": "256Mi"}}
-SERVICE_PACKAGES = {"auth": "auth_service", "product": "product_service", "order": "order_service",
-                    "credit": "credit_service", "notification": "notification_service"}
 
 
 def labels(name: str, component: str) -> dict:
@@ -189,7 +187,7 @@ def cronjob(name: str, command: str) -> dict:
 
 
 def migrate_job() -> dict:
-    steps = [f"flask --app {package} migrate-locked" for package in SERVICE_PACKAGES.values()]
+    steps = [f"flask --app {package} migrate-locked" for package in SERVICES]
     command = "set -e; " + "; ".join(steps) + "; flask --app auth_service bootstrap-admin"
     return {
         "apiVersion": "batch/v1", "kind": "Job",
@@ -223,8 +221,14 @@ def config_map() -> dict:
         "WEB_CONCURRENCY": "2",
         "WEB_THREADS": "8",
         "LOG_LEVEL": "INFO",
-        # The ingress controller is the one proxy in front of the gateway.
-        "GATEWAY_PROXY_HOPS": "1",
+        # The trust chain (xyd_common.trusted_proxies): the gateway believes one proxy in front of it,
+        # the ingress controller, whose pods' addresses are not known in advance but which the
+        # NetworkPolicy gateway-from-ingress makes the only peer of the gateway's port; ingress-nginx
+        # (use-forwarded-headers false, its default) replaces X-Forwarded-For with the client it saw.
+        # Services believe only the gateway's signed X-Forwarded-For and read no setting for it.
+        "TRUSTED_PROXIES": "1",
+        # The address the public reaches the platform at (the Ingress host): absolute links in pages.
+        "PUBLIC_BASE_URL": "https://xyd.example.invalid",
     }
     # Labelled so that `kubectl apply -l 'app.kubernetes.io/component in (config,migrate)'` applies it with
     # the migration Job, before the rollout (README).

@@ -2,8 +2,8 @@
 restore, and the service serves the same data again."""
 
 import os
-import re
 import subprocess
+import sys
 import uuid
 from pathlib import Path
 
@@ -12,10 +12,12 @@ import pytest
 
 from xyd_common.config import sqlalchemy_url
 from xyd_common.sealed import new_key
-from xyd_common.testing import PG_ADMIN_URL, postgres_database
+from xyd_testing.helpers import PG_ADMIN_URL, postgres_database
 
 ROOT = Path(__file__).resolve().parents[2]
 BACKUP = ROOT / "deploy" / "backup"
+sys.path.insert(0, str(ROOT / "scripts"))
+from procfile import SERVICES  # noqa: E402
 
 
 def auth_app(url: str, tmp_path: Path):
@@ -96,8 +98,10 @@ def test_restore_drill_brings_back_the_same_data_after_the_database_is_lost(tmp_
 
 
 def test_the_scripts_cover_every_service_database():
-    services = re.search(r"^SERVICES := (.+)$", (ROOT / "Makefile").read_text(), re.M)[1].split()
-    expected = " ".join(s.removesuffix("-service") for s in services)
-    assert f'SERVICES="{expected}"' in (BACKUP / "settings.sh").read_text()
+    # settings.sh reads the one list of services; sourced from elsewhere, $0's directory still leads to it.
+    expected = " ".join(service.short_name for service in SERVICES.values())
+    listed = subprocess.run(["sh", "-c", f'. "{BACKUP}/settings.sh"; echo "$SERVICES"', str(BACKUP / "backup.sh")],
+                            capture_output=True, text=True, check=True).stdout.strip()
+    assert listed == expected
     for script in ("backup.sh", "restore.sh"):
         assert "for service in $SERVICES; do" in (BACKUP / script).read_text(), script

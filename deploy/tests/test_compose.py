@@ -1,4 +1,5 @@
-"""The deployment files agree with the Procfile, the Makefile and the repository.
+"""The deployment files agree with the Procfile, the one list of services (scripts/procfile.py) and the
+repository.
 
 docker-compose.yml must run exactly the processes the root Procfile lists (the same commands `make run`
 and the end-to-end tests start), the Dockerfile must ship every package, and the databases, migrations
@@ -10,12 +11,16 @@ and secrets must line up. None of this needs Docker, so these checks run anywher
 import re
 import shlex
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "scripts"))
+import procfile  # noqa: E402
+
 INFRASTRUCTURE = {"postgres", "rabbitmq", "redis"}
 ONE_SHOT = {"migrate"}
 LONG_RUNNING_RESTART = {"always", "unless-stopped"}
@@ -33,19 +38,6 @@ def load_procfile() -> dict[str, str]:
     return processes
 
 
-def load_makefile_variables() -> dict[str, str]:
-    raw = {}
-    for line in (ROOT / "Makefile").read_text(encoding="utf-8").splitlines():
-        match = re.match(r"^([A-Za-z_][A-Za-z0-9_]*)\s*[:?]?=\s*(.*)$", line)
-        if match:
-            raw[match[1]] = match[2].strip()
-
-    def expand(value: str) -> str:
-        return re.sub(r"\$\((\w+)\)", lambda m: expand(raw.get(m[1], "")), value)
-
-    return {name: expand(value) for name, value in raw.items()}
-
-
 def dockerfile_instructions() -> list[tuple[str, str]]:
     """(INSTRUCTION, arguments) pairs, continuation lines joined, comments dropped."""
     lines = [line for line in (ROOT / "deploy" / "Dockerfile").read_text(encoding="utf-8").splitlines()
@@ -61,9 +53,8 @@ def dockerfile_instructions() -> list[tuple[str, str]]:
 
 PROCFILE = load_procfile()
 WEB_PROCESSES = sorted(name for name, command in PROCFILE.items() if "--bind" in command)
-MAKE = load_makefile_variables()
-PACKAGES = MAKE["PACKAGES"].split()
-SERVICE_PACKAGES = MAKE["SERVICES"].split()
+PACKAGES = procfile.PACKAGES
+SERVICE_PACKAGES = [service.directory for service in procfile.SERVICES.values()]
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text(encoding="utf-8"))
 COMPOSE_TEXT = (ROOT / "docker-compose.yml").read_text(encoding="utf-8")
 SERVICES = COMPOSE["services"]
@@ -279,7 +270,7 @@ def test_migrate_upgrades_every_service_that_has_migrations_then_bootstraps_the_
     assert "set -e" in line or line.count("&&") >= len(with_migrations)
 
 
-def test_migrate_upgrades_every_service_listed_in_the_makefile():
+def test_migrate_upgrades_every_service_of_the_one_list():
     line = container_line("migrate")
     for package in SERVICE_PACKAGES:
         assert f"flask --app {package.replace('-', '_')} migrate-locked" in line, package
@@ -379,6 +370,13 @@ def test_production_sends_real_sms_and_blocks_private_webhooks():
         env = environment(name)
         assert env.get("SMS_PROVIDER") == "http", name
         assert env.get("WEBHOOK_ALLOW_PRIVATE_NETWORKS") == "false", name
+        assert "DEVELOPMENT_MODE" not in env, name  # console SMS is refused without it
+
+
+def test_the_gateway_trusts_no_proxy_unless_the_operator_names_one():
+    # One setting for the whole trust chain, the same in every container (only the gateway reads it).
+    for name in APP_SERVICES:
+        assert environment(name).get("TRUSTED_PROXIES") == "${TRUSTED_PROXIES:-}", name
 
 
 def test_token_signers_mount_the_jwt_key_their_setting_points_at():
@@ -395,6 +393,7 @@ def test_dev_override_switches_every_app_container_to_console_sms_and_private_we
     for name in overridden:
         env = environment(name, DEV)
         assert env.get("SMS_PROVIDER") == "console", name
+        assert env.get("DEVELOPMENT_MODE") == "true", name
         assert env.get("WEBHOOK_ALLOW_PRIVATE_NETWORKS") == "true", name
 
 
@@ -422,9 +421,24 @@ def copied_sources() -> set[str]:
     return sources
 
 
-def test_dockerfile_copies_every_package_dir_listed_in_the_makefile():
-    missing = [package for package in PACKAGES if package not in copied_sources()]
-    assert not missing, f"deploy/Dockerfile does not copy {missing}"
+def test_makefile_reads_the_one_list_of_services():
+    text = (ROOT / "Makefile").read_text(encoding="utf-8")
+    assert "SERVICES := $(shell $(PYTHON) scripts/procfile.py directories)" in text
+    assert "PACKAGES := $(shell $(PYTHON) scripts/procfile.py packages)" in text
+    listed = subprocess.run(["make", "-s", "-C", str(ROOT), "--eval=print-packages: ; @echo $(PACKAGES)",
+                             "print-packages"], capture_output=True, text=True, check=True).stdout.split()
+    assert listed == PACKAGES
+
+
+def test_dockerfile_copies_every_package_of_the_one_list():
+    # The packages stage picks the packages out of the build context by scripts/procfile.py; the image
+    # takes their manifests first (the dependency layer) and then the packages themselves.
+    run = " ".join(arguments for keyword, arguments in DOCKERFILE if keyword == "RUN" and "procfile.py" in arguments)
+    assert "python scripts/procfile.py packages" in run
+    from_packages = [a for k, a in DOCKERFILE if k == "COPY" and "--from=packages" in a]
+    assert from_packages == ["--from=packages /manifests/ ./", "--from=packages /platform/ ./"]
+    for package in PACKAGES:
+        assert (ROOT / package / "pyproject.toml").is_file(), package
 
 
 def test_dockerfile_installs_every_package_editable_so_migrations_resolve_beside_it():
@@ -432,8 +446,7 @@ def test_dockerfile_installs_every_package_editable_so_migrations_resolve_beside
     # its source directory (editable, from the copied tree) keeps that path valid.
     installs = " ".join(arguments for keyword, arguments in DOCKERFILE if keyword == "RUN" and "-e ./" in arguments)
     assert "-c constraints.txt" in installs
-    for package in PACKAGES:
-        assert re.search(rf"-e \./{re.escape(package)}(?![\w-])", installs), f"{package} is not installed editable"
+    assert 'for package in $(cat packages.txt); do echo "-e ./$package"; done' in installs
 
 
 def test_dockerfile_ships_the_procfile_and_the_files_its_commands_read():
@@ -448,7 +461,8 @@ def test_image_is_python_3_11_slim_and_runs_as_a_non_root_user():
     # are the official images, so a plain `docker build` is unchanged.
     defaults = dict(a.split("=", 1) for k, a in DOCKERFILE if k == "ARG" and "=" in a)
     stages = [re.sub(r"\$\{(\w+)\}", lambda m: defaults[m[1]], a) for k, a in DOCKERFILE if k == "FROM"]
-    assert stages == ["node:22-bookworm-slim AS web-build", "web-build AS web", "python:3.11-slim"]
+    assert stages == ["node:22-bookworm-slim AS web-build", "web-build AS web", "python:3.11-slim AS packages",
+                      "python:3.11-slim"]
     users = [a for k, a in DOCKERFILE if k == "USER"]
     assert users and users[-1].split(":")[0] not in {"root", "0"}
 

@@ -21,6 +21,8 @@ sys.path.insert(0, str(ROOT / "scripts"))
 import generate  # noqa: E402
 from procfile import SERVICES, read_procfile  # noqa: E402
 
+from xyd_common.trusted_proxies import client_address, parse_trusted_proxies  # noqa: E402
+
 KUBERNETES_VERSION = "1.32.0"
 OVERLAYS = ["single-node", "production"]
 PROCFILE = read_procfile()
@@ -206,3 +208,29 @@ def test_single_node_runs_the_data_services_and_only_platform_pods_reach_them():
     assert policy["ingress"][0]["from"] == [{"podSelector": {"matchLabels": {"app.kubernetes.io/part-of": "xyd"}}}]
     init = of_kind(docs, "ConfigMap")["postgres-init"]["data"]["10-xyd-databases.sh"]
     assert init == (ROOT / "deploy" / "postgres-init.sh").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_the_gateway_trusts_the_ingress_controller_alone_and_no_setting_goes_unread(overlay):
+    docs = RENDERED[overlay]
+    config = of_kind(docs, "ConfigMap")
+    (settings,) = [c["data"] for name, c in config.items() if name.startswith("xyd-config")]
+    # One proxy in front (the ingress controller, whatever its pods' addresses), as the gateway reads it.
+    assert parse_trusted_proxies(settings["TRUSTED_PROXIES"]) == 1
+    assert client_address("10.42.0.7", "6.6.6.6, 198.51.100.7", 1) == "198.51.100.7"
+    assert "GATEWAY_PROXY_HOPS" not in settings
+    # Real SMS: console SMS (codes readable by anyone) would be refused without development mode anyway.
+    assert settings["SMS_PROVIDER"] == "http" and "DEVELOPMENT_MODE" not in settings
+    # ... which holds only because nothing but the ingress controller reaches the gateway's port.
+    policies = of_kind(docs, "NetworkPolicy")
+    to_gateway = [p for p in policies.values()
+                  if p["spec"]["podSelector"].get("matchLabels", {}).get("app.kubernetes.io/name") == "gateway"]
+    assert [[peer for rule in p["spec"]["ingress"] for peer in rule["from"]] for p in to_gateway] == [
+        [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "ingress-nginx"}}}]]
+    # Every platform pod takes its settings from that ConfigMap, so no process disagrees with another.
+    for doc in workloads(docs):
+        if platform(doc):
+            (container,) = pod_spec(doc)["containers"]
+            assert any(source.get("configMapRef", {}).get("name", "").startswith("xyd-config")
+                       for source in container.get("envFrom", [])), doc["metadata"]["name"]
+            assert "TRUSTED_PROXIES" not in {v["name"] for v in container.get("env", [])}

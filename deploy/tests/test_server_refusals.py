@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from xyd_common.testing import free_port
+from xyd_testing.helpers import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 

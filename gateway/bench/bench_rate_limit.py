@@ -21,7 +21,6 @@ from flask import request
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from tests.support import SigningKey, Upstream, access_claims, bearer  # noqa: E402
-
 from xyd_common.config import DEFAULT_REDIS_URL, env_str  # noqa: E402
 from xyd_gateway import create_app  # noqa: E402
 from xyd_gateway.config import SERVICE_URL_SETTINGS  # noqa: E402

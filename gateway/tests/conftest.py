@@ -7,9 +7,9 @@ import redis
 
 from xyd_common.config import DEFAULT_REDIS_URL
 from xyd_common.redis_store import get_redis, revoke_sessions, revoked_session_key  # noqa: F401
-from xyd_common.testing import WsgiServer
 from xyd_gateway import create_app
 from xyd_gateway.config import SERVICE_URL_SETTINGS
+from xyd_testing.helpers import WsgiServer
 
 from .support import SigningKey, Upstream, access_claims
 
@@ -56,6 +56,8 @@ def make_app(upstream, redis_prefix, tmp_path):
             "GATEWAY_READ_TIMEOUT": 2.0,
             "GATEWAY_HEALTH_TIMEOUT": 0.5,
             "GATEWAY_ACCESS_LOG": False,
+            # test_page_cache.py turns it on with a broker of its own.
+            "GATEWAY_PAGE_CACHE_SECONDS": 0,
             **{setting: upstream.url for setting, _ in SERVICE_URL_SETTINGS.values()},
         }
         config.update(overrides)

@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from flask import Flask, Response, request
 from jwt.algorithms import OKPAlgorithm
 
-from xyd_common.testing import WsgiServer, bearer, free_port  # noqa: F401  (bearer: the tests import it from here)
+from xyd_testing.helpers import WsgiServer, bearer, free_port  # noqa: F401  (bearer: the tests import it from here)
 
 ISSUER = "xyd-auth"
 AUDIENCE = "xyd-platform"
@@ -64,6 +64,7 @@ def access_claims(**overrides) -> dict:
 
 def echo_app(key: SigningKey) -> Flask:
     app = Flask(__name__)
+    app.config["SEEN"] = []  # every request the echo answered (path and query), for counting
     methods = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
     @app.get("/.well-known/jwks.json")
@@ -80,6 +81,7 @@ def echo_app(key: SigningKey) -> Flask:
 
     @app.route("/<path:_rest>", methods=methods, provide_automatic_options=False)
     def echo(_rest):
+        app.config["SEEN"].append(request.full_path)
         time.sleep(float(request.args.get("_sleep", 0)))
         if "_size" in request.args:
             chunks = (bytes([i % 251]) * 1000 for i in range(int(request.args["_size"]) // 1000))
@@ -96,8 +98,9 @@ def echo_app(key: SigningKey) -> Flask:
         response = Response(json.dumps(body, ensure_ascii=False), status=int(request.args.get("_status", 200)),
                             content_type="application/json")
         response.headers["X-Upstream"] = "echo"
-        response.headers.add("Set-Cookie", "a=1; Path=/")
-        response.headers.add("Set-Cookie", "b=2; Path=/")
+        if "_no_cookies" not in request.args:
+            response.headers.add("Set-Cookie", "a=1; Path=/")
+            response.headers.add("Set-Cookie", "b=2; Path=/")
         return response
 
     return app
@@ -107,7 +110,9 @@ class Upstream(WsgiServer):
     """The echo app on 127.0.0.1:<free port>, in a thread, until `stop()`."""
 
     def __init__(self, key: SigningKey):
-        super().__init__(echo_app(key))
+        app = echo_app(key)
+        super().__init__(app)
+        self.seen: list[str] = app.config["SEEN"]
         self.start()
 
     def stop(self) -> None:

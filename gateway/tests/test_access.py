@@ -5,7 +5,7 @@ import time
 import jwt
 
 from xyd_common.redis_store import get_redis, revoked_session_key
-from xyd_common.testing import wait_until
+from xyd_testing.helpers import wait_until
 
 from .support import SigningKey, access_claims, bearer, unreachable_url
 

@@ -10,9 +10,13 @@ def test_docs_page_is_swagger_ui_without_cdn(client):
     assert response.status_code == 200
     assert response.mimetype == "text/html"
     page = response.get_data(as_text=True)
-    assert "SwaggerUIBundle" in page
-    assert "/api/docs/specs/order-service.json" in page
+    assert "swagger-ui-bundle.js" in page and "/api/docs/init.js" in page
     assert "//cdn" not in page and "unpkg" not in page
+    # No inline script: the page runs under the gateway's page policy (script-src 'self').
+    assert "<script>" not in page and "script-src 'self'" in response.headers["Content-Security-Policy"]
+    script = client.get("/api/docs/init.js")
+    assert script.mimetype == "text/javascript" and "SwaggerUIBundle" in script.get_data(as_text=True)
+    assert "/api/docs/specs/order-service.json" in script.get_data(as_text=True)
 
 
 def test_docs_assets_are_served_by_the_gateway(client):
@@ -61,7 +65,8 @@ def test_merged_document_is_served_at_api_openapi_json(client):
 
 
 def test_docs_page_offers_the_merged_document_first(client):
-    assert '"url": "/api/openapi.json"' in client.get("/api/docs").get_data(as_text=True)
+    script = client.get("/api/docs/init.js").get_data(as_text=True)
+    assert script.index('"url": "/api/openapi.json"') < script.index("order-service.json")
 
 
 def test_merging_keeps_apart_schemas_two_services_name_alike_but_shape_differently():

@@ -1,11 +1,15 @@
 import http.client
+import io
 import json
+import logging
 import os
 import uuid
 
 import pytest
 import urllib3
+from gunicorn.http.errors import InvalidChunkSize
 
+from xyd_common.trusted_proxies import proof_key, proven_client
 from xyd_gateway.proxy import answer_headers
 
 from .support import bearer, unreachable_url
@@ -216,3 +220,47 @@ def test_unknown_method_is_405_json(client, auth):
     response = client.open("/api/v1/orders", method="TRACE", headers=auth)
     assert response.status_code == 405
     assert response.get_json()["code"] == "method_not_allowed"
+
+
+def test_the_forwarded_client_address_carries_the_gateways_proof(make_app, token):
+    client = make_app(SERVICE_TOKEN_SECRET="platform-secret").test_client()
+    response = client.get("/api/v1/orders", headers={**bearer(token()), "X-Xyd-Client-Proof": "1.forged"},
+                          environ_base={"REMOTE_ADDR": "203.0.113.9"})
+    headers = response.get_json()["headers"]
+    assert proven_client(headers["X-Forwarded-For"], headers["X-Xyd-Client-Proof"], proof_key("platform-secret"))
+    # Without the platform secret no proof goes out, and a client's own never passes through.
+    plain = make_app(SERVICE_TOKEN_SECRET=None).test_client()
+    headers = plain.get("/api/v1/orders", headers={**bearer(token()), "X-Xyd-Client-Proof": "1.forged"}).get_json()[
+        "headers"]
+    assert "X-Xyd-Client-Proof" not in headers
+
+
+class _MalformedChunks(io.RawIOBase):
+    """What gunicorn's body reader does on `Transfer-Encoding: chunked` with a bad chunk size."""
+
+    def readable(self):
+        return True
+
+    def readinto(self, buffer):
+        raise InvalidChunkSize(b"zz")
+
+
+def test_a_malformed_chunked_body_is_a_400_and_a_warning_not_a_500(client, auth, caplog):
+    with caplog.at_level(logging.WARNING, logger="xyd_gateway.proxy"):
+        response = client.post("/api/v1/orders", headers=auth, environ_overrides={
+            # As gunicorn passes a chunked body: no length, the stream ends where the chunks do.
+            "wsgi.input": io.BufferedReader(_MalformedChunks()), "HTTP_TRANSFER_ENCODING": "chunked",
+            "CONTENT_LENGTH": "", "wsgi.input_terminated": True})
+    assert response.status_code == 400 and response.get_json()["code"] == "bad_request"
+    assert [r for r in caplog.records if r.levelno == logging.WARNING and "unreadable request body" in r.getMessage()]
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+def test_options_answers_of_the_gateway_are_not_typed_html(make_app):
+    client = make_app(CORS_ALLOWED_ORIGINS="https://portal.example.cn").test_client()
+    preflight = client.options("/api/v1/orders", headers={"Origin": "https://portal.example.cn",
+                                                          "Access-Control-Request-Method": "POST"})
+    assert preflight.status_code == 204 and "Content-Type" not in preflight.headers
+    for path in ("/health", "/api/docs", "/api/openapi.json"):
+        answer = client.options(path)
+        assert "html" not in answer.headers.get("Content-Type", ""), path

@@ -7,7 +7,7 @@ def test_health_is_ok_when_every_service_answers(make_app, tmp_path):
     assert response.get_json() == {
         "status": "ok",
         "services": {"auth-service": "ok", "product-service": "ok", "order-service": "ok",
-                     "credit-service": "ok", "notification-service": "ok"},
+                     "credit-service": "ok", "notification-service": "ok", "loan-service": "ok"},
         "redis": "ok",
         "web": "absent",
     }

@@ -18,6 +18,9 @@ from xyd_gateway.routes import TOKEN_IGNORED, TOKEN_OPTIONAL, TOKEN_REQUIRED, se
     ("/api/v1/notifications", "notification-service"),
     ("/api/v1/webhooks/5/deliveries", "notification-service"),
     ("/api/v1/dev/sms", "notification-service"),
+    ("/api/v1/loans", "loan-service"),
+    ("/api/v1/loans/7/repayments", "loan-service"),
+    ("/api/v1/admin/loans/business-date", "loan-service"),
 ])
 def test_each_public_path_goes_to_the_service_that_owns_it(path, service):
     assert service_for(path) == service

@@ -114,14 +114,22 @@ PRODUCT = {"id": 7, "name": "魏都科创贷", "institution_name": "许昌农商
            "description": "面向魏都区科技型中小企业<b>的</b>信用贷款"}
 
 
+POLICY = {"id": 3, "title": "许昌市首贷企业贴息政策", "issuer": "许昌市财政局", "region_name": "许昌市",
+          "published_on": "2026-12-01", "valid_until": None, "status": "published",
+          "body": "对首次获得贷款的企业<b>贴息</b>。\n\n按实付利息的 50% 补贴。"}
+
+
 @pytest.fixture
 def products():
-    from xyd_common.testing import StubServer
+    from xyd_testing.helpers import StubServer
 
     with StubServer() as stub:
         stub.routes["/api/v1/products/7"] = (200, PRODUCT)
         stub.routes["/api/v1/products/8"] = (200, {**PRODUCT, "id": 8, "status": "disabled"})
         stub.routes["/api/v1/market/products"] = (200, {"items": [PRODUCT], "total": 1, "page": 1, "per_page": 20})
+        stub.routes["/api/v1/policies/3"] = (200, POLICY)
+        stub.routes["/api/v1/policies/4"] = (200, {**POLICY, "id": 4, "status": "withdrawn"})
+        stub.routes["/api/v1/policies"] = (200, {"items": [POLICY], "total": 1, "page": 1, "per_page": 20})
         yield stub
 
 
@@ -144,6 +152,20 @@ def test_a_product_page_carries_its_title_description_and_key_figures(seo_client
     assert html.count("<title>") == 1
 
 
+def test_absolute_page_addresses_come_from_the_configured_base_url_never_the_host_header(make_app, dist,
+                                                                                       products, seo_client):
+    evil = {"Host": "evil.example", "X-Forwarded-Host": "evil.example"}
+    for path in ("/market", "/products/7"):
+        html = seo_client.get(path, headers=evil).get_data(as_text=True)
+        assert "og:url" not in html and "evil.example" not in html, path  # no base URL configured: none
+    configured = make_app(WEB_DIST_DIR=str(dist), PRODUCT_SERVICE_URL=products.url,
+                          PUBLIC_BASE_URL="https://xyd.xuchang.example").test_client()
+    for path in ("/market", "/products/7"):
+        html = configured.get(path, headers=evil).get_data(as_text=True)
+        assert f'<meta property="og:url" content="https://xyd.xuchang.example{path}" />' in html, path
+        assert "evil.example" not in html, path
+
+
 def test_the_market_page_lists_the_newest_products(seo_client):
     html = seo_client.get("/market").get_data(as_text=True)
     assert "<title>金融超市 - 许昌市中小企业融资综合信用服务平台</title>" in html
@@ -159,3 +181,21 @@ def test_a_product_not_on_offer_or_a_service_that_is_down_leaves_the_plain_app(s
     down = make_app(WEB_DIST_DIR=str(dist), PRODUCT_SERVICE_URL=unreachable_url()).test_client()
     response = down.get("/products/7")
     assert response.status_code == 200 and '<div id="app"></div>' in response.get_data(as_text=True)
+
+
+def test_a_policy_page_carries_its_title_description_and_text(seo_client):
+    html = seo_client.get("/policies/3").get_data(as_text=True)
+    assert "<title>许昌市首贷企业贴息政策 - 政策资讯 - 许昌市中小企业融资综合信用服务平台</title>" in html
+    assert '<meta name="description" content="许昌市财政局：许昌市首贷企业贴息政策。对首次获得贷款的企业' in html
+    assert "<dt>有效期至</dt><dd>长期有效</dd>" in html and "<p>按实付利息的 50% 补贴。</p>" in html
+    assert "&lt;b&gt;贴息&lt;/b&gt;" in html  # the policy's own text is escaped
+    assert html.count("<title>") == 1
+
+
+def test_the_policies_page_lists_the_newest_and_a_withdrawn_policy_is_the_plain_app(seo_client):
+    html = seo_client.get("/policies").get_data(as_text=True)
+    assert "<title>政策资讯 - 许昌市中小企业融资综合信用服务平台</title>" in html
+    assert '<a href="/policies/3">许昌市首贷企业贴息政策</a>' in html
+    for path in ("/policies/4", "/policies/5"):
+        html = seo_client.get(path).get_data(as_text=True)
+        assert "<title>信易贷</title>" in html and '<div id="app"></div>' in html, path

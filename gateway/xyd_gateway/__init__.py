@@ -3,11 +3,12 @@ the built web app at `/`."""
 
 from flask import Flask
 
+from xyd_common.app import untyped_options_answers
 from xyd_common.logs import configure_logging
 from xyd_common.metrics import instrument_requests
 from xyd_common.trusted_proxies import TrustedProxies, parse_trusted_proxies
 
-from . import access, cors, docs, errors, health, proxy, ratelimit, request_log, web
+from . import access, cors, docs, errors, health, page_cache, proxy, ratelimit, request_log, security_headers, web
 from .config import load_settings
 
 
@@ -24,6 +25,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.wsgi_app = TrustedProxies(app.wsgi_app, parse_trusted_proxies(app.config["TRUSTED_PROXIES"]))
 
     errors.init_app(app)
+    # nosniff on every answer; the page policy (CSP, no framing) on every HTML answer.
+    security_headers.init_app(app)
+    untyped_options_answers(app)
     request_log.init_app(app)
     # Preflights are answered before anything else looks at the request (they carry no token).
     cors.init_app(app)
@@ -32,6 +36,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     access.install_verifier(app)
     ratelimit.init_app(app)
     proxy.init_app(app)
+    page_cache.init_app(app)
     health.init_app(app)
     app.register_blueprint(proxy.api)
     app.register_blueprint(health.bp)

@@ -25,6 +25,7 @@ from flask import Flask
 from xyd_common.redis_store import get_redis, revocation_channel
 from xyd_common.tokens import ACCESS, Identity, TokenVerifier, authenticate, session_revoked, unauthorized
 
+from .listening import Subscription
 from .routes import TOKEN_IGNORED, TOKEN_OPTIONAL
 
 log = logging.getLogger(__name__)
@@ -59,37 +60,28 @@ class CachingTokenVerifier(TokenVerifier):
         return claims
 
 
-class RevocationWatch:
+class RevocationWatch(Subscription):
     """Which sessions are revoked: Redis asked once per session, then kept current by the revocation
-    channel while the subscription to it is live (see the module's docstring).
+    channel while the subscription to it is live (see the module's docstring and listening.py)."""
 
-    Started lazily by the first request of each process (gunicorn forks its workers after loading the
-    app; a thread started before the fork would not exist in them)."""
-
+    name = "revocation-watch"
+    connection_errors = (redis.RedisError, OSError)
     PING_SECONDS = 2.0     # how often the idle subscription proves it is alive
     SILENCE_LIMIT = 6.0    # no answer for this long: the subscription counts as lost
 
     def __init__(self, app: Flask, remember_seconds: float, size: int = 100_000):
+        super().__init__()
         self.app = app
         self.remember_seconds = remember_seconds
-        self._lock = threading.Lock()
         # Sessions found not revoked, and sessions heard revoked, while the subscription was live.
         self._clean = TTLCache(maxsize=size, ttl=remember_seconds, timer=time.monotonic)
         self._heard = TTLCache(maxsize=size, ttl=remember_seconds, timer=time.monotonic)
-        self._live = False
-        self._generation = 0  # bumped whenever the subscription starts or ends: older answers are void
-        self._thread: threading.Thread | None = None
-        self.stop = threading.Event()
-
-    @property
-    def live(self) -> bool:
-        return self._live
 
     def revoked(self, session_id: str | None, app=None) -> bool:
         """`xyd_common.tokens.session_revoked`, answered from memory when that is safe."""
         if not session_id:
             return False
-        self._ensure_started()
+        self.ensure_started()
         with self._lock:
             if session_id in self._heard:
                 return True
@@ -104,31 +96,8 @@ class RevocationWatch:
                     self._clean[session_id] = generation
         return revoked
 
-    def _ensure_started(self) -> None:
-        if self._thread is None or not self._thread.is_alive():
-            with self._lock:
-                if self._thread is None or not self._thread.is_alive():
-                    self._thread = threading.Thread(target=self._listen_forever, name="revocation-watch",
-                                                    daemon=True)
-                    self._thread.start()
-
-    def _set_live(self, live: bool) -> None:
-        with self._lock:
-            self._live = live
-            self._generation += 1
-            self._clean.clear()
-
-    def _listen_forever(self) -> None:
-        delay = 0.5
-        while not self.stop.is_set():
-            try:
-                self._listen()
-            except (redis.RedisError, OSError) as exc:
-                log.warning("revocation channel lost (%s); asking Redis on every request",
-                            exc.__class__.__name__)
-            self._set_live(False)
-            self.stop.wait(delay)
-            delay = min(delay * 2, 10.0)
+    def forget(self) -> None:
+        self._clean.clear()
 
     def _listen(self) -> None:
         pubsub = get_redis(self.app).pubsub()

@@ -42,6 +42,7 @@ def init_app(app: Flask) -> None:
                 or not request.path.startswith("/api/")):
             return None
         response = Response(status=204)
+        del response.headers["Content-Type"]  # an empty answer, not an HTML page
         response.vary.add("Origin")
         origin = allowed_origin(request.headers.get("Origin"))
         if origin is not None:

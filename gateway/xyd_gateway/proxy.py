@@ -11,14 +11,17 @@ from urllib.parse import quote, quote_from_bytes
 
 import urllib3
 from flask import Blueprint, Flask, Request, Response, current_app, g, request
+from gunicorn.http.errors import ParseException
 from urllib3.exceptions import ConnectTimeoutError, HTTPError, ProtocolError, ReadTimeoutError
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from xyd_common.errors import ApiError
 from xyd_common.metrics import GATEWAY_UPSTREAM_LATENCY, GATEWAY_UPSTREAM_REQUESTS
+from xyd_common.trusted_proxies import PROOF_HEADER, proof_key, sign_client
 
 from .access import check_access
 from .config import SERVICE_LABELS, service_urls
+from .page_cache import cached_answer
 from .ratelimit import check_rate_limit
 from .routes import TOKEN_IGNORED, is_upload, service_for, token_policy
 
@@ -31,7 +34,7 @@ HOP_BY_HOP = frozenset({
 # urllib3 writes Host and Content-Length for the body it sends; the body is already read whole, so a
 # client's Expect: 100-continue has been answered by the gateway's own server.
 _REQUEST_HEADERS_SET_BY_GATEWAY = HOP_BY_HOP | {"host", "content-length", "expect", "x-request-id",
-                                                "x-forwarded-for"}
+                                                "x-forwarded-for", PROOF_HEADER.lower()}
 # The gateway's own server writes these.
 _RESPONSE_HEADERS_SET_BY_GATEWAY = HOP_BY_HOP | {"server", "date"}
 
@@ -52,6 +55,29 @@ FORWARDED_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
 _POOL_MANAGER = "xyd_gateway_pool_manager"
 _UPSTREAMS = "xyd_gateway_upstreams"
+_PROOF_KEY = "xyd_client_proof_key"
+
+
+class RotatingConnectionPool(urllib3.HTTPConnectionPool):
+    """A pool that closes a connection once it has carried `requests_per_connection` requests.
+
+    A service's replicas share one address (gunicorn's SO_REUSEPORT, or a Kubernetes Service): the kernel
+    or kube-proxy spreads *connections* over them, and a pooled keep-alive connection would tie a gateway
+    thread to one replica for good. Closing each connection after a bounded number of requests makes every
+    new connection a new draw, so the replicas share the load (tests-e2e/test_replicas.py). It is closed
+    when handed out, idle and owned by the taker; urllib3 reconnects a closed connection on its next use."""
+
+    requests_per_connection = 0  # set per gateway in init_app; 0: connections are kept as long as they live
+
+    def _get_conn(self, timeout=None):
+        connection = super()._get_conn(timeout)
+        if self.requests_per_connection > 0:
+            carried = getattr(connection, "xyd_requests", 0)
+            if carried >= self.requests_per_connection:
+                connection.close()
+                carried = 0
+            connection.xyd_requests = carried + 1
+        return connection
 
 
 class UpstreamResponse(Response):
@@ -63,6 +89,12 @@ def init_app(app: Flask) -> None:
     """One connection pool manager per process (gunicorn loads the app in each worker, after the fork;
     pools connect lazily, so nothing is shared across a fork either way)."""
     urls = service_urls(app.config)
+    app.extensions[_PROOF_KEY] = proof_key(app.config.get("SERVICE_TOKEN_SECRET"))
+    if app.extensions[_PROOF_KEY] is None:
+        log.warning("SERVICE_TOKEN_SECRET is not set: the services cannot tell clients apart (every "
+                    "request reaches them from the gateway's own address)")
+    pool_class = type("RotatingConnectionPool", (RotatingConnectionPool,),
+                      {"requests_per_connection": app.config["GATEWAY_UPSTREAM_CONNECTION_REQUESTS"]})
     manager = app.extensions[_POOL_MANAGER] = urllib3.PoolManager(
         # Room for one pool per service even if none share a host:port, so none is ever evicted.
         num_pools=2 * len(urls),
@@ -73,6 +105,7 @@ def init_app(app: Flask) -> None:
         timeout=urllib3.Timeout(connect=app.config["GATEWAY_CONNECT_TIMEOUT"],
                                 read=app.config["GATEWAY_READ_TIMEOUT"]),
     )
+    manager.pool_classes_by_scheme = {**manager.pool_classes_by_scheme, "http": pool_class}
     # Each service's pool and path prefix, looked up once rather than parsing its URL per request.
     app.extensions[_UPSTREAMS] = {
         service: (manager.connection_from_url(url), urllib3.util.parse_url(url).path or "")
@@ -90,7 +123,8 @@ def _connection_tokens(value: str | None) -> set[str]:
     return {token.strip().lower() for token in value.split(",")} if value else set()
 
 
-def upstream_request_headers(request: Request, request_id: str, pass_token: bool = True) -> dict[str, str]:
+def upstream_request_headers(request: Request, request_id: str, pass_token: bool = True,
+                             proof_key: bytes | None = None) -> dict[str, str]:
     drop = _REQUEST_HEADERS_SET_BY_GATEWAY | _connection_tokens(request.headers.get("Connection"))
     if not pass_token:
         drop = drop | {"authorization"}
@@ -102,8 +136,11 @@ def upstream_request_headers(request: Request, request_id: str, pass_token: bool
         headers[name] = value
     headers["X-Request-ID"] = request_id
     # The client as the gateway established it (TRUSTED_PROXIES): addresses a client wrote itself into
-    # X-Forwarded-For go no further, so no service behind can be fooled by them either.
-    headers["X-Forwarded-For"] = request.remote_addr or "unknown"
+    # X-Forwarded-For go no further. The proof is what makes a service believe it (and nobody else).
+    client = request.remote_addr or "unknown"
+    headers["X-Forwarded-For"] = client
+    if proof_key is not None:
+        headers[PROOF_HEADER] = sign_client(client, proof_key)
     return headers
 
 
@@ -117,9 +154,20 @@ def upstream_target(request: Request) -> str:
 
 
 def request_body(request: Request) -> bytes | None:
-    """The body's bytes as sent; 413 when there are more than MAX_CONTENT_LENGTH of them."""
+    """The body's bytes as sent; 413 when there are more than MAX_CONTENT_LENGTH of them, 400 when they
+    cannot be read (malformed chunks, a body cut short)."""
     if request.content_length is None and "HTTP_TRANSFER_ENCODING" not in request.environ:
         return None  # neither a length nor chunks: HTTP says there is no body
+    try:
+        return _read_body(request)
+    except (ParseException, OSError) as exc:
+        # gunicorn parses the chunks as the body is read, long after it accepted the request: the
+        # client's mistake, not the gateway's, so a 400 and a warning rather than a 500 and a traceback.
+        log.warning("unreadable request body", extra={"error": f"{exc.__class__.__name__}: {exc}"})
+        raise ApiError(400, "bad_request", "请求体格式错误") from exc
+
+
+def _read_body(request: Request) -> bytes | None:
     limit = request.max_content_length
     if limit is None or request.content_length is not None:
         # werkzeug refuses a declared length over the limit before reading anything.
@@ -149,7 +197,7 @@ def forward(service: str, request: Request, request_id: str, app: Flask | None =
             pass_token: bool = True) -> Response:
     """Send `request` to `service` and turn its answer into the gateway's response."""
     app = app or current_app._get_current_object()
-    headers = upstream_request_headers(request, request_id, pass_token)
+    headers = upstream_request_headers(request, request_id, pass_token, app.extensions[_PROOF_KEY])
     body = request_body(request)
     pool, prefix = upstream(service, app)
     started = time.perf_counter()
@@ -219,4 +267,5 @@ def forward_api_request(_rest: str):
     check_rate_limit(app, policy, g.identity, req)
     if is_upload(req.method, req.path):
         req.max_content_length = app.config["MAX_UPLOAD_BYTES"]
-    return forward(service, req, g.request_id, app, pass_token=policy != TOKEN_IGNORED)
+    return cached_answer(app, req, lambda: forward(service, req, g.request_id, app,
+                                                   pass_token=policy != TOKEN_IGNORED), UpstreamResponse)

@@ -13,20 +13,28 @@ import re
 
 ROUTES = (
     ("/api/v1/auth/**", "auth-service"),
-    # Rows are tried in order: credit-service's administration before the rest of /admin.
+    # Rows are tried in order: credit-service's and loan-service's administration before the rest of /admin.
     ("/api/v1/admin/credit/**", "credit-service"),
+    ("/api/v1/admin/loans/**", "loan-service"),
     ("/api/v1/admin/**", "auth-service"),
     ("/api/v1/regions**", "auth-service"),
     ("/api/v1/institution-applications**", "auth-service"),
     ("/api/v1/portal/**", "order-service"),
     ("/api/v1/products**", "product-service"),
     ("/api/v1/market/**", "product-service"),
+    ("/api/v1/policies**", "product-service"),
     ("/api/v1/orders**", "order-service"),
     ("/api/v1/needs**", "order-service"),
+    ("/api/v1/visits**", "order-service"),
     ("/api/v1/credit/**", "credit-service"),
     ("/api/v1/notifications**", "notification-service"),
     ("/api/v1/webhooks**", "notification-service"),
     ("/api/v1/dev/**", "notification-service"),
+    ("/api/v1/loans**", "loan-service"),
+    ("/api/v1/funds**", "loan-service"),
+    ("/api/v1/claims**", "loan-service"),
+    ("/api/v1/subsidy-programs**", "loan-service"),
+    ("/api/v1/subsidy-applications**", "loan-service"),
 )
 
 # What a route asks of the caller's access token. Every route not listed below needs one.
@@ -56,7 +64,20 @@ PUBLIC_ROUTES = (
     ("GET", "/api/v1/credit/authorization-text", TOKEN_OPTIONAL),
     # An id only: /api/v1/products/mine is the institution's own list and needs a token.
     ("GET", "/api/v1/products/{id}", TOKEN_OPTIONAL),
+    # 政策资讯: the portal's list and a policy (its managers also see one not on the portal).
+    ("GET", "/api/v1/policies", TOKEN_OPTIONAL),
+    ("GET", "/api/v1/policies/{id}", TOKEN_OPTIONAL),
 )
+
+# Public pages the gateway answers from its own memory when asked without a token (page_cache.py), and
+# the events after which that memory is dropped: whatever changes what these pages show. A request with a
+# token always reaches the service (whitelist-only products, a disabled product its owner still sees).
+CACHED_PAGES = (
+    "/api/v1/market/products",
+    "/api/v1/products/{id}",
+    "/api/v1/regions**",
+)
+CACHED_PAGES_CHANGE_ON = ("product.#", "institution.#", "region.#")
 
 # Requests that carry documents (multipart uploads): their bodies may be up to MAX_UPLOAD_BYTES rather
 # than MAX_BODY_BYTES. The service behind checks each file's own size and type.
@@ -81,6 +102,8 @@ _PUBLIC_REGEXES = {
     method: tuple((re.compile(_pattern_regex(p)), policy) for m, p, policy in PUBLIC_ROUTES if m == method)
     for method in {m for m, _, _ in PUBLIC_ROUTES}
 }
+
+_CACHED_REGEXES = tuple(re.compile(_pattern_regex(p)) for p in CACHED_PAGES)
 
 
 def is_safe_path(path: str) -> bool:
@@ -110,3 +133,8 @@ def token_policy(method: str, path: str) -> str:
 def is_upload(method: str, path: str) -> bool:
     """Whether `method path` takes a document upload (and so the larger body limit)."""
     return (method, path) in UPLOAD_ROUTES
+
+
+def is_cached_page(path: str) -> bool:
+    """Whether `path` is one of the CACHED_PAGES (the method and the token are the caller's to check)."""
+    return any(regex.fullmatch(path) for regex in _CACHED_REGEXES)

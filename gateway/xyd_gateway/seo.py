@@ -1,11 +1,13 @@
-"""Search engines and link previews read `/market` and `/products/<id>` without running the app.
+"""Search engines and link previews read `/market`, `/products/<id>`, `/policies` and `/policies/<id>`
+without running the app.
 
-For those two pages the gateway fills the served `index.html` with the page's own title, a description,
-Open Graph tags and a plain-HTML summary inside `<div id="app">` (the product's key figures, or the
-newest products of the market), which the app replaces when it mounts. The figures come from
-product-service's public endpoints over the gateway's own connection pool, with a short timeout: when
-product-service is slow or down, or the product is not on offer, the page is the plain app, never an
-error. Prerendering at build time cannot do this: products change all day.
+For those pages the gateway fills the served `index.html` with the page's own title, a description,
+Open Graph tags and a plain-HTML summary inside `<div id="app">` (the product's key figures, the newest
+products of the market, a policy's issuer, dates and text, or the newest policies), which the app
+replaces when it mounts. The figures come from product-service's public endpoints over the gateway's own
+connection pool, with a short timeout: when product-service is slow or down, or the product or policy
+is not on offer, the page is the plain app, never an error. Prerendering at build time cannot do this:
+products and policies change all day.
 """
 
 import json
@@ -23,6 +25,10 @@ MARKET_TITLE = f"金融超市 - {SITE}"
 MARKET_DESCRIPTION = ("许昌信易贷金融超市：银行、担保、融资租赁等金融机构面向中小企业和个体工商户的融资产品，"
                       "按区域、担保方式、金额、期限筛选，在线申请。")
 PRODUCT_PAGE = re.compile(r"products/([0-9]{1,18})")
+POLICIES_TITLE = f"政策资讯 - {SITE}"
+POLICIES_DESCRIPTION = ("许昌市及各县（市、区）面向中小微企业的融资支持政策：风险补偿、贷款贴息、首贷支持等，"
+                        "按适用区域和行业查看。")
+POLICY_PAGE = re.compile(r"policies/([0-9]{1,18})")
 # Seconds the gateway waits for product-service while answering a page.
 FETCH_TIMEOUT = 1.5
 CATEGORY = {"loan": "贷款", "guarantee": "担保", "leasing": "融资租赁", "factoring": "保理", "insurance": "保险",
@@ -92,24 +98,60 @@ def _market_page() -> tuple[str, str, str]:
     return MARKET_TITLE, MARKET_DESCRIPTION, body
 
 
+def _paragraphs(text: str) -> list[str]:
+    return [p.strip() for p in re.split(r"\n\s*\n", text) if p.strip()]
+
+
+def _policy_page(policy_id: str) -> tuple[str, str, str] | None:
+    policy = _fetch(f"/api/v1/policies/{policy_id}")
+    if not policy or policy.get("status") != "published":
+        return None
+    title, issuer = str(policy.get("title")), str(policy.get("issuer") or "")
+    until = policy.get("valid_until") or "长期有效"
+    facts = [("发布单位", issuer), ("适用区域", str(policy.get("region_name") or "")),
+             ("发布日期", str(policy.get("published_on") or "")), ("有效期至", str(until))]
+    paragraphs = _paragraphs(str(policy.get("body") or ""))
+    description = f"{issuer}：{title}。{paragraphs[0] if paragraphs else ''}"
+    rows = "".join(f"<dt>{escape(k)}</dt><dd>{escape(v)}</dd>" for k, v in facts)
+    text = "".join(f"<p>{escape(p)}</p>" for p in paragraphs)
+    body = (f"<article><h1>{escape(title)}</h1><dl>{rows}</dl>{text}"
+            f'<p><a href="/policies">返回政策资讯</a></p></article>')
+    return f"{title} - 政策资讯 - {SITE}", description.strip()[:300], body
+
+
+def _policies_page() -> tuple[str, str, str]:
+    page = _fetch("/api/v1/policies?per_page=20") or {}
+    items = "".join(
+        f'<li><a href="/policies/{int(p["id"])}">{escape(str(p.get("title")))}</a>'
+        f'（{escape(str(p.get("issuer")))}，{escape(str(p.get("published_on")))}）</li>'
+        for p in page.get("items") or [] if isinstance(p, dict) and "id" in p)
+    body = f"<main><h1>政策资讯</h1><p>{escape(POLICIES_DESCRIPTION)}</p><ul>{items}</ul></main>"
+    return POLICIES_TITLE, POLICIES_DESCRIPTION, body
+
+
 def page_metadata(path: str) -> tuple[str, str, str] | None:
     """(title, description, summary HTML) for a page search engines should read, or None."""
     if path in ("market", "market/"):
         return _market_page()
     if match := PRODUCT_PAGE.fullmatch(path):
         return _product_page(match.group(1))
+    if path in ("policies", "policies/"):
+        return _policies_page()
+    if match := POLICY_PAGE.fullmatch(path):
+        return _policy_page(match.group(1))
     return None
 
 
-def render(index_html: str, title: str, description: str, body: str, url: str) -> str:
-    """index.html with the page's title, description, Open Graph tags and summary put in."""
+def render(index_html: str, title: str, description: str, body: str, url: str | None) -> str:
+    """index.html with the page's title, description, Open Graph tags and summary put in; `og:url` only
+    with an absolute `url` (built from PUBLIC_BASE_URL, never from the request's Host header)."""
     head = (f"<title>{escape(title)}</title>"
             f'<meta name="description" content="{escape(description)}" />'
             f'<meta property="og:type" content="website" />'
             f'<meta property="og:site_name" content="{escape(SITE)}" />'
             f'<meta property="og:title" content="{escape(title)}" />'
             f'<meta property="og:description" content="{escape(description)}" />'
-            f'<meta property="og:url" content="{escape(url)}" />')
+            + (f'<meta property="og:url" content="{escape(url)}" />' if url else ""))
     html, replaced = re.subn(r"<title>.*?</title>", lambda _: head, index_html, count=1, flags=re.S)
     if not replaced:
         html = html.replace("</head>", head + "</head>", 1)

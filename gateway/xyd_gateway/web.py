@@ -43,7 +43,10 @@ def _index(path: str = ""):
         raise ApiError(404, "not_found", "网页端未部署，本网关仅提供 API")
     if request.method == "GET" and (page := seo.page_metadata(path)) is not None:
         # The market and product pages carry their own title, description and summary (seo.py).
-        html = seo.render((dist_dir() / INDEX).read_text(encoding="utf-8"), *page, url=request.base_url)
+        # The Host header is the client's to write: absolute links come from the configured address.
+        base = current_app.config["PUBLIC_BASE_URL"]
+        html = seo.render((dist_dir() / INDEX).read_text(encoding="utf-8"), *page,
+                          url=base + request.path if base else None)
         response = current_app.response_class(html, mimetype="text/html")
     else:
         response = send_from_directory(dist_dir(), INDEX, max_age=0)

@@ -19,8 +19,8 @@ def create_app(test_config: dict | None = None):
     app, api = create_service_app(__name__, load_settings(), db, MIGRATIONS, test_config)
     check_settings(app.config)
     if app.config["SMS_PROVIDER"] == "console":
-        log.warning("SMS_PROVIDER=console: no SMS is really sent; texts go to the log and to "
-                    "GET /api/v1/dev/sms")
+        log.warning("DEVELOPMENT MODE — NOT FOR A REAL PLATFORM: SMS_PROVIDER=console, no SMS is really "
+                    "sent; every code goes to the log and to GET /api/v1/dev/sms, where anyone can read it")
     from . import api as endpoints
     from .cli import register_cli
     from .delivery import webhook_gauges

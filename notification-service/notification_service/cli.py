@@ -1,6 +1,6 @@
 """Operator commands of notification-service."""
 
-from xyd_common.app import run_until_signalled
+from xyd_common.processes import run_until_signalled
 from xyd_common.reference import register_sync_command
 
 

@@ -21,6 +21,9 @@ def load_settings() -> dict:
         **common_settings("notification-service", "NOTIFICATION_DATABASE_URL"),
         "API_TITLE": "信易贷 notification-service",
         "SMS_PROVIDER": env_str("SMS_PROVIDER", "http"),
+        # Set only by `make run` (scripts/run.py), docker-compose.dev.yml and the end-to-end harness:
+        # the one way to allow SMS_PROVIDER=console, which lets anyone read any phone's codes.
+        "DEVELOPMENT_MODE": env_bool("DEVELOPMENT_MODE", False),
         "SMS_HTTP_URL": env_secret("SMS_HTTP_URL"),
         "SMS_HTTP_TIMEOUT": env_float("SMS_HTTP_TIMEOUT", 5),
         "SMS_HTTP_RETRIES": env_int("SMS_HTTP_RETRIES", 2),
@@ -53,7 +56,13 @@ def check_settings(config) -> None:
         raise SettingError(f"SMS_PROVIDER must be one of {', '.join(SMS_PROVIDERS)}, got {provider!r}")
     if provider == "http" and not config.get("SMS_HTTP_URL"):
         raise SettingError("SMS_PROVIDER=http needs SMS_HTTP_URL (the SMS gateway's URL); "
-                           "set SMS_PROVIDER=console to print SMS to the log instead")
+                           "on a developer's machine, `make run` prints SMS to the log instead")
+    if provider == "console" and not config.get("DEVELOPMENT_MODE"):
+        # With console SMS, GET /api/v1/dev/sms hands anyone any phone's login codes: a configuration
+        # slip must not be enough to run a real platform that way.
+        raise SettingError("SMS_PROVIDER=console lets anyone read every SMS code and is refused outside "
+                           "development mode (DEVELOPMENT_MODE=true, set by `make run` and "
+                           "docker-compose.dev.yml only)")
     if config["SMS_HTTP_RETRIES"] < 0 or config["SMS_HTTP_TIMEOUT"] <= 0:
         raise SettingError("SMS_HTTP_RETRIES must be 0 or more and SMS_HTTP_TIMEOUT above 0")
     _check_fernet_keys(config, "SMS_EVENT_KEY", "the Fernet key auth-service seals SMS codes with "

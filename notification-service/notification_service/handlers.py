@@ -11,7 +11,15 @@ from flask import current_app
 
 from xyd_common.events.envelope import occurred_at
 from xyd_common.events.outbox import utcnow
-from xyd_common.events.topology import NEED_EVENTS, ORDER_EVENTS
+from xyd_common.events.topology import (
+    FUND_EVENTS,
+    LOAN_EVENTS,
+    NEED_EVENTS,
+    ORDER_EVENTS,
+    POLICY_EVENTS,
+    PUSH_EVENTS,
+    SUBSIDY_EVENTS,
+)
 from xyd_common.sealed import NO_SMS_CODE, InvalidToken, unseal
 
 from . import reference, services
@@ -85,8 +93,30 @@ def on_application_decided(event: dict) -> None:
     services.record_application_decision(event)
 
 
+def on_loan_event(event: dict) -> None:
+    """Remind the enterprise of a due or overdue instalment; tell the institution of a non-performing
+    loan; deliver every loan event to the webhooks that take it."""
+    services.record_loan_event(event)
+
+
+def on_policy_event(event: dict) -> None:
+    """Tell the enterprises a published policy matches (its `audience`), in the app; deliver every
+    policy event to the webhooks that take it."""
+    services.record_policy_event(event)
+
+
 def on_need_event(event: dict) -> None:
     services.record_need_event(event)
+
+
+def on_push_event(event: dict) -> None:
+    """推荐清单: tell the institution, the government user who pushed and the enterprise what concerns them."""
+    services.record_push_event(event)
+
+
+def on_instrument_event(event: dict) -> None:
+    """A fund or subsidy step (loan-service): deliver it to the webhooks that take it (region-scoped)."""
+    services.enqueue_deliveries(event)
 
 
 HANDLERS = {
@@ -98,6 +128,10 @@ HANDLERS = {
     "credit.dispute_opened": on_dispute_opened,
     "credit.dispute_resolved": on_dispute_resolved,
     **dict.fromkeys(NEED_EVENTS, on_need_event),
+    **dict.fromkeys(PUSH_EVENTS, on_push_event),
     "institution.application_submitted": on_application_submitted,
     "institution.application_decided": on_application_decided,
+    **dict.fromkeys(LOAN_EVENTS, on_loan_event),
+    **dict.fromkeys((*FUND_EVENTS, *SUBSIDY_EVENTS), on_instrument_event),
+    **dict.fromkeys(POLICY_EVENTS, on_policy_event),
 }

@@ -1,4 +1,4 @@
-"""What each event tells whom, in Chinese: the in-app notices and the SMS of order and risk events.
+"""What each event tells whom, in Chinese: the in-app notices and the SMS of order, loan and risk events.
 
 The SMS wording itself is in sms.TEMPLATES (gateways send only approved templates); here is which
 template an order event uses and with which parameters."""
@@ -9,16 +9,26 @@ from decimal import Decimal, InvalidOperation
 from xyd_common.labels import RISK_LEVEL_NAMES, RISK_TAG_NAMES
 
 # Order events that concern the institution (its users are told) and the enterprise (its users are).
-INSTITUTION_ORDER_EVENTS = ("order.submitted", "order.accept_overdue", "order.urged")
+INSTITUTION_ORDER_EVENTS = ("order.submitted", "order.accept_overdue", "order.urged", "order.resubmitted")
 ENTERPRISE_ORDER_EVENTS = ("order.accepted", "order.credit_granted", "order.disbursed", "order.terminated",
-                           "order.withdrawn")
+                           "order.withdrawn", "order.returned")
 # The order events important enough for an SMS to the enterprise, and the template of each.
 ORDER_SMS_TEMPLATES = {
     "order.accepted": "order_accepted",
     "order.credit_granted": "order_credit_granted",
     "order.terminated": "order_terminated",
+    "order.returned": "order_returned",
 }
 SMS_REASON_LENGTH = 60  # an SMS is billed per 70 characters; the full reason is in the in-app notice
+
+
+def _shortened(text: str) -> str:
+    return text if len(text) <= SMS_REASON_LENGTH else text[:SMS_REASON_LENGTH - 1] + "…"
+
+
+def _items(data: dict) -> str:
+    """The documents a return asks for, as one Chinese list (顿号)."""
+    return "、".join(str(item) for item in data.get("items") or []) or "未列明"
 
 
 @dataclass(frozen=True)
@@ -85,6 +95,18 @@ def order_notice(event_type: str, data: dict) -> Notice | None:
                       _order_data(data))
     if event_type == "order.withdrawn":
         return Notice(kind, "融资申请已撤回", f"您已撤回{about[2:]}。", _order_data(data))
+    if event_type == "order.returned":
+        return Notice(kind, "融资申请被退回补正",
+                      f"{about}被{institution}退回补正，原因：{_text(data, 'reason', '未说明')}；"
+                      f"需补充：{_items(data)}。请补正后重新提交。",
+                      {**_order_data(data), "reason": data.get("reason"), "items": list(data.get("items") or [])})
+    if event_type == "order.resubmitted":
+        note = _text(data, "note")
+        return Notice(kind, "融资申请已补正",
+                      f"{enterprise}已补正“{product}”（订单号{order_no}）的申请材料并重新提交"
+                      f"{'：' + note if note else ''}，受理截止日为 {_text(data, 'accept_deadline')}"
+                      "（含当日），请及时处理。",
+                      _order_data(data))
     return None
 
 
@@ -99,8 +121,70 @@ def order_sms(event_type: str, data: dict) -> tuple[str, dict] | None:
         params.update(amount=wan(data.get("granted_amount")), rate=_text(data, "granted_rate"),
                       term_months=_text(data, "granted_term_months"))
     elif event_type == "order.terminated":
-        reason = _text(data, "reason", "未说明")
-        params["reason"] = reason if len(reason) <= SMS_REASON_LENGTH else reason[:SMS_REASON_LENGTH - 1] + "…"
+        params["reason"] = _shortened(_text(data, "reason", "未说明"))
+    elif event_type == "order.returned":
+        params["items"] = _shortened(_items(data))
+    return template_id, params
+
+
+# Loan events (loan-service) that concern the enterprise (in the app and by SMS, with this template)
+# and the institution (its users, in the app).
+ENTERPRISE_LOAN_SMS_TEMPLATES = {
+    "loan.instalment_due_soon": "loan_instalment_due_soon",
+    "loan.overdue": "loan_overdue",
+}
+INSTITUTION_LOAN_EVENTS = ("loan.non_performing",)
+
+
+def _loan_data(data: dict) -> dict:
+    return {"loan_id": data.get("loan_id"), "order_id": data.get("order_id"), "order_no": data.get("order_no"),
+            "status": data.get("status")}
+
+
+def loan_notice(event_type: str, data: dict, product_name: str | None, enterprise_name: str | None) -> Notice | None:
+    """The notice a loan event makes (the product and enterprise names from the order, where known), or
+    None for one that notifies nobody."""
+    kind = event_type.replace(".", "_")
+    order_no = _text(data, "order_no")
+    loan = f"您的“{product_name}”贷款（订单号{order_no}）" if product_name else f"您的贷款（订单号{order_no}）"
+    outstanding = wan(data.get("outstanding_principal"))
+    if event_type == "loan.instalment_due_soon":
+        # `due_on` and `amount` (what is left of the instalment): the step's own fields.
+        instalment = f"第{_text(data, 'instalment_no')}期" if data.get("instalment_no") is not None else "本期"
+        return Notice(kind, "还款提醒",
+                      f"{loan}{instalment}将于{_text(data, 'due_on')}到期，应还{wan(data.get('amount'))}万元，"
+                      "请提前备足资金、按时还款。",
+                      {**_loan_data(data), "instalment_no": data.get("instalment_no"), "due_on": data.get("due_on")})
+    if event_type == "loan.overdue":
+        return Notice(kind, "贷款已逾期",
+                      f"{loan}已逾期{_text(data, 'days_past_due')}天，未还本金{outstanding}万元。"
+                      "请尽快联系贷款机构还款，逾期 90 天以上将计入信用记录。", _loan_data(data))
+    if event_type == "loan.non_performing":
+        who = enterprise_name or _text(data, "enterprise_name", _text(data, "enterprise_uscc"))
+        return Notice(kind, "贷款转为不良",
+                      f"{who}的贷款（订单号{order_no}）已逾期{_text(data, 'days_past_due')}天，转为不良贷款，"
+                      f"未还本金{outstanding}万元。请及时处置（清收、核销或申请风险补偿）。", _loan_data(data))
+    return None
+
+
+def policy_notice(data: dict) -> Notice:
+    """A published policy that matches the enterprise (政策资讯)."""
+    issuer = _text(data, "issuer")
+    return Notice("policy_published", "新政策推荐",
+                  f"{issuer}发布了与贵企业相符的政策《{_text(data, 'title')}》，可在“为我推荐”或“政策资讯”中查看详情。",
+                  {"policy_id": data.get("id")})
+
+
+def loan_sms(event_type: str, data: dict, product_name: str | None) -> tuple[str, dict] | None:
+    """(template id, parameters) of the SMS a loan event sends the enterprise, or None."""
+    template_id = ENTERPRISE_LOAN_SMS_TEMPLATES.get(event_type)
+    if template_id is None:
+        return None
+    params = {"order_no": _text(data, "order_no"), "product_name": product_name or "贷款"}
+    if event_type == "loan.instalment_due_soon":
+        params.update(due_on=_text(data, "due_on"), amount=wan(data.get("amount")))
+    else:
+        params["days_past_due"] = _text(data, "days_past_due")
     return template_id, params
 
 
@@ -212,3 +296,31 @@ def need_notice(event_type: str, data: dict) -> Notice | None:
                       f"您发布的融资需求（{amount}万元，{term}个月）已由金融机构受理，已生成订单，请留意机构的联系。",
                       facts)
     return None
+
+
+def push_notice(event_type: str, data: dict) -> Notice | None:
+    """The notices of a 推荐清单 push: to the institution (a new push; its date passed), to the
+    government user who pushed it (its answer; its date passed) and to the enterprise (accepted)."""
+    facts = {"push_id": data.get("push_id"), "need_id": data.get("need_id"), "order_id": data.get("order_id"),
+             "status": data.get("status")}
+    enterprise, institution = _text(data, "enterprise_name"), _text(data, "institution_name")
+    need = f"{enterprise}的融资需求（{wan(data.get('amount'))}万元，{_text(data, 'term_months')}个月）"
+    if event_type == "need.pushed":
+        return Notice("need_pushed", "政府部门向贵机构推荐了融资需求",
+                      f"政府部门向贵机构推荐了{need}，请于{_text(data, 'due_on')}前在“推荐清单”中接受或说明原因拒绝。"
+                      f"{_text(data, 'note')}", facts)
+    if event_type == "need.push_overdue":
+        return Notice("need_push_overdue", "推荐的融资需求已超期未答复",
+                      f"推荐给{institution}的{need}已超过答复截止日{_text(data, 'due_on')}，尚未答复。", facts)
+    if event_type == "need.push_accepted":
+        return Notice("need_push_accepted", "推荐的融资需求已被受理",
+                      f"{institution}已接受{need}，已生成融资订单。", facts)
+    if event_type == "need.push_declined":
+        return Notice("need_push_declined", "推荐的融资需求被拒绝",
+                      f"{institution}未接受{need}，原因：{_text(data, 'reason', '未说明')}。", facts)
+    return None
+
+
+def push_sms(data: dict) -> tuple[str, dict]:
+    """(template id, parameters) of the SMS to the institution's users about a new push."""
+    return "need_pushed", {"enterprise_name": _text(data, "enterprise_name"), "due_on": _text(data, "due_on")}

@@ -16,7 +16,7 @@ from xyd_common.reference import sync_internal, sync_regions, upsert_if_newer, u
 from .models import Order, Region, User, db
 
 # An order is open until it reaches one of the states it never leaves.
-OPEN_ORDER_STATUSES = ("submitted", "accepted", "credit_granted")
+OPEN_ORDER_STATUSES = ("submitted", "accepted", "credit_granted", "returned")
 
 
 def upsert_user(data: dict, source_at: datetime) -> bool:
@@ -43,6 +43,11 @@ def track_order(data: dict, source_at: datetime) -> bool:
         "status": data["status"], "order_no": data.get("order_no"), "institution_id": data.get("institution_id"),
         "enterprise_uscc": data.get("enterprise_uscc"), "enterprise_name": data.get("enterprise_name"),
         "product_name": data.get("product_name"), "region_code": data.get("region_code")}, source_at)
+
+
+def tracked_order(order_id) -> Order | None:
+    """The order as its events described it (a loan's product and enterprise names come from here)."""
+    return db.session.get(Order, str(order_id)) if order_id is not None else None
 
 
 def open_orders_of(uscc: str) -> list[Order]:
@@ -100,6 +105,15 @@ def enterprise_users(uscc: str | None) -> list[User]:
         return []
     return list(db.session.scalars(select(User).where(
         User.role == "enterprise", User.verified_uscc == uscc, User.status == "active",
+    ).order_by(User.id)))
+
+
+def enterprises_users(usccs: list[str]) -> list[User]:
+    """The active verified users of every enterprise in `usccs`."""
+    if not usccs:
+        return []
+    return list(db.session.scalars(select(User).where(
+        User.role == "enterprise", User.verified_uscc.in_(usccs), User.status == "active",
     ).order_by(User.id)))
 
 

@@ -39,7 +39,8 @@ class NotificationSchema(ma.Schema):
     id = ma.fields.Integer()
     kind = ma.fields.String(metadata={"description": "order_submitted、order_accept_overdue、order_accepted、"
                                                      "order_credit_granted、order_disbursed、order_terminated、"
-                                                     "order_withdrawn、risk_changed"})
+                                                     "order_withdrawn、order_returned、order_resubmitted、risk_changed、"
+                                                     "policy_published"})
     title = ma.fields.String()
     body = ma.fields.String()
     data = ma.fields.Dict(metadata={"description": "通知涉及的对象，如 {order_id, order_no, status}"})
@@ -66,7 +67,8 @@ class WebhookCreateSchema(StrictSchema):
                            metadata={"description": "接收事件的 http(s) 地址"})
     event_types = ma.fields.List(ma.fields.String(validate=validate.Length(max=100)), required=True,
                                  validate=validate.Length(min=1, max=len(EVENT_TYPE_PATTERNS)),
-                                 metadata={"description": "订阅的事件：order.*、need.* 或具体的订单、融资需求事件类型"})
+                                 metadata={"description": "订阅的事件：order.*、need.*、loan.*、fund.*、subsidy.* "
+                                                          "或具体的订单、融资需求、贷款、风险补偿、贴息事件类型"})
     description = ma.fields.String(load_default="", validate=validate.Length(max=200))
 
 

@@ -22,6 +22,7 @@ from . import reference, webhooks
 from .models import Notification, SmsMessage, User, Webhook, WebhookDelivery, db
 from .notices import (
     ENTERPRISE_ORDER_EVENTS,
+    INSTITUTION_LOAN_EVENTS,
     INSTITUTION_ORDER_EVENTS,
     Notice,
     application_review_notice,
@@ -29,9 +30,14 @@ from .notices import (
     dispute_notice,
     dispute_review_notice,
     dispute_sms,
+    loan_notice,
+    loan_sms,
     need_notice,
     order_notice,
     order_sms,
+    policy_notice,
+    push_notice,
+    push_sms,
     risk_notice,
     urge_sms,
     verification_notice,
@@ -231,6 +237,65 @@ def record_need_event(event: dict) -> None:
     elif notice is not None and event_type == "need.claimed":
         notify([u.id for u in reference.enterprise_users(data.get("enterprise_uscc"))], notice, event_id)
     enqueue_deliveries(event)
+
+
+def record_push_event(event: dict) -> None:
+    """A 推荐清单 event: tell the institution of a new push (in the app and by SMS) and of one past its
+    date; tell the government user who pushed it of the answer and of the passed date; tell the
+    enterprise its need was accepted; queue deliveries to the webhooks that take it (region-scoped)."""
+    event_type, data, event_id = event["event_type"], event["data"], event["event_id"]
+    notice = push_notice(event_type, data)
+    institution_users = reference.institution_user_ids(data.get("institution_id"))
+    if event_type == "need.pushed":
+        notify(institution_users, notice, event_id)
+        template_id, params = push_sms(data)
+        for phone in reference.institution_phones(data.get("institution_id")):
+            _send_or_record(phone, template_id, params, event_id)
+    elif event_type == "need.push_overdue":
+        notify([*institution_users, data.get("pushed_by")], notice, event_id)
+    elif event_type == "need.push_accepted":
+        notify([data.get("pushed_by"), *(u.id for u in reference.enterprise_users(data.get("enterprise_uscc")))],
+               notice, event_id)
+    elif event_type == "need.push_declined":
+        notify([data.get("pushed_by")], notice, event_id)
+    enqueue_deliveries(event)
+
+
+def record_loan_event(event: dict) -> None:
+    """A loan event: remind the enterprise's verified users of an instalment due in three days or
+    overdue, in the app and by SMS; tell the institution's users when its loan becomes non-performing;
+    and queue a delivery to every webhook that takes it (region-scoped like orders)."""
+    enqueue_deliveries(event)
+    event_type, data, event_id = event["event_type"], event["data"], event["event_id"]
+    order = reference.tracked_order(data.get("order_id"))
+    product_name = order.product_name if order is not None else None
+    enterprise_name = order.enterprise_name if order is not None else None
+    notice = loan_notice(event_type, data, product_name, enterprise_name)
+    if notice is None:
+        return
+    if event_type in INSTITUTION_LOAN_EVENTS:
+        notify(reference.institution_user_ids(data.get("institution_id")), notice, event_id)
+        return
+    users = reference.enterprise_users(data.get("enterprise_uscc"))
+    notify([u.id for u in users], notice, event_id)
+    template_id, params = loan_sms(event_type, data, product_name)
+    phones = list(dict.fromkeys(u.phone for u in users if u.phone))
+    if not phones:
+        log.warning("no phone known for the enterprise of loan %s; no SMS sent", data.get("loan_id"),
+                    extra={"event_id": event_id})
+    for phone in phones:
+        _send_or_record(phone, template_id, params, event_id)
+
+
+def record_policy_event(event: dict) -> None:
+    """A policy event: every one to the webhooks that take it; a published policy also to the active
+    verified users of each enterprise it matches (product-service lists them as `audience`)."""
+    enqueue_deliveries(event)
+    if event["event_type"] != "policy.published":
+        return
+    data = event["data"]
+    users = reference.enterprises_users(data.get("audience") or [])
+    notify([u.id for u in users], policy_notice(data), event["event_id"])
 
 
 def record_risk_change(event: dict) -> None:

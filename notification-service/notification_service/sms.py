@@ -36,8 +36,18 @@ TEMPLATES = {
                             "授信{amount}万元，年利率{rate}%，期限{term_months}个月。详情请登录信易贷平台查看。",
     "order_terminated": "【许昌信易贷】您申请的“{product_name}”（订单号{order_no}）已被{institution_name}终止，"
                         "原因：{reason}。详情请登录信易贷平台查看。",
+    # Loan reminders to the borrowing enterprise (see notices.loan_sms).
+    "loan_instalment_due_soon": "【许昌信易贷】您的“{product_name}”（订单号{order_no}）将于{due_on}到期"
+                                "应还{amount}万元，请按时还款。详情请登录信易贷平台查看。",
+    "loan_overdue": "【许昌信易贷】您的“{product_name}”（订单号{order_no}）已逾期{days_past_due}天，请尽快还款，"
+                    "逾期90天以上将计入信用记录。详情请登录信易贷平台查看。",
+    "order_returned": "【许昌信易贷】您申请的“{product_name}”（订单号{order_no}）被{institution_name}退回补正，"
+                      "需补充：{items}。请登录信易贷平台补正后重新提交。",
     # 督办: to the institution's users (see notices.urge_sms).
     "order_urged": "【许昌信易贷】政府部门督办订单{order_no}（“{product_name}”），请尽快登录信易贷平台办理。",
+    # 推荐清单: to the institution's users when the government pushes a need to it (see notices.push_sms).
+    "need_pushed": "【许昌信易贷】政府部门向贵机构推荐了{enterprise_name}的融资需求，请于{due_on}前登录信易贷平台"
+                   "在“推荐清单”中答复。",
     # 企业认证 decisions (see notices.verification_sms).
     "enterprise_verified": "【许昌信易贷】{enterprise_name}的企业认证已通过审核，现在可以登录信易贷平台申请融资产品。",
     "enterprise_verification_rejected": "【许昌信易贷】{enterprise_name}的企业认证未通过，原因：{reason}。"

@@ -22,15 +22,25 @@ import certifi
 import urllib3
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
-from xyd_common.events.topology import NEED_EVENTS, ORDER_EVENTS
+from xyd_common.events.topology import (
+    FUND_EVENTS,
+    LOAN_EVENTS,
+    NEED_EVENTS,
+    ORDER_EVENTS,
+    POLICY_EVENTS,
+    SUBSIDY_EVENTS,
+)
 
 from .config import fernet_keys
 
-# What a webhook may subscribe to: order and financing-need events (never auth.* and the like), each
-# family as a whole (`order.*`, `need.*`) or type by type.
-FAMILIES = {"order.*": ORDER_EVENTS, "need.*": NEED_EVENTS}
+# What a webhook may subscribe to: order, financing-need, loan, fund, subsidy and policy events (never
+# auth.* and the like), each family as a whole (`order.*`, `need.*`, `loan.*`, `fund.*`, `subsidy.*`,
+# `policy.*`) or type by type; region-scoped alike.
+FAMILIES = {"order.*": ORDER_EVENTS, "need.*": NEED_EVENTS, "loan.*": LOAN_EVENTS, "fund.*": FUND_EVENTS,
+            "subsidy.*": SUBSIDY_EVENTS, "policy.*": POLICY_EVENTS}
 ALL_ORDER_EVENTS = "order.*"
-EVENT_TYPE_PATTERNS = (*FAMILIES, *ORDER_EVENTS, *NEED_EVENTS)
+EVENT_TYPE_PATTERNS = (*FAMILIES, *ORDER_EVENTS, *NEED_EVENTS, *LOAN_EVENTS, *FUND_EVENTS, *SUBSIDY_EVENTS,
+                       *POLICY_EVENTS)
 SCHEMES = ("http", "https")
 SIGNATURE_PREFIX = "sha256="
 USER_AGENT = "xyd-webhooks/1"
@@ -45,7 +55,7 @@ class UnsafeUrl(ValueError):
 # --- what may be subscribed --------------------------------------------------------------------------
 
 def unknown_event_types(patterns: list[str]) -> list[str]:
-    """The patterns that are neither order nor need events."""
+    """The patterns that are none of order, need, loan, fund, subsidy or policy events."""
     return [p for p in patterns if p not in EVENT_TYPE_PATTERNS]
 
 

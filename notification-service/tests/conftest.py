@@ -6,31 +6,25 @@ from notification_service import create_app
 from notification_service.models import db
 from xyd_common.events.envelope import new_envelope
 from xyd_common.sealed import new_key, seal
-from xyd_common.service_checks import ServiceInfo
-from xyd_common.testing import RecordingServer, role_headers
+from xyd_testing.helpers import RecordingServer
+from xyd_testing.service_checks import ServiceInfo
 
 from .support import FakeAuthService, seed
 from .support import deliver as deliver_event
 
-pytest_plugins = ["xyd_common.pytest_plugin"]
+pytest_plugins = ["xyd_testing.pytest_plugin"]
 
 
 @pytest.fixture(scope="session")
-def auth_service():
-    with FakeAuthService() as fake:
-        yield fake
-
-
-@pytest.fixture
-def bad_input_headers(auth_service):
-    return role_headers(auth_service)
+def auth_service_class():
+    return FakeAuthService
 
 
 @pytest.fixture
 def service_info():
     return ServiceInfo("notification-service", "notification_service", "NOTIFICATION_DATABASE_URL",
                        commands=("consume", "deliver-webhooks", "sync-reference-data"),
-                       extra_env={"SMS_PROVIDER": "console", "SMS_EVENT_KEY": new_key(),
+                       extra_env={"SMS_PROVIDER": "console", "DEVELOPMENT_MODE": "true", "SMS_EVENT_KEY": new_key(),
                                   "WEBHOOK_SECRET_KEY": new_key()})
 
 
@@ -40,6 +34,7 @@ def make_app(auth_service):
 
     def make(**overrides):
         config = {"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://", "SMS_PROVIDER": "console",
+                  "DEVELOPMENT_MODE": True,
                   "SMS_HTTP_URL": None, "SMS_EVENT_KEY": new_key(), "WEBHOOK_SECRET_KEY": new_key(),
                   "AUTH_SERVICE_URL": auth_service.url,
                   "REDIS_KEY_PREFIX": f"test-notification-{uuid.uuid4().hex[:8]}:", **overrides}

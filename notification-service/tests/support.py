@@ -2,10 +2,10 @@
 events other services send, as they send them."""
 
 
-from xyd_common import testing
 from xyd_common.events.envelope import new_envelope
-from xyd_common.testing import RecordingServer
-from xyd_common.testing import deliver_envelope as deliver  # noqa: F401  (the tests' name for it)
+from xyd_testing import helpers as testing
+from xyd_testing.helpers import RecordingServer
+from xyd_testing.helpers import deliver_envelope as deliver  # noqa: F401  (the tests' name for it)
 
 USCC = "91350100M000100Y43"
 OTHER_USCC = "91411000MA44XXXX0X"  # only ever an identifier here, never checksum-validated

@@ -347,3 +347,34 @@ def test_reviewers_of_the_region_hear_of_an_application_to_join_and_of_a_dispute
         "title": "销售标签不符合规定的预包装食品", "status": "open", "note": None}, "credit-service"))
     disputes = [n.user_id for n in notifications(seeded) if n.kind == "dispute_opened"]
     assert disputes == [1, 41, 92]
+
+
+def push_event(event_type: str, status: str, **overrides) -> dict:
+    """A 推荐清单 event as order-service sends it."""
+    from xyd_common.events.envelope import new_envelope
+
+    data = {"push_id": 5, "need_id": 3, "institution_id": BANK_ID, "institution_name": "许昌农商银行",
+            "region_code": "411002", "enterprise_uscc": USCC, "enterprise_name": "许昌瑞祥机械有限公司",
+            "amount": 120, "term_months": 12, "status": status, "due_on": "2027-01-04", "note": "重点企业",
+            "reason": None, "order_id": None, "pushed_by": 41, "decided_at": None,
+            "credit_authorization": {"version": 1, "accepted_at": "2026-12-05T08:00:00+00:00"}, **overrides}
+    return new_envelope(event_type, data, "order-service")
+
+
+def test_a_push_is_told_to_the_institution_in_the_app_and_by_sms_and_its_answer_to_the_government(
+        seeded, deliver):
+    deliver(seeded, push_event("need.pushed", "pending"))
+    assert recipients(seeded) == [21, 22]
+    assert notifications(seeded, 21)[0].title == "政府部门向贵机构推荐了融资需求"
+    assert "2027-01-04" in notifications(seeded, 21)[0].body
+    texts = sms(seeded)
+    assert sorted(m.phone for m in texts) == ["13700000021", "13700000022"] and "推荐清单" in texts[0].text
+    deliver(seeded, push_event("need.push_overdue", "overdue"))
+    assert [n.title for n in notifications(seeded, 41)] == ["推荐的融资需求已超期未答复"]
+    assert len(notifications(seeded, 21)) == 2
+    deliver(seeded, push_event("need.push_declined", "declined", reason="行业不在支持范围"))
+    assert "行业不在支持范围" in notifications(seeded, 41)[-1].body
+    deliver(seeded, push_event("need.push_accepted", "accepted", order_id=9))
+    assert notifications(seeded, 41)[-1].title == "推荐的融资需求已被受理"
+    assert [n.title for n in notifications(seeded, 32)] == ["推荐的融资需求已被受理"]  # the verified owner
+    assert notifications(seeded, 42) == [] and notifications(seeded, 24) == []

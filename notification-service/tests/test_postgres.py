@@ -12,7 +12,7 @@ import pytest
 from notification_service.delivery import WebhookDispatcher
 from xyd_common.config import sqlalchemy_url
 from xyd_common.sealed import new_key
-from xyd_common.testing import postgres_database
+from xyd_testing.helpers import postgres_database
 
 from .support import WebhookReceiver, order_event, seed
 
@@ -23,7 +23,8 @@ def migrated_database(tmp_path_factory):
     with postgres_database("xyd_notification_test") as url:
         flask = str(Path(sys.executable).with_name("flask"))
         env = {**os.environ, "XYD_VAR_DIR": str(tmp_path_factory.mktemp("var")), "NOTIFICATION_DATABASE_URL": url,
-               "SMS_PROVIDER": "console", "SMS_EVENT_KEY": new_key(), "WEBHOOK_SECRET_KEY": new_key()}
+               "SMS_PROVIDER": "console", "DEVELOPMENT_MODE": "true", "SMS_EVENT_KEY": new_key(),
+               "WEBHOOK_SECRET_KEY": new_key()}
         for command in (["db", "upgrade"], ["db", "check"]):
             result = subprocess.run([flask, "--app", "notification_service", *command], env=env,
                                     capture_output=True, text=True, timeout=120)

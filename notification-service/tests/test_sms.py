@@ -10,7 +10,7 @@ from notification_service.sms import (
     masked_text,
     render,
 )
-from xyd_common.testing import free_port
+from xyd_testing.helpers import free_port
 
 
 def test_verification_code_template_renders_the_approved_chinese_text():

@@ -394,3 +394,35 @@ def test_a_disabled_accounts_webhook_rests(local, deliver, gov, receiver):
                               region_code="411000", status="disabled"))
     deliver(local, order_event("order.submitted"))
     assert deliveries(client, gov, webhook["id"]) == []
+
+
+def test_government_webhook_receives_loan_events_of_its_region_and_below(local, deliver, gov, changge, receiver):
+    from xyd_common.events.envelope import new_envelope
+    from xyd_testing.helpers import loan_data
+
+    client = local.test_client()
+    city = register(client, gov, receiver.url + "?who=city", ["loan.*"])
+    district = register(client, changge, receiver.url + "?who=district", ["loan.non_performing"])
+    orders = register(client, gov, receiver.url + "?who=orders", ["order.*"])
+    for order_id, region, event_type in ((1, "411002", "loan.opened"), (2, "411082", "loan.non_performing"),
+                                         (3, "410100", "loan.settled"), (4, "411082", "loan.overdue")):
+        data = {**loan_data(order_id, "91350100M000100Y43", 7), "region_code": region}
+        assert deliver(local, new_envelope(event_type, data, "loan-service")) == "ack"
+    assert sorted(d["event_type"] for d in deliveries(client, gov, city["id"])) == [
+        "loan.non_performing", "loan.opened", "loan.overdue"]                  # 许昌市 and below
+    assert [d["event_type"] for d in deliveries(client, changge, district["id"])] == ["loan.non_performing"]
+    assert deliveries(client, gov, orders["id"]) == []
+
+
+def test_government_webhook_receives_policy_events_of_its_region_and_below(local, deliver, gov, changge, receiver):
+    from .test_policy_notices import policy_event
+
+    client = local.test_client()
+    city = register(client, gov, receiver.url + "?who=city", ["policy.*"])
+    district = register(client, changge, receiver.url + "?who=district", ["policy.published"])
+    for event_type, region in (("policy.published", "411000"), ("policy.withdrawn", "411082"),
+                               ("policy.published", "410100")):
+        assert deliver(local, policy_event(event_type, region, audience=[])) == "ack"
+    assert sorted(d["event_type"] for d in deliveries(client, gov, city["id"])) == [
+        "policy.published", "policy.withdrawn"]
+    assert deliveries(client, changge, district["id"]) == []

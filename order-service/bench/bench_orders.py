@@ -25,7 +25,7 @@ from sqlalchemy import text
 
 from order_service import create_app
 from order_service.models import db
-from xyd_common.testing import PG_ADMIN_URL, FakeAuthService, postgres_database
+from xyd_testing.helpers import PG_ADMIN_URL, FakeAuthService, postgres_database
 
 INSTITUTIONS = 20
 ENTERPRISES = 50_000

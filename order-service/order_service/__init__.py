@@ -22,7 +22,9 @@ def create_app(test_config: dict | None = None):
     app.extensions["order_service_calendar"] = WorkCalendar.load(app.config["HOLIDAY_CALENDAR_FILE"])
     api.register_blueprint(endpoints.orders)
     api.register_blueprint(endpoints.needs_bp)
+    api.register_blueprint(endpoints.visits_bp)
     api.register_blueprint(endpoints.portal_bp)
+    api.register_blueprint(endpoints.internal)
     register_event_commands(app, db, outbox_model=OutboxMessage, processed_model=ProcessedEvent,
                             handlers=HANDLERS)
     register_cli(app)

@@ -58,6 +58,12 @@ def region_path(code: str) -> list[str]:
     return list(path)
 
 
+def region_and_below(code: str) -> list[str]:
+    """The region and every region under it, from the read model's paths."""
+    return [code] + [c for c, path in db.session.execute(select(Region.code, Region.path)).all()
+                     if code in path and c != code]
+
+
 def forbidden(message: str) -> ApiError:
     return ApiError(403, "forbidden", message)
 

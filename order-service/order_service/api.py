@@ -7,14 +7,17 @@ from flask import request
 from flask_smorest import Blueprint
 
 from xyd_common.api_docs import errors
-from xyd_common.tokens import current_identity, require_auth
+from xyd_common.spreadsheets import SPREADSHEET_RESPONSES
+from xyd_common.tokens import current_identity, require_auth, require_service
 
-from . import examples, exports, needs, portal, queries, scorecards, services, statistics
+from . import examples, exports, needs, portal, pushes, queries, scorecards, services, statistics, visits
 from .schemas import (
     ClaimSchema,
     DisburseSchema,
     GrantSchema,
     IdempotencyHeaders,
+    InternalDisbursedPageSchema,
+    InternalPageArgs,
     NeedCreateSchema,
     NeedListArgs,
     NeedPageSchema,
@@ -27,7 +30,16 @@ from .schemas import (
     OrderSchema,
     PortalFiguresSchema,
     PostedNeedSchema,
+    PushAcceptSchema,
+    PushBatchSchema,
+    PushCreateSchema,
+    PushDeclineSchema,
+    PushListArgs,
+    PushPageSchema,
+    PushSchema,
     RemarkSchema,
+    ResubmitSchema,
+    ReturnSchema,
     ScorecardPageSchema,
     StatsArgs,
     StatsExportArgs,
@@ -35,6 +47,11 @@ from .schemas import (
     StatsSchema,
     TerminateSchema,
     UrgeSchema,
+    VisitCreateSchema,
+    VisitExportArgs,
+    VisitListArgs,
+    VisitPageSchema,
+    VisitSchema,
 )
 
 orders = Blueprint("orders", __name__, url_prefix="/api/v1/orders", description="融资订单")
@@ -75,16 +92,11 @@ def stats(args):
     return statistics.order_stats(current_identity(), args)
 
 
-SPREADSHEET = {200: {"description": "表格文件（Content-Disposition: attachment）", "content": {
-    exports.XLSX: {"schema": {"type": "string", "format": "binary"}},
-    "text/csv": {"schema": {"type": "string"}}}}}
-
-
 @orders.get("/export")
 @errors("export_too_large")
 @require_auth("government", "admin", "institution")
 @orders.arguments(OrderExportArgs, location="query")
-@orders.doc(responses=SPREADSHEET)
+@orders.doc(responses=SPREADSHEET_RESPONSES)
 def export_orders(args):
     """导出订单（筛选条件同订单列表；政府：本区域及下级，机构：本机构）；超过 100 万行 → 422 export_too_large"""
     return exports.export_orders(current_identity(), args)
@@ -93,7 +105,7 @@ def export_orders(args):
 @orders.get("/stats/export")
 @require_auth("government", "admin")
 @orders.arguments(StatsExportArgs, location="query")
-@orders.doc(responses=SPREADSHEET)
+@orders.doc(responses=SPREADSHEET_RESPONSES)
 def export_stats(args):
     """导出订单统计（同 /orders/stats 的筛选与分组）：分组、汇总、各机构三个工作表（csv 只含第一个）"""
     return exports.export_stats(current_identity(), args)
@@ -138,12 +150,12 @@ def grant(body, order_id):
 
 
 @orders.post("/<int:order_id>/disburse")
-@errors("invalid_transition")
+@errors("invalid_transition", "repayment_method_not_offered")
 @require_auth("institution")
 @orders.arguments(DisburseSchema, example=examples.DISBURSE)
 @orders.response(200, OrderSchema)
 def disburse(body, order_id):
-    """放款（本机构；已授信 → 已放款）：金额不超过授信金额"""
+    """放款（本机构；已授信 → 已放款）：金额不超过授信金额；还款方式须为产品提供的一种，可标明续贷"""
     return services.move_order(current_identity(), order_id, "disburse", body)
 
 
@@ -153,7 +165,7 @@ def disburse(body, order_id):
 @orders.arguments(TerminateSchema, example=examples.TERMINATE)
 @orders.response(200, OrderSchema)
 def terminate(body, order_id):
-    """终止（本机构；待受理、已受理或已授信的订单），须填写原因"""
+    """终止（本机构；待受理、已受理、待补正或已授信的订单），须填写原因"""
     return services.move_order(current_identity(), order_id, "terminate", body)
 
 
@@ -163,8 +175,28 @@ def terminate(body, order_id):
 @orders.arguments(RemarkSchema, required=False, example=examples.WITHDRAW)
 @orders.response(200, OrderSchema)
 def withdraw(body, order_id):
-    """撤回申请（申请企业；待受理或已受理的订单）"""
+    """撤回申请（申请企业；待受理、已受理或待补正的订单）"""
     return services.move_order(current_identity(), order_id, "withdraw", body)
+
+
+@orders.post("/<int:order_id>/return")
+@errors("invalid_transition")
+@require_auth("institution")
+@orders.arguments(ReturnSchema, example=examples.RETURN)
+@orders.response(200, OrderSchema)
+def return_order(body, order_id):
+    """退回补正（本机构；待受理或已受理的订单）：写明原因与需补充的材料，等企业补正后重新提交"""
+    return services.move_order(current_identity(), order_id, "return", body)
+
+
+@orders.post("/<int:order_id>/resubmit")
+@errors("invalid_transition")
+@require_auth("enterprise")
+@orders.arguments(ResubmitSchema, required=False, example=examples.RESUBMIT)
+@orders.response(200, OrderSchema)
+def resubmit(body, order_id):
+    """补正后重新提交（申请企业；待补正的订单 → 待受理，受理期限重新计算）"""
+    return services.move_order(current_identity(), order_id, "resubmit", body)
 
 
 @orders.post("/<int:order_id>/urge")
@@ -211,15 +243,100 @@ def cancel_need(need_id):
     return needs.cancel_need(current_identity(), need_id)
 
 
+# Why taking a need with a product may fail, for a claim and an accepted push alike (needs.take_need).
+TAKING_ERRORS = ("product_unavailable", "amount_out_of_range", "term_out_of_range", "region_not_served",
+                 "whitelist_required", "duplicate_open_order")
+
+
 @needs_bp.post("/<int:need_id>/claim")
-@errors("product_unavailable", "amount_out_of_range", "term_out_of_range", "region_not_served", "whitelist_required",
-        "need_taken", "duplicate_open_order")
+@errors(*TAKING_ERRORS, "need_taken")
 @require_auth("institution")
 @needs_bp.arguments(ClaimSchema, example=examples.CLAIM)
 @needs_bp.response(201, OrderSchema)
 def claim_need(body, need_id):
     """抢单：用本机构符合条件的在售产品受理需求，生成已受理的订单；已被抢走时 409 need_taken"""
     return needs.claim_need(current_identity(), need_id, body["product_id"])
+
+
+@needs_bp.post("/<int:need_id>/pushes")
+@errors("institution_unavailable", "invalid_transition", "already_pushed")
+@require_auth("government", "admin")
+@needs_bp.arguments(PushCreateSchema, example=examples.PUSH_CREATE)
+@needs_bp.response(201, PushBatchSchema)
+def push_need(body, need_id):
+    """推荐清单：把本区域及下级区域的待抢单需求推送给服务该地区的机构（每家一条推送，答复期限
+    RECOMMENDATION_DECISION_DAYS 天）；需求已办结 409 invalid_transition，已推送过 409 already_pushed"""
+    return {"items": pushes.push_need(current_identity(), need_id, body)}, 201
+
+
+@needs_bp.get("/<int:need_id>/pushes")
+@require_auth("government", "admin")
+@needs_bp.arguments(PushListArgs, location="query")
+@needs_bp.response(200, PushPageSchema)
+def list_need_pushes(args, need_id):
+    """一条需求的推送及各机构的答复（政府：本区域及下级区域的需求；管理员）"""
+    return pushes.list_pushes(current_identity(), args, need_id)
+
+
+@needs_bp.get("/pushes")
+@require_auth("institution", "government", "admin")
+@needs_bp.arguments(PushListArgs, location="query")
+@needs_bp.response(200, PushPageSchema)
+def list_pushes(args):
+    """推荐清单：机构看推送给本机构的（含需求与企业信用记录），政府看本区域及下级区域需求的推送，管理员看全部；新的在前"""
+    return pushes.list_pushes(current_identity(), args)
+
+
+@needs_bp.post("/pushes/<int:push_id>/accept")
+@errors(*TAKING_ERRORS, "invalid_transition")
+@require_auth("institution")
+@needs_bp.arguments(PushAcceptSchema, example=examples.PUSH_ACCEPT)
+@needs_bp.response(200, PushSchema)
+def accept_push(body, push_id):
+    """接受推送（本机构）：用本机构符合条件的在售产品受理，生成待受理订单（来源 push）并关闭该需求"""
+    return pushes.accept_push(current_identity(), push_id, body["product_id"])
+
+
+@needs_bp.post("/pushes/<int:push_id>/decline")
+@errors("invalid_transition")
+@require_auth("institution")
+@needs_bp.arguments(PushDeclineSchema, example=examples.PUSH_DECLINE)
+@needs_bp.response(200, PushSchema)
+def decline_push(body, push_id):
+    """拒绝推送（本机构），须填写原因"""
+    return pushes.decline_push(current_identity(), push_id, body["reason"])
+
+
+visits_bp = Blueprint("visits", __name__, url_prefix="/api/v1/visits",
+                      description="走访：政府部门登记对企业的走访（小微企业融资协调工作机制）")
+
+
+@visits_bp.post("")
+@errors("not_found")
+@require_auth("government", "admin")
+@visits_bp.arguments(VisitCreateSchema, example=examples.VISIT_CREATE)
+@visits_bp.response(201, VisitSchema)
+def record_visit(body):
+    """登记走访（政府：本区域及下级区域的企业；管理员）"""
+    return visits.record_visit(current_identity(), body), 201
+
+
+@visits_bp.get("")
+@require_auth("government", "admin")
+@visits_bp.arguments(VisitListArgs, location="query")
+@visits_bp.response(200, VisitPageSchema)
+def list_visits(args):
+    """走访记录（政府：本区域及下级区域；管理员：全部），按走访日期倒序"""
+    return visits.list_visits(current_identity(), args)
+
+
+@visits_bp.get("/export")
+@require_auth("government", "admin")
+@visits_bp.arguments(VisitExportArgs, location="query")
+@visits_bp.doc(responses=SPREADSHEET_RESPONSES)
+def export_visits(args):
+    """导出走访记录（筛选条件同走访列表）"""
+    return visits.export_visits(current_identity(), args)
 
 
 portal_bp = Blueprint("portal", __name__, url_prefix="/api/v1/portal", description="门户网站（公开）")
@@ -230,3 +347,16 @@ portal_bp = Blueprint("portal", __name__, url_prefix="/api/v1/portal", descripti
 def portal_figures():
     """门户首页数据（公开）：入驻机构、在售产品、融资申请、累计授信与放款（万元），全平台，缓存不超过 60 秒"""
     return portal.figures(), 200, {"Cache-Control": "public, max-age=60"}
+
+
+internal = Blueprint("internal_orders", __name__, url_prefix="/internal/orders", description="服务间接口（需服务令牌）")
+
+
+@internal.get("/disbursed")
+@require_service
+@internal.arguments(InternalPageArgs, location="query")
+@internal.response(200, InternalDisbursedPageSchema)
+def internal_disbursed_orders(args):
+    """全部已放款订单（服务间：贷后服务初次部署或恢复后据此开立贷款；
+    与 order.disbursed 事件数据同形；按放款日、id 翻页）"""
+    return services.disbursed_after(args.get("after"))

@@ -4,8 +4,12 @@ import logging
 
 import click
 
-from xyd_common.app import run_periodic
+from xyd_common.figures import register_rebuild_command
+from xyd_common.processes import run_periodic
 from xyd_common.reference import register_sync_command
+
+from .figures import rebuild
+from .models import db
 
 log = logging.getLogger(__name__)
 
@@ -18,28 +22,25 @@ def register_cli(app):
     @app.cli.command("mark-overdue")
     @click.option("--once", is_flag=True, help="Check once and exit (for cron) instead of looping.")
     def mark_overdue(once):
-        """Mark orders still submitted after their acceptance deadline, every ORDER_OVERDUE_CHECK_SECONDS.
+        """Mark orders still submitted after their acceptance deadline, and pushes of the 推荐清单 still
+        unanswered after their date, every ORDER_OVERDUE_CHECK_SECONDS.
 
-        Publishes order.accept_overdue once per order. Any number of these may run at once."""
+        Publishes order.accept_overdue once per order and need.push_overdue once per push. Any number of
+        these may run at once."""
+        from .pushes import mark_overdue_pushes
         from .services import mark_overdue_orders
 
         def mark_overdue_orders_now() -> None:
             marked = mark_overdue_orders()
             if marked:
                 log.info("marked %d orders as past their acceptance deadline", marked)
+            pushes = mark_overdue_pushes()
+            if pushes:
+                log.info("marked %d pushes as past their decision date", pushes)
 
         run_periodic(app, mark_overdue_orders_now, "ORDER_OVERDUE_CHECK_SECONDS", once)
 
-    @app.cli.command("rebuild-figures")
-    def rebuild_figures():
-        """Recount the pre-aggregated statistics (order_figures) from the orders: after a restore from a
-        backup that lacks them, or a repair by hand. Order changes wait while it runs."""
-        from .figures import rebuild
-        from .models import db
-
-        rows = rebuild(db.session)
-        db.session.commit()
-        click.echo(f"order figures rebuilt: {rows} rows")
+    register_rebuild_command(app, db.session, rebuild, "order figures")
 
     @app.cli.command("reconcile-credit")
     @click.option("--once", is_flag=True, help="Reconcile once and exit (for cron) instead of looping.")

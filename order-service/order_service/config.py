@@ -16,6 +16,9 @@ def load_settings() -> dict:
         "HOLIDAY_CALENDAR_FILE": env_str("HOLIDAY_CALENDAR_FILE"),
         # How often `flask expire-needs` ends financing needs past their date.
         "NEED_EXPIRY_CHECK_SECONDS": env_float("NEED_EXPIRY_CHECK_SECONDS", 300.0),
+        # 推荐清单: calendar days an institution has to accept or decline a need pushed to it (due_on);
+        # `flask mark-overdue` marks the pushes past it overdue.
+        "RECOMMENDATION_DECISION_DAYS": env_int("RECOMMENDATION_DECISION_DAYS", 30),
         # How often `flask mark-overdue` looks for orders past their acceptance deadline.
         "ORDER_OVERDUE_CHECK_SECONDS": env_float("ORDER_OVERDUE_CHECK_SECONDS", 60.0),
         # Where an order's details fetch the applicant's credit record; the page loads without it when

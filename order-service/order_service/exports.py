@@ -3,23 +3,19 @@ Chinese headers, over the same filters and scope as `GET /orders` and `GET /orde
 
 The order export streams: xlsxwriter's constant-memory mode writes each row to a temporary file as it
 comes (memory stays flat at a million rows), the rows are read in batches (`yield_per`), and CSV is
-sent while it is produced. Beyond ORDER_EXPORT_MAX_ROWS (counted first, cheaply: a capped count) the
-answer is 422 `export_too_large`, nothing written.
+sent while it is produced. Both are written by `xyd_common.spreadsheets`, which keeps user text as
+text (no formula, link or number made of a company name or a purpose). Beyond ORDER_EXPORT_MAX_ROWS
+(counted first, cheaply: a capped count) the answer is 422 `export_too_large`, nothing written.
 """
 
-import csv
-import io
-import tempfile
 from datetime import datetime
-from decimal import Decimal
-from urllib.parse import quote
 
-import xlsxwriter
-from flask import Response, current_app, send_file, stream_with_context
+from flask import Response, current_app
 from sqlalchemy import func, select
 
 from xyd_common.errors import ApiError
 from xyd_common.labels import RISK_LEVEL_NAMES
+from xyd_common.spreadsheets import XLSX_MIMETYPE, export_response
 from xyd_common.tokens import Identity
 
 from .access import forbidden
@@ -29,7 +25,7 @@ from .states import STATUS_LABELS, STATUSES
 from .statistics import order_stats
 from .workdays import CHINA
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+XLSX = XLSX_MIMETYPE
 
 
 def _time(value: datetime | None) -> str:
@@ -69,64 +65,6 @@ ORDER_COLUMNS = [
 ]
 
 
-def _cell(value):
-    """Numbers stay numbers in a spreadsheet; None is an empty cell."""
-    if value is None:
-        return ""
-    if isinstance(value, Decimal):
-        return float(value)  # 万元 with at most 4 places: exact enough as a spreadsheet number
-    return value
-
-
-def _filename(stem: str, fmt: str) -> str:
-    return f"{stem}-{datetime.now(CHINA):%Y%m%d-%H%M%S}.{fmt}"
-
-
-def _csv_response(rows, stem: str) -> Response:
-    """CSV with a BOM, so that Excel reads the Chinese as UTF-8; produced while it is sent."""
-    def produce():
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        yield "\ufeff"
-        for row in rows:
-            writer.writerow([_cell(v) for v in row])
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-    name = _filename(stem, "csv")
-    return Response(stream_with_context(produce()), mimetype="text/csv; charset=utf-8", headers={
-        "Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}",
-        "Cache-Control": "no-store"})
-
-
-def _xlsx_response(sheets: list[tuple[str, list]], stem: str) -> Response:
-    """One worksheet per (name, rows); the first row of each is its header."""
-    spool = tempfile.TemporaryFile()
-    workbook = xlsxwriter.Workbook(spool, {"constant_memory": True, "in_memory": False,
-                                           "default_date_format": "yyyy-mm-dd"})
-    bold = workbook.add_format({"bold": True})
-    for name, rows in sheets:
-        sheet = workbook.add_worksheet(name)
-        for r, row in enumerate(rows):
-            values = [_cell(v) for v in row]
-            if r == 0:
-                sheet.write_row(0, 0, values, bold)
-                sheet.freeze_panes(1, 0)
-                sheet.set_column(0, len(values) - 1, 16)
-            else:
-                sheet.write_row(r, 0, values)
-    workbook.close()
-    spool.seek(0)
-    return send_file(spool, mimetype=XLSX, as_attachment=True, download_name=_filename(stem, "xlsx"),
-                     max_age=0)
-
-
-def _respond(fmt: str, sheets: list[tuple[str, list]], stem: str) -> Response:
-    if fmt == "csv":
-        return _csv_response(sheets[0][1], stem)  # a CSV holds one table: the first sheet's
-    return _xlsx_response(sheets, stem)
-
-
 def _check_role(identity: Identity) -> None:
     if identity.role not in ("government", "admin", "institution"):
         raise forbidden("没有权限导出")
@@ -148,11 +86,18 @@ def export_orders(identity: Identity, args: dict) -> Response:
         yield [header for header, _ in ORDER_COLUMNS]
         for order in db.session.scalars(ordered.execution_options(yield_per=2000)):
             yield [value(order, regions) for _, value in ORDER_COLUMNS]
-    return _respond(args.get("format", "xlsx"), [("订单", rows())], "订单")
+    return export_response(args.get("format", "xlsx"), [("订单", rows())], "订单")
 
 
 TOTAL_HEADERS = ["订单总数", *(f"{STATUS_LABELS[s]}" for s in STATUSES), "申请金额（万元）", "授信金额（万元）",
                  "放款金额（万元）", "超期未受理"]
+
+
+# The coordination mechanism's figures (statistics.coordination), in the whole scope's row.
+COORDINATION = ("visits", "needs_posted", "needs_pushed", "pushes_accepted", "pushes_declined", "pushes_overdue",
+                "credit_loan_share")
+COORDINATION_HEADERS = ["走访次数", "发布融资需求", "推送的需求", "推送已接受", "推送已拒绝", "推送超期未答复",
+                        "信用贷款占比"]
 
 
 def _totals(figures: dict) -> list:
@@ -167,8 +112,9 @@ def export_stats(identity: Identity, args: dict) -> Response:
     if identity.role == "institution":
         raise forbidden("机构请使用机构考核或导出本机构订单")
     stats = order_stats(identity, args)
-    scope = [["统计范围", "开始日期", "结束日期", *TOTAL_HEADERS],
-             [stats["region_code"] or "全部", _date(stats["date_from"]), _date(stats["date_to"]), *_totals(stats)]]
+    scope = [["统计范围", "开始日期", "结束日期", *TOTAL_HEADERS, *COORDINATION_HEADERS],
+             [stats["region_code"] or "全部", _date(stats["date_from"]), _date(stats["date_to"]), *_totals(stats),
+              *(stats[name] for name in COORDINATION)]]
     institutions = [["金融机构", "订单数", "已受理", "超期未受理", "申请金额（万元）", "授信金额（万元）",
                      "放款金额（万元）", "平均受理时长（小时）"]] + [
         [f["institution_name"], f["orders"], f["accepted"], f["overdue"], f["requested_amount"],
@@ -178,7 +124,7 @@ def export_stats(identity: Identity, args: dict) -> Response:
         label = {"day": "日期", "week": "周", "month": "月份", "region": "行政区"}[stats["group_by"]]
         grouped = [[label, *TOTAL_HEADERS]] + [[g["name"], *_totals(g)] for g in stats["groups"]]
         sheets.insert(0, ("分组", grouped))
-    return _respond(args.get("format", "xlsx"), sheets, "订单统计")
+    return export_response(args.get("format", "xlsx"), sheets, "订单统计")
 
 
 def _date(value) -> str:

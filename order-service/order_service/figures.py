@@ -18,51 +18,51 @@ them in the same order (orders first, then figures by key) and cannot deadlock o
 repair for a database restored or migrated without them (`flask --app order_service rebuild-figures`).
 """
 
-import calendar
-from collections import defaultdict
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import (
-    BigInteger,
     Date,
     Integer,
     String,
     and_,
     case,
     cast,
-    delete,
     event,
     func,
-    inspect,
     literal,
-    or_,
     select,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from xyd_common.db_types import ExactDecimal
+from xyd_common import figures as shared
+from xyd_common.figures import DAY, MONTH, whole_months  # noqa: F401  (this module's names since it began)
 
+from .loans import NON_PERFORMING, OPEN_LOAN_STATUSES, loan_balances
 from .models import Order, db
 from .workdays import china_date
-
-DAY, MONTH = "d", "m"
-Sum = ExactDecimal(20, 4)  # 万元: a million orders of up to 10^7 万元 each still fit
 
 # Hours to accept, as a histogram for the 90th percentile: the upper bounds of the buckets (hours);
 # the last bucket is open.
 HOUR_BOUNDS = (1, 2, 4, 8, 12, 24, 48, 72, 120, 168, 336)
 BUCKETS = tuple(f"accepted_within_{h}h" for h in HOUR_BOUNDS) + ("accepted_after_336h",)
 
-COUNTS = ("orders", "accepted", "accepted_in_time", "overdue", "accept_seconds", "urged", "from_needs",
+# claims: claims on risk compensation funds for the orders' loans (fund.claim_submitted).
+COUNTS = ("orders", "accepted", "accepted_in_time", "overdue", "accept_seconds", "urged", "from_needs", "claims",
           *BUCKETS)
-AMOUNTS = ("amount", "granted_amount", "disbursed_amount")
-CONTRIBUTION = COUNTS + AMOUNTS
+# loan_outstanding: outstanding principal of the loans still being repaid (repaying, overdue,
+# non_performing) as loan-service announced it; npl_outstanding: that of the non-performing ones.
+# credit_disbursed_amount: the disbursed amount of orders whose product lends on credit alone (信用贷款).
+AMOUNTS = ("amount", "granted_amount", "disbursed_amount", "loan_outstanding", "npl_outstanding",
+           "credit_disbursed_amount")
+# Σ granted rate × disbursed amount (% × 万元, 6 places): the principal-weighted average rate's numerator.
+RATE_WEIGHTED = ("rate_principal",)
+CONTRIBUTION = COUNTS + AMOUNTS + RATE_WEIGHTED
 # The Order attributes a contribution is made of: a change to any other leaves the figures alone.
 COUNTED_ATTRIBUTES = ("created_at", "region_code", "institution_id", "status", "amount", "granted_amount",
                       "disbursed_amount", "accepted_at", "accept_seconds", "accept_overdue", "urged_count",
-                      "source")
+                      "source", "granted_rate", "loan_status", "loan_outstanding", "credit_only",
+                      "claim_count")
 
 
 class OrderFigures(db.Model):
@@ -75,10 +75,7 @@ class OrderFigures(db.Model):
     status: Mapped[str] = mapped_column(String(20), primary_key=True)
 
 
-for _name in COUNTS:
-    setattr(OrderFigures, _name, mapped_column(_name, BigInteger, nullable=False, default=0))
-for _name in AMOUNTS:
-    setattr(OrderFigures, _name, mapped_column(_name, Sum, nullable=False, default=0))
+shared.add_figure_columns(OrderFigures, COUNTS, AMOUNTS, RATE_WEIGHTED)
 
 
 def _bucket(seconds: int) -> str:
@@ -97,8 +94,14 @@ def contribution(values: dict) -> tuple[tuple, dict]:
         "orders": 1, "accepted": int(accepted), "accepted_in_time": int(accepted and not values["accept_overdue"]),
         "overdue": int(bool(values["accept_overdue"])), "accept_seconds": seconds or 0,
         "urged": values["urged_count"] or 0, "from_needs": int(values["source"] == "need"),
+        "claims": values["claim_count"] or 0,
         "amount": values["amount"], "granted_amount": values["granted_amount"] or Decimal(0),
         "disbursed_amount": values["disbursed_amount"] or Decimal(0),
+        "credit_disbursed_amount": (values["disbursed_amount"] or Decimal(0)) if values["credit_only"] else Decimal(0),
+        "rate_principal": (values["granted_rate"] * values["disbursed_amount"]
+                           if values["disbursed_amount"] is not None and values["granted_rate"] is not None
+                           else Decimal(0)),
+        **loan_balances(values["loan_status"], values["loan_outstanding"]),
     }
     if accepted and seconds is not None:
         figures[_bucket(seconds)] = 1
@@ -107,118 +110,40 @@ def contribution(values: dict) -> tuple[tuple, dict]:
 
 
 def _add(totals: dict, key: tuple, figures: dict, sign: int) -> None:
-    day, region, institution, status = key
-    for grain, period in ((DAY, day), (MONTH, day.replace(day=1))):
-        row = totals[(grain, period, region, institution, status)]
-        for name, value in figures.items():
-            row[name] = row.get(name, 0) + sign * value
+    shared.add_contribution(totals, key, figures, sign)
 
 
 def record_changes(session: Session, changes: list[tuple[dict | None, dict | None]]) -> None:
     """Apply (before, after) pairs of orders' COUNTED_ATTRIBUTES (None: no order) to the figures."""
-    totals: dict[tuple, dict] = defaultdict(dict)
+    totals = shared.new_totals()
     for before, after in changes:
         if before is not None:
             _add(totals, *contribution(before), -1)
         if after is not None:
             _add(totals, *contribution(after), 1)
-    rows = []
-    for key in sorted(totals):
-        deltas = {name: value for name, value in totals[key].items() if value}
-        if deltas:
-            grain, period, region, institution, status = key
-            rows.append({"grain": grain, "period": period, "region_code": region, "institution_id": institution,
-                         "status": status, **dict.fromkeys(CONTRIBUTION, 0), **deltas})
-    if not rows:
-        return
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    table = OrderFigures.__table__
-    stmt = dialect.insert(table).values(rows)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=[c.name for c in table.primary_key],
-        set_={name: table.c[name] + stmt.excluded[name] for name in CONTRIBUTION})
-    session.connection().execute(stmt)
+    shared.apply_deltas(session, OrderFigures.__table__, totals, CONTRIBUTION)
 
 
 def counted_values(order: Order) -> dict:
     return {name: getattr(order, name) for name in COUNTED_ATTRIBUTES}
 
 
-def _values(order: Order, before: bool) -> dict:
-    state = inspect(order)
-    values = {}
-    for name in COUNTED_ATTRIBUTES:
-        history = state.attrs[name].history
-        if not before or not history.has_changes():
-            values[name] = getattr(order, name)
-        elif history.deleted:
-            values[name] = history.deleted[0]
-        else:
-            # A value set for the first time: a column this session's INSERT left NULL (an order made
-            # and then moved in one transaction, as a claimed need is). Columns loaded from the
-            # database always have their old value here: the counted ones are `active_history`.
-            values[name] = None
-    return values
-
-
 @event.listens_for(Session, "after_flush")
 def _orders_flushed(session: Session, _context) -> None:
     """The ORM's order changes of this flush, applied to the figures in the same transaction. (Orders are
     never deleted; `rebuild-figures` would set the figures right after a repair that did.)"""
-    changes = []
-    for order in session.new:
-        if isinstance(order, Order):
-            changes.append((None, _values(order, before=False)))
-    for order in session.dirty:
-        if isinstance(order, Order) and any(inspect(order).attrs[name].history.has_changes()
-                                            for name in COUNTED_ATTRIBUTES):
-            changes.append((_values(order, before=True), _values(order, before=False)))
+    changes = shared.flushed_changes(session, Order, COUNTED_ATTRIBUTES)
     if changes:
         record_changes(session, changes)
 
 
 # --- reading -------------------------------------------------------------------------------------------
 
-def _month_end(first: date) -> date:
-    return first.replace(day=calendar.monthrange(first.year, first.month)[1])
-
-
-def whole_months(date_from: date | None, date_to: date | None) -> tuple[date | None, date | None, bool]:
-    """(first, last) month starts lying wholly inside the range (None: unbounded), and whether any does."""
-    first = None if date_from is None else (
-        date_from if date_from.day == 1 else _month_end(date_from) + timedelta(days=1))
-    last = None if date_to is None else (
-        date_to.replace(day=1) if date_to == _month_end(date_to) else date_to.replace(day=1) - timedelta(days=1))
-    if last is not None:
-        last = last.replace(day=1)
-    some = first is None or last is None or first <= last
-    return first, last, some
-
-
 def period_conditions(date_from: date | None, date_to: date | None, by_day: bool = False) -> list:
     """Conditions on OrderFigures selecting each China day of the range exactly once: whole months from
     the monthly rows, the days around them from the daily rows (every day from the daily rows when
     `by_day`)."""
-    f = OrderFigures
-    days = [f.grain == DAY]
-    if date_from:
-        days.append(f.period >= date_from)
-    if date_to:
-        days.append(f.period <= date_to)
-    first, last, some = whole_months(date_from, date_to)
-    if by_day or not some:
-        return [and_(*days)]
-    months = [f.grain == MONTH]
-    outside = []
-    if first is not None:
-        months.append(f.period >= first)
-        outside.append(f.period < first)
-    if last is not None:
-        months.append(f.period <= last)
-        outside.append(f.period > _month_end(last))
-    if not outside:
-        return [and_(*months)]
-    return [or_(and_(*months), and_(*days, or_(*outside)))]
+    return shared.period_conditions(OrderFigures.grain, OrderFigures.period, date_from, date_to, by_day)
 
 
 def p90_hours(buckets: dict) -> float | None:
@@ -245,22 +170,12 @@ def p90_hours(buckets: dict) -> float | None:
 
 def recount(session: Session, batch_size: int = 10_000) -> dict[tuple, dict]:
     """The figures as the orders say them now, keyed like the table (zero columns left out)."""
-    totals: dict[tuple, dict] = defaultdict(dict)
-    columns = [getattr(Order, name) for name in COUNTED_ATTRIBUTES]
-    result = session.execute(select(*columns).execution_options(yield_per=batch_size))
-    for row in result:
-        _add(totals, *contribution(dict(zip(COUNTED_ATTRIBUTES, row, strict=True))), 1)
-    return {key: {n: v for n, v in figures.items() if v} for key, figures in totals.items()}
+    return shared.recount_rows(session, Order, COUNTED_ATTRIBUTES, contribution, batch_size)
 
 
 def stored(session: Session) -> dict[tuple, dict]:
     """The table's rows, keyed and shaped like recount() (rows of zeros left out)."""
-    out = {}
-    for row in session.scalars(select(OrderFigures)):
-        figures = {name: getattr(row, name) for name in CONTRIBUTION if getattr(row, name)}
-        if figures:
-            out[(row.grain, row.period, row.region_code, row.institution_id, row.status)] = figures
-    return out
+    return shared.stored_rows(session, OrderFigures, CONTRIBUTION)
 
 
 def _recount_statements() -> list:
@@ -284,9 +199,17 @@ def _recount_statements() -> list:
         func.count(case((o.accept_overdue, 1))).label("overdue"),
         func.coalesce(func.sum(o.accept_seconds), 0).label("accept_seconds"),
         func.coalesce(func.sum(o.urged_count), 0).label("urged"),
-        func.count(case((o.source == "need", 1))).label("from_needs"), *buckets,
+        func.count(case((o.source == "need", 1))).label("from_needs"),
+        func.coalesce(func.sum(o.claim_count), 0).label("claims"), *buckets,
         func.sum(o.amount).label("amount"), func.coalesce(func.sum(o.granted_amount), 0).label("granted_amount"),
         func.coalesce(func.sum(o.disbursed_amount), 0).label("disbursed_amount"),
+        func.coalesce(func.sum(case((o.credit_only.is_(True), o.disbursed_amount))), 0)
+        .label("credit_disbursed_amount"),
+        func.coalesce(func.sum(case((o.loan_status.in_(OPEN_LOAN_STATUSES), o.loan_outstanding))), 0)
+        .label("loan_outstanding"),
+        func.coalesce(func.sum(case((o.loan_status == NON_PERFORMING, o.loan_outstanding))), 0)
+        .label("npl_outstanding"),
+        func.coalesce(func.sum(o.granted_rate * o.disbursed_amount), 0).label("rate_principal"),
     ]
     statements = []
     for grain, period in ((DAY, cast(china, Date)), (MONTH, cast(func.date_trunc("month", china), Date))):
@@ -302,16 +225,4 @@ def rebuild(session: Session) -> int:
     """Replace the table's rows with a recount from the orders; returns the number of rows. On
     PostgreSQL the orders are locked against changes meanwhile, so that none falls between the count and
     the write."""
-    session.execute(delete(OrderFigures))
-    if session.get_bind().dialect.name == "postgresql":
-        session.connection().exec_driver_sql("LOCK TABLE orders IN SHARE MODE")
-        for statement in _recount_statements():
-            session.execute(statement)
-        return session.scalar(select(func.count()).select_from(OrderFigures))
-    totals = recount(session)
-    rows = [{"grain": g, "period": p, "region_code": r, "institution_id": i, "status": s,
-             **dict.fromkeys(CONTRIBUTION, 0), **figures}
-            for (g, p, r, i, s), figures in sorted(totals.items())]
-    for start in range(0, len(rows), 5000):
-        session.execute(OrderFigures.__table__.insert(), rows[start:start + 5000])
-    return len(rows)
+    return shared.rebuild_table(session, OrderFigures, CONTRIBUTION, "orders", _recount_statements, recount)

@@ -1,6 +1,7 @@
 """Event type -> handler, for the events order-service consumes: its copies of regions, institutions,
 products and users (reference.py), so that applying works while the services that own them are down,
-and enterprises' credit state, which every order of the enterprise shows (enterprise_credit.py).
+enterprises' credit state, which every order of the enterprise shows (enterprise_credit.py), and the
+loans of disbursed orders (loans.py).
 
 The queue's bindings are in xyd_common.events.topology. Each handler runs inside the consumer's
 transaction and never commits; raising makes the consumer roll back and redeliver the event.
@@ -11,8 +12,9 @@ redelivery can overtake a later event) is ignored; so is a `credit.*` event olde
 import logging
 
 from xyd_common.events.envelope import occurred_at
+from xyd_common.events.topology import CLAIM_EVENTS, LOAN_BALANCE_EVENTS
 
-from . import consent, enterprise_credit, reference, services
+from . import consent, enterprise_credit, loans, reference, services
 from .models import ANNOUNCED_RISK_LEVELS
 
 log = logging.getLogger(__name__)
@@ -60,4 +62,8 @@ HANDLERS = {
     "credit.whitelist_changed": on_whitelist_changed,
     "credit.authorization_text_published": on_authorization_text_published,
     "credit.authorization_revoked": on_authorization_revoked,
+    # Each disbursed order's loan (status, outstanding principal) for the scorecards' figures.
+    **dict.fromkeys(LOAN_BALANCE_EVENTS, loans.on_loan_event),
+    # Claims on risk compensation funds for the scorecards' `claims`.
+    **dict.fromkeys(CLAIM_EVENTS, loans.on_claim_submitted),
 }

@@ -106,14 +106,34 @@ class Order(db.Model):
     accept_seconds: Mapped[int | None] = mapped_column(Integer, active_history=True)
 
     granted_amount: Mapped[Decimal | None] = mapped_column(Money, active_history=True)
-    granted_rate: Mapped[Decimal | None] = mapped_column(Rate)
+    granted_rate: Mapped[Decimal | None] = mapped_column(Rate, active_history=True)
     granted_term_months: Mapped[int | None] = mapped_column(Integer)
     granted_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     disbursed_amount: Mapped[Decimal | None] = mapped_column(Money, active_history=True)
     disbursed_on: Mapped[date | None] = mapped_column(Date)
+    # What loan-service opens the loan with (order.disbursed): one of the product's repayment methods,
+    # whether the loan renews an earlier one (续贷), and the enterprise's whitelist state at that moment
+    # (`whitelisted` below follows credit-service's changes; this one stays).
+    repayment_method: Mapped[str | None] = mapped_column(String(20))
+    renewal: Mapped[bool | None] = mapped_column(Boolean)
+    disbursed_whitelisted: Mapped[bool | None] = mapped_column(Boolean)
+    # Whether the product's only guarantee method was 信用 (credit) when the order was disbursed: the
+    # statistics' credit_loan_share. NULL for orders disbursed before it was kept (counted as not).
+    credit_only: Mapped[bool | None] = mapped_column(Boolean, active_history=True)
+    # The loan after disbursement as loan-service's loan.* events announce it (status, outstanding
+    # principal, and when the newest of them happened, so that a late older event changes nothing):
+    # what the scorecards' non-performing ratio is counted from (figures.py).
+    loan_status: Mapped[str | None] = mapped_column(String(20), active_history=True)
+    loan_outstanding: Mapped[Decimal | None] = mapped_column(Money, active_history=True)
+    loan_source_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     reason: Mapped[str | None] = mapped_column(String(500))  # why it was terminated
+    # 退回补正: the institution's last return — why, and the documents it asked for (Chinese strings).
+    return_reason: Mapped[str | None] = mapped_column(String(500))
+    return_items: Mapped[list | None] = mapped_column(JSON)
+    returned_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
-    # "application" (the enterprise applied for a product) or "need" (an institution claimed its need).
+    # "application" (the enterprise applied for a product), "need" (an institution claimed its need) or
+    # "push" (an institution accepted a need the government pushed to it, 推荐清单).
     source: Mapped[str] = mapped_column(String(12), nullable=False, default="application",
                                         server_default="application")
     need_id: Mapped[int | None] = mapped_column(Integer)
@@ -121,6 +141,10 @@ class Order(db.Model):
     urged_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0",
                                              active_history=True)
     last_urged_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    # 代偿申请: how many claims the institution made on risk compensation funds for this order's loan
+    # (loan-service's fund.claim_submitted; loans.py), counted on the scorecards.
+    claim_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0",
+                                             active_history=True)
 
     # The enterprise's credit state (EnterpriseCredit), copied onto each of its orders so that lists
     # filter and show it without a join; "unknown" while credit-service could not be asked.
@@ -234,6 +258,12 @@ class Product(db.Model):
     rate_min: Mapped[Decimal] = mapped_column(Rate, nullable=False)
     rate_max: Mapped[Decimal] = mapped_column(Rate, nullable=False)
     region_codes: Mapped[list] = mapped_column(JSON, nullable=False)
+    # 还款方式 offered, in product-service's order: a disbursement names one of them (the first by
+    # default). Empty until the product's next event or `sync-reference-data` (rows from before v4).
+    repayment_methods: Mapped[list] = mapped_column(JSON, nullable=False, default=list, server_default="[]")
+    # 担保方式 offered (credit, guarantee, mortgage, pledge): a product offering credit alone makes its
+    # disbursed orders 信用贷款 (credit_only). Empty until the product's next event (rows from before).
+    guarantee_methods: Mapped[list] = mapped_column(JSON, nullable=False, default=list, server_default="[]")
     # 白名单专属: only enterprises on the whitelist today may apply.
     whitelist_only: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False, server_default="0")
     source_at: Mapped[datetime] = mapped_column(UtcDateTime(), nullable=False)
@@ -299,6 +329,8 @@ class Need(db.Model):
     __table_args__ = (
         Index("ix_needs_enterprise", "enterprise_uscc", "status"),
         Index("ix_needs_open_expiry", "status", "expires_at"),
+        # The statistics' needs_posted: needs of a region posted in a date range.
+        Index("ix_needs_region_created", "region_code", "created_at"),
     )
 
 
@@ -309,6 +341,67 @@ class NeedRegion(db.Model):
 
     need_id: Mapped[int] = mapped_column(Id, ForeignKey("needs.id", ondelete="CASCADE"), primary_key=True)
     region_code: Mapped[str] = mapped_column(String(12), primary_key=True)
+
+
+# A push's statuses (pushes.py moves them; the statistics count them).
+PUSH_PENDING, PUSH_ACCEPTED, PUSH_DECLINED, PUSH_OVERDUE = "pending", "accepted", "declined", "overdue"
+_PUSH_PENDING = f"status = '{PUSH_PENDING}'"
+
+
+class NeedPush(db.Model):
+    """A need a government user pushed to one institution (推荐清单, pushes.py): the institution answers
+    by accepting it with a product (an order, source `push`) or declining it with a reason, by `due_on`
+    (a China date); past it the push is `overdue`, once, and still answerable. `region_code` is the
+    need's; `answered_in_time` is set with the answer (the scorecards' in-time rate)."""
+
+    __tablename__ = "need_pushes"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    need_id: Mapped[int] = mapped_column(Id, ForeignKey("needs.id", ondelete="CASCADE"), nullable=False)
+    institution_id: Mapped[int] = mapped_column(Integer, nullable=False)
+    institution_name: Mapped[str] = mapped_column(String(200), nullable=False)
+    region_code: Mapped[str] = mapped_column(String(12), nullable=False)
+    status: Mapped[str] = mapped_column(String(12), nullable=False)  # pending|accepted|declined|overdue
+    due_on: Mapped[date] = mapped_column(Date, nullable=False)
+    note: Mapped[str | None] = mapped_column(String(500))
+    pushed_by: Mapped[int | None] = mapped_column(Integer)
+    pushed_at: Mapped[datetime] = mapped_column(UtcDateTime(), nullable=False)
+    overdue_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    decided_by: Mapped[int | None] = mapped_column(Integer)
+    answered_in_time: Mapped[bool | None] = mapped_column(Boolean)
+    reason: Mapped[str | None] = mapped_column(String(500))
+    product_id: Mapped[int | None] = mapped_column(Integer)
+    order_id: Mapped[int | None] = mapped_column(Id)
+
+    __table_args__ = (
+        # One push per institution and need (409 already_pushed, also under concurrent pushes).
+        UniqueConstraint("need_id", "institution_id", name="uq_need_pushes_need_institution"),
+        Index("ix_need_pushes_institution", "institution_id", "status", "id"),
+        Index("ix_need_pushes_region_pushed", "region_code", "pushed_at"),
+        # The deadline job's question: which pending pushes are past their date?
+        Index("ix_need_pushes_pending_due", "due_on", postgresql_where=text(_PUSH_PENDING),
+              sqlite_where=text(_PUSH_PENDING)),
+    )
+
+
+class Visit(db.Model):
+    """A government team's visit to an enterprise (走访), in the enterprise's region (visits.py)."""
+
+    __tablename__ = "visits"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    uscc: Mapped[str] = mapped_column(String(18), nullable=False)
+    enterprise_name: Mapped[str] = mapped_column(String(200), nullable=False)
+    region_code: Mapped[str] = mapped_column(String(12), nullable=False)
+    visited_on: Mapped[date] = mapped_column(Date, nullable=False)  # a China date
+    visitors: Mapped[str] = mapped_column(String(200), nullable=False)
+    findings: Mapped[str] = mapped_column(String(2000), nullable=False)
+    recorded_by: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), nullable=False)
+
+    __table_args__ = (Index("ix_visits_region_visited", "region_code", "visited_on", "id"),
+                      Index("ix_visits_uscc", "uscc"))
 
 
 class AuthorizationTextVersion(db.Model):

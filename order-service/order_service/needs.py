@@ -138,11 +138,17 @@ def list_needs(identity: Identity, args: dict) -> dict:
             Order.id.in_({n.order_id for n in page["items"] if n.order_id})))}
     for need in page["items"]:
         need.order_no, need.institution_name = claimed.get(need.order_id, (None, None))
-        row = credit.get(need.enterprise_uscc)
-        need.risk = {"level": (row.risk_level if row and row.risk_level else "unknown"),
-                     "tags": list(row.risk_tags or []) if row and row.risk_level else []}
-        need.whitelisted = bool(row and row.whitelisted)
+        need_view(need, credit.get(need.enterprise_uscc))
     return page
+
+
+def need_view(need: Need, credit: EnterpriseCredit | None) -> Need:
+    """The need as lists show it to institutions: with the enterprise's risk level and whitelist state
+    (never its credit record)."""
+    need.risk = {"level": (credit.risk_level if credit and credit.risk_level else "unknown"),
+                 "tags": list(credit.risk_tags or []) if credit and credit.risk_level else []}
+    need.whitelisted = bool(credit and credit.whitelisted)
+    return need
 
 
 def _visible_need(identity: Identity, need_id: int, closed_too: bool = False) -> Need:
@@ -169,12 +175,14 @@ def cancel_need(identity: Identity, need_id: int) -> Need:
     return need
 
 
-def claim_need(identity: Identity, need_id: int, product_id: int) -> Order:
-    """An institution claims an open need with one of its active products that fits; exactly one of
-    concurrent claims wins (a conditional UPDATE), the others get 409 `need_taken`."""
-    need = _visible_need(identity, need_id, closed_too=True)
-    if need.status != OPEN or need.expires_at <= utcnow():
-        raise ApiError(409, "need_taken", "该需求已被其他机构受理或已失效")
+def take_need(identity: Identity, need: Need, product_id: int, source: str, lost: ApiError,
+              submitted_at: datetime | None = None, remark: str = "发布融资需求") -> Order:
+    """The one path by which a need becomes an order, for a claim (抢单) and an accepted push (推荐清单):
+    the institution's active product that fits; a conditional UPDATE of the need from `open` to
+    `claimed`, won by exactly one of concurrent takers (the others get `lost`); a `submitted` order
+    with the need's consent, announced as order.submitted, submitted at `submitted_at` (default: when the
+    need was posted; its acceptance deadline counts from then), its history's first row saying `remark`.
+    The caller adds its own steps and commits."""
     product = _available_product(product_id)
     if product.institution_id != identity.institution_id:
         raise ValidationFailed({"product_id": ["只能用本机构的产品受理"]}, code="product_unavailable",
@@ -190,20 +198,21 @@ def claim_need(identity: Identity, need_id: int, product_id: int) -> Order:
         status=CLAIMED, institution_id=identity.institution_id, claimed_at=now, updated_at=now)).rowcount == 1
     if not won:
         db.session.rollback()
-        raise ApiError(409, "need_taken", "该需求已被其他机构受理")
+        raise lost
 
+    submitted_at = submitted_at or need.created_at
     calendar = current_app.extensions["order_service_calendar"]
     order = Order(
-        status=states.SUBMITTED, source="need", need_id=need.id, product_id=product.id, product_name=product.name,
+        status=states.SUBMITTED, source=source, need_id=need.id, product_id=product.id, product_name=product.name,
         institution_id=product.institution_id, institution_name=product.institution_name,
         enterprise_uscc=need.enterprise_uscc, enterprise_name=need.enterprise_name, region_code=need.region_code,
         applicant_user_id=need.user_id, amount=need.amount, term_months=need.term_months, purpose=need.purpose,
         credit_authorized=True, credit_authorized_at=need.credit_authorized_at,
         credit_authorization_version=need.credit_authorization_version, credit_authorized_by=need.user_id,
         credit_authorization_ip=need.credit_authorization_ip,
-        accept_deadline=calendar.add_workdays(china_date(need.created_at), current_app.config["ORDER_ACCEPT_DAYS"]),
+        accept_deadline=calendar.add_workdays(china_date(submitted_at), current_app.config["ORDER_ACCEPT_DAYS"]),
         accept_overdue=False, risk_level=credit.risk_level, risk_tags=credit.risk_tags,
-        whitelisted=credit.whitelisted, created_at=need.created_at, updated_at=now)
+        whitelisted=credit.whitelisted, created_at=submitted_at, updated_at=now)
     order.order_no = _next_order_no(now)
     db.session.add(order)
     try:
@@ -213,13 +222,25 @@ def claim_need(identity: Identity, need_id: int, product_id: int) -> Order:
         raise ApiError(409, "duplicate_open_order", "该企业已有此产品正在办理中的申请，请换用其他产品") from None
     db.session.add_all(OrderRegion(region_code=code, created_at=order.created_at, order_id=order.id)
                        for code in dict.fromkeys(path or [order.region_code]))
-    _record(order, None, need.user_id, "enterprise", "发布融资需求", need.created_at)
+    _record(order, None, need.user_id, "enterprise", remark, submitted_at)
+    db.session.refresh(need)
+    need.order_id = order.id
+    return order
+
+
+def claim_need(identity: Identity, need_id: int, product_id: int) -> Order:
+    """An institution claims an open need with one of its active products that fits; exactly one of
+    concurrent claims (and accepted pushes) wins, the others get 409 `need_taken`. The order is accepted
+    at once."""
+    need = _visible_need(identity, need_id, closed_too=True)
+    if need.status != OPEN or need.expires_at <= utcnow():
+        raise ApiError(409, "need_taken", "该需求已被其他机构受理或已失效")
+    order = take_need(identity, need, product_id, "need", ApiError(409, "need_taken", "该需求已被其他机构受理"))
     # Accepted at once; the hours to accept count from the need's posting (scorecards).
+    now = utcnow()
     order.status, order.accepted_at = states.ACCEPTED, now
     order.accept_seconds = max(0, int((now - need.created_at).total_seconds()))
     _record(order, states.SUBMITTED, identity.user_id, identity.role, FROM_NEED_REMARK, now)
-    db.session.refresh(need)
-    need.order_id = order.id
     record_event(db.session, OutboxMessage, "need.claimed", need_event_data(need), SOURCE)
     db.session.commit()
     return order

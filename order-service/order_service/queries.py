@@ -22,7 +22,7 @@ USCC_QUERY = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{18}$")
 
 
 
-def _date_range(created_at, date_from: date | None, date_to: date | None) -> list:
+def in_china_days(created_at, date_from: date | None, date_to: date | None) -> list:
     """Conditions for China calendar days, both ends included."""
     if date_from and date_to and date_from > date_to:
         raise ValidationFailed({"from": ["开始日期不能晚于结束日期"]})
@@ -69,7 +69,7 @@ def select_orders(identity: Identity, args: dict) -> OrderSelection:
         on_orders.append(_text_match(args["q"]))
     walk_region = not on_orders and identity.role in ("admin", "government")
     stmt, keys, created_at = scoped(identity, region, walk_region)
-    dates = _date_range(created_at, args.get("date_from"), args.get("date_to"))
+    dates = in_china_days(created_at, args.get("date_from"), args.get("date_to"))
     stmt = stmt.where(*on_orders, *dates)
     # The total is counted from an index alone where it can be: a region's orders from order_regions'
     # key, the others through their scope's index (selecting the id only, which every index holds).
@@ -110,3 +110,4 @@ def order_details(identity: Identity, order_id: int) -> OrderDetails:
         return OrderDetails(order, history, None, NOT_VERIFIED)
     record, error = credit_record(order.enterprise_uscc, identity, order.id)
     return OrderDetails(order, history, record, error)
+

@@ -11,12 +11,12 @@ from datetime import datetime
 from decimal import Decimal
 
 from flask import current_app
-from sqlalchemy import exists, insert, literal, select
 
 from xyd_common.events.envelope import occurred_at
 from xyd_common.events.outbox import utcnow
 from xyd_common.reference import (
     fetch_regions,
+    file_under_ancestors,
     institution_values,
     sync_internal,
     upsert_if_newer,
@@ -34,15 +34,8 @@ def _decimal(value) -> Decimal:
 def keep_region(data: dict) -> Region:
     """Keep the region with its path from the root. Orders made while this region was unknown here
     were filed under their own region only: file them under its ancestors too."""
-    code = data["code"]
-    region = upsert_region(db.session, Region, code, data["name"], data.get("parent_code"), data.get("path"))
-    for ancestor in region.path[:-1]:
-        # A full scan of orders, but a new region is a rare administrative event.
-        db.session.execute(insert(OrderRegion).from_select(
-            ["region_code", "created_at", "order_id"],
-            select(literal(ancestor), Order.created_at, Order.id).where(
-                Order.region_code == code,
-                ~exists().where(OrderRegion.order_id == Order.id, OrderRegion.region_code == ancestor))))
+    region = upsert_region(db.session, Region, data["code"], data["name"], data.get("parent_code"), data.get("path"))
+    file_under_ancestors(db.session, region, OrderRegion, Order, "order_id", "created_at")
     return region
 
 
@@ -52,7 +45,8 @@ def keep_institution(data: dict, source_at: datetime) -> bool:
 
 
 def keep_product(data: dict, source_at: datetime) -> bool:
-    """What an application is checked against: status, ranges, regions, names."""
+    """What an application is checked against (status, ranges, regions, names), the repayment methods
+    a disbursement chooses from, and the guarantee methods (信用贷款 in the statistics)."""
     return upsert_if_newer(db.session, Product, int(data["id"]), {
         "institution_id": int(data["institution_id"]), "institution_name": data.get("institution_name") or "",
         "name": data["name"], "status": data["status"],
@@ -60,6 +54,8 @@ def keep_product(data: dict, source_at: datetime) -> bool:
         "term_min_months": int(data["term_min_months"]), "term_max_months": int(data["term_max_months"]),
         "rate_min": _decimal(data["rate_min"]), "rate_max": _decimal(data["rate_max"]),
         "region_codes": [str(c) for c in data.get("region_codes") or []],
+        "repayment_methods": [str(m) for m in data.get("repayment_methods") or []],
+        "guarantee_methods": [str(m) for m in data.get("guarantee_methods") or []],
         "whitelist_only": bool(data.get("whitelist_only"))}, source_at)
 
 

@@ -7,9 +7,10 @@ from flask import current_app
 from marshmallow import validate
 
 from xyd_common.credit_record import CreditRecordSchema, Relayed
+from xyd_common.labels import REPAYMENT_METHODS
 from xyd_common.pagination import PageArgsSchema, page_schema
 from xyd_common.schemas import Derived, ExactNumber, StrictSchema
-from xyd_common.validators import Phone, RegionCode
+from xyd_common.validators import Phone, RegionCode, Uscc
 
 from .consent import credit_access_until
 from .models import RISK_LEVELS
@@ -93,6 +94,21 @@ class TerminateSchema(StrictSchema):
                             metadata={"description": "终止原因"})
 
 
+class ReturnSchema(StrictSchema):
+    reason = StrippedString(required=True,
+                            validate=validate.Length(min=2, max=200, error="请填写退回原因（2 到 200 字）"),
+                            metadata={"description": "退回原因"})
+    items = ma.fields.List(StrippedString(validate=validate.Length(min=1, max=50, error="每项材料 1 到 50 字")),
+                           required=True,
+                           validate=validate.Length(min=1, max=10, error="请列出 1 到 10 项需补充的材料"),
+                           metadata={"description": "需补充的材料，如“营业执照副本”"})
+
+
+class ResubmitSchema(StrictSchema):
+    note = StrippedString(load_default=None, allow_none=True, validate=validate.Length(max=500),
+                          metadata={"description": "补正说明（给受理机构）"})
+
+
 class GrantSchema(StrictSchema):
     amount = Amount(required=True, validate=AMOUNT_RANGE, metadata={"description": "授信金额（万元），不超过申请金额"})
     rate = RateField(required=True, validate=RATE_RANGE, metadata={"description": "年利率（%）"})
@@ -103,6 +119,11 @@ class GrantSchema(StrictSchema):
 class DisburseSchema(StrictSchema):
     amount = Amount(required=True, validate=AMOUNT_RANGE, metadata={"description": "放款金额（万元），不超过授信金额"})
     disbursed_on = ma.fields.Date(required=True, metadata={"description": "放款日期（北京时间），不晚于今天"})
+    repayment_method = ma.fields.String(load_default=None, validate=validate.OneOf(REPAYMENT_METHODS), metadata={
+        "description": "还款方式：须为产品提供的还款方式之一（默认产品的第一种）；"
+                       "其他 → 422 repayment_method_not_offered"})
+    renewal = ma.fields.Boolean(load_default=False, truthy={True}, falsy={False},
+                                metadata={"description": "是否为续贷（JSON true/false，默认否）"})
 
 
 class OrderFilters(ma.Schema):
@@ -170,8 +191,9 @@ class OrderSchema(ma.Schema):
     id = ma.fields.Integer()
     order_no = ma.fields.String(metadata={"description": "订单号"})
     status = ma.fields.String(metadata={"enum": list(STATUSES), "description": "订单状态"})
-    source = ma.fields.String(metadata={"enum": ["application", "need"],
-                                        "description": "application 企业申请；need 机构受理融资需求生成"})
+    source = ma.fields.String(metadata={"enum": ["application", "need", "push"],
+                                        "description": "application 企业申请；need 机构受理融资需求生成；"
+                                                       "push 机构接受政府推送的融资需求（推荐清单）生成"})
     product_id = ma.fields.Integer()
     product_name = ma.fields.String()
     institution_id = ma.fields.Integer()
@@ -192,7 +214,14 @@ class OrderSchema(ma.Schema):
     granted_term_months = ma.fields.Integer(allow_none=True)
     disbursed_amount = Amount(allow_none=True)
     disbursed_on = ma.fields.Date(allow_none=True)
+    repayment_method = ma.fields.String(allow_none=True, metadata={
+        "enum": [*REPAYMENT_METHODS, None], "description": "放款时选定的还款方式（未放款为 null）"})
+    renewal = ma.fields.Boolean(allow_none=True, metadata={"description": "是否为续贷（未放款为 null）"})
     reason = ma.fields.String(allow_none=True, metadata={"description": "终止原因"})
+    return_reason = ma.fields.String(allow_none=True, metadata={"description": "退回补正的原因（最近一次退回）"})
+    return_items = ma.fields.List(ma.fields.String(), allow_none=True,
+                                  metadata={"description": "退回补正时要求补充的材料（最近一次退回）"})
+    returned_at = ma.fields.DateTime(allow_none=True, metadata={"description": "最近一次退回补正的时间"})
     risk = Derived(RiskSchema, lambda order: {"level": order.risk_level, "tags": list(order.risk_tags or [])},
                    metadata={"description": "风险等级与标签"})
     whitelisted = ma.fields.Boolean(metadata={"description": "是否在信易贷白名单"})
@@ -255,7 +284,7 @@ class InstitutionStatsSchema(ma.Schema):
 class StatsTotalsSchema(ma.Schema):
     total = ma.fields.Integer(metadata={"description": "订单总数"})
     by_status = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Integer(),
-                               metadata={"description": "各状态订单数（六种状态都在）"})
+                               metadata={"description": "各状态订单数（七种状态都在，含待补正 returned）"})
     requested_amount = Amount(metadata={"description": "申请金额合计（万元）"})
     granted_amount = Amount(metadata={"description": "授信金额合计（已授信及已放款的订单）"})
     disbursed_amount = Amount(metadata={"description": "放款金额合计"})
@@ -269,6 +298,14 @@ class StatsGroupSchema(StatsTotalsSchema):
 
 class StatsSchema(StatsTotalsSchema):
     region_code = ma.fields.String(allow_none=True)
+    visits = ma.fields.Integer(metadata={"description": "走访次数（走访日期在统计期内）"})
+    needs_posted = ma.fields.Integer(metadata={"description": "发布的融资需求数"})
+    needs_pushed = ma.fields.Integer(metadata={"description": "被推送（推荐清单）的融资需求数（推送时间在统计期内）"})
+    pushes_accepted = ma.fields.Integer(metadata={"description": "推送中机构已接受的"})
+    pushes_declined = ma.fields.Integer(metadata={"description": "推送中机构已拒绝的"})
+    pushes_overdue = ma.fields.Integer(metadata={"description": "推送中曾超期未答复的（含其后已答复的）"})
+    credit_loan_share = ExactNumber(4, allow_none=True, metadata={
+        "description": "信用贷款占比：产品担保方式仅为信用的放款金额 ÷ 放款金额（0–1，4 位小数；无放款为 null）"})
     date_from = ma.fields.Date(data_key="from", allow_none=True)
     date_to = ma.fields.Date(data_key="to", allow_none=True)
     institutions = ma.fields.List(ma.fields.Nested(InstitutionStatsSchema))
@@ -340,6 +377,63 @@ class ClaimSchema(StrictSchema):
 NeedPageSchema = page_schema(NeedSchema, "NeedPage")
 
 
+# --- 推荐清单 (pushes) -------------------------------------------------------------------------------------
+
+PUSH_STATUSES = ("pending", "accepted", "declined", "overdue")
+
+
+class PushCreateSchema(StrictSchema):
+    institution_ids = ma.fields.List(
+        ma.fields.Integer(strict=True, validate=validate.Range(min=1, max=2**31 - 1)), required=True,
+        validate=validate.Length(min=1, max=20, error="请选择 1 到 20 家机构"),
+        metadata={"description": "推送给哪些机构（须已入驻、启用，且有服务该企业所在地区的在售产品）"})
+    note = StrippedString(load_default=None, allow_none=True, validate=validate.Length(max=500),
+                          metadata={"description": "推荐说明"})
+
+
+class PushAcceptSchema(StrictSchema):
+    product_id = ma.fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=2**31 - 1),
+                                   metadata={"description": "用本机构哪个在售产品受理"})
+
+
+class PushDeclineSchema(StrictSchema):
+    reason = StrippedString(required=True, validate=validate.Length(min=2, max=500),
+                            metadata={"description": "不予受理的原因"})
+
+
+class PushListArgs(PageArgsSchema):
+    status = ma.fields.String(validate=validate.OneOf(PUSH_STATUSES))
+
+
+class PushSchema(ma.Schema):
+    id = ma.fields.Integer()
+    need_id = ma.fields.Integer()
+    institution_id = ma.fields.Integer()
+    institution_name = ma.fields.String()
+    status = ma.fields.String(metadata={"enum": list(PUSH_STATUSES),
+                                        "description": "pending 待答复；accepted 已接受；declined 已拒绝；"
+                                                       "overdue 超期未答复（仍可答复）"})
+    due_on = ma.fields.Date(metadata={"description": "答复截止日（北京时间，含当日）"})
+    note = ma.fields.String(allow_none=True)
+    pushed_at = ma.fields.DateTime()
+    decided_at = ma.fields.DateTime(allow_none=True)
+    answered_in_time = ma.fields.Boolean(allow_none=True, metadata={"description": "是否在截止日前答复"})
+    reason = ma.fields.String(allow_none=True, metadata={"description": "拒绝的原因"})
+    product_id = ma.fields.Integer(allow_none=True)
+    order_id = ma.fields.Integer(allow_none=True, metadata={"description": "接受后生成的订单"})
+    need = ma.fields.Nested(NeedSchema, metadata={"description": "推送的融资需求（列表中给出）"})
+    credit_record = Relayed(CreditRecordSchema, allow_none=True, metadata={
+        "description": "企业信用记录（仅机构、依需求的授权书，推送后至拒绝前可见；同 GET /credit/enterprises/{uscc}）"})
+    credit_record_error = ma.fields.String(allow_none=True, metadata={"description": "信用记录不可得时的原因"})
+
+
+class PushBatchSchema(ma.Schema):
+    items = ma.fields.List(ma.fields.Nested(PushSchema), metadata={"description": "每家机构一条推送"})
+
+
+PushPageSchema = page_schema(PushSchema, "PushPage")
+
+
 class ScorecardSchema(ma.Schema):
     institution_id = ma.fields.Integer()
     institution_name = ma.fields.String()
@@ -356,6 +450,15 @@ class ScorecardSchema(ma.Schema):
     disbursed_amount = Amount()
     needs_claimed = ma.fields.Integer()
     overdue_open = ma.fields.Integer(metadata={"description": "超期仍未受理"})
+    npl_ratio = ExactNumber(4, allow_none=True, metadata={
+        "description": "不良率：不良贷款余额 ÷ 贷款余额（0–1，4 位小数；据贷款服务的 loan.* 事件；无余额为 null）"})
+    avg_rate = RateField(allow_none=True, metadata={
+        "description": "已放款订单按放款金额加权的平均年利率（%；无放款为 null）"})
+    returned = ma.fields.Integer(metadata={"description": "退回补正、等待企业补正的订单数"})
+    pushes_received = ma.fields.Integer(metadata={"description": "收到的推送（推荐清单，推送时间在统计期内）"})
+    pushes_answered_in_time_rate = ExactNumber(4, allow_none=True, metadata={
+        "description": "推送按期答复率：截止日前接受或拒绝的 ÷ 收到的推送（0–1，4 位小数；无推送为 null）"})
+    claims = ma.fields.Integer(metadata={"description": "就这些订单的贷款向风险补偿资金池提出的代偿申请数"})
 
 
 class ScorecardPageSchema(ma.Schema):
@@ -371,3 +474,62 @@ class PortalFiguresSchema(ma.Schema):
     orders = ma.fields.Integer(metadata={"description": "融资申请（订单）总数", "example": 1532})
     granted_amount = Amount(metadata={"description": "累计授信金额（万元）", "example": 86420.5})
     disbursed_amount = Amount(metadata={"description": "累计放款金额（万元）", "example": 71235})
+
+
+class InternalPageArgs(ma.Schema):
+    class Meta:
+        unknown = ma.EXCLUDE
+
+    after = ma.fields.String(validate=validate.Length(max=40), metadata={"description": "上一页的 next_cursor"})
+
+
+class InternalDisbursedPageSchema(ma.Schema):
+    items = ma.fields.List(ma.fields.Dict(), metadata={"description": "order.disbursed 的 data"})
+    next_cursor = ma.fields.String(allow_none=True)
+
+
+# --- 走访 (visits) -------------------------------------------------------------------------------------------
+
+class VisitCreateSchema(StrictSchema):
+    uscc = Uscc(required=True, metadata={"description": "被走访企业的统一社会信用代码"})
+    enterprise_name = StrippedString(required=True, validate=validate.Length(min=2, max=200))
+    region_code = RegionCode(load_default=None, allow_none=True, metadata={
+        "description": "企业所在行政区（平台已认证的企业以其注册地为准；不填为登记人所辖区域）"})
+    visited_on = ma.fields.Date(required=True, metadata={"description": "走访日期（北京时间），不晚于今天"})
+    visitors = StrippedString(required=True, validate=validate.Length(min=2, max=200),
+                              metadata={"description": "走访人员"})
+    findings = StrippedString(required=True, validate=validate.Length(min=2, max=2000),
+                              metadata={"description": "走访情况：经营状况、融资需求、存在困难等"})
+
+
+class VisitSchema(ma.Schema):
+    id = ma.fields.Integer()
+    uscc = ma.fields.String()
+    enterprise_name = ma.fields.String()
+    region_code = ma.fields.String()
+    visited_on = ma.fields.Date()
+    visitors = ma.fields.String()
+    findings = ma.fields.String()
+    recorded_by = ma.fields.Integer(allow_none=True)
+    created_at = ma.fields.DateTime()
+
+
+class VisitFilters(ma.Schema):
+    class Meta:
+        unknown = ma.EXCLUDE
+
+    region_code = RegionCode(metadata={"description": "该区域及其下级区域（须在本人可见范围内）"})
+    date_from = ma.fields.Date(data_key="from", metadata={"description": "走访日期起（含）"})
+    date_to = ma.fields.Date(data_key="to", metadata={"description": "走访日期止（含）"})
+    q = _text(50, metadata={"description": "统一社会信用代码或企业名称"})
+
+
+class VisitListArgs(PageArgsSchema, VisitFilters):
+    pass
+
+
+class VisitExportArgs(VisitFilters):
+    format = EXPORT_FORMAT
+
+
+VisitPageSchema = page_schema(VisitSchema, "VisitPage")

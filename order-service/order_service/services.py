@@ -7,18 +7,20 @@ Who may see an order is access.py's (someone else's order is a 404, never a 403)
 import hashlib
 import json
 import logging
+import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from flask import current_app
-from sqlalchemy import literal, select, update
+from sqlalchemy import literal, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from xyd_common.errors import ApiError, ValidationFailed
 from xyd_common.events.outbox import record_event, utcnow
+from xyd_common.labels import REPAYMENT_METHOD_NAMES
 from xyd_common.schemas import json_number
 from xyd_common.tokens import Identity, require_verified_enterprise
 
@@ -64,21 +66,49 @@ def event_data(order: Order, previous_status: str | None) -> dict:
         data["accept_overdue"] = order.accept_overdue
     if order.status == states.TERMINATED:
         data["reason"] = order.reason
+    if order.status == states.RETURNED:
+        data.update(reason=order.return_reason, items=list(order.return_items or []))
     if order.status in (states.CREDIT_GRANTED, states.DISBURSED):
         data.update(granted_amount=json_number(order.granted_amount), granted_rate=json_number(order.granted_rate),
                     granted_term_months=order.granted_term_months)
     if order.status == states.DISBURSED:
+        # What loan-service opens the loan with (CONTRACT v4, "Loans after disbursement").
         data.update(disbursed_amount=json_number(order.disbursed_amount),
-                    disbursed_on=order.disbursed_on.isoformat())
+                    disbursed_on=order.disbursed_on.isoformat(), repayment_method=order.repayment_method,
+                    renewal=bool(order.renewal), whitelisted=bool(order.disbursed_whitelisted),
+                    submitted_at=order.created_at.isoformat())
     return data
 
 
 def _record(order: Order, previous_status: str | None, actor_id: int | None, actor_role: str,
-            remark: str | None, at: datetime, event_type: str | None = None, **extra) -> None:
+            remark: str | None, at: datetime, event_type: str | None = None, action: str | None = None,
+            **extra) -> None:
     db.session.add(OrderHistory(order_id=order.id, from_status=previous_status, to_status=order.status,
                                 actor_id=actor_id, actor_role=actor_role, remark=remark, at=at))
-    record_event(db.session, OutboxMessage, event_type or states.event_type(order.status),
+    record_event(db.session, OutboxMessage, event_type or states.event_type(order.status, action),
                  {**event_data(order, previous_status), **extra}, SOURCE)
+
+
+# --- for loan-service ---
+
+INTERNAL_PAGE = 500
+CURSOR = re.compile(r"^(\d{4}-\d{2}-\d{2})_(\d{1,18})$")
+
+
+def disbursed_after(after: str | None) -> dict:
+    """A page of every disbursed order as `order.disbursed` carries it, oldest disbursement first (then
+    by id): for loan-service opening the loans of orders disbursed before it ran, in the platform's
+    order, so that its first loans are decided as they happened."""
+    stmt = (select(Order).where(Order.status == states.DISBURSED)
+            .order_by(Order.disbursed_on, Order.id).limit(INTERNAL_PAGE))
+    if after:
+        match = CURSOR.match(after)
+        if match is None:
+            raise ValidationFailed({"after": ["翻页游标无效"]})
+        stmt = stmt.where(tuple_(Order.disbursed_on, Order.id) > (date.fromisoformat(match[1]), int(match[2])))
+    orders = db.session.scalars(stmt).all()
+    cursor = f"{orders[-1].disbursed_on.isoformat()}_{orders[-1].id}" if len(orders) == INTERNAL_PAGE else None
+    return {"items": [event_data(order, states.CREDIT_GRANTED) for order in orders], "next_cursor": cursor}
 
 
 # --- applying --------------------------------------------------------------------------------------
@@ -183,7 +213,6 @@ def _check_whitelist(product: Product, credit) -> None:
 def _new_order(identity: Identity, enterprise: EnterpriseOwner, product: Product, credit, body: dict,
                version: int | None, client_ip: str | None, now: datetime) -> Order:
     institution = db.session.get(Institution, product.institution_id)
-    calendar = current_app.extensions["order_service_calendar"]
     return Order(
         status=SUBMITTED, product_id=product.id, product_name=product.name, institution_id=product.institution_id,
         institution_name=institution.name if institution else product.institution_name,
@@ -193,7 +222,7 @@ def _new_order(identity: Identity, enterprise: EnterpriseOwner, product: Product
         contact_name=body.get("contact_name"), contact_phone=body.get("contact_phone"),
         credit_authorized=True, credit_authorized_at=now, credit_authorization_version=version,
         credit_authorized_by=identity.user_id, credit_authorization_ip=client_ip,
-        accept_deadline=calendar.add_workdays(china_date(now), current_app.config["ORDER_ACCEPT_DAYS"]),
+        accept_deadline=_acceptance_deadline(now),
         accept_overdue=False, risk_level=credit.risk_level, risk_tags=credit.risk_tags,
         whitelisted=credit.whitelisted, created_at=now, updated_at=now,
     )
@@ -256,6 +285,27 @@ def _check_grant(order: Order, body: dict) -> None:
         raise ValidationFailed({"amount": [f"授信金额不能超过申请金额 {json_number(order.amount)} 万元"]})
 
 
+def repayment_method_for(order: Order, chosen: str | None) -> str:
+    """The disbursement's repayment method: one the product offers (its first when none is named). A
+    product copy from before repayment methods were copied (empty list) takes any method of the
+    contract, and `flexible` by default, so that disbursing never waits for a product event."""
+    product = db.session.get(Product, order.product_id)
+    offered = list(product.repayment_methods or []) if product is not None else []
+    if chosen is None:
+        return offered[0] if offered else "flexible"
+    if offered and chosen not in offered:
+        names = "、".join(REPAYMENT_METHOD_NAMES[m] for m in offered if m in REPAYMENT_METHOD_NAMES)
+        raise ValidationFailed({"repayment_method": [f"该产品的还款方式为：{names}"]},
+                               code="repayment_method_not_offered", message="该产品不提供所选的还款方式")
+    return chosen
+
+
+def credit_only(product_id: int) -> bool:
+    """Whether the product lends on credit alone (信用贷款: its only guarantee method is `credit`)."""
+    product = db.session.get(Product, product_id)
+    return product is not None and list(product.guarantee_methods or []) == ["credit"]
+
+
 def _check_disbursement(order: Order, body: dict, now: datetime) -> None:
     errors = {}
     if body["amount"] > order.granted_amount:
@@ -268,9 +318,15 @@ def _check_disbursement(order: Order, body: dict, now: datetime) -> None:
         raise ValidationFailed(errors)
 
 
+def _acceptance_deadline(now: datetime):
+    """The last working day (China calendar) to accept an order submitted at `now`."""
+    calendar = current_app.extensions["order_service_calendar"]
+    return calendar.add_workdays(china_date(now), current_app.config["ORDER_ACCEPT_DAYS"])
+
+
 def move_order(identity: Identity, order_id: int, action: str, body: dict | None = None) -> Order:
-    """accept | grant | disburse | terminate | withdraw, as states.MOVES allows; the owning
-    institution's users (or the applicant enterprise, for withdraw) only."""
+    """accept | grant | disburse | terminate | withdraw | return | resubmit, as states.MOVES allows; the
+    owning institution's users (or the applicant enterprise, for withdraw and resubmit) only."""
     body = body or {}
     order = visible_order(identity, order_id)
     if identity.role != MOVES[action].role:
@@ -292,6 +348,10 @@ def move_order(identity: Identity, order_id: int, action: str, body: dict | None
                   f"期限 {body['term_months']} 个月")
     elif action == "disburse":
         _check_disbursement(order, body, now)
+        order.repayment_method = repayment_method_for(order, body.get("repayment_method"))
+        order.renewal = body.get("renewal", False)
+        order.disbursed_whitelisted = order.whitelisted
+        order.credit_only = credit_only(order.product_id)
         order.disbursed_amount, order.disbursed_on = body["amount"], body["disbursed_on"]
         remark = f"{body['disbursed_on']:%Y-%m-%d} 放款 {json_number(body['amount'])} 万元"
         order.closed_at = now
@@ -300,8 +360,19 @@ def move_order(identity: Identity, order_id: int, action: str, body: dict | None
         order.closed_at = now
     elif action == "withdraw":
         order.closed_at = now
+    elif action == "return":
+        order.return_reason, order.return_items, order.returned_at = body["reason"], body["items"], now
+        # The history's remark column holds 500 characters; the order keeps the whole reason and list.
+        remark = f"退回补正：{body['reason']}（需补充：{'、'.join(body['items'])}）"[:500]
+    elif action == "resubmit":
+        # The institution's time to accept starts again; the wait for the enterprise never counted.
+        # Returned after acceptance, it is to be accepted again: not accepted until then.
+        order.accept_deadline, order.accept_overdue = _acceptance_deadline(now), False
+        order.accepted_at = order.accept_seconds = None
+        remark = body.get("note") or "已补正材料，重新提交"
     order.updated_at = now
-    _record(order, previous, identity.user_id, identity.role, remark, now)
+    extra = {"note": body.get("note")} if action == "resubmit" else {}
+    _record(order, previous, identity.user_id, identity.role, remark, now, action=action, **extra)
     try:
         # UPDATE orders ... WHERE id = :id AND version = :seen: a concurrent move that committed first
         # leaves no row to update.
@@ -340,7 +411,7 @@ def urge_order(identity: Identity, order_id: int, message: str) -> Order:
 
 # --- consent revoked -------------------------------------------------------------------------------
 
-REVOCABLE_STATUSES = (states.SUBMITTED, states.ACCEPTED, states.CREDIT_GRANTED)
+REVOCABLE_STATUSES = (states.SUBMITTED, states.ACCEPTED, states.RETURNED, states.CREDIT_GRANTED)
 REVOKED_REMARK = "授权撤回"
 
 
@@ -364,9 +435,11 @@ def withdraw_for_revoked_consent(order_id: int, revoked_by: int | None, revoked_
 
 def mark_overdue_orders(now: datetime | None = None, batch_size: int = 500) -> int:
     """Mark orders still `submitted` after their acceptance deadline (a China date) as accept_overdue,
-    once each, with an order.accept_overdue event; returns how many. Safe to run in several processes
-    at once: each batch claims its rows with FOR UPDATE SKIP LOCKED, and the UPDATE re-checks
-    `NOT accept_overdue`, so a row is marked, and announced, by exactly one of them."""
+    once each, with an order.accept_overdue event; returns how many. A `returned` order waits for
+    the enterprise, not the institution: it is never marked (its resubmission sets a new deadline).
+    Safe to run in several processes at once: each batch claims its rows with FOR UPDATE SKIP LOCKED,
+    and the UPDATE re-checks `NOT accept_overdue`, so a row is marked, and announced, by exactly one
+    of them."""
     now = now or utcnow()
     today = china_date(now)
     # Rendered into the SQL, not bound, so that PostgreSQL matches the partial index

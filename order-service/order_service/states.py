@@ -1,10 +1,13 @@
 """The order state machine: the one table of allowed moves.
 
     submitted → accepted → credit_granted → disbursed
-    submitted | accepted | credit_granted → terminated   (institution, reason required)
-    submitted | accepted → withdrawn                      (enterprise)
+    submitted | accepted → returned → submitted          (退回补正: institution returns with a reason and
+                                                          the missing items; the enterprise resubmits)
+    submitted | accepted | returned | credit_granted → terminated   (institution, reason required)
+    submitted | accepted | returned → withdrawn           (enterprise)
 
-Everything else is a 409 `invalid_transition`. Each move publishes `order.<new status>`.
+Everything else is a 409 `invalid_transition`. Each move publishes `order.<new status>`, except the
+resubmission, which publishes `order.resubmitted` (EVENTS_OF_MOVES).
 """
 
 from dataclasses import dataclass
@@ -17,14 +20,15 @@ CREDIT_GRANTED = "credit_granted"
 DISBURSED = "disbursed"
 TERMINATED = "terminated"
 WITHDRAWN = "withdrawn"
+RETURNED = "returned"  # 退回补正: waiting for the enterprise's documents; never overdue meanwhile
 
-STATUSES = (SUBMITTED, ACCEPTED, CREDIT_GRANTED, DISBURSED, TERMINATED, WITHDRAWN)
+STATUSES = (SUBMITTED, ACCEPTED, CREDIT_GRANTED, DISBURSED, TERMINATED, WITHDRAWN, RETURNED)
 # Still being handled: an enterprise may hold one such order per product.
-OPEN_STATUSES = (SUBMITTED, ACCEPTED, CREDIT_GRANTED)
+OPEN_STATUSES = (SUBMITTED, ACCEPTED, CREDIT_GRANTED, RETURNED)
 FINAL_STATUSES = (DISBURSED, TERMINATED, WITHDRAWN)
 
 STATUS_LABELS = {SUBMITTED: "待受理", ACCEPTED: "已受理", CREDIT_GRANTED: "已授信", DISBURSED: "已放款",
-                 TERMINATED: "已终止", WITHDRAWN: "已撤回"}
+                 TERMINATED: "已终止", WITHDRAWN: "已撤回", RETURNED: "待补正"}
 
 
 @dataclass(frozen=True)
@@ -38,8 +42,10 @@ MOVES = {
     "accept": Move((SUBMITTED,), ACCEPTED, "institution"),
     "grant": Move((ACCEPTED,), CREDIT_GRANTED, "institution"),
     "disburse": Move((CREDIT_GRANTED,), DISBURSED, "institution"),
-    "terminate": Move((SUBMITTED, ACCEPTED, CREDIT_GRANTED), TERMINATED, "institution"),
-    "withdraw": Move((SUBMITTED, ACCEPTED), WITHDRAWN, "enterprise"),
+    "terminate": Move((SUBMITTED, ACCEPTED, RETURNED, CREDIT_GRANTED), TERMINATED, "institution"),
+    "withdraw": Move((SUBMITTED, ACCEPTED, RETURNED), WITHDRAWN, "enterprise"),
+    "return": Move((SUBMITTED, ACCEPTED), RETURNED, "institution"),
+    "resubmit": Move((RETURNED,), SUBMITTED, "enterprise"),
 }
 
 
@@ -58,6 +64,10 @@ def target_of(action: str, current: str) -> str:
     return move.target
 
 
-def event_type(status: str) -> str:
-    """The event a move into `status` publishes."""
-    return f"order.{status}"
+# Moves whose event is not named after the status they lead to.
+EVENTS_OF_MOVES = {"resubmit": "order.resubmitted"}
+
+
+def event_type(status: str, action: str | None = None) -> str:
+    """The event a move (`action`) into `status` publishes."""
+    return EVENTS_OF_MOVES.get(action, f"order.{status}")

@@ -10,27 +10,22 @@ whatever they became later.
 """
 
 from collections import defaultdict
-from datetime import date, timedelta
-from decimal import Decimal
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import func, select
 
 from xyd_common.errors import ValidationFailed
+from xyd_common.figures import GROUPINGS, region_group, region_group_name, summed_rows, time_group  # noqa: F401  (schemas import GROUPINGS from here)
 from xyd_common.tokens import Identity
 
 from . import states
-from .access import forbidden, region_in_scope
+from .access import forbidden, region_and_below, region_in_scope
 from .figures import CONTRIBUTION, OrderFigures, period_conditions
-from .models import Institution, Order, Region, db
+from .models import PUSH_ACCEPTED, PUSH_DECLINED, Institution, Need, NeedPush, Order, Region, Visit, db
+from .queries import in_china_days
 
-GROUPINGS = ("day", "week", "month", "region")
 GRANTED = (states.CREDIT_GRANTED, states.DISBURSED)
-
-
-def region_and_below(code: str) -> list[str]:
-    """The region and every region under it, from the read model's paths."""
-    return [code] + [c for c, path in db.session.execute(select(Region.code, Region.path)).all()
-                     if code in path and c != code]
 
 
 def figures_scope(identity: Identity, args: dict, by_day: bool = False) -> tuple[str | None, list]:
@@ -52,17 +47,12 @@ def figures_scope(identity: Identity, args: dict, by_day: bool = False) -> tuple
 
 # The columns the statistics add up (the scorecards take them all).
 TOTALS = ("orders", "amount", "granted_amount", "disbursed_amount", "overdue")
-STATISTICS = (*TOTALS, "accepted", "accept_seconds")
+STATISTICS = (*TOTALS, "accepted", "accept_seconds", "credit_disbursed_amount")
 
 
 def summed(conditions: list, group: tuple[str, ...], columns: tuple[str, ...] = CONTRIBUTION) -> list[dict]:
     """The figures' `columns` summed over the rows that meet the conditions, per `group` columns."""
-    f = OrderFigures
-    keys = [getattr(f, name) for name in group]
-    stmt = select(*keys, *(func.sum(getattr(f, name)).label(name) for name in columns)).where(*conditions)
-    if keys:
-        stmt = stmt.group_by(*keys)
-    return [row._asdict() for row in db.session.execute(stmt)]
+    return summed_rows(db.session, OrderFigures, conditions, group, columns)
 
 
 def institution_names(ids) -> dict[int, str]:
@@ -127,39 +117,81 @@ def order_stats(identity: Identity, args: dict) -> dict:
                                               if figures["accepted"] else None)
     ranked = sorted(institutions.values(), key=lambda f: (-f["orders"], f["institution_id"]))
     answer = {"region_code": region, "date_from": args.get("date_from"), "date_to": args.get("date_to"),
-              **_summary(rows), "institutions": ranked}
+              **_summary(rows), **coordination(rows, region, args), "institutions": ranked}
     if args.get("group_by"):
         answer["group_by"] = args["group_by"]
         answer["groups"] = groups(identity, args, region)
     return answer
 
 
+def coordination(rows: list[dict], region: str | None, args: dict) -> dict:
+    """The coordination mechanism's figures (小微企业融资协调工作机制) over the same region and dates:
+    visits, needs posted and pushed, pushes answered and overdue (pushes.py), and the share of the
+    disbursed amount lent on credit alone (信用贷款), a fraction with 4 places (None without
+    disbursements)."""
+    date_from, date_to = args.get("date_from"), args.get("date_to")
+    disbursed = sum((_money(r["disbursed_amount"]) for r in rows if r["status"] == states.DISBURSED), Decimal(0))
+    credit = sum((_money(r["credit_disbursed_amount"]) for r in rows if r["status"] == states.DISBURSED), Decimal(0))
+    share = (credit / disbursed).quantize(Decimal("0.0001"), ROUND_HALF_UP) if disbursed else None
+    return {"visits": count_visits(region, date_from, date_to),
+            **push_figures(region, date_from, date_to), "credit_loan_share": share}
+
+
+def count_visits(region: str | None, date_from: date | None, date_to: date | None) -> int:
+    """Visits in the region and below (None: everywhere) made in the date range."""
+    stmt = select(func.count()).select_from(Visit)
+    if region is not None:
+        stmt = stmt.where(Visit.region_code.in_(region_and_below(region)))
+    if date_from:
+        stmt = stmt.where(Visit.visited_on >= date_from)
+    if date_to:
+        stmt = stmt.where(Visit.visited_on <= date_to)
+    return db.session.scalar(stmt)
+
+
+def push_figures(region: str | None, date_from: date | None, date_to: date | None) -> dict:
+    """`needs_posted` (needs posted in the range), `needs_pushed` (needs with a push made in the range),
+    and of the pushes made in the range those accepted, declined and marked overdue (whatever became of
+    them later), in the region and below. Counted from the needs and pushes tables by their region and
+    time indexes: a region's needs are few next to its orders."""
+    needs = select(func.count()).select_from(Need).where(*in_china_days(Need.created_at, date_from, date_to))
+    pushes = select(func.count(func.distinct(NeedPush.need_id)),
+                    func.count().filter(NeedPush.status == PUSH_ACCEPTED),
+                    func.count().filter(NeedPush.status == PUSH_DECLINED),
+                    func.count().filter(NeedPush.overdue_at.is_not(None))
+                    ).where(*in_china_days(NeedPush.pushed_at, date_from, date_to))
+    if region is not None:
+        regions = region_and_below(region)
+        needs = needs.where(Need.region_code.in_(regions))
+        pushes = pushes.where(NeedPush.region_code.in_(regions))
+    pushed, accepted, declined, overdue = db.session.execute(pushes).one()
+    return {"needs_posted": db.session.scalar(needs), "needs_pushed": pushed, "pushes_accepted": accepted,
+            "pushes_declined": declined, "pushes_overdue": overdue}
+
+
+def push_scorecards(region: str | None, date_from: date | None, date_to: date | None,
+                    institution_id: int | None = None) -> dict[int, dict]:
+    """Per institution: pushes received in the range (of needs in the region and below) and how many of
+    them it answered by their date."""
+    stmt = (select(NeedPush.institution_id, func.count(), func.count().filter(NeedPush.answered_in_time.is_(True)))
+            .where(*in_china_days(NeedPush.pushed_at, date_from, date_to)).group_by(NeedPush.institution_id))
+    if region is not None:
+        stmt = stmt.where(NeedPush.region_code.in_(region_and_below(region)))
+    if institution_id is not None:
+        stmt = stmt.where(NeedPush.institution_id == institution_id)
+    return {iid: {"received": received, "in_time": in_time} for iid, received, in_time in db.session.execute(stmt)}
+
+
 # --- per day, week, month, district ------------------------------------------------------------------------
-
-def _week_start(day: date) -> date:
-    return day - timedelta(days=day.weekday())
-
 
 def _time_groups(identity: Identity, args: dict, grouping: str) -> list[tuple[str, str, list[dict]]]:
     _region, conditions = figures_scope(identity, args, by_day=grouping != "month")
     rows = summed(conditions, ("grain", "period", "status"), TOTALS)
-    grouped: dict[date, list[dict]] = defaultdict(list)
+    grouped: dict[date, tuple[str, str, list[dict]]] = {}
     for row in rows:
-        period = row["period"]
-        start = {"day": period, "week": _week_start(period),
-                 "month": period.replace(day=1)}[grouping]
-        grouped[start].append(row)
-    out = []
-    for start in sorted(grouped):
-        if grouping == "day":
-            key, name = start.isoformat(), f"{start.year}年{start.month}月{start.day}日"
-        elif grouping == "week":
-            year, week, _ = start.isocalendar()
-            key, name = start.isoformat(), f"{year}年第{week}周（{start.month}月{start.day}日起）"
-        else:
-            key, name = f"{start:%Y-%m}", f"{start.year}年{start.month}月"
-        out.append((key, name, grouped[start]))
-    return out
+        start, key, name = time_group(grouping, row["period"])
+        grouped.setdefault(start, (key, name, []))[2].append(row)
+    return [grouped[start] for start in sorted(grouped)]
 
 
 def _region_groups(identity: Identity, args: dict, region: str | None) -> list[tuple[str, str, list[dict]]]:
@@ -168,17 +200,10 @@ def _region_groups(identity: Identity, args: dict, region: str | None) -> list[t
     rows = summed(conditions, ("region_code", "status"), TOTALS)
     regions = {code: (name, path) for code, name, path in
                db.session.execute(select(Region.code, Region.name, Region.path))}
-    depth = len(regions[region][1]) if region in regions else 0
     grouped: dict[str, list[dict]] = defaultdict(list)
     for row in rows:
-        path = regions.get(row["region_code"], (None, [row["region_code"]]))[1]
-        key = path[depth] if len(path) > depth else path[-1]
-        grouped[key].append(row)
-    out = []
-    for key in sorted(grouped):
-        name = regions.get(key, (key,))[0]
-        out.append((key, f"{name}（本级）" if key == region else name, grouped[key]))
-    return out
+        grouped[region_group(regions, region, row["region_code"])].append(row)
+    return [(key, region_group_name(regions, region, key), grouped[key]) for key in sorted(grouped)]
 
 
 def groups(identity: Identity, args: dict, region: str | None) -> list[dict]:

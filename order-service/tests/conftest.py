@@ -4,20 +4,20 @@ import pytest
 
 from order_service import create_app
 from order_service.models import db
-from xyd_common.service_checks import ServiceInfo
-from xyd_common.testing import FakeAuthService, role_headers
+from xyd_testing.service_checks import ServiceInfo
 
 from .support import BANK_ID, OTHER_BANK_ID, WEIDU_CO, YANLING_CO, auth, order_body, seed_reference_data
 
-pytest_plugins = ["xyd_common.pytest_plugin"]
+pytest_plugins = ["xyd_testing.pytest_plugin"]
 
 
 @pytest.fixture(scope="session")
-def auth_service():
-    with FakeAuthService() as fake:
-        fake.routes["/internal/service-tokens"] = (200, {"access_token": fake.service_token("order-service", 3600),
-                                                         "token_type": "Bearer", "expires_in": 3600})
-        yield fake
+def auth_service(auth_service):
+    """The plugin's stand-in, also handing order-service its service token."""
+    auth_service.routes["/internal/service-tokens"] = (
+        200, {"access_token": auth_service.service_token("order-service", 3600), "token_type": "Bearer",
+              "expires_in": 3600})
+    return auth_service
 
 
 def app_config(auth_service, **overrides) -> dict:
@@ -25,11 +25,6 @@ def app_config(auth_service, **overrides) -> dict:
             "REDIS_KEY_PREFIX": f"test-order-{uuid.uuid4().hex[:8]}:", "SERVICE_TOKEN_SECRET": "test-secret",
             # Nothing listens here: details answer without a credit record unless a test says otherwise.
             "CREDIT_SERVICE_URL": "http://127.0.0.1:9", "CREDIT_SERVICE_TIMEOUT_SECONDS": 0.5, **overrides}
-
-
-@pytest.fixture
-def bad_input_headers(auth_service):
-    return role_headers(auth_service)
 
 
 @pytest.fixture

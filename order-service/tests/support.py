@@ -7,12 +7,12 @@ from datetime import UTC, datetime
 from werkzeug.wrappers import Request, Response
 
 from order_service.models import OutboxMessage, db
-from xyd_common.testing import (
+from xyd_common.validators import uscc_check_char
+from xyd_testing.helpers import (
     WsgiServer,
     deliver,  # noqa: F401
 )
-from xyd_common.testing import bearer as auth  # noqa: F401  (the tests' name for it)
-from xyd_common.validators import uscc_check_char
+from xyd_testing.helpers import bearer as auth  # noqa: F401  (the tests' name for it)
 
 # 许昌 under 河南, as auth-service announces the regions (with the path from the root).
 XUCHANG_REGIONS = [

@@ -1,5 +1,5 @@
 from order_service import create_app
-from xyd_common.service_checks import *  # noqa: F403 - the checks every service passes
+from xyd_testing.service_checks import *  # noqa: F403 - the checks every service passes
 
 from .conftest import app_config
 

@@ -248,7 +248,7 @@ def test_an_application_consents_to_the_current_authorization_text(client, seede
 
 
 def test_before_any_text_event_arrives_credit_service_is_asked_for_the_current_version(seeded, tokens):
-    from xyd_common.testing import StubServer
+    from xyd_testing.helpers import StubServer
 
     with seeded.app_context():
         db.session.execute(db.delete(AuthorizationTextVersion))

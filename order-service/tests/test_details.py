@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from xyd_common.testing import FakeAuthService
+from xyd_testing.helpers import FakeAuthService
 
 from .support import WEIDU_CO
 

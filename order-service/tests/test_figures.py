@@ -14,8 +14,14 @@ from order_service.figures import p90_hours, whole_months
 from order_service.models import Order, db
 from order_service.services import mark_overdue_orders
 from order_service.workdays import china_date
+from xyd_testing.helpers import loan_data
+
+from .support import deliver, iso
 
 ORDERS = "/api/v1/orders"
+LOAN_STEPS = (("loan.opened", "repaying"), ("loan.repayment_recorded", "repaying"), ("loan.overdue", "overdue"),
+              ("loan.non_performing", "non_performing"), ("loan.recovered", "repaying"),
+              ("loan.settled", "settled"), ("loan.written_off", "written_off"))
 START = datetime(2026, 8, 20, 1, 0, tzinfo=UTC)
 
 
@@ -25,7 +31,18 @@ def random_workload(client, tokens, app, rng: random.Random, steps: int) -> list
     banks = {1: "bank", 3: "other_bank"}
     for _ in range(steps):
         action = rng.choice(["apply", "apply", "accept", "grant", "disburse", "terminate", "withdraw", "urge",
-                             "overdue", "redate", "need"])
+                             "overdue", "redate", "need", "loan", "loan", "loan"])
+        if action == "loan":  # a step of a disbursed order's loan, as loan-service announces it
+            with app.app_context():
+                disbursed = list(db.session.execute(db.select(Order.id, Order.enterprise_uscc, Order.institution_id)
+                                                    .where(Order.status == "disbursed")))
+            if disbursed:
+                order_id, uscc, institution_id = rng.choice(disbursed)
+                event_type, status = rng.choice(LOAN_STEPS)
+                outstanding = 0 if status == "settled" else rng.randint(1, 100000) / 10000  # JSON: a float
+                assert deliver(app, event_type, loan_data(order_id, uscc, institution_id, status, outstanding),
+                               occurred_at=iso(datetime.now(UTC) - timedelta(seconds=rng.randint(0, 3)))) == "ack"
+            continue
         if action == "need":  # a financing need, claimed by a bank: an order made and accepted at once
             need = client.post("/api/v1/needs", headers=tokens[rng.choice(["weidu", "yanling"])], json={
                 "amount": rng.randint(10, 300), "term_months": 12, "purpose": "扩大生产",
@@ -62,7 +79,8 @@ def random_workload(client, tokens, app, rng: random.Random, steps: int) -> list
             client.post(f"{ORDERS}/{order_id}/accept", headers=bank)
         elif action == "grant":
             client.post(f"{ORDERS}/{order_id}/grant", headers=bank,
-                        json={"amount": rng.randint(10, 100), "rate": 4.35, "term_months": 12})
+                        json={"amount": rng.randint(10, 100), "rate": rng.choice([3.45, 4.35, 5.2]),
+                              "term_months": 12})
         elif action == "disburse":
             client.post(f"{ORDERS}/{order_id}/disburse", headers=bank,
                         json={"amount": 10, "disbursed_on": china_date(datetime.now(UTC)).isoformat()})
@@ -85,6 +103,8 @@ def test_the_figures_equal_a_recount_after_a_random_workload(app, client, seeded
         statuses = Counter(db.session.scalars(db.select(Order.status)))
         assert len(ids) >= 10 and len(statuses) >= 4  # the workload reached most states
         assert db.session.scalar(db.select(db.func.count()).where(Order.source == "need")) > 0
+        loans = set(db.session.scalars(db.select(Order.loan_status).where(Order.loan_status.is_not(None))))
+        assert len(loans) >= 2  # loans went through steps
         assert figures.stored(db.session) == figures.recount(db.session)
 
 

@@ -4,8 +4,9 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from order_service.handlers import HANDLERS
-from order_service.models import Institution, OrderRegion, Product, Region, User, db
+from order_service.models import Institution, Order, OrderRegion, Product, Region, User, db
 from xyd_common.events.topology import QUEUES
+from xyd_testing.helpers import loan_data
 
 from .support import (
     BANK_ID,
@@ -35,6 +36,14 @@ def test_products_are_kept_exactly(app):
         assert (product.amount_min, product.amount_max, product.rate_min) == (
             Decimal("0.5"), Decimal("1000.1234"), Decimal("3.45"))
         assert product.region_codes == ["411000"] and product.institution_name == "许昌农商银行"
+        assert product.repayment_methods == ["equal_installment"]  # what a disbursement chooses from
+
+
+def test_a_loan_event_of_an_order_not_held_here_is_acknowledged_and_changes_nothing(app):
+    assert deliver(app, "loan.non_performing", loan_data(424242, WEIDU_CO[1], BANK_ID, "non_performing", 10,
+                                                         days_past_due=95)) == "ack"
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count()).select_from(Order)) == 0
 
 
 def test_an_older_event_arriving_late_does_not_undo_a_newer_one(app):

@@ -158,7 +158,7 @@ def test_statistics_add_up(client, tokens, three_orders):
     assert stats["region_code"] == "411000"
     assert stats["total"] == 3 == sum(stats["by_status"].values())
     assert stats["by_status"] == {"submitted": 2, "accepted": 0, "credit_granted": 0, "disbursed": 1,
-                                  "terminated": 0, "withdrawn": 0}
+                                  "terminated": 0, "withdrawn": 0, "returned": 0}
     assert (stats["requested_amount"], stats["granted_amount"], stats["disbursed_amount"]) == (350, 40, 30.5)
     assert stats["overdue"] == 0
     by_bank = {i["institution_id"]: i for i in stats["institutions"]}

@@ -4,9 +4,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from order_service.models import Order, Product, db
 from order_service.workdays import china_date
 
-from .support import BANK_ID, WEIDU_CO, outbox
+from .support import BANK_ID, OTHER_BANK_ID, WEIDU_CO, deliver, outbox, product_data
 
 ORDERS = "/api/v1/orders"
 CONTRACT_FIELDS = {"order_id", "order_no", "status", "previous_status", "product_id", "product_name",
@@ -136,3 +137,85 @@ def test_an_action_with_a_body_that_is_not_json_is_400(client, apply, tokens):
     resp = client.post(f"{ORDERS}/{order['id']}/terminate", data="reason", headers={**tokens["bank"],
                                                                                "Content-Type": "application/json"})
     assert resp.status_code == 400 and resp.json["code"] == "bad_request"
+
+
+def test_loan_service_lists_every_disbursed_order_as_order_disbursed_carries_it(client, apply, act, auth_service):
+    disbursed = []
+    for _ in range(2):
+        order = apply()
+        act(order, "accept")
+        act(order, "grant", amount=80, rate=4.35, term_months=12)
+        disbursed.append(act(order, "disburse", amount=80, disbursed_on=today()))
+    apply()  # still submitted: not listed
+    service = {"Authorization": f"Bearer {auth_service.service_token('loan-service')}"}
+    resp = client.get("/internal/orders/disbursed", headers=service)
+    assert resp.status_code == 200 and resp.json["next_cursor"] is None
+    assert [i["order_id"] for i in resp.json["items"]] == [o["id"] for o in disbursed]
+    item = resp.json["items"][0]
+    assert (item["status"], item["disbursed_amount"], item["granted_rate"], item["disbursed_on"]) == (
+        "disbursed", 80, 4.35, today())
+    assert client.get("/internal/orders/disbursed", headers={}).status_code == 401
+    assert client.get("/internal/orders/disbursed?after=nonsense", headers=service).status_code == 422
+
+
+def test_a_disbursement_names_one_of_the_products_repayment_methods_and_announces_the_loan_terms(
+        apply, act, seeded):
+    with_default, chosen, refused = apply(), apply(product_id=3), apply(as_="yanling")
+    for order in (with_default, chosen, refused):
+        act(order, "accept", as_="other_bank" if order["product_id"] == 3 else "bank")
+        act(order, "grant", as_="other_bank" if order["product_id"] == 3 else "bank",
+            amount=50, rate=4, term_months=12)
+    done = act(with_default, "disburse", amount=50, disbursed_on=today())
+    assert (done["repayment_method"], done["renewal"]) == ("equal_installment", False)  # the product's first
+
+    deliver(seeded, "product.updated", product_data(3, OTHER_BANK_ID, repayment_methods=["interest_first", "bullet"]),
+            source="product-service")
+    done = act(chosen, "disburse", as_="other_bank", amount=50, disbursed_on=today(), repayment_method="bullet",
+               renewal=True)
+    assert (done["repayment_method"], done["renewal"]) == ("bullet", True)
+
+    answer = act(refused, "disburse", expect=422, amount=50, disbursed_on=today(), repayment_method="bullet")
+    assert answer["code"] == "repayment_method_not_offered" and "等额本息" in answer["errors"]["repayment_method"][0]
+    assert act(refused, "disburse", expect=422, amount=50, disbursed_on=today(),
+               repayment_method="monthly")["code"] == "validation_error"
+    assert act(refused, "disburse", expect=422, amount=50, disbursed_on=today(), renewal="yes")["code"] == (
+        "validation_error")
+    with seeded.app_context():  # nothing written
+        order = db.session.get(Order, refused["id"])
+        assert (order.status, order.repayment_method, order.renewal) == ("credit_granted", None, None)
+
+    events = {e["data"]["order_id"]: e["data"] for e in outbox(seeded, "order.disbursed")}
+    assert refused["id"] not in events
+    first, second = events[with_default["id"]], events[chosen["id"]]
+    assert (first["repayment_method"], first["renewal"], first["whitelisted"]) == ("equal_installment", False, False)
+    assert (second["repayment_method"], second["renewal"]) == ("bullet", True)
+    assert datetime.fromisoformat(first["submitted_at"]) == datetime.fromisoformat(with_default["created_at"])
+
+
+def test_the_whitelist_state_a_loan_is_disbursed_with_stays_when_the_enterprise_later_leaves(apply, act, seeded):
+    order = apply()
+    deliver(seeded, "credit.whitelist_changed", {"uscc": WEIDU_CO[1], "whitelisted": True, "batch": "2026-1",
+                                                  "valid_until": None}, source="credit-service")
+    act(order, "accept")
+    act(order, "grant", amount=50, rate=4, term_months=12)
+    act(order, "disburse", amount=50, disbursed_on=today())
+    deliver(seeded, "credit.whitelist_changed", {"uscc": WEIDU_CO[1], "whitelisted": False, "batch": None,
+                                                  "valid_until": None}, source="credit-service")
+    assert outbox(seeded, "order.disbursed")[0]["data"]["whitelisted"] is True
+    with seeded.app_context():
+        order = db.session.get(Order, order["id"])
+        assert (order.whitelisted, order.disbursed_whitelisted) == (False, True)
+
+
+def test_a_product_copied_before_repayment_methods_were_copied_takes_any_method_and_flexible_by_default(
+        apply, act, seeded):
+    first, second = apply(), apply(as_="yanling")
+    with seeded.app_context():
+        db.session.get(Product, 1).repayment_methods = []  # a row from before the migration
+        db.session.commit()
+    for order in (first, second):
+        act(order, "accept")
+        act(order, "grant", amount=50, rate=4, term_months=12)
+    assert act(first, "disburse", amount=50, disbursed_on=today())["repayment_method"] == "flexible"
+    assert act(second, "disburse", amount=50, disbursed_on=today(),
+               repayment_method="equal_principal")["repayment_method"] == "equal_principal"

@@ -9,6 +9,7 @@ import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -18,12 +19,13 @@ from sqlalchemy import func, select, text, update
 from order_service import create_app, figures, services
 from order_service.enterprise_credit import reconcile_unknown_risk
 from order_service.models import EnterpriseCredit, Order, OrderHistory, OutboxMessage, db
+from order_service.pushes import mark_overdue_pushes
 from order_service.services import mark_overdue_orders
 from xyd_common import pagination
-from xyd_common.testing import WsgiServer, migrated_postgres_app
+from xyd_testing.helpers import WsgiServer, migrated_postgres_app
 
 from .conftest import app_config
-from .support import WEIDU_CO, FakeCreditService, deliver, order_body, seed_reference_data
+from .support import BANK_ID, OTHER_BANK_ID, WEIDU_CO, FakeCreditService, deliver, order_body, seed_reference_data
 
 ORDERS = "/api/v1/orders"
 
@@ -183,6 +185,24 @@ def test_two_deadline_jobs_at_once_mark_and_announce_each_order_once(pg_app, ser
     assert resp.status_code == 200, resp.text
 
 
+def test_returned_orders_are_never_counted_overdue_and_stay_the_one_open_order(pg_app, server, tokens):
+    returned = apply(server, tokens, product_id=1)
+    resp = requests.post(f"{server}{ORDERS}/{returned['id']}/return", headers=tokens["bank"], timeout=30,
+                         json={"reason": "材料不全", "items": ["营业执照副本"]})
+    assert resp.status_code == 200, resp.text
+    with pg_app.app_context():
+        db.session.execute(update(Order).where(Order.id == returned["id"])
+                           .values(accept_deadline=datetime(2026, 1, 5).date()))
+        db.session.commit()
+        mark_overdue_orders(now=datetime(2026, 1, 7, tzinfo=UTC))
+        assert db.session.get(Order, returned["id"]).accept_overdue is False
+    # The migration's partial unique index counts `returned` as open.
+    again = requests.post(server + ORDERS, json=order_body(product_id=1), headers=tokens["weidu"], timeout=30)
+    assert (again.status_code, again.json()["code"]) == (409, "duplicate_open_order")
+    resp = requests.post(f"{server}{ORDERS}/{returned['id']}/withdraw", headers=tokens["weidu"], timeout=30)
+    assert resp.status_code == 200, resp.text
+
+
 def test_money_is_numeric_and_exact(pg_app, server, tokens):
     order = apply(server, tokens, amount=123.4567)
     with pg_app.app_context():
@@ -272,8 +292,13 @@ def test_the_sql_rebuild_of_the_figures_equals_the_recount(pg_app, server, token
             row = db.session.get(Order, order["id"])
             row.accepted_at, row.accept_seconds, row.status = row.created_at, seconds, "accepted"
             row.urged_count, row.accept_overdue = 2, seconds > 3600
+        # The second one disbursed, its loan non-performing: the loan balances and the rate's numerator.
+        row.status, row.granted_amount, row.granted_rate, row.disbursed_amount = "disbursed", 80, Decimal("4.35"), 75
+        row.loan_status, row.loan_outstanding = "non_performing", Decimal("60.1234")
         db.session.commit()
         kept = figures.stored(db.session)
+        assert any(f.get("npl_outstanding") == Decimal("60.1234") and f.get("rate_principal") == Decimal("326.25")
+                   for f in kept.values())
         assert figures.rebuild(db.session) == 4  # two orders: a day row and a month row each
         db.session.commit()
         assert figures.stored(db.session) == kept == figures.recount(db.session)
@@ -302,5 +327,59 @@ def test_financing_needs_are_claimed_once_when_two_banks_claim_at_once(pg_app, s
     assert sorted(a.status_code for a in answers) == [201, 409]
     with pg_app.app_context():
         assert db.session.scalar(text("SELECT count(*) FROM orders WHERE need_id = :id"), {"id": need["id"]}) == 1
-        db.session.execute(text("TRUNCATE needs, need_regions"))
+        db.session.execute(text("TRUNCATE needs, need_regions, need_pushes"))
+        db.session.commit()
+
+
+def _pushed_need(server, tokens, institution_ids) -> tuple[dict, list[dict]]:
+    need = requests.post(server + "/api/v1/needs", headers=tokens["weidu"], timeout=30, json={
+        "amount": 100, "term_months": 12, "purpose": "扩大生产", "credit_authorization": {"version": 1}}).json()
+    resp = requests.post(server + f"/api/v1/needs/{need['id']}/pushes", headers=tokens["xuchang"], timeout=30,
+                         json={"institution_ids": institution_ids})
+    assert resp.status_code == 201, resp.text
+    return need, resp.json()["items"]
+
+
+def test_a_push_accepted_while_another_bank_claims_the_need_makes_exactly_one_order(pg_app, server, tokens):
+    for _ in range(3):
+        need, [pushed] = _pushed_need(server, tokens, [OTHER_BANK_ID])
+        answers = at_once([post(server + f"/api/v1/needs/pushes/{pushed['id']}/accept", tokens["other_bank"],
+                                {"product_id": 3}),
+                           post(server + f"/api/v1/needs/{need['id']}/claim", tokens["bank"], {"product_id": 1})])
+        assert sorted(a.status_code for a in answers) in ([200, 409], [201, 409]), [a.text for a in answers]
+        with pg_app.app_context():
+            orders = db.session.execute(text("SELECT source, institution_id FROM orders WHERE need_id = :id"),
+                                        {"id": need["id"]}).all()
+            push_status = db.session.scalar(text("SELECT status FROM need_pushes WHERE id = :id"),
+                                            {"id": pushed["id"]})
+        assert len(orders) == 1
+        # The push is accepted exactly when its order is the one.
+        assert (push_status == "accepted") == (orders[0].source == "push")
+        requests.post(server + f"/api/v1/orders/{answers[0].json().get('order_id') or answers[1].json()['id']}"
+                      "/withdraw", headers=tokens["weidu"], timeout=30)  # the enterprise may post again
+    with pg_app.app_context():
+        db.session.execute(text("TRUNCATE needs, need_regions, need_pushes"))
+        db.session.commit()
+
+
+def test_the_deadline_job_marks_pushes_overdue_once_also_when_run_at_once(pg_app, server, tokens):
+    _need, pushes = _pushed_need(server, tokens, [BANK_ID, OTHER_BANK_ID])
+    with pg_app.app_context():
+        db.session.execute(text("UPDATE need_pushes SET due_on = :day"), {"day": datetime(2026, 1, 5).date()})
+        db.session.commit()
+
+    def job():
+        with pg_app.app_context():
+            return mark_overdue_pushes(now=datetime(2026, 1, 7, tzinfo=UTC), batch_size=1)
+
+    assert sum(at_once([job, job, job])) == 2
+    assert job() == 0
+    assert count(pg_app, select(func.count()).select_from(OutboxMessage)
+                 .where(OutboxMessage.event_type == "need.push_overdue")) == 2
+    # Still answerable once overdue, and not in time.
+    resp = requests.post(f"{server}/api/v1/needs/pushes/{pushes[0]['id']}/decline", headers=tokens["bank"],
+                         timeout=30, json={"reason": "授信额度已满"})
+    assert resp.status_code == 200 and resp.json()["answered_in_time"] is False
+    with pg_app.app_context():
+        db.session.execute(text("TRUNCATE needs, need_regions, need_pushes"))
         db.session.commit()

@@ -15,6 +15,11 @@ ALLOWED = {
     ("terminate", "credit_granted"): "terminated",
     ("withdraw", "submitted"): "withdrawn",
     ("withdraw", "accepted"): "withdrawn",
+    ("withdraw", "returned"): "withdrawn",
+    ("return", "submitted"): "returned",
+    ("return", "accepted"): "returned",
+    ("terminate", "returned"): "terminated",
+    ("resubmit", "returned"): "submitted",
 }
 
 
@@ -34,11 +39,13 @@ def test_final_statuses_have_no_way_out():
         assert not any(status in move.sources for move in MOVES.values())
 
 
-def test_institutions_move_orders_and_enterprises_only_withdraw():
-    assert {a for a, m in MOVES.items() if m.role == "enterprise"} == {"withdraw"}
-    assert {a for a, m in MOVES.items() if m.role == "institution"} == {"accept", "grant", "disburse", "terminate"}
+def test_institutions_move_orders_and_enterprises_only_withdraw_or_resubmit():
+    assert {a for a, m in MOVES.items() if m.role == "enterprise"} == {"withdraw", "resubmit"}
+    assert {a for a, m in MOVES.items() if m.role == "institution"} == {
+        "accept", "grant", "disburse", "terminate", "return"}
 
 
-def test_every_target_publishes_its_own_event_type():
-    assert {states.event_type(m.target) for m in MOVES.values()} == {
-        "order.accepted", "order.credit_granted", "order.disbursed", "order.terminated", "order.withdrawn"}
+def test_every_move_publishes_its_own_event_type():
+    assert {states.event_type(m.target, action) for action, m in MOVES.items()} == {
+        "order.accepted", "order.credit_granted", "order.disbursed", "order.terminated", "order.withdrawn",
+        "order.returned", "order.resubmitted"}

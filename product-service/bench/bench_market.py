@@ -1,7 +1,7 @@
 """How the financial supermarket's query scales: p50/p95 of typical market requests at two catalogue
 sizes, on PostgreSQL built by the real migrations.
 
-For each size it creates a throw-away database (xyd_common.testing.postgres_database, so it needs the
+For each size it creates a throw-away database (xyd_testing.helpers.postgres_database, so it needs the
 local PostgreSQL of TEST_PG_ADMIN_URL), migrates it, bulk-loads regions, institutions and N products
 with COPY, runs VACUUM ANALYZE, then sends each query through the Flask test client (routing, argument
 parsing, the query, JSON) `--repeat` times after a warm-up, and prints a table.
@@ -29,7 +29,7 @@ from product_service import create_app  # noqa: E402
 from product_service.models import db  # noqa: E402
 from product_service.services import MARKET_SORTS, market_query  # noqa: E402
 from xyd_common.pagination import _encode  # noqa: E402 - to build a deep cursor without paging there
-from xyd_common.testing import postgres_database  # noqa: E402
+from xyd_testing.helpers import postgres_database  # noqa: E402
 
 XUCHANG_DISTRICTS = ["411002", "411003", "411024", "411025", "411081", "411082"]
 NAMES = ["税易贷", "科技贷", "惠农贷", "创业担保贷", "经营快贷", "e抵贷", "订单贷", "仓单质押贷", "设备按揭贷",

@@ -18,6 +18,7 @@ def create_app(test_config: dict | None = None):
 
     api.register_blueprint(endpoints.products)
     api.register_blueprint(endpoints.market)
+    api.register_blueprint(endpoints.policies)
     api.register_blueprint(endpoints.internal)
     register_event_commands(app, db, outbox_model=OutboxMessage, processed_model=ProcessedEvent,
                             handlers=HANDLERS)

@@ -9,6 +9,7 @@ from xyd_common.api_docs import errors
 from xyd_common.tokens import current_identity, optional_auth, require_auth, require_service
 
 from . import examples, services
+from . import policies as policies_service
 from . import recommendations as recommendations_service
 from .schemas import (
     InternalPageArgs,
@@ -16,6 +17,14 @@ from .schemas import (
     InternalRecommendationArgs,
     MarketListArgs,
     MineListArgs,
+    PolicyCreateSchema,
+    PolicyListArgs,
+    PolicyManageArgs,
+    PolicyPageSchema,
+    PolicyRecommendationArgs,
+    PolicyRecommendationPageSchema,
+    PolicySchema,
+    PolicyUpdateSchema,
     ProductCreateSchema,
     ProductPageSchema,
     ProductSchema,
@@ -26,6 +35,7 @@ from .schemas import (
 
 products = Blueprint("products", __name__, url_prefix="/api/v1/products", description="金融产品（机构发布与管理）")
 market = Blueprint("market", __name__, url_prefix="/api/v1/market", description="金融超市")
+policies = Blueprint("policies", __name__, url_prefix="/api/v1/policies", description="政策资讯")
 internal = Blueprint("internal", __name__, url_prefix="/internal/products", description="服务间接口（需服务令牌）")
 
 
@@ -120,3 +130,67 @@ def internal_products(args):
 def internal_recommendations(args):
     """智能匹配（供订单服务在企业发布融资需求时给出最匹配的产品）"""
     return recommendations_service.recommend(args.get("region_code"), args.get("uscc"), args)
+
+
+@policies.get("")
+@optional_auth
+@policies.arguments(PolicyListArgs, location="query")
+@policies.response(200, PolicyPageSchema)
+def public_policies(args):
+    """政策资讯：已发布且在有效期内的政策，按发布日期倒序；可按适用区域、行业、关键词筛选"""
+    return policies_service.public_policies(args)
+
+
+@policies.get("/managed")
+@require_auth("government", "admin")
+@policies.arguments(PolicyManageArgs, location="query")
+@policies.response(200, PolicyPageSchema)
+def managed_policies(args):
+    """政策发布：本辖区及下级区域的全部政策（含定时、已撤回、已过期），按发布日期倒序"""
+    return policies_service.managed_policies(current_identity(), args)
+
+
+@policies.get("/recommended")
+@errors("enterprise_unverified")
+@require_auth("enterprise")
+@policies.arguments(PolicyRecommendationArgs, location="query")
+@policies.response(200, PolicyRecommendationPageSchema)
+def recommended_policies(args):
+    """为我推荐·政策：与本企业所在地区、行业、白名单与首贷情况相符的已发布政策，附推荐理由"""
+    return policies_service.recommended(current_identity(), args)
+
+
+@policies.post("")
+@require_auth("government", "admin")
+@policies.arguments(PolicyCreateSchema, example=examples.POLICY_CREATE)
+@policies.response(201, PolicySchema)
+def create_policy(body):
+    """发布政策（本辖区或下级区域）；发布日期晚于今天则定时发布"""
+    return policies_service.policy_view(policies_service.create_policy(current_identity(), body))
+
+
+@policies.get("/<int:policy_id>")
+@optional_auth
+@policies.response(200, PolicySchema)
+def get_policy(policy_id):
+    """政策详情：公开可见已发布的政策；管理者可见任何状态"""
+    return policies_service.get_policy(current_identity(), policy_id)
+
+
+@policies.patch("/<int:policy_id>")
+@errors("invalid_transition")
+@require_auth("government", "admin")
+@policies.arguments(PolicyUpdateSchema, example=examples.POLICY_UPDATE)
+@policies.response(200, PolicySchema)
+def update_policy(body, policy_id):
+    """编辑政策（部分字段）；已撤回的不能再改"""
+    return policies_service.policy_view(policies_service.update_policy(current_identity(), policy_id, body))
+
+
+@policies.post("/<int:policy_id>/withdraw")
+@errors("invalid_transition")
+@require_auth("government", "admin")
+@policies.response(200, PolicySchema)
+def withdraw_policy(policy_id):
+    """撤回政策：从政策资讯与推荐中消失"""
+    return policies_service.policy_view(policies_service.withdraw_policy(current_identity(), policy_id))

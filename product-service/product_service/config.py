@@ -10,4 +10,6 @@ def load_settings() -> dict:
         "API_TITLE": "信易贷 product-service",
         # How long a market `total` that was slow to count is reused for the same filters (0: never).
         "MARKET_TOTAL_CACHE_SECONDS": env_float("MARKET_TOTAL_CACHE_SECONDS", 30.0),
+        # How often `flask publish-due-policies` announces scheduled policies whose day has come.
+        "POLICY_PUBLISH_CHECK_SECONDS": env_float("POLICY_PUBLISH_CHECK_SECONDS", 300.0),
     }

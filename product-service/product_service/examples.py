@@ -11,3 +11,11 @@ PRODUCT_CREATE = {
     "featured": True, "whitelist_only": False, "region_codes": ["411000"],
 }
 PRODUCT_UPDATE = {"rate_min": 3.3, "features": "纯信用、随借随还，最快 2 个工作日放款"}
+POLICY_CREATE = {
+    "title": "许昌市首贷企业贷款贴息政策", "issuer": "许昌市财政局",
+    "body": "对首次获得银行贷款的小微企业，按实际支付利息的 50% 给予贴息。\n\n申请时间：贷款发放后一年内。",
+    "region_code": "411000", "published_on": "2026-12-01", "valid_until": "2027-12-31",
+    "tags": {"industries": ["通用设备制造业"], "whitelisted_only": False, "first_loan_only": True},
+    "links": [],
+}
+POLICY_UPDATE = {"valid_until": "2028-06-30"}

@@ -6,13 +6,14 @@ transaction and never commits; raising makes the consumer roll back and redelive
 """
 
 import logging
+from datetime import date
 
 from sqlalchemy import update
 
 from xyd_common.events.envelope import occurred_at
 
 from . import reference
-from .models import EnterpriseWhitelist, InstitutionPerformance, OrderTiming, Product, db
+from .models import EnterpriseProfile, EnterpriseWhitelist, InstitutionPerformance, OrderTiming, Product, db
 
 log = logging.getLogger(__name__)
 
@@ -71,9 +72,39 @@ def on_whitelist_changed(event: dict) -> None:
     db.session.add(row)
 
 
+def _profile(uscc: str) -> EnterpriseProfile:
+    row = db.session.get(EnterpriseProfile, uscc)
+    if row is None:
+        row = EnterpriseProfile(uscc=uscc, verified=False)
+        db.session.add(row)
+    return row
+
+
+def on_enterprise_verified(event: dict) -> None:
+    """The enterprise has a verified owner: it hears of the policies that match it, by its region and
+    the credit record's industry as they were at verification."""
+    data = event["data"]
+    profile = _profile(data["uscc"])
+    profile.verified = True
+    profile.region_code = data.get("region_code") or profile.region_code
+    profile.industry = data.get("industry") or profile.industry
+
+
+def on_order_disbursed(event: dict) -> None:
+    """A loan of the enterprise was disbursed: from then on it is no 首贷 enterprise (the earliest day
+    is kept, so a late redelivery changes nothing)."""
+    data = event["data"]
+    profile = _profile(data["enterprise_uscc"])
+    day = date.fromisoformat(data["disbursed_on"])
+    if profile.first_disbursed_on is None or day < profile.first_disbursed_on:
+        profile.first_disbursed_on = day
+
+
 HANDLERS = {
     **reference.HANDLERS,  # the copies of regions and institutions
     "order.submitted": on_order_submitted,
     "order.accepted": on_order_accepted,
     "credit.whitelist_changed": on_whitelist_changed,
+    "auth.enterprise_verified": on_enterprise_verified,
+    "order.disbursed": on_order_disbursed,
 }

@@ -8,7 +8,7 @@ table (product_regions, product_guarantee_methods) instead of scanning lists sto
 The trigram indexes for text search exist on PostgreSQL only and live in the migration (see there).
 """
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 from flask_sqlalchemy import SQLAlchemy
@@ -17,6 +17,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     CheckConstraint,
+    Date,
     ForeignKey,
     Index,
     Integer,
@@ -34,10 +35,10 @@ from xyd_common.reference import InstitutionCopy, RegionCopy
 
 db = SQLAlchemy()
 
-# The contract's enumerations, in the order the API lists them.
+# The contract's enumerations, in the order the API lists them (repayment methods: xyd_common.labels,
+# which order- and loan-service read too).
 CATEGORIES = ("loan", "guarantee", "leasing", "factoring", "insurance", "other")
 GUARANTEE_METHODS = ("credit", "guarantee", "mortgage", "pledge")
-REPAYMENT_METHODS = ("equal_installment", "equal_principal", "interest_first", "bullet", "flexible")
 PRODUCT_STATUSES = ("active", "disabled")
 
 ACTIVE_ONLY = "status = 'active'"
@@ -193,6 +194,90 @@ class OrderTiming(db.Model):
     institution_id: Mapped[int] = mapped_column(Integer, nullable=False)
     submitted_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     accepted: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+
+
+class EnterpriseProfile(db.Model):
+    """What policy matching knows of an enterprise, from events: its verified owner's region and the
+    credit record's industry (`auth.enterprise_verified`), and whether a loan of it was disbursed yet
+    (`order.disbursed`: no such loan is a 首贷 enterprise). A row exists once either event arrived."""
+
+    __tablename__ = "enterprise_profiles"
+
+    uscc: Mapped[str] = mapped_column(String(18), primary_key=True)
+    verified: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    region_code: Mapped[str | None] = mapped_column(String(12))
+    industry: Mapped[str | None] = mapped_column(String(100))
+    first_disbursed_on: Mapped[date | None] = mapped_column(Date)
+
+    __table_args__ = (
+        # The verified enterprises a published policy is announced to.
+        Index("ix_enterprise_profiles_verified", "region_code", postgresql_where=text("verified"),
+              sqlite_where=text("verified")),
+    )
+
+
+POLICY_LINK_TYPES = ("fund", "subsidy_program", "product")
+# scheduled|published|expired follow from the dates and today (China); withdrawn is stored.
+POLICY_STATUSES = ("scheduled", "published", "withdrawn", "expired")
+
+
+class Policy(db.Model):
+    """A government policy (政策资讯) of a region, shown on the portal from `published_on` until
+    `valid_until` unless withdrawn, and recommended to the enterprises its tags match. `announced_at`:
+    when `policy.published` was recorded (at creation, or by `flask publish-due-policies` once a
+    scheduled policy's day came)."""
+
+    __tablename__ = "policies"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    title: Mapped[str] = mapped_column(String(200), nullable=False)
+    body: Mapped[str] = mapped_column(Text, nullable=False)
+    issuer: Mapped[str] = mapped_column(String(100), nullable=False)
+    region_code: Mapped[str] = mapped_column(ForeignKey("regions.code"), nullable=False)
+    published_on: Mapped[date] = mapped_column(Date, nullable=False)
+    valid_until: Mapped[date | None] = mapped_column(Date)
+    whitelisted_only: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    first_loan_only: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    # [{"type": "fund"|"subsidy_program"|"product", "id": N}]: products checked here, the others are
+    # loan-service's ids, kept as given.
+    links: Mapped[list] = mapped_column(JSON, nullable=False, default=list)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    announced_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    created_by: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), nullable=False, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), nullable=False, default=utcnow)
+
+    industry_rows: Mapped[list["PolicyIndustry"]] = relationship(cascade="all, delete-orphan",
+                                                                 order_by="PolicyIndustry.position",
+                                                                 lazy="selectin")
+
+    __table_args__ = (
+        CheckConstraint("valid_until IS NULL OR valid_until >= published_on", name="ck_policies_dates"),
+        # The portal's list: newest first.
+        Index("ix_policies_newest", "published_on", "id"),
+        Index("ix_policies_region", "region_code", "published_on", "id"),
+    )
+
+    @property
+    def industries(self) -> list[str]:
+        return [row.industry for row in self.industry_rows]
+
+    @property
+    def tags(self) -> dict:
+        return {"industries": self.industries, "whitelisted_only": self.whitelisted_only,
+                "first_loan_only": self.first_loan_only}
+
+
+class PolicyIndustry(db.Model):
+    """An industry (the credit record's industry name) a policy is written for; none: every industry."""
+
+    __tablename__ = "policy_industries"
+
+    policy_id: Mapped[int] = mapped_column(ForeignKey("policies.id", ondelete="CASCADE"), primary_key=True)
+    industry: Mapped[str] = mapped_column(String(100), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+
+    __table_args__ = (Index("ix_policy_industries_industry", "industry", "policy_id"),)
 
 
 class ProcessedEvent(ProcessedEventMixin, db.Model):

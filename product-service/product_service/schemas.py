@@ -6,11 +6,12 @@ from decimal import Decimal
 import marshmallow as ma
 from marshmallow import validate
 
+from xyd_common.labels import REPAYMENT_METHODS
 from xyd_common.pagination import PageArgsSchema, page_schema
 from xyd_common.schemas import ExactNumber, StrictSchema
 from xyd_common.validators import RegionCode
 
-from .models import CATEGORIES, GUARANTEE_METHODS, PRODUCT_STATUSES, REPAYMENT_METHODS
+from .models import CATEGORIES, GUARANTEE_METHODS, POLICY_LINK_TYPES, POLICY_STATUSES, PRODUCT_STATUSES
 
 AMOUNT_LIMIT = Decimal("100000000")  # 万元: 1 万亿元, far above any product, well inside NUMERIC(14, 4)
 TERM_RANGE = validate.Range(min=1, max=360, error="期限应在 1 到 360 个月之间")
@@ -163,3 +164,106 @@ class RecommendationPageSchema(ma.Schema):
     total = ma.fields.Integer()
     page = ma.fields.Integer()
     per_page = ma.fields.Integer()
+
+
+# --- policies (政策资讯) ------------------------------------------------------------------------------
+
+class PolicyTagsSchema(StrictSchema):
+    industries = ma.fields.List(ma.fields.String(validate=validate.Length(min=1, max=100)), load_default=list,
+                                validate=validate.Length(max=50),
+                                metadata={"description": "适用行业（信用档案的行业名称）；空：不限行业"})
+    whitelisted_only = ma.fields.Boolean(load_default=False, truthy={True}, falsy={False},
+                                         metadata={"description": "仅白名单企业"})
+    first_loan_only = ma.fields.Boolean(load_default=False, truthy={True}, falsy={False},
+                                        metadata={"description": "仅首贷企业（尚无放款记录）"})
+
+    @ma.post_load
+    def distinct_industries(self, data, **kwargs):
+        if "industries" in data:
+            data["industries"] = list(dict.fromkeys(i.strip() for i in data["industries"] if i.strip()))
+        return data
+
+
+class PolicyLinkSchema(StrictSchema):
+    type = ma.fields.String(required=True, validate=validate.OneOf(POLICY_LINK_TYPES))
+    id = ma.fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+
+
+class PolicyCreateSchema(StrictSchema):
+    title = ma.fields.String(required=True, validate=validate.Length(min=2, max=200))
+    body = ma.fields.String(required=True, validate=validate.Length(min=1, max=20000),
+                            metadata={"description": "正文（纯文本，空行分段）"})
+    issuer = ma.fields.String(required=True, validate=validate.Length(min=2, max=100),
+                              metadata={"description": "发布单位"})
+    region_code = RegionCode(required=True)
+    published_on = ma.fields.Date(required=True, metadata={"description": "发布日期；晚于今天则定时发布"})
+    valid_until = ma.fields.Date(load_default=None, allow_none=True, metadata={"description": "有效期至；空：长期有效"})
+    tags = ma.fields.Nested(PolicyTagsSchema, load_default=lambda: {"industries": [], "whitelisted_only": False,
+                                                                    "first_loan_only": False})
+    links = ma.fields.List(ma.fields.Nested(PolicyLinkSchema), load_default=list, validate=validate.Length(max=20),
+                           metadata={"description": "关联的风险补偿资金池、贴息项目或金融产品"})
+
+
+class PolicyUpdateSchema(PolicyCreateSchema):
+    """PATCH: any subset of the fields (of `tags` too), with the same rules. Each link stays whole: a
+    blanket `partial=True` would reach into the links too and let one through without its type."""
+
+    def __init__(self, *args, **kwargs):
+        top = tuple(PolicyCreateSchema._declared_fields)
+        tags = tuple(f"tags.{name}" for name in PolicyTagsSchema._declared_fields)
+        super().__init__(*args, partial=top + tags, **kwargs)
+
+
+class PolicyLinkOutSchema(ma.Schema):
+    type = ma.fields.String(metadata={"enum": list(POLICY_LINK_TYPES)})
+    id = ma.fields.Integer()
+    name = ma.fields.String(allow_none=True, metadata={"description": "产品名称（仅 product）"})
+
+
+class PolicyTagsOutSchema(ma.Schema):
+    industries = ma.fields.List(ma.fields.String())
+    whitelisted_only = ma.fields.Boolean()
+    first_loan_only = ma.fields.Boolean()
+
+
+class PolicySchema(ma.Schema):
+    id = ma.fields.Integer()
+    title = ma.fields.String()
+    body = ma.fields.String()
+    issuer = ma.fields.String()
+    region_code = ma.fields.String()
+    region_name = ma.fields.String(allow_none=True)
+    published_on = ma.fields.Date()
+    valid_until = ma.fields.Date(allow_none=True)
+    status = ma.fields.String(metadata={"enum": list(POLICY_STATUSES)})
+    tags = ma.fields.Nested(PolicyTagsOutSchema)
+    links = ma.fields.List(ma.fields.Nested(PolicyLinkOutSchema))
+    withdrawn_at = ma.fields.DateTime(allow_none=True)
+    created_at = ma.fields.DateTime()
+    updated_at = ma.fields.DateTime()
+
+
+class PolicyListArgs(PageArgsSchema):
+    region_code = RegionCode(metadata={"description": "适用于该区域的政策（该区域及其上级区域发布的）"})
+    q = ma.fields.String(validate=validate.Length(max=50), metadata={"description": "按标题、正文、发布单位搜索"})
+    industry = ma.fields.String(validate=validate.Length(max=100),
+                                metadata={"description": "适用于该行业的政策（含不限行业的）"})
+
+
+class PolicyManageArgs(PolicyListArgs):
+    status = ma.fields.String(validate=validate.OneOf(POLICY_STATUSES))
+
+
+PolicyPageSchema = page_schema(PolicySchema, "PolicyPage")
+
+
+class PolicyRecommendationArgs(PageArgsSchema):
+    pass
+
+
+class PolicyRecommendationSchema(ma.Schema):
+    policy = ma.fields.Nested(PolicySchema)
+    reasons = ma.fields.List(ma.fields.String(), metadata={"description": "推荐理由"})
+
+
+PolicyRecommendationPageSchema = page_schema(PolicyRecommendationSchema, "PolicyRecommendationPage")

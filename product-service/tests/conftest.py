@@ -2,23 +2,16 @@ import pytest
 
 from product_service import create_app
 from product_service.models import db
-from xyd_common.service_checks import ServiceInfo
-from xyd_common.testing import role_headers
+from xyd_testing.service_checks import ServiceInfo
 
 from .support import BANK_ID, OTHER_BANK_ID, FakeAuthService, app_config, auth, product_body, seed_reference_data
 
-pytest_plugins = ["xyd_common.pytest_plugin"]
+pytest_plugins = ["xyd_testing.pytest_plugin"]
 
 
 @pytest.fixture(scope="session")
-def auth_service():
-    with FakeAuthService() as fake:
-        yield fake
-
-
-@pytest.fixture
-def bad_input_headers(auth_service):
-    return role_headers(auth_service)
+def auth_service_class():
+    return FakeAuthService
 
 
 @pytest.fixture

@@ -5,9 +5,9 @@ import json
 import uuid
 
 from product_service.models import OutboxMessage, Product, db
-from xyd_common import testing
-from xyd_common.testing import bearer as auth  # noqa: F401  (the tests' name for it)
-from xyd_common.testing import deliver  # noqa: F401
+from xyd_testing import helpers as testing
+from xyd_testing.helpers import bearer as auth  # noqa: F401  (the tests' name for it)
+from xyd_testing.helpers import deliver  # noqa: F401
 
 # Regions of 许昌 under 河南, as auth-service announces them (with the path from the root).
 XUCHANG_REGIONS = [

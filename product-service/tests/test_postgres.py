@@ -14,7 +14,7 @@ from sqlalchemy import text, update
 from product_service import create_app
 from product_service.models import Product, db
 from xyd_common import pagination
-from xyd_common.testing import migrated_postgres_app
+from xyd_testing.helpers import migrated_postgres_app
 
 from .support import OTHER_BANK_ID, app_config, auth, product_body, seed_reference_data
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 
 import { regionPath } from '../src/stores/regions'
 import { emptyNeed, needBody, checkValidDays } from '../src/views/enterprise/needForm'
-import { claimChoices, claimProblems, type ClaimProduct } from '../src/views/institution/claimFit'
+import { claimChoices, claimProblems, type ClaimProduct } from '../src/components/form/claimFit'
 
 const REGIONS = [
   { code: '411000', name: '许昌市', parent_code: null },

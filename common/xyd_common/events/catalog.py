@@ -11,9 +11,12 @@ further fields may be added within a version (subscribers ignore unknown fields)
 
 from dataclasses import dataclass
 
+from ..credit_record import RECORD_CATEGORIES
+from ..labels import REPAYMENT_METHODS
 from . import topology
 
-SERVICES = ("auth-service", "product-service", "order-service", "credit-service", "notification-service")
+SERVICES = ("auth-service", "product-service", "order-service", "credit-service", "notification-service",
+            "loan-service")
 
 
 def _nullable(schema: dict) -> dict:
@@ -35,8 +38,10 @@ USCC = {"type": "string", "pattern": "^[0-9A-HJ-NPQRTUWXY]{18}$", "description":
 REGION_CODE = {"type": "string", "pattern": "^[0-9]{6}$", "description": "GB/T 2260 administrative region"}
 PHONE = {"type": "string", "pattern": "^1[3-9][0-9]{9}$"}
 ORDER_STATUS = {"type": "string", "enum": ["submitted", "accepted", "credit_granted", "disbursed", "terminated",
-                                            "withdrawn"]}
+                                            "withdrawn", "returned"]}
+REPAYMENT_METHOD = {"type": "string", "enum": list(REPAYMENT_METHODS)}
 RISK_LEVEL = {"type": "string", "enum": ["none", "low", "medium", "high", "unknown"]}
+LOAN_STATUS = {"type": "string", "enum": ["repaying", "overdue", "non_performing", "settled", "written_off"]}
 
 
 def _object(required: dict, optional: dict | None = None, description: str | None = None) -> dict:
@@ -66,17 +71,26 @@ DATA_SCHEMAS = {
         "enterprise_uscc": USCC, "enterprise_name": STRING, "region_code": REGION_CODE,
         "amount": WAN_YUAN, "term_months": {"type": "integer", "minimum": 1}, "applicant_user_id": ID,
     }, {
-        "source": {"type": "string", "enum": ["application", "need"],
-                   "description": "the enterprise applied for a product (application), or an institution "
-                                  "claimed its financing need (need)"},
+        "source": {"type": "string", "enum": ["application", "need", "push"],
+                   "description": "the enterprise applied for a product (application), an institution "
+                                  "claimed its financing need (need), or accepted it pushed by the government (push)"},
         "credit_authorization": _nullable(_object({}, {
             "version": _nullable(INTEGER), "accepted_at": _nullable(TIMESTAMP)},
             description="the authorization text version the applicant accepted")),
         "accept_deadline": {**CHINA_DATE, "description": "the last day to accept (order.submitted)"},
         "accept_overdue": BOOLEAN,
-        "reason": {**STRING, "description": "the institution's reason (order.terminated)"},
+        "reason": {**STRING, "description": "the institution's reason (order.terminated, order.returned)"},
+        "items": {"type": "array", "items": STRING,
+                  "description": "the documents the institution asks for (order.returned, 退回补正)"},
+        "note": _nullable({**STRING, "description": "the enterprise's note on resubmitting (order.resubmitted)"}),
         "granted_amount": WAN_YUAN, "granted_rate": RATE, "granted_term_months": INTEGER,
         "disbursed_amount": WAN_YUAN, "disbursed_on": CHINA_DATE,
+        "repayment_method": {**REPAYMENT_METHOD, "description": "one of the product's repayment methods "
+                                                                "(order.disbursed)"},
+        "renewal": {**BOOLEAN, "description": "the loan renews an earlier one, 续贷 (order.disbursed)"},
+        "whitelisted": {**BOOLEAN, "description": "the enterprise was on the whitelist at disbursement "
+                                                  "(order.disbursed)"},
+        "submitted_at": {**TIMESTAMP, "description": "when the order was made (order.disbursed)"},
         "message": {**STRING, "description": "the government user's message (order.urged)"},
     }, "the order as it is after the change"),
     "NeedData": _object({
@@ -88,6 +102,19 @@ DATA_SCHEMAS = {
         "institution_ids": {"type": "array", "items": ID,
                             "description": "need.posted: the institutions whose active products serve the region"},
     }, "a financing need (融资需求)"),
+    "PushData": _object({
+        "push_id": ID, "need_id": ID, "institution_id": ID, "institution_name": STRING, "region_code": REGION_CODE,
+        "enterprise_uscc": USCC, "enterprise_name": STRING, "amount": WAN_YUAN, "term_months": INTEGER,
+        "status": {"type": "string", "enum": ["pending", "accepted", "declined", "overdue"]},
+        "due_on": {**CHINA_DATE, "description": "the last day to answer (RECOMMENDATION_DECISION_DAYS)"},
+        "note": _nullable(STRING), "reason": _nullable({**STRING, "description": "why it declined"}),
+        "order_id": _nullable({**ID, "description": "the order made by accepting"}),
+        "pushed_by": _nullable({**ID, "description": "the government user (or admin) who pushed it"}),
+        "decided_at": _nullable(TIMESTAMP),
+        "credit_authorization": _object({"version": _nullable(ID), "accepted_at": TIMESTAMP},
+                                        description="the need's consent (授权书), under which the institution "
+                                                    "reads the credit record from the push on"),
+    }, description="a need pushed to one institution (推荐清单) as it is after the change"),
     "UserData": _object({
         "id": ID, "role": {"type": "string", "enum": ["admin", "institution", "government", "enterprise"]},
         "phone": PHONE, "name": _nullable(STRING), "institution_id": _nullable(ID),
@@ -108,8 +135,7 @@ DATA_SCHEMAS = {
         "category": {"type": "string", "enum": ["loan", "guarantee", "leasing", "factoring", "insurance", "other"]},
         "guarantee_methods": {"type": "array", "items": {"type": "string", "enum": [
             "credit", "guarantee", "mortgage", "pledge"]}},
-        "repayment_methods": {"type": "array", "items": {"type": "string", "enum": [
-            "equal_installment", "equal_principal", "interest_first", "bullet", "flexible"]}},
+        "repayment_methods": {"type": "array", "items": REPAYMENT_METHOD},
         "amount_min": WAN_YUAN, "amount_max": WAN_YUAN, "term_min_months": INTEGER, "term_max_months": INTEGER,
         "rate_min": RATE, "rate_max": RATE, "region_codes": {"type": "array", "items": REGION_CODE},
         "status": {"type": "string", "enum": ["active", "disabled"]},
@@ -118,14 +144,76 @@ DATA_SCHEMAS = {
         "description": _nullable(STRING), "featured": BOOLEAN, "whitelist_only": BOOLEAN,
         "orders_count": INTEGER, "created_at": TIMESTAMP, "updated_at": TIMESTAMP,
     }, "the product as the API shows it (GET /api/v1/products/{id})"),
+    "LoanData": _object({
+        "loan_id": ID, "order_id": ID, "order_no": STRING, "enterprise_uscc": USCC, "enterprise_name": STRING,
+        "institution_id": ID, "institution_name": STRING, "region_code": REGION_CODE, "status": LOAN_STATUS,
+        "outstanding_principal": WAN_YUAN,
+        "days_past_due": {"type": "integer", "minimum": 0, "description": "as of the business date"},
+        "overdue_bucket": {"type": "string", "enum": ["none", "1-30", "31-90", "91+"]},
+    }, {
+        "principal": WAN_YUAN, "rate": RATE, "term_months": INTEGER, "repayment_method": STRING,
+        "disbursed_on": CHINA_DATE, "first_loan": BOOLEAN, "renewal": BOOLEAN,
+        "paid_on": CHINA_DATE, "interest": WAN_YUAN, "reference": {**STRING, "description": "the repayment's 流水号"},
+        "instalment_no": INTEGER, "due_on": CHINA_DATE,
+        "amount": {**WAN_YUAN, "description": "what is left of the instalment"},
+        "business_date": {**CHINA_DATE, "description": "the loan-service business date the loan was aged to"},
+        "settled_on": CHINA_DATE, "written_off_amount": WAN_YUAN, "written_off_on": CHINA_DATE,
+        "reason": {**STRING, "description": "why it was written off (loan.written_off)"},
+    }, "the loan as it is after the step, plus the step's own amounts and dates"),
+    "PolicyData": _object({
+        "id": ID, "title": STRING, "body": {**STRING, "description": "plain text, paragraphs"}, "issuer": STRING,
+        "region_code": REGION_CODE, "region_name": _nullable(STRING), "published_on": CHINA_DATE,
+        "valid_until": _nullable(CHINA_DATE),
+        "status": {"type": "string", "enum": ["scheduled", "published", "withdrawn", "expired"]},
+        "tags": _object({"industries": {"type": "array", "items": STRING}, "whitelisted_only": BOOLEAN,
+                         "first_loan_only": BOOLEAN}),
+        "links": {"type": "array", "items": _object({
+            "type": {"type": "string", "enum": ["fund", "subsidy_program", "product"]}, "id": ID,
+            "name": _nullable(STRING)})},
+    }, {
+        "withdrawn_at": _nullable(TIMESTAMP), "created_at": TIMESTAMP, "updated_at": TIMESTAMP,
+        "audience": {"type": "array", "items": USCC,
+                     "description": "policy.published: the verified enterprises it matches (notified in-app)"},
+    }, "the policy (政策资讯) as GET /api/v1/policies/{id} shows it"),
     "DisputeData": _object({
         "dispute_id": ID, "record_id": ID, "uscc": USCC,
-        "category": {"type": "string", "enum": ["administrative_license", "administrative_penalty",
-                                                "dishonest_debtor", "abnormal_operation", "tax_arrears",
-                                                "commendation"]},
+        "category": {"type": "string", "enum": list(RECORD_CATEGORIES)},
         "title": STRING, "status": {"type": "string", "enum": ["open", "upheld", "rejected"]},
         "note": _nullable(STRING),
     }, description="an enterprise's dispute (异议) of one of its credit records"),
+    "FundData": _object({
+        "fund_id": ID, "name": STRING, "region_code": REGION_CODE,
+        "status": {"type": "string", "enum": ["open", "closed"]}, "budget": WAN_YUAN,
+        "approved": {**WAN_YUAN, "description": "approved, not yet paid"}, "paid": WAN_YUAN,
+        "available": {**WAN_YUAN, "description": "budget − approved − paid"}, "share_percent": RATE,
+        "cap_per_loan": WAN_YUAN,
+    }, {
+        "institution_types": {"type": "array", "items": STRING}, "whitelisted_only": BOOLEAN,
+        "loans_from": CHINA_DATE, "loans_to": CHINA_DATE, "claims_until": CHINA_DATE,
+        "amount": {**WAN_YUAN, "description": "the top-up (fund.topped_up)"}, "note": _nullable(STRING),
+    }, "a risk compensation fund (风险补偿资金池) as it is after the step"),
+    "ClaimData": _object({
+        "claim_id": ID, "fund_id": ID, "fund_name": STRING, "fund_region_code": REGION_CODE, "loan_id": ID,
+        "order_id": ID, "order_no": STRING, "enterprise_uscc": USCC, "institution_id": ID,
+        "region_code": {**REGION_CODE, "description": "the loan's region"},
+        "status": {"type": "string", "enum": ["submitted", "approved", "rejected", "paid", "withdrawn"]},
+        "loss_principal": WAN_YUAN, "approved_amount": _nullable(WAN_YUAN), "paid_on": _nullable(CHINA_DATE),
+        "reason": _nullable(STRING),
+    }, description="a claim (代偿申请) on a fund as it is after the step"),
+    "SubsidyProgramData": _object({
+        "program_id": ID, "name": STRING, "region_code": REGION_CODE, "rate_points": _nullable(RATE),
+        "share_percent": _nullable(RATE), "first_loan_only": BOOLEAN, "whitelisted_only": BOOLEAN,
+        "cap_per_enterprise": WAN_YUAN, "budget": WAN_YUAN, "approved": WAN_YUAN, "paid": WAN_YUAN,
+        "loans_from": CHINA_DATE, "loans_to": CHINA_DATE, "apply_until": CHINA_DATE,
+    }, description="an interest subsidy programme (贴息项目)"),
+    "SubsidyApplicationData": _object({
+        "application_id": ID, "program_id": ID, "program_name": STRING, "program_region_code": REGION_CODE,
+        "loan_id": ID, "order_id": ID, "order_no": STRING, "enterprise_uscc": USCC, "institution_id": ID,
+        "region_code": {**REGION_CODE, "description": "the loan's region"},
+        "status": {"type": "string", "enum": ["submitted", "approved", "rejected", "paid"]},
+        "interest_paid": WAN_YUAN, "computed_amount": WAN_YUAN, "approved_amount": _nullable(WAN_YUAN),
+        "paid_on": _nullable(CHINA_DATE), "reason": _nullable(STRING),
+    }, description="an enterprise's interest subsidy application as it is after the step"),
 }
 
 
@@ -154,8 +242,8 @@ EVENTS: tuple[Event, ...] = (
     _order_event("order.credit_granted", "the institution granted credit (授信)",
                  ("granted_amount", "granted_rate", "granted_term_months"), "credit_granted"),
     _order_event("order.disbursed", "the institution disbursed the loan (放款)",
-                 ("granted_amount", "granted_rate", "granted_term_months", "disbursed_amount", "disbursed_on"),
-                 "disbursed"),
+                 ("granted_amount", "granted_rate", "granted_term_months", "disbursed_amount", "disbursed_on",
+                  "repayment_method", "renewal", "whitelisted", "submitted_at"), "disbursed"),
     _order_event("order.terminated", "the institution ended the order, with a reason (终止)", ("reason",),
                  "terminated"),
     _order_event("order.withdrawn", "the enterprise withdrew its application (撤回), or revoked its authorization",
@@ -164,12 +252,25 @@ EVENTS: tuple[Event, ...] = (
                  "(ORDER_ACCEPT_DAYS working days); once per order", ("accept_deadline",), "submitted"),
     _order_event("order.urged", "a government user (or the admin) urged the institution (督办); at most once per "
                  "order per 24 h", ("message",)),
+    _order_event("order.returned", "the institution returned the order for more documents (退回补正), with a reason "
+                 "and the items it needs", ("reason", "items"), "returned"),
+    _order_event("order.resubmitted", "the enterprise resubmitted a returned order; the acceptance deadline starts "
+                 "again", ("accept_deadline", "accept_overdue"), "submitted"),
     # order-service: financing needs (融资需求)
     _need_event("need.posted", "an enterprise posted a financing need", "open"),
     _need_event("need.claimed", "an institution claimed the need; order.submitted and order.accepted follow",
                 "claimed"),
     _need_event("need.expired", "the need reached its end date unclaimed", "expired"),
     _need_event("need.cancelled", "its enterprise cancelled the need", "cancelled"),
+    # order-service: 推荐清单, needs the government pushes to institutions
+    Event("need.pushed", "order-service", "a government user pushed an open need to an institution (one event per "
+          "institution; it has RECOMMENDATION_DECISION_DAYS to answer)", _with("PushData", status="pending")),
+    Event("need.push_accepted", "order-service", "the institution accepted the push with a product: order.submitted "
+          "(source push) follows and the need is closed for everyone", _with("PushData", status="accepted")),
+    Event("need.push_declined", "order-service", "the institution declined the push, with a reason",
+          _with("PushData", status="declined")),
+    Event("need.push_overdue", "order-service", "the push was still unanswered after its due date; once per push "
+          "(still answerable)", _with("PushData", status="overdue")),
     # auth-service
     Event("auth.user_created", "auth-service", "a user account was created (registration, admin, approval)",
           _with("UserData")),
@@ -181,7 +282,8 @@ EVENTS: tuple[Event, ...] = (
                    "sealed_code": {**STRING, "description": "Fernet token, key SMS_EVENT_KEY"}})),
     Event("auth.enterprise_verified", "auth-service",
           "a reviewer approved an enterprise account's verification (企业认证): the account owns the USCC",
-          _object({"user_id": ID, "uscc": USCC, "enterprise_name": STRING, "region_code": _nullable(REGION_CODE)})),
+          _object({"user_id": ID, "uscc": USCC, "enterprise_name": STRING, "region_code": _nullable(REGION_CODE)},
+                  {"industry": _nullable({**STRING, "description": "the credit record's industry, when known"})})),
     Event("auth.enterprise_verification_decided", "auth-service",
           "a verification request was decided, or another account's approval closed a claim on the same USCC",
           _object({"user_id": ID, "verification_id": _nullable(ID), "uscc": USCC, "enterprise_name": STRING,
@@ -217,6 +319,11 @@ EVENTS: tuple[Event, ...] = (
           _with("ProductData", status="disabled")),
     Event("product.enabled", "product-service", "a product is back on the market",
           _with("ProductData", status="active")),
+    Event("policy.published", "product-service", "a policy reached its publication day (政策资讯); lists the "
+          "verified enterprises it matches", _with("PolicyData", ("audience",), status="published")),
+    Event("policy.updated", "product-service", "a policy changed", _with("PolicyData")),
+    Event("policy.withdrawn", "product-service", "a policy was withdrawn from the portal",
+          _with("PolicyData", status="withdrawn")),
     # credit-service
     Event("credit.risk_changed", "credit-service", "an enterprise's risk level or tags changed",
           _object({"uscc": USCC, "level": RISK_LEVEL, "tags": {"type": "array", "items": STRING},
@@ -236,12 +343,58 @@ EVENTS: tuple[Event, ...] = (
           _with("DisputeData", status="open")),
     Event("credit.dispute_resolved", "credit-service", "a dispute was decided (upheld or rejected)",
           _with("DisputeData")),
+    # loan-service
+    Event("loan.opened", "loan-service", "a disbursed order's loan was opened with its repayment schedule",
+          _with("LoanData", ("principal", "rate", "term_months", "repayment_method", "disbursed_on", "first_loan",
+                             "renewal"))),
+    Event("loan.repayment_recorded", "loan-service",
+          "the institution recorded a repayment (one by one or imported)",
+          _with("LoanData", ("paid_on", "principal", "interest", "reference"))),
+    Event("loan.instalment_due_soon", "loan-service", "an unpaid instalment falls due within LOAN_DUE_SOON_DAYS "
+          "(3) days of the business date; once per instalment",
+          _with("LoanData", ("instalment_no", "due_on", "amount"))),
+    Event("loan.overdue", "loan-service", "an instalment is unpaid after its due date (repaying → overdue)",
+          _with("LoanData", ("business_date",), status="overdue")),
+    Event("loan.recovered", "loan-service", "an overdue or non-performing loan was caught up (→ repaying)",
+          _with("LoanData", ("business_date",), status="repaying")),
+    Event("loan.non_performing", "loan-service", "the loan reached 91 days past due (不良)",
+          _with("LoanData", ("business_date",), status="non_performing")),
+    Event("loan.settled", "loan-service", "all principal was repaid (结清); interest not yet due is not owed",
+          _with("LoanData", ("settled_on",), status="settled")),
+    Event("loan.written_off", "loan-service", "the institution wrote off a non-performing loan (核销)",
+          _with("LoanData", ("written_off_amount", "reason"), status="written_off")),
+    # loan-service: government instruments
+    Event("fund.created", "loan-service", "a government set up a risk compensation fund",
+          _with("FundData", status="open")),
+    Event("fund.topped_up", "loan-service", "money was added to a fund's budget", _with("FundData", ("amount",))),
+    Event("fund.closed", "loan-service", "a fund was closed (no new claims or approvals)",
+          _with("FundData", status="closed")),
+    Event("fund.claim_submitted", "loan-service", "an institution claimed the loss on one of its bad loans",
+          _with("ClaimData", status="submitted")),
+    Event("fund.claim_approved", "loan-service", "the fund's officer approved an amount for a claim",
+          _with("ClaimData", status="approved")),
+    Event("fund.claim_rejected", "loan-service", "the fund's officer rejected a claim",
+          _with("ClaimData", status="rejected")),
+    Event("fund.claim_paid", "loan-service", "the approved amount of a claim was paid",
+          _with("ClaimData", status="paid")),
+    Event("fund.claim_withdrawn", "loan-service", "the loan was settled before its claim was paid",
+          _with("ClaimData", status="withdrawn")),
+    Event("subsidy.program_created", "loan-service", "a government set up an interest subsidy programme",
+          _with("SubsidyProgramData")),
+    Event("subsidy.application_submitted", "loan-service", "an enterprise applied for a subsidy on its loan",
+          _with("SubsidyApplicationData", status="submitted")),
+    Event("subsidy.application_approved", "loan-service", "the programme's officer approved a subsidy",
+          _with("SubsidyApplicationData", status="approved")),
+    Event("subsidy.application_rejected", "loan-service", "the programme's officer rejected an application",
+          _with("SubsidyApplicationData", status="rejected")),
+    Event("subsidy.application_paid", "loan-service", "the approved subsidy was paid",
+          _with("SubsidyApplicationData", status="paid")),
 )
 
 BY_TYPE = {event.event_type: event for event in EVENTS}
 
 # What webhooks may subscribe to (region-scoped): notification-service delivers only these.
-WEBHOOK_EVENT_PREFIXES = ("order.", "need.")
+WEBHOOK_EVENT_PREFIXES = ("order.", "need.", "loan.", "fund.", "subsidy.", "policy.")
 
 
 def consumers(event_type: str) -> list[str]:

@@ -18,8 +18,13 @@ export const ordersApi = {
   terminate: (id: number, reason: string) => api.post<Order>(`/orders/${id}/terminate`, { reason }),
   grant: (id: number, body: { amount: number; rate: number; term_months: number }) =>
     api.post<Order>(`/orders/${id}/grant`, body),
-  disburse: (id: number, body: { amount: number; disbursed_on: string }) =>
+  /** `repayment_method`: one the product offers (default its first); `renewal`: 续贷. */
+  disburse: (id: number, body: { amount: number; disbursed_on: string; repayment_method?: string; renewal?: boolean }) =>
     api.post<Order>(`/orders/${id}/disburse`, body),
+  /** 退回补正: the institution names what is missing; the order waits for the enterprise. */
+  returnOrder: (id: number, body: { reason: string; items: string[] }) => api.post<Order>(`/orders/${id}/return`, body),
+  /** The enterprise sends a returned order back, with a note for the institution. */
+  resubmit: (id: number, note: string | null) => api.post<Order>(`/orders/${id}/resubmit`, { note }),
   /** An enterprise applies (立即申请), consenting to the authorization text of `version`. */
   create: (body: OrderInput) => api.post<Order>('/orders', body),
   withdraw: (id: number) => api.post<Order>(`/orders/${id}/withdraw`, {}),

@@ -2893,6 +2893,364 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/loans/audit-logs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 风险补偿与贴息的操作日志（管理员）：设立、追加、关闭、申请、核准、驳回、拨付、撤回 */
+        get: {
+            parameters: {
+                query?: {
+                    page?: number;
+                    per_page?: number;
+                    after?: string | null;
+                    action?: string;
+                    target_type?: "fund" | "claim" | "subsidy_program" | "subsidy_application";
+                    target_id?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["LoanAuditLogPage"];
+                    };
+                };
+                /** @description 未认证：`unauthorized` 未登录、令牌无效或已失效：重新登录（或用刷新令牌换新） */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "unauthorized",
+                         *       "message": "未登录、令牌无效或已失效：重新登录（或用刷新令牌换新）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "unauthorized";
+                        };
+                    };
+                };
+                /** @description 无权限：`password_change_required` 首次登录或密码被重置：先修改密码（POST /auth/password）；`forbidden` 已登录，但当前角色或账号无权做此事 */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "password_change_required",
+                         *       "message": "首次登录或密码被重置：先修改密码（POST /auth/password）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "password_change_required" | "forbidden";
+                        };
+                    };
+                };
+                /** @description 参数或业务校验失败：`validation_error` 参数校验失败：`errors` 按字段列出原因；`invalid_cursor` 翻页游标无效（请使用上一页返回的 next_cursor） */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "validation_error",
+                         *       "errors": {
+                         *         "phone": [
+                         *           "手机号格式不正确"
+                         *         ]
+                         *       },
+                         *       "message": "参数校验失败：`errors` 按字段列出原因"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "validation_error" | "invalid_cursor";
+                        };
+                    };
+                };
+                /** @description 请求过于频繁：`throttled` 请求过于频繁（Retry-After 秒后再试） */
+                429: {
+                    headers: {
+                        /** @description 多少秒后可以再试（向上取整） */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "throttled",
+                         *       "message": "请求过于频繁（Retry-After 秒后再试）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "throttled";
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/loans/business-date": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 贷后业务日期（未启用调整时为北京时间当日） */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["BusinessDateAnswer"];
+                    };
+                };
+                /** @description 未认证：`unauthorized` 未登录、令牌无效或已失效：重新登录（或用刷新令牌换新） */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "unauthorized",
+                         *       "message": "未登录、令牌无效或已失效：重新登录（或用刷新令牌换新）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "unauthorized";
+                        };
+                    };
+                };
+                /** @description 无权限：`password_change_required` 首次登录或密码被重置：先修改密码（POST /auth/password）；`forbidden` 已登录，但当前角色或账号无权做此事 */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "password_change_required",
+                         *       "message": "首次登录或密码被重置：先修改密码（POST /auth/password）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "password_change_required" | "forbidden";
+                        };
+                    };
+                };
+                /** @description 请求过于频繁：`throttled` 请求过于频繁（Retry-After 秒后再试） */
+                429: {
+                    headers: {
+                        /** @description 多少秒后可以再试（向上取整） */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "throttled",
+                         *       "message": "请求过于频繁（Retry-After 秒后再试）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "throttled";
+                        };
+                    };
+                };
+            };
+        };
+        /** 调整贷后业务日期（仅 LOAN_BUSINESS_DATE_ENABLED 时；只能向后），并立即按新日期执行贷款分类 */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "date": "2027-04-01"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["BusinessDate"];
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["BusinessDateAnswer"];
+                    };
+                };
+                /** @description 请求无法解析：`bad_request` 请求体不是合法的 JSON，或嵌套过深、编码错误 */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "bad_request",
+                         *       "message": "请求体不是合法的 JSON，或嵌套过深、编码错误"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "bad_request";
+                        };
+                    };
+                };
+                /** @description 未认证：`unauthorized` 未登录、令牌无效或已失效：重新登录（或用刷新令牌换新） */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "unauthorized",
+                         *       "message": "未登录、令牌无效或已失效：重新登录（或用刷新令牌换新）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "unauthorized";
+                        };
+                    };
+                };
+                /** @description 无权限：`password_change_required` 首次登录或密码被重置：先修改密码（POST /auth/password）；`forbidden` 已登录，但当前角色或账号无权做此事 */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "password_change_required",
+                         *       "message": "首次登录或密码被重置：先修改密码（POST /auth/password）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "password_change_required" | "forbidden";
+                        };
+                    };
+                };
+                /** @description 请求体过大：`payload_too_large` 请求体过大（JSON 1 MB，上传文件 5 MB） */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "payload_too_large",
+                         *       "message": "请求体过大（JSON 1 MB，上传文件 5 MB）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "payload_too_large";
+                        };
+                    };
+                };
+                /** @description 参数或业务校验失败：`validation_error` 参数校验失败：`errors` 按字段列出原因 */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "validation_error",
+                         *       "errors": {
+                         *         "phone": [
+                         *           "手机号格式不正确"
+                         *         ]
+                         *       },
+                         *       "message": "参数校验失败：`errors` 按字段列出原因"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "validation_error";
+                        };
+                    };
+                };
+                /** @description 请求过于频繁：`throttled` 请求过于频繁（Retry-After 秒后再试） */
+                429: {
+                    headers: {
+                        /** @description 多少秒后可以再试（向上取整） */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "throttled",
+                         *       "message": "请求过于频繁（Retry-After 秒后再试）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "throttled";
+                        };
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/login-logs": {
         parameters: {
             query?: never;
@@ -5249,6 +5607,961 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/claims": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 代偿申请列表：机构看本机构的，政府看本区域资金池（及上级资金池，只读）的，管理员看全部 */
+        get: {
+            parameters: {
+                query?: {
+                    page?: number;
+                    per_page?: number;
+                    after?: string | null;
+                    fund_id?: number;
+                    loan_id?: number;
+                    status?: "submitted" | "approved" | "rejected" | "paid" | "withdrawn";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ClaimPage"];
+                    };
+                };
+                /** @description 未认证：`unauthorized` 未登录、令牌无效或已失效：重新登录（或用刷新令牌换新） */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "unauthorized",
+                         *       "message": "未登录、令牌无效或已失效：重新登录（或用刷新令牌换新）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "unauthorized";
+                        };
+                    };
+                };
+                /** @description 无权限：`password_change_required` 首次登录或密码被重置：先修改密码（POST /auth/password）；`forbidden` 已登录，但当前角色或账号无权做此事 */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "password_change_required",
+                         *       "message": "首次登录或密码被重置：先修改密码（POST /auth/password）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "password_change_required" | "forbidden";
+                        };
+                    };
+                };
+                /** @description 参数或业务校验失败：`validation_error` 参数校验失败：`errors` 按字段列出原因；`invalid_cursor` 翻页游标无效（请使用上一页返回的 next_cursor） */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "validation_error",
+                         *       "errors": {
+                         *         "phone": [
+                         *           "手机号格式不正确"
+                         *         ]
+                         *       },
+                         *       "message": "参数校验失败：`errors` 按字段列出原因"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "validation_error" | "invalid_cursor";
+                        };
+                    };
+                };
+                /** @description 请求过于频繁：`throttled` 请求过于频繁（Retry-After 秒后再试） */
+                429: {
+                    headers: {
+                        /** @description 多少秒后可以再试（向上取整） */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "throttled",
+                         *       "message": "请求过于频繁（Retry-After 秒后再试）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "throttled";
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/claims/{claim_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                claim_id: number;
+            };
+            cookie?: never;
+        };
+        /** 代偿申请详情（含证明材料清单） */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    claim_id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["LoanClaim"];
+                    };
+                };
+                /** @description 未认证：`unauthorized` 未登录、令牌无效或已失效：重新登录（或用刷新令牌换新） */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "unauthorized",
+                         *       "message": "未登录、令牌无效或已失效：重新登录（或用刷新令牌换新）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "unauthorized";
+                        };
+                    };
+                };
+                /** @description 无权限：`password_change_required` 首次登录或密码被重置：先修改密码（POST /auth/password）；`forbidden` 已登录，但当前角色或账号无权做此事 */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "password_change_required",
+                         *       "message": "首次登录或密码被重置：先修改密码（POST /auth/password）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "password_change_required" | "forbidden";
+                        };
+                    };
+                };
+                /** @description 不存在：`not_found` 资源不存在，或不属于当前用户（他人的订单、产品等一律答 404） */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "not_found",
+                         *       "message": "资源不存在，或不属于当前用户（他人的订单、产品等一律答 404）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "not_found";
+                        };
+                    };
+                };
+                /** @description 请求过于频繁：`throttled` 请求过于频繁（Retry-After 秒后再试） */
+                429: {
+                    headers: {
+                        /** @description 多少秒后可以再试（向上取整） */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "throttled",
+                         *       "message": "请求过于频繁（Retry-After 秒后再试）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "throttled";
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/claims/{claim_id}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                claim_id: number;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 核准代偿（管理方）：金额不超过 分担比例×损失本金、单笔上限余额、资金池可用余额 的最小值 */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    claim_id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "amount": 32
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ClaimApprove"];
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["LoanClaim"];
+                    };
+                };
+                /** @description 请求无法解析：`bad_request` 请求体不是合法的 JSON，或嵌套过深、编码错误 */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "bad_request",
+                         *       "message": "请求体不是合法的 JSON，或嵌套过深、编码错误"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "bad_request";
+                        };
+                    };
+                };
+                /** @description 未认证：`unauthorized` 未登录、令牌无效或已失效：重新登录（或用刷新令牌换新） */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "unauthorized",
+                         *       "message": "未登录、令牌无效或已失效：重新登录（或用刷新令牌换新）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "unauthorized";
+                        };
+                    };
+                };
+                /** @description 无权限：`password_change_required` 首次登录或密码被重置：先修改密码（POST /auth/password）；`forbidden` 已登录，但当前角色或账号无权做此事 */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "password_change_required",
+                         *       "message": "首次登录或密码被重置：先修改密码（POST /auth/password）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "password_change_required" | "forbidden";
+                        };
+                    };
+                };
+                /** @description 不存在：`not_found` 资源不存在，或不属于当前用户（他人的订单、产品等一律答 404） */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "not_found",
+                         *       "message": "资源不存在，或不属于当前用户（他人的订单、产品等一律答 404）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "not_found";
+                        };
+                    };
+                };
+                /** @description 状态冲突：`invalid_transition` 当前状态不允许此操作（如已受理的订单不能再次受理） */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "invalid_transition",
+                         *       "message": "当前状态不允许此操作（如已受理的订单不能再次受理）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "invalid_transition";
+                        };
+                    };
+                };
+                /** @description 请求体过大：`payload_too_large` 请求体过大（JSON 1 MB，上传文件 5 MB） */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "payload_too_large",
+                         *       "message": "请求体过大（JSON 1 MB，上传文件 5 MB）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "payload_too_large";
+                        };
+                    };
+                };
+                /** @description 参数或业务校验失败：`validation_error` 参数校验失败：`errors` 按字段列出原因；`over_fund_limit` 核准金额超过分担比例、单笔上限或资金池可用余额 */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "validation_error",
+                         *       "errors": {
+                         *         "phone": [
+                         *           "手机号格式不正确"
+                         *         ]
+                         *       },
+                         *       "message": "参数校验失败：`errors` 按字段列出原因"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "validation_error" | "over_fund_limit";
+                        };
+                    };
+                };
+                /** @description 请求过于频繁：`throttled` 请求过于频繁（Retry-After 秒后再试） */
+                429: {
+                    headers: {
+                        /** @description 多少秒后可以再试（向上取整） */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "throttled",
+                         *       "message": "请求过于频繁（Retry-After 秒后再试）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "throttled";
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/claims/{claim_id}/files/{file_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                claim_id: number;
+                file_id: number;
+            };
+            cookie?: never;
+        };
+        /** 代偿证明材料（下载） */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    claim_id: number;
+                    file_id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description 文件内容 */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/pdf": unknown;
+                        "image/jpeg": unknown;
+                        "image/png": unknown;
+                    };
+                };
+                /** @description 未认证：`unauthorized` 未登录、令牌无效或已失效：重新登录（或用刷新令牌换新） */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "unauthorized",
+                         *       "message": "未登录、令牌无效或已失效：重新登录（或用刷新令牌换新）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "unauthorized";
+                        };
+                    };
+                };
+                /** @description 无权限：`password_change_required` 首次登录或密码被重置：先修改密码（POST /auth/password）；`forbidden` 已登录，但当前角色或账号无权做此事 */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "password_change_required",
+                         *       "message": "首次登录或密码被重置：先修改密码（POST /auth/password）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "password_change_required" | "forbidden";
+                        };
+                    };
+                };
+                /** @description 不存在：`not_found` 资源不存在，或不属于当前用户（他人的订单、产品等一律答 404） */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "not_found",
+                         *       "message": "资源不存在，或不属于当前用户（他人的订单、产品等一律答 404）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "not_found";
+                        };
+                    };
+                };
+                /** @description 请求过于频繁：`throttled` 请求过于频繁（Retry-After 秒后再试） */
+                429: {
+                    headers: {
+                        /** @description 多少秒后可以再试（向上取整） */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "throttled",
+                         *       "message": "请求过于频繁（Retry-After 秒后再试）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "throttled";
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/claims/{claim_id}/pay": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                claim_id: number;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 拨付代偿（管理方，已核准的申请） */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    claim_id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "paid_on": "2027-06-30",
+                     *       "reference": "CZ20270630001"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Payment"];
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["LoanClaim"];
+                    };
+                };
+                /** @description 请求无法解析：`bad_request` 请求体不是合法的 JSON，或嵌套过深、编码错误 */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "bad_request",
+                         *       "message": "请求体不是合法的 JSON，或嵌套过深、编码错误"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "bad_request";
+                        };
+                    };
+                };
+                /** @description 未认证：`unauthorized` 未登录、令牌无效或已失效：重新登录（或用刷新令牌换新） */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "unauthorized",
+                         *       "message": "未登录、令牌无效或已失效：重新登录（或用刷新令牌换新）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "unauthorized";
+                        };
+                    };
+                };
+                /** @description 无权限：`password_change_required` 首次登录或密码被重置：先修改密码（POST /auth/password）；`forbidden` 已登录，但当前角色或账号无权做此事 */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "password_change_required",
+                         *       "message": "首次登录或密码被重置：先修改密码（POST /auth/password）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "password_change_required" | "forbidden";
+                        };
+                    };
+                };
+                /** @description 不存在：`not_found` 资源不存在，或不属于当前用户（他人的订单、产品等一律答 404） */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "not_found",
+                         *       "message": "资源不存在，或不属于当前用户（他人的订单、产品等一律答 404）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "not_found";
+                        };
+                    };
+                };
+                /** @description 状态冲突：`invalid_transition` 当前状态不允许此操作（如已受理的订单不能再次受理） */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "invalid_transition",
+                         *       "message": "当前状态不允许此操作（如已受理的订单不能再次受理）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "invalid_transition";
+                        };
+                    };
+                };
+                /** @description 请求体过大：`payload_too_large` 请求体过大（JSON 1 MB，上传文件 5 MB） */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "payload_too_large",
+                         *       "message": "请求体过大（JSON 1 MB，上传文件 5 MB）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "payload_too_large";
+                        };
+                    };
+                };
+                /** @description 参数或业务校验失败：`validation_error` 参数校验失败：`errors` 按字段列出原因 */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "validation_error",
+                         *       "errors": {
+                         *         "phone": [
+                         *           "手机号格式不正确"
+                         *         ]
+                         *       },
+                         *       "message": "参数校验失败：`errors` 按字段列出原因"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "validation_error";
+                        };
+                    };
+                };
+                /** @description 请求过于频繁：`throttled` 请求过于频繁（Retry-After 秒后再试） */
+                429: {
+                    headers: {
+                        /** @description 多少秒后可以再试（向上取整） */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "throttled",
+                         *       "message": "请求过于频繁（Retry-After 秒后再试）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "throttled";
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/claims/{claim_id}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                claim_id: number;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 驳回代偿申请（管理方，须填写原因） */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    claim_id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "reason": "证明材料不全，请补充法院判决书后重新申请"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Reason"];
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["LoanClaim"];
+                    };
+                };
+                /** @description 请求无法解析：`bad_request` 请求体不是合法的 JSON，或嵌套过深、编码错误 */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "bad_request",
+                         *       "message": "请求体不是合法的 JSON，或嵌套过深、编码错误"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "bad_request";
+                        };
+                    };
+                };
+                /** @description 未认证：`unauthorized` 未登录、令牌无效或已失效：重新登录（或用刷新令牌换新） */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "unauthorized",
+                         *       "message": "未登录、令牌无效或已失效：重新登录（或用刷新令牌换新）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "unauthorized";
+                        };
+                    };
+                };
+                /** @description 无权限：`password_change_required` 首次登录或密码被重置：先修改密码（POST /auth/password）；`forbidden` 已登录，但当前角色或账号无权做此事 */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "password_change_required",
+                         *       "message": "首次登录或密码被重置：先修改密码（POST /auth/password）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "password_change_required" | "forbidden";
+                        };
+                    };
+                };
+                /** @description 不存在：`not_found` 资源不存在，或不属于当前用户（他人的订单、产品等一律答 404） */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "not_found",
+                         *       "message": "资源不存在，或不属于当前用户（他人的订单、产品等一律答 404）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "not_found";
+                        };
+                    };
+                };
+                /** @description 状态冲突：`invalid_transition` 当前状态不允许此操作（如已受理的订单不能再次受理） */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "invalid_transition",
+                         *       "message": "当前状态不允许此操作（如已受理的订单不能再次受理）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "invalid_transition";
+                        };
+                    };
+                };
+                /** @description 请求体过大：`payload_too_large` 请求体过大（JSON 1 MB，上传文件 5 MB） */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "payload_too_large",
+                         *       "message": "请求体过大（JSON 1 MB，上传文件 5 MB）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "payload_too_large";
+                        };
+                    };
+                };
+                /** @description 参数或业务校验失败：`validation_error` 参数校验失败：`errors` 按字段列出原因 */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "validation_error",
+                         *       "errors": {
+                         *         "phone": [
+                         *           "手机号格式不正确"
+                         *         ]
+                         *       },
+                         *       "message": "参数校验失败：`errors` 按字段列出原因"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "validation_error";
+                        };
+                    };
+                };
+                /** @description 请求过于频繁：`throttled` 请求过于频繁（Retry-After 秒后再试） */
+                429: {
+                    headers: {
+                        /** @description 多少秒后可以再试（向上取整） */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "throttled",
+                         *       "message": "请求过于频繁（Retry-After 秒后再试）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "throttled";
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/credit/access-logs": {
         parameters: {
             query?: never;
@@ -7099,6 +8412,945 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/funds": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 资金池列表：政府看本区域、下级区域及上级区域的（上级的只读），机构看全部，管理员看全部 */
+        get: {
+            parameters: {
+                query?: {
+                    page?: number;
+                    per_page?: number;
+                    after?: string | null;
+                    status?: "open" | "closed";
+                    /** @description 行政区代码（GB/T 2260，如 411002 魏都区） */
+                    region_code?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["FundPage"];
+                    };
+                };
+                /** @description 未认证：`unauthorized` 未登录、令牌无效或已失效：重新登录（或用刷新令牌换新） */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "unauthorized",
+                         *       "message": "未登录、令牌无效或已失效：重新登录（或用刷新令牌换新）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "unauthorized";
+                        };
+                    };
+                };
+                /** @description 无权限：`password_change_required` 首次登录或密码被重置：先修改密码（POST /auth/password）；`forbidden` 已登录，但当前角色或账号无权做此事 */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "password_change_required",
+                         *       "message": "首次登录或密码被重置：先修改密码（POST /auth/password）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "password_change_required" | "forbidden";
+                        };
+                    };
+                };
+                /** @description 参数或业务校验失败：`validation_error` 参数校验失败：`errors` 按字段列出原因；`invalid_cursor` 翻页游标无效（请使用上一页返回的 next_cursor） */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "validation_error",
+                         *       "errors": {
+                         *         "phone": [
+                         *           "手机号格式不正确"
+                         *         ]
+                         *       },
+                         *       "message": "参数校验失败：`errors` 按字段列出原因"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "validation_error" | "invalid_cursor";
+                        };
+                    };
+                };
+                /** @description 请求过于频繁：`throttled` 请求过于频繁（Retry-After 秒后再试） */
+                429: {
+                    headers: {
+                        /** @description 多少秒后可以再试（向上取整） */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "throttled",
+                         *       "message": "请求过于频繁（Retry-After 秒后再试）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "throttled";
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** 设立风险补偿资金池（政府：本区域或下级区域；管理员） */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "budget": 5000,
+                     *       "cap_per_loan": 200,
+                     *       "claims_until": "2028-12-31",
+                     *       "institution_types": [
+                     *         "bank",
+                     *         "guarantee"
+                     *       ],
+                     *       "loans_from": "2026-01-01",
+                     *       "loans_to": "2027-12-31",
+                     *       "name": "许昌市普惠小微贷款风险补偿资金池",
+                     *       "region_code": "411000",
+                     *       "share_percent": 40,
+                     *       "whitelisted_only": false
+                     *     }
+                     */
+                    "application/json": components["schemas"]["FundCreate"];
+                };
+            };
+            responses: {
+                /** @description Created */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Fund"];
+                    };
+                };
+                /** @description 请求无法解析：`bad_request` 请求体不是合法的 JSON，或嵌套过深、编码错误 */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "bad_request",
+                         *       "message": "请求体不是合法的 JSON，或嵌套过深、编码错误"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "bad_request";
+                        };
+                    };
+                };
+                /** @description 未认证：`unauthorized` 未登录、令牌无效或已失效：重新登录（或用刷新令牌换新） */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "unauthorized",
+                         *       "message": "未登录、令牌无效或已失效：重新登录（或用刷新令牌换新）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "unauthorized";
+                        };
+                    };
+                };
+                /** @description 无权限：`password_change_required` 首次登录或密码被重置：先修改密码（POST /auth/password）；`forbidden` 已登录，但当前角色或账号无权做此事 */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "password_change_required",
+                         *       "message": "首次登录或密码被重置：先修改密码（POST /auth/password）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "password_change_required" | "forbidden";
+                        };
+                    };
+                };
+                /** @description 请求体过大：`payload_too_large` 请求体过大（JSON 1 MB，上传文件 5 MB） */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "payload_too_large",
+                         *       "message": "请求体过大（JSON 1 MB，上传文件 5 MB）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "payload_too_large";
+                        };
+                    };
+                };
+                /** @description 参数或业务校验失败：`validation_error` 参数校验失败：`errors` 按字段列出原因 */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "validation_error",
+                         *       "errors": {
+                         *         "phone": [
+                         *           "手机号格式不正确"
+                         *         ]
+                         *       },
+                         *       "message": "参数校验失败：`errors` 按字段列出原因"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "validation_error";
+                        };
+                    };
+                };
+                /** @description 请求过于频繁：`throttled` 请求过于频繁（Retry-After 秒后再试） */
+                429: {
+                    headers: {
+                        /** @description 多少秒后可以再试（向上取整） */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "throttled",
+                         *       "message": "请求过于频繁（Retry-After 秒后再试）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "throttled";
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/funds/{fund_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                fund_id: number;
+            };
+            cookie?: never;
+        };
+        /** 资金池详情：资金规模、已核准（未拨付）、已拨付、可用余额 */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    fund_id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Fund"];
+                    };
+                };
+                /** @description 未认证：`unauthorized` 未登录、令牌无效或已失效：重新登录（或用刷新令牌换新） */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "unauthorized",
+                         *       "message": "未登录、令牌无效或已失效：重新登录（或用刷新令牌换新）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "unauthorized";
+                        };
+                    };
+                };
+                /** @description 无权限：`password_change_required` 首次登录或密码被重置：先修改密码（POST /auth/password）；`forbidden` 已登录，但当前角色或账号无权做此事 */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "password_change_required",
+                         *       "message": "首次登录或密码被重置：先修改密码（POST /auth/password）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "password_change_required" | "forbidden";
+                        };
+                    };
+                };
+                /** @description 不存在：`not_found` 资源不存在，或不属于当前用户（他人的订单、产品等一律答 404） */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "not_found",
+                         *       "message": "资源不存在，或不属于当前用户（他人的订单、产品等一律答 404）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "not_found";
+                        };
+                    };
+                };
+                /** @description 请求过于频繁：`throttled` 请求过于频繁（Retry-After 秒后再试） */
+                429: {
+                    headers: {
+                        /** @description 多少秒后可以再试（向上取整） */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "throttled",
+                         *       "message": "请求过于频繁（Retry-After 秒后再试）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "throttled";
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/funds/{fund_id}/claims": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                fund_id: number;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 申请代偿（机构，本机构的不良或已核销贷款）：同一贷款在同一资金池只能有一笔未结申请 */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    fund_id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "evidence": [
+                     *         "催收记录.pdf"
+                     *       ],
+                     *       "loan_id": 1,
+                     *       "loss_principal": 80,
+                     *       "note": "借款企业停产，抵押物处置后仍有损失"
+                     *     }
+                     */
+                    "multipart/form-data": {
+                        /** @description 证明材料（JPEG、PNG 或 PDF，每个不超过 5 MB，最多 10 个） */
+                        evidence: string[];
+                        /** @description 本机构的不良或已核销贷款 */
+                        loan_id: number;
+                        /** @description 损失本金（万元，不超过未还本金，最多 4 位小数） */
+                        loss_principal: number;
+                        /** @description 说明 */
+                        note?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Created */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["LoanClaim"];
+                    };
+                };
+                /** @description 请求无法解析：`bad_request` 请求体不是合法的 JSON，或嵌套过深、编码错误 */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "bad_request",
+                         *       "message": "请求体不是合法的 JSON，或嵌套过深、编码错误"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "bad_request";
+                        };
+                    };
+                };
+                /** @description 未认证：`unauthorized` 未登录、令牌无效或已失效：重新登录（或用刷新令牌换新） */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "unauthorized",
+                         *       "message": "未登录、令牌无效或已失效：重新登录（或用刷新令牌换新）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "unauthorized";
+                        };
+                    };
+                };
+                /** @description 无权限：`password_change_required` 首次登录或密码被重置：先修改密码（POST /auth/password）；`forbidden` 已登录，但当前角色或账号无权做此事 */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "password_change_required",
+                         *       "message": "首次登录或密码被重置：先修改密码（POST /auth/password）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "password_change_required" | "forbidden";
+                        };
+                    };
+                };
+                /** @description 不存在：`not_found` 资源不存在，或不属于当前用户（他人的订单、产品等一律答 404） */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "not_found",
+                         *       "message": "资源不存在，或不属于当前用户（他人的订单、产品等一律答 404）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "not_found";
+                        };
+                    };
+                };
+                /** @description 状态冲突：`claim_exists` 该贷款在此资金池已有未结的代偿申请；`invalid_transition` 当前状态不允许此操作（如已受理的订单不能再次受理） */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "claim_exists",
+                         *       "message": "该贷款在此资金池已有未结的代偿申请"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "claim_exists" | "invalid_transition";
+                        };
+                    };
+                };
+                /** @description 请求体过大：`payload_too_large` 请求体过大（JSON 1 MB，上传文件 5 MB） */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "payload_too_large",
+                         *       "message": "请求体过大（JSON 1 MB，上传文件 5 MB）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "payload_too_large";
+                        };
+                    };
+                };
+                /** @description 参数或业务校验失败：`validation_error` 参数校验失败：`errors` 按字段列出原因；`not_covered` 该贷款不在资金池的补偿范围内（状态、机构类型、白名单、放款日期、区域或申请期限） */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "validation_error",
+                         *       "errors": {
+                         *         "phone": [
+                         *           "手机号格式不正确"
+                         *         ]
+                         *       },
+                         *       "message": "参数校验失败：`errors` 按字段列出原因"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "validation_error" | "not_covered";
+                        };
+                    };
+                };
+                /** @description 请求过于频繁：`throttled` 请求过于频繁（Retry-After 秒后再试） */
+                429: {
+                    headers: {
+                        /** @description 多少秒后可以再试（向上取整） */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "throttled",
+                         *       "message": "请求过于频繁（Retry-After 秒后再试）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "throttled";
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/funds/{fund_id}/close": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                fund_id: number;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 关闭资金池（管理方）：不再受理、核准代偿；已核准的仍可拨付 */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    fund_id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Fund"];
+                    };
+                };
+                /** @description 未认证：`unauthorized` 未登录、令牌无效或已失效：重新登录（或用刷新令牌换新） */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "unauthorized",
+                         *       "message": "未登录、令牌无效或已失效：重新登录（或用刷新令牌换新）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "unauthorized";
+                        };
+                    };
+                };
+                /** @description 无权限：`password_change_required` 首次登录或密码被重置：先修改密码（POST /auth/password）；`forbidden` 已登录，但当前角色或账号无权做此事 */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "password_change_required",
+                         *       "message": "首次登录或密码被重置：先修改密码（POST /auth/password）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "password_change_required" | "forbidden";
+                        };
+                    };
+                };
+                /** @description 不存在：`not_found` 资源不存在，或不属于当前用户（他人的订单、产品等一律答 404） */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "not_found",
+                         *       "message": "资源不存在，或不属于当前用户（他人的订单、产品等一律答 404）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "not_found";
+                        };
+                    };
+                };
+                /** @description 状态冲突：`invalid_transition` 当前状态不允许此操作（如已受理的订单不能再次受理） */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "invalid_transition",
+                         *       "message": "当前状态不允许此操作（如已受理的订单不能再次受理）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "invalid_transition";
+                        };
+                    };
+                };
+                /** @description 请求过于频繁：`throttled` 请求过于频繁（Retry-After 秒后再试） */
+                429: {
+                    headers: {
+                        /** @description 多少秒后可以再试（向上取整） */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "throttled",
+                         *       "message": "请求过于频繁（Retry-After 秒后再试）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "throttled";
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/funds/{fund_id}/top-up": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                fund_id: number;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 追加资金（管理方） */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    fund_id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "amount": 1000,
+                     *       "note": "2027 年度市级财政追加"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["TopUp"];
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Fund"];
+                    };
+                };
+                /** @description 请求无法解析：`bad_request` 请求体不是合法的 JSON，或嵌套过深、编码错误 */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "bad_request",
+                         *       "message": "请求体不是合法的 JSON，或嵌套过深、编码错误"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "bad_request";
+                        };
+                    };
+                };
+                /** @description 未认证：`unauthorized` 未登录、令牌无效或已失效：重新登录（或用刷新令牌换新） */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "unauthorized",
+                         *       "message": "未登录、令牌无效或已失效：重新登录（或用刷新令牌换新）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "unauthorized";
+                        };
+                    };
+                };
+                /** @description 无权限：`password_change_required` 首次登录或密码被重置：先修改密码（POST /auth/password）；`forbidden` 已登录，但当前角色或账号无权做此事 */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "password_change_required",
+                         *       "message": "首次登录或密码被重置：先修改密码（POST /auth/password）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "password_change_required" | "forbidden";
+                        };
+                    };
+                };
+                /** @description 不存在：`not_found` 资源不存在，或不属于当前用户（他人的订单、产品等一律答 404） */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "not_found",
+                         *       "message": "资源不存在，或不属于当前用户（他人的订单、产品等一律答 404）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "not_found";
+                        };
+                    };
+                };
+                /** @description 状态冲突：`invalid_transition` 当前状态不允许此操作（如已受理的订单不能再次受理） */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "invalid_transition",
+                         *       "message": "当前状态不允许此操作（如已受理的订单不能再次受理）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "invalid_transition";
+                        };
+                    };
+                };
+                /** @description 请求体过大：`payload_too_large` 请求体过大（JSON 1 MB，上传文件 5 MB） */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "payload_too_large",
+                         *       "message": "请求体过大（JSON 1 MB，上传文件 5 MB）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "payload_too_large";
+                        };
+                    };
+                };
+                /** @description 参数或业务校验失败：`validation_error` 参数校验失败：`errors` 按字段列出原因 */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "validation_error",
+                         *       "errors": {
+                         *         "phone": [
+                         *           "手机号格式不正确"
+                         *         ]
+                         *       },
+                         *       "message": "参数校验失败：`errors` 按字段列出原因"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "validation_error";
+                        };
+                    };
+                };
+                /** @description 请求过于频繁：`throttled` 请求过于频繁（Retry-After 秒后再试） */
+                429: {
+                    headers: {
+                        /** @description 多少秒后可以再试（向上取整） */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "throttled",
+                         *       "message": "请求过于频繁（Retry-After 秒后再试）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "throttled";
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/institution-applications": {
         parameters: {
             query?: never;
@@ -7110,9 +9362,9 @@ export interface paths {
         put?: never;
         /**
          * 金融机构申请入驻（公开，无需登录）
-         * @description 先以 `POST /auth/sms-codes {phone: 联系人手机号, purpose: "apply"}` 获取验证码。同一统一社会信用代码同时
-         *     只能有一份待审核的申请（409 `duplicate_application`）；已入驻的机构 409 `institution_exists`。提交与
-         *     验证码一样按客户端 IP 限流（429 `throttled`）。
+         * @description 先以 `POST /auth/sms-codes {phone: 联系人手机号, purpose: "apply"}` 获取验证码；每次提交都会用掉验证码。
+         *     不论该统一社会信用代码是否已有他人申请，应答相同（审核通过其中一份时，其余自动驳回）；同一手机号重复提交
+         *     返回其待审核的申请。已入驻的机构 409 `institution_exists`。提交与验证码一样按客户端 IP 限流（429 `throttled`）。
          */
         post: {
             parameters: {
@@ -7168,7 +9420,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description 状态冲突：`institution_exists` 申请入驻的机构（同名或同一统一社会信用代码）已在平台上；`duplicate_application` 该统一社会信用代码已有待审核的入驻申请 */
+                /** @description 状态冲突：`institution_exists` 申请入驻的机构（同名或同一统一社会信用代码）已在平台上 */
                 409: {
                     headers: {
                         [name: string]: unknown;
@@ -7182,7 +9434,7 @@ export interface paths {
                          */
                         "application/json": components["schemas"]["Error"] & {
                             /** @enum {string} */
-                            code?: "institution_exists" | "duplicate_application";
+                            code?: "institution_exists";
                         };
                     };
                 };
@@ -7264,7 +9516,8 @@ export interface paths {
         };
         /**
          * 查询入驻申请进度（公开）：统一社会信用代码 + 发送到申请联系人手机号的验证码（用途 apply）
-         * @description 未找到申请与验证码错误的应答相同（404），不向他人透露是否有人申请。
+         * @description 未找到申请与验证码错误的应答相同（404），不向他人透露是否有人申请。错误次数按查询方（客户端 IP）计，
+         *     一小时内超过 APPLICATION_STATUS_GUESSES_PER_HOUR 次 429 `throttled`，不会使申请人的验证码失效。
          */
         get: {
             parameters: {
@@ -7354,6 +9607,1206 @@ export interface paths {
         };
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/loans": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 贷款列表：机构看本机构的，企业看本企业的（须已认证），政府看本区域及下级区域的，管理员看全部；按放款日倒序 */
+        get: {
+            parameters: {
+                query?: {
+                    status?: "repaying" | "overdue" | "non_performing" | "settled" | "written_off";
+                    overdue_bucket?: "none" | "1-30" | "31-90" | "91+";
+                    /** @description 订单号、统一社会信用代码或企业名称 */
+                    q?: string;
+                    /** @description 行政区代码（GB/T 2260，如 411002 魏都区） */
+                    region_code?: string;
+                    page?: number;
+                    per_page?: number;
+                    after?: string | null;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["LoanPage"];
+                    };
+                };
+                /** @description 未认证：`unauthorized` 未登录、令牌无效或已失效：重新登录（或用刷新令牌换新） */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "unauthorized",
+                         *       "message": "未登录、令牌无效或已失效：重新登录（或用刷新令牌换新）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "unauthorized";
+                        };
+                    };
+                };
+                /** @description 无权限：`password_change_required` 首次登录或密码被重置：先修改密码（POST /auth/password）；`forbidden` 已登录，但当前角色或账号无权做此事；`enterprise_unverified` 企业尚未通过企业认证，暂不能申请、发布需求或查看本企业信用 */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "password_change_required",
+                         *       "message": "首次登录或密码被重置：先修改密码（POST /auth/password）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "password_change_required" | "forbidden" | "enterprise_unverified";
+                        };
+                    };
+                };
+                /** @description 参数或业务校验失败：`validation_error` 参数校验失败：`errors` 按字段列出原因；`invalid_cursor` 翻页游标无效（请使用上一页返回的 next_cursor） */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "validation_error",
+                         *       "errors": {
+                         *         "phone": [
+                         *           "手机号格式不正确"
+                         *         ]
+                         *       },
+                         *       "message": "参数校验失败：`errors` 按字段列出原因"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "validation_error" | "invalid_cursor";
+                        };
+                    };
+                };
+                /** @description 请求过于频繁：`throttled` 请求过于频繁（Retry-After 秒后再试） */
+                429: {
+                    headers: {
+                        /** @description 多少秒后可以再试（向上取整） */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "throttled",
+                         *       "message": "请求过于频繁（Retry-After 秒后再试）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "throttled";
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/loans/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 导出贷款（筛选条件同贷款列表；政府：本区域及下级，机构：本机构）；超过 100 万笔 → 422 export_too_large */
+        get: {
+            parameters: {
+                query?: {
+                    status?: "repaying" | "overdue" | "non_performing" | "settled" | "written_off";
+                    overdue_bucket?: "none" | "1-30" | "31-90" | "91+";
+                    /** @description 订单号、统一社会信用代码或企业名称 */
+                    q?: string;
+                    /** @description 行政区代码（GB/T 2260，如 411002 魏都区） */
+                    region_code?: string;
+                    /** @description xlsx（默认）或 csv（UTF-8，带 BOM） */
+                    format?: "xlsx" | "csv";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description 表格文件（Content-Disposition: attachment） */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                        "text/csv": string;
+                    };
+                };
+                /** @description 未认证：`unauthorized` 未登录、令牌无效或已失效：重新登录（或用刷新令牌换新） */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "unauthorized",
+                         *       "message": "未登录、令牌无效或已失效：重新登录（或用刷新令牌换新）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "unauthorized";
+                        };
+                    };
+                };
+                /** @description 无权限：`password_change_required` 首次登录或密码被重置：先修改密码（POST /auth/password）；`forbidden` 已登录，但当前角色或账号无权做此事 */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "password_change_required",
+                         *       "message": "首次登录或密码被重置：先修改密码（POST /auth/password）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "password_change_required" | "forbidden";
+                        };
+                    };
+                };
+                /** @description 参数或业务校验失败：`validation_error` 参数校验失败：`errors` 按字段列出原因；`export_too_large` 导出行数超过上限，请缩小筛选范围 */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "validation_error",
+                         *       "errors": {
+                         *         "phone": [
+                         *           "手机号格式不正确"
+                         *         ]
+                         *       },
+                         *       "message": "参数校验失败：`errors` 按字段列出原因"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "validation_error" | "export_too_large";
+                        };
+                    };
+                };
+                /** @description 请求过于频繁：`throttled` 请求过于频繁（Retry-After 秒后再试） */
+                429: {
+                    headers: {
+                        /** @description 多少秒后可以再试（向上取整） */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "throttled",
+                         *       "message": "请求过于频繁（Retry-After 秒后再试）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "throttled";
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/loans/repayments/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 批量导入还款（机构，CSV）：逐行登记，按还款流水号幂等；出错的行逐行报告，不影响其他行 */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "file": "order_no,paid_on,principal,interest,reference\r\nXC20261201000017,2026-12-31,1,0.05,HX2026123100018\r\n"
+                     *     }
+                     */
+                    "multipart/form-data": {
+                        /**
+                         * Format: binary
+                         * @description UTF-8 CSV，表头 order_no,paid_on,principal,interest,reference
+                         */
+                        file: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["LoanImportResult"];
+                    };
+                };
+                /** @description 请求无法解析：`bad_request` 请求体不是合法的 JSON，或嵌套过深、编码错误 */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "bad_request",
+                         *       "message": "请求体不是合法的 JSON，或嵌套过深、编码错误"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "bad_request";
+                        };
+                    };
+                };
+                /** @description 未认证：`unauthorized` 未登录、令牌无效或已失效：重新登录（或用刷新令牌换新） */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "unauthorized",
+                         *       "message": "未登录、令牌无效或已失效：重新登录（或用刷新令牌换新）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "unauthorized";
+                        };
+                    };
+                };
+                /** @description 无权限：`password_change_required` 首次登录或密码被重置：先修改密码（POST /auth/password）；`forbidden` 已登录，但当前角色或账号无权做此事 */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "password_change_required",
+                         *       "message": "首次登录或密码被重置：先修改密码（POST /auth/password）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "password_change_required" | "forbidden";
+                        };
+                    };
+                };
+                /** @description 请求体过大：`payload_too_large` 请求体过大（JSON 1 MB，上传文件 5 MB） */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "payload_too_large",
+                         *       "message": "请求体过大（JSON 1 MB，上传文件 5 MB）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "payload_too_large";
+                        };
+                    };
+                };
+                /** @description 参数或业务校验失败：`validation_error` 参数校验失败：`errors` 按字段列出原因 */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "validation_error",
+                         *       "errors": {
+                         *         "phone": [
+                         *           "手机号格式不正确"
+                         *         ]
+                         *       },
+                         *       "message": "参数校验失败：`errors` 按字段列出原因"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "validation_error";
+                        };
+                    };
+                };
+                /** @description 请求过于频繁：`throttled` 请求过于频繁（Retry-After 秒后再试） */
+                429: {
+                    headers: {
+                        /** @description 多少秒后可以再试（向上取整） */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "throttled",
+                         *       "message": "请求过于频繁（Retry-After 秒后再试）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "throttled";
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/loans/stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 贷款统计（按放款日筛选；政府：本区域及下级；管理员：全部或指定区域、机构；机构：仅本机构）：笔数、金额、余额、
+         *     首贷、续贷、加权平均利率、申请到放款平均天数、逾期与不良余额、不良率、核销；可按日、周、月或下级行政区分组
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description 本区域及下级区域；默认：政府用户为其所辖区域，其他为全部 */
+                    region_code?: string;
+                    /** @description 只统计该机构的贷款（机构用户只能是本机构，默认即本机构） */
+                    institution_id?: number;
+                    /** @description 放款日起（含） */
+                    from?: string;
+                    /** @description 放款日止（含） */
+                    to?: string;
+                    /** @description 另按组统计：day 按日、week 按周（周一起）、month 按月（均按放款日）、region 按下一级行政区（本级贷款单列） */
+                    group_by?: "day" | "week" | "month" | "region";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["LoanStats"];
+                    };
+                };
+                /** @description 未认证：`unauthorized` 未登录、令牌无效或已失效：重新登录（或用刷新令牌换新） */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "unauthorized",
+                         *       "message": "未登录、令牌无效或已失效：重新登录（或用刷新令牌换新）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "unauthorized";
+                        };
+                    };
+                };
+                /** @description 无权限：`password_change_required` 首次登录或密码被重置：先修改密码（POST /auth/password）；`forbidden` 已登录，但当前角色或账号无权做此事 */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "password_change_required",
+                         *       "message": "首次登录或密码被重置：先修改密码（POST /auth/password）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "password_change_required" | "forbidden";
+                        };
+                    };
+                };
+                /** @description 参数或业务校验失败：`validation_error` 参数校验失败：`errors` 按字段列出原因 */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "validation_error",
+                         *       "errors": {
+                         *         "phone": [
+                         *           "手机号格式不正确"
+                         *         ]
+                         *       },
+                         *       "message": "参数校验失败：`errors` 按字段列出原因"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "validation_error";
+                        };
+                    };
+                };
+                /** @description 请求过于频繁：`throttled` 请求过于频繁（Retry-After 秒后再试） */
+                429: {
+                    headers: {
+                        /** @description 多少秒后可以再试（向上取整） */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "throttled",
+                         *       "message": "请求过于频繁（Retry-After 秒后再试）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "throttled";
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/loans/stats/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 导出贷款统计（同 /loans/stats 的筛选、范围与分组）：分组、汇总两个工作表（csv 只含第一个） */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description 本区域及下级区域；默认：政府用户为其所辖区域，其他为全部 */
+                    region_code?: string;
+                    /** @description 只统计该机构的贷款（机构用户只能是本机构，默认即本机构） */
+                    institution_id?: number;
+                    /** @description 放款日起（含） */
+                    from?: string;
+                    /** @description 放款日止（含） */
+                    to?: string;
+                    /** @description 另按组统计：day 按日、week 按周（周一起）、month 按月（均按放款日）、region 按下一级行政区（本级贷款单列） */
+                    group_by?: "day" | "week" | "month" | "region";
+                    /** @description xlsx（默认）或 csv（UTF-8，带 BOM） */
+                    format?: "xlsx" | "csv";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description 表格文件（Content-Disposition: attachment） */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                        "text/csv": string;
+                    };
+                };
+                /** @description 未认证：`unauthorized` 未登录、令牌无效或已失效：重新登录（或用刷新令牌换新） */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "unauthorized",
+                         *       "message": "未登录、令牌无效或已失效：重新登录（或用刷新令牌换新）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "unauthorized";
+                        };
+                    };
+                };
+                /** @description 无权限：`password_change_required` 首次登录或密码被重置：先修改密码（POST /auth/password）；`forbidden` 已登录，但当前角色或账号无权做此事 */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "password_change_required",
+                         *       "message": "首次登录或密码被重置：先修改密码（POST /auth/password）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "password_change_required" | "forbidden";
+                        };
+                    };
+                };
+                /** @description 参数或业务校验失败：`validation_error` 参数校验失败：`errors` 按字段列出原因 */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "validation_error",
+                         *       "errors": {
+                         *         "phone": [
+                         *           "手机号格式不正确"
+                         *         ]
+                         *       },
+                         *       "message": "参数校验失败：`errors` 按字段列出原因"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "validation_error";
+                        };
+                    };
+                };
+                /** @description 请求过于频繁：`throttled` 请求过于频繁（Retry-After 秒后再试） */
+                429: {
+                    headers: {
+                        /** @description 多少秒后可以再试（向上取整） */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "throttled",
+                         *       "message": "请求过于频繁（Retry-After 秒后再试）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "throttled";
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/loans/{loan_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                loan_id: number;
+            };
+            cookie?: never;
+        };
+        /** 贷款详情：含还款计划与各期还款情况（按业务日期判断逾期） */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    loan_id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Loan"];
+                    };
+                };
+                /** @description 未认证：`unauthorized` 未登录、令牌无效或已失效：重新登录（或用刷新令牌换新） */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "unauthorized",
+                         *       "message": "未登录、令牌无效或已失效：重新登录（或用刷新令牌换新）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "unauthorized";
+                        };
+                    };
+                };
+                /** @description 无权限：`password_change_required` 首次登录或密码被重置：先修改密码（POST /auth/password）；`forbidden` 已登录，但当前角色或账号无权做此事；`enterprise_unverified` 企业尚未通过企业认证，暂不能申请、发布需求或查看本企业信用 */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "password_change_required",
+                         *       "message": "首次登录或密码被重置：先修改密码（POST /auth/password）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "password_change_required" | "forbidden" | "enterprise_unverified";
+                        };
+                    };
+                };
+                /** @description 不存在：`not_found` 资源不存在，或不属于当前用户（他人的订单、产品等一律答 404） */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "not_found",
+                         *       "message": "资源不存在，或不属于当前用户（他人的订单、产品等一律答 404）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "not_found";
+                        };
+                    };
+                };
+                /** @description 请求过于频繁：`throttled` 请求过于频繁（Retry-After 秒后再试） */
+                429: {
+                    headers: {
+                        /** @description 多少秒后可以再试（向上取整） */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "throttled",
+                         *       "message": "请求过于频繁（Retry-After 秒后再试）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "throttled";
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/loans/{loan_id}/repayments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                loan_id: number;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 登记还款（机构，本机构的贷款）：本金、利息分别冲抵最早未还期次；超过应还 → 422 overpayment */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    loan_id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "interest": 0.05,
+                     *       "paid_on": "2026-12-31",
+                     *       "principal": 1,
+                     *       "reference": "HX2026123100017"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Repayment"];
+                };
+            };
+            responses: {
+                /** @description 同一流水号、同一内容的重复提交：不重复入账 */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Loan"];
+                    };
+                };
+                /** @description Created */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Loan"];
+                    };
+                };
+                /** @description 请求无法解析：`bad_request` 请求体不是合法的 JSON，或嵌套过深、编码错误 */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "bad_request",
+                         *       "message": "请求体不是合法的 JSON，或嵌套过深、编码错误"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "bad_request";
+                        };
+                    };
+                };
+                /** @description 未认证：`unauthorized` 未登录、令牌无效或已失效：重新登录（或用刷新令牌换新） */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "unauthorized",
+                         *       "message": "未登录、令牌无效或已失效：重新登录（或用刷新令牌换新）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "unauthorized";
+                        };
+                    };
+                };
+                /** @description 无权限：`password_change_required` 首次登录或密码被重置：先修改密码（POST /auth/password）；`forbidden` 已登录，但当前角色或账号无权做此事 */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "password_change_required",
+                         *       "message": "首次登录或密码被重置：先修改密码（POST /auth/password）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "password_change_required" | "forbidden";
+                        };
+                    };
+                };
+                /** @description 不存在：`not_found` 资源不存在，或不属于当前用户（他人的订单、产品等一律答 404） */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "not_found",
+                         *       "message": "资源不存在，或不属于当前用户（他人的订单、产品等一律答 404）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "not_found";
+                        };
+                    };
+                };
+                /** @description 状态冲突：`duplicate_reference` 该还款流水号已登记过另一笔内容不同的还款；`invalid_transition` 当前状态不允许此操作（如已受理的订单不能再次受理） */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "duplicate_reference",
+                         *       "message": "该还款流水号已登记过另一笔内容不同的还款"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "duplicate_reference" | "invalid_transition";
+                        };
+                    };
+                };
+                /** @description 请求体过大：`payload_too_large` 请求体过大（JSON 1 MB，上传文件 5 MB） */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "payload_too_large",
+                         *       "message": "请求体过大（JSON 1 MB，上传文件 5 MB）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "payload_too_large";
+                        };
+                    };
+                };
+                /** @description 参数或业务校验失败：`validation_error` 参数校验失败：`errors` 按字段列出原因；`overpayment` 还款超过未还本金或未还利息 */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "validation_error",
+                         *       "errors": {
+                         *         "phone": [
+                         *           "手机号格式不正确"
+                         *         ]
+                         *       },
+                         *       "message": "参数校验失败：`errors` 按字段列出原因"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "validation_error" | "overpayment";
+                        };
+                    };
+                };
+                /** @description 请求过于频繁：`throttled` 请求过于频繁（Retry-After 秒后再试） */
+                429: {
+                    headers: {
+                        /** @description 多少秒后可以再试（向上取整） */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "throttled",
+                         *       "message": "请求过于频繁（Retry-After 秒后再试）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "throttled";
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/loans/{loan_id}/write-off": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                loan_id: number;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 核销（机构，仅不良贷款）：核销金额为未还本金 */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    loan_id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "reason": "企业已进入破产清算程序，经追偿无果，按内部核销制度审批核销"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["WriteOff"];
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Loan"];
+                    };
+                };
+                /** @description 请求无法解析：`bad_request` 请求体不是合法的 JSON，或嵌套过深、编码错误 */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "bad_request",
+                         *       "message": "请求体不是合法的 JSON，或嵌套过深、编码错误"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "bad_request";
+                        };
+                    };
+                };
+                /** @description 未认证：`unauthorized` 未登录、令牌无效或已失效：重新登录（或用刷新令牌换新） */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "unauthorized",
+                         *       "message": "未登录、令牌无效或已失效：重新登录（或用刷新令牌换新）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "unauthorized";
+                        };
+                    };
+                };
+                /** @description 无权限：`password_change_required` 首次登录或密码被重置：先修改密码（POST /auth/password）；`forbidden` 已登录，但当前角色或账号无权做此事 */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "password_change_required",
+                         *       "message": "首次登录或密码被重置：先修改密码（POST /auth/password）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "password_change_required" | "forbidden";
+                        };
+                    };
+                };
+                /** @description 不存在：`not_found` 资源不存在，或不属于当前用户（他人的订单、产品等一律答 404） */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "not_found",
+                         *       "message": "资源不存在，或不属于当前用户（他人的订单、产品等一律答 404）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "not_found";
+                        };
+                    };
+                };
+                /** @description 状态冲突：`invalid_transition` 当前状态不允许此操作（如已受理的订单不能再次受理） */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "invalid_transition",
+                         *       "message": "当前状态不允许此操作（如已受理的订单不能再次受理）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "invalid_transition";
+                        };
+                    };
+                };
+                /** @description 请求体过大：`payload_too_large` 请求体过大（JSON 1 MB，上传文件 5 MB） */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "payload_too_large",
+                         *       "message": "请求体过大（JSON 1 MB，上传文件 5 MB）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "payload_too_large";
+                        };
+                    };
+                };
+                /** @description 参数或业务校验失败：`validation_error` 参数校验失败：`errors` 按字段列出原因 */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "validation_error",
+                         *       "errors": {
+                         *         "phone": [
+                         *           "手机号格式不正确"
+                         *         ]
+                         *       },
+                         *       "message": "参数校验失败：`errors` 按字段列出原因"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "validation_error";
+                        };
+                    };
+                };
+                /** @description 请求过于频繁：`throttled` 请求过于频繁（Retry-After 秒后再试） */
+                429: {
+                    headers: {
+                        /** @description 多少秒后可以再试（向上取整） */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "throttled",
+                         *       "message": "请求过于频繁（Retry-After 秒后再试）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "throttled";
+                        };
+                    };
+                };
+            };
+        };
         delete?: never;
         options?: never;
         head?: never;
@@ -7900,6 +11353,526 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/needs/pushes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 推荐清单：机构看推送给本机构的（含需求与企业信用记录），政府看本区域及下级区域需求的推送，管理员看全部；新的在前 */
+        get: {
+            parameters: {
+                query?: {
+                    page?: number;
+                    per_page?: number;
+                    after?: string | null;
+                    status?: "pending" | "accepted" | "declined" | "overdue";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PushPage"];
+                    };
+                };
+                /** @description 未认证：`unauthorized` 未登录、令牌无效或已失效：重新登录（或用刷新令牌换新） */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "unauthorized",
+                         *       "message": "未登录、令牌无效或已失效：重新登录（或用刷新令牌换新）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "unauthorized";
+                        };
+                    };
+                };
+                /** @description 无权限：`password_change_required` 首次登录或密码被重置：先修改密码（POST /auth/password）；`forbidden` 已登录，但当前角色或账号无权做此事 */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "password_change_required",
+                         *       "message": "首次登录或密码被重置：先修改密码（POST /auth/password）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "password_change_required" | "forbidden";
+                        };
+                    };
+                };
+                /** @description 参数或业务校验失败：`validation_error` 参数校验失败：`errors` 按字段列出原因；`invalid_cursor` 翻页游标无效（请使用上一页返回的 next_cursor） */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "validation_error",
+                         *       "errors": {
+                         *         "phone": [
+                         *           "手机号格式不正确"
+                         *         ]
+                         *       },
+                         *       "message": "参数校验失败：`errors` 按字段列出原因"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "validation_error" | "invalid_cursor";
+                        };
+                    };
+                };
+                /** @description 请求过于频繁：`throttled` 请求过于频繁（Retry-After 秒后再试） */
+                429: {
+                    headers: {
+                        /** @description 多少秒后可以再试（向上取整） */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "throttled",
+                         *       "message": "请求过于频繁（Retry-After 秒后再试）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "throttled";
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/needs/pushes/{push_id}/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                push_id: number;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 接受推送（本机构）：用本机构符合条件的在售产品受理，生成待受理订单（来源 push）并关闭该需求 */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    push_id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "product_id": 1
+                     *     }
+                     */
+                    "application/json": components["schemas"]["PushAccept"];
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Push"];
+                    };
+                };
+                /** @description 请求无法解析：`bad_request` 请求体不是合法的 JSON，或嵌套过深、编码错误 */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "bad_request",
+                         *       "message": "请求体不是合法的 JSON，或嵌套过深、编码错误"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "bad_request";
+                        };
+                    };
+                };
+                /** @description 未认证：`unauthorized` 未登录、令牌无效或已失效：重新登录（或用刷新令牌换新） */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "unauthorized",
+                         *       "message": "未登录、令牌无效或已失效：重新登录（或用刷新令牌换新）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "unauthorized";
+                        };
+                    };
+                };
+                /** @description 无权限：`password_change_required` 首次登录或密码被重置：先修改密码（POST /auth/password）；`forbidden` 已登录，但当前角色或账号无权做此事 */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "password_change_required",
+                         *       "message": "首次登录或密码被重置：先修改密码（POST /auth/password）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "password_change_required" | "forbidden";
+                        };
+                    };
+                };
+                /** @description 不存在：`not_found` 资源不存在，或不属于当前用户（他人的订单、产品等一律答 404） */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "not_found",
+                         *       "message": "资源不存在，或不属于当前用户（他人的订单、产品等一律答 404）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "not_found";
+                        };
+                    };
+                };
+                /** @description 状态冲突：`duplicate_open_order` 同一产品已有办理中的申请；`invalid_transition` 当前状态不允许此操作（如已受理的订单不能再次受理） */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "duplicate_open_order",
+                         *       "message": "同一产品已有办理中的申请"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "duplicate_open_order" | "invalid_transition";
+                        };
+                    };
+                };
+                /** @description 请求体过大：`payload_too_large` 请求体过大（JSON 1 MB，上传文件 5 MB） */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "payload_too_large",
+                         *       "message": "请求体过大（JSON 1 MB，上传文件 5 MB）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "payload_too_large";
+                        };
+                    };
+                };
+                /** @description 参数或业务校验失败：`validation_error` 参数校验失败：`errors` 按字段列出原因；`product_unavailable` 产品不存在、已下架或所属机构已停用；`amount_out_of_range` 申请金额不在产品的金额范围内；`term_out_of_range` 申请期限不在产品的期限范围内；`region_not_served` 产品不服务申请企业所在地区；`whitelist_required` 白名单专属产品，仅限当日在信易贷白名单内的企业 */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "validation_error",
+                         *       "errors": {
+                         *         "phone": [
+                         *           "手机号格式不正确"
+                         *         ]
+                         *       },
+                         *       "message": "参数校验失败：`errors` 按字段列出原因"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "validation_error" | "product_unavailable" | "amount_out_of_range" | "term_out_of_range" | "region_not_served" | "whitelist_required";
+                        };
+                    };
+                };
+                /** @description 请求过于频繁：`throttled` 请求过于频繁（Retry-After 秒后再试） */
+                429: {
+                    headers: {
+                        /** @description 多少秒后可以再试（向上取整） */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "throttled",
+                         *       "message": "请求过于频繁（Retry-After 秒后再试）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "throttled";
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/needs/pushes/{push_id}/decline": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                push_id: number;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 拒绝推送（本机构），须填写原因 */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    push_id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "reason": "企业所属行业暂不在本行授信支持范围内"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["PushDecline"];
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Push"];
+                    };
+                };
+                /** @description 请求无法解析：`bad_request` 请求体不是合法的 JSON，或嵌套过深、编码错误 */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "bad_request",
+                         *       "message": "请求体不是合法的 JSON，或嵌套过深、编码错误"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "bad_request";
+                        };
+                    };
+                };
+                /** @description 未认证：`unauthorized` 未登录、令牌无效或已失效：重新登录（或用刷新令牌换新） */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "unauthorized",
+                         *       "message": "未登录、令牌无效或已失效：重新登录（或用刷新令牌换新）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "unauthorized";
+                        };
+                    };
+                };
+                /** @description 无权限：`password_change_required` 首次登录或密码被重置：先修改密码（POST /auth/password）；`forbidden` 已登录，但当前角色或账号无权做此事 */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "password_change_required",
+                         *       "message": "首次登录或密码被重置：先修改密码（POST /auth/password）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "password_change_required" | "forbidden";
+                        };
+                    };
+                };
+                /** @description 不存在：`not_found` 资源不存在，或不属于当前用户（他人的订单、产品等一律答 404） */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "not_found",
+                         *       "message": "资源不存在，或不属于当前用户（他人的订单、产品等一律答 404）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "not_found";
+                        };
+                    };
+                };
+                /** @description 状态冲突：`invalid_transition` 当前状态不允许此操作（如已受理的订单不能再次受理） */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "invalid_transition",
+                         *       "message": "当前状态不允许此操作（如已受理的订单不能再次受理）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "invalid_transition";
+                        };
+                    };
+                };
+                /** @description 请求体过大：`payload_too_large` 请求体过大（JSON 1 MB，上传文件 5 MB） */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "payload_too_large",
+                         *       "message": "请求体过大（JSON 1 MB，上传文件 5 MB）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "payload_too_large";
+                        };
+                    };
+                };
+                /** @description 参数或业务校验失败：`validation_error` 参数校验失败：`errors` 按字段列出原因 */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "validation_error",
+                         *       "errors": {
+                         *         "phone": [
+                         *           "手机号格式不正确"
+                         *         ]
+                         *       },
+                         *       "message": "参数校验失败：`errors` 按字段列出原因"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "validation_error";
+                        };
+                    };
+                };
+                /** @description 请求过于频繁：`throttled` 请求过于频繁（Retry-After 秒后再试） */
+                429: {
+                    headers: {
+                        /** @description 多少秒后可以再试（向上取整） */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "throttled",
+                         *       "message": "请求过于频繁（Retry-After 秒后再试）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "throttled";
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/needs/{need_id}/cancel": {
         parameters: {
             query?: never;
@@ -8145,7 +12118,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description 状态冲突：`need_taken` 融资需求已被其他机构受理或已结束；`duplicate_open_order` 同一产品已有办理中的申请 */
+                /** @description 状态冲突：`duplicate_open_order` 同一产品已有办理中的申请；`need_taken` 融资需求已被其他机构受理或已结束 */
                 409: {
                     headers: {
                         [name: string]: unknown;
@@ -8153,13 +12126,13 @@ export interface paths {
                     content: {
                         /**
                          * @example {
-                         *       "code": "need_taken",
-                         *       "message": "融资需求已被其他机构受理或已结束"
+                         *       "code": "duplicate_open_order",
+                         *       "message": "同一产品已有办理中的申请"
                          *     }
                          */
                         "application/json": components["schemas"]["Error"] & {
                             /** @enum {string} */
-                            code?: "need_taken" | "duplicate_open_order";
+                            code?: "duplicate_open_order" | "need_taken";
                         };
                     };
                 };
@@ -8201,6 +12174,336 @@ export interface paths {
                         "application/json": components["schemas"]["Error"] & {
                             /** @enum {string} */
                             code?: "validation_error" | "product_unavailable" | "amount_out_of_range" | "term_out_of_range" | "region_not_served" | "whitelist_required";
+                        };
+                    };
+                };
+                /** @description 请求过于频繁：`throttled` 请求过于频繁（Retry-After 秒后再试） */
+                429: {
+                    headers: {
+                        /** @description 多少秒后可以再试（向上取整） */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "throttled",
+                         *       "message": "请求过于频繁（Retry-After 秒后再试）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "throttled";
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/needs/{need_id}/pushes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                need_id: number;
+            };
+            cookie?: never;
+        };
+        /** 一条需求的推送及各机构的答复（政府：本区域及下级区域的需求；管理员） */
+        get: {
+            parameters: {
+                query?: {
+                    page?: number;
+                    per_page?: number;
+                    after?: string | null;
+                    status?: "pending" | "accepted" | "declined" | "overdue";
+                };
+                header?: never;
+                path: {
+                    need_id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PushPage"];
+                    };
+                };
+                /** @description 未认证：`unauthorized` 未登录、令牌无效或已失效：重新登录（或用刷新令牌换新） */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "unauthorized",
+                         *       "message": "未登录、令牌无效或已失效：重新登录（或用刷新令牌换新）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "unauthorized";
+                        };
+                    };
+                };
+                /** @description 无权限：`password_change_required` 首次登录或密码被重置：先修改密码（POST /auth/password）；`forbidden` 已登录，但当前角色或账号无权做此事 */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "password_change_required",
+                         *       "message": "首次登录或密码被重置：先修改密码（POST /auth/password）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "password_change_required" | "forbidden";
+                        };
+                    };
+                };
+                /** @description 不存在：`not_found` 资源不存在，或不属于当前用户（他人的订单、产品等一律答 404） */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "not_found",
+                         *       "message": "资源不存在，或不属于当前用户（他人的订单、产品等一律答 404）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "not_found";
+                        };
+                    };
+                };
+                /** @description 参数或业务校验失败：`validation_error` 参数校验失败：`errors` 按字段列出原因；`invalid_cursor` 翻页游标无效（请使用上一页返回的 next_cursor） */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "validation_error",
+                         *       "errors": {
+                         *         "phone": [
+                         *           "手机号格式不正确"
+                         *         ]
+                         *       },
+                         *       "message": "参数校验失败：`errors` 按字段列出原因"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "validation_error" | "invalid_cursor";
+                        };
+                    };
+                };
+                /** @description 请求过于频繁：`throttled` 请求过于频繁（Retry-After 秒后再试） */
+                429: {
+                    headers: {
+                        /** @description 多少秒后可以再试（向上取整） */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "throttled",
+                         *       "message": "请求过于频繁（Retry-After 秒后再试）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "throttled";
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * 推荐清单：把本区域及下级区域的待抢单需求推送给服务该地区的机构（每家一条推送，答复期限
+         *     RECOMMENDATION_DECISION_DAYS 天）；需求已办结 409 invalid_transition，已推送过 409 already_pushed
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    need_id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "institution_ids": [
+                     *         1
+                     *       ],
+                     *       "note": "该企业为县重点培育企业，订单充足，请优先对接"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["PushCreate"];
+                };
+            };
+            responses: {
+                /** @description Created */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PushBatch"];
+                    };
+                };
+                /** @description 请求无法解析：`bad_request` 请求体不是合法的 JSON，或嵌套过深、编码错误 */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "bad_request",
+                         *       "message": "请求体不是合法的 JSON，或嵌套过深、编码错误"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "bad_request";
+                        };
+                    };
+                };
+                /** @description 未认证：`unauthorized` 未登录、令牌无效或已失效：重新登录（或用刷新令牌换新） */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "unauthorized",
+                         *       "message": "未登录、令牌无效或已失效：重新登录（或用刷新令牌换新）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "unauthorized";
+                        };
+                    };
+                };
+                /** @description 无权限：`password_change_required` 首次登录或密码被重置：先修改密码（POST /auth/password）；`forbidden` 已登录，但当前角色或账号无权做此事 */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "password_change_required",
+                         *       "message": "首次登录或密码被重置：先修改密码（POST /auth/password）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "password_change_required" | "forbidden";
+                        };
+                    };
+                };
+                /** @description 不存在：`not_found` 资源不存在，或不属于当前用户（他人的订单、产品等一律答 404） */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "not_found",
+                         *       "message": "资源不存在，或不属于当前用户（他人的订单、产品等一律答 404）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "not_found";
+                        };
+                    };
+                };
+                /** @description 状态冲突：`invalid_transition` 当前状态不允许此操作（如已受理的订单不能再次受理）；`already_pushed` 该融资需求已推送给所选机构（推荐清单） */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "invalid_transition",
+                         *       "message": "当前状态不允许此操作（如已受理的订单不能再次受理）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "invalid_transition" | "already_pushed";
+                        };
+                    };
+                };
+                /** @description 请求体过大：`payload_too_large` 请求体过大（JSON 1 MB，上传文件 5 MB） */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "payload_too_large",
+                         *       "message": "请求体过大（JSON 1 MB，上传文件 5 MB）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "payload_too_large";
+                        };
+                    };
+                };
+                /** @description 参数或业务校验失败：`validation_error` 参数校验失败：`errors` 按字段列出原因；`institution_unavailable` 推送的机构不存在、已停用或没有服务该企业所在地区的在售产品 */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "validation_error",
+                         *       "errors": {
+                         *         "phone": [
+                         *           "手机号格式不正确"
+                         *         ]
+                         *       },
+                         *       "message": "参数校验失败：`errors` 按字段列出原因"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "validation_error" | "institution_unavailable";
                         };
                     };
                 };
@@ -8662,7 +12965,7 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
-                    status?: "submitted" | "accepted" | "credit_granted" | "disbursed" | "terminated" | "withdrawn";
+                    status?: "submitted" | "accepted" | "credit_granted" | "disbursed" | "terminated" | "withdrawn" | "returned";
                     risk_level?: "none" | "low" | "medium" | "high" | "unknown";
                     accept_overdue?: boolean;
                     /** @description true：超过受理期限仍未受理的订单（同 accept_overdue） */
@@ -8970,7 +13273,7 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
-                    status?: "submitted" | "accepted" | "credit_granted" | "disbursed" | "terminated" | "withdrawn";
+                    status?: "submitted" | "accepted" | "credit_granted" | "disbursed" | "terminated" | "withdrawn" | "returned";
                     risk_level?: "none" | "low" | "medium" | "high" | "unknown";
                     accept_overdue?: boolean;
                     /** @description true：超过受理期限仍未受理的订单（同 accept_overdue） */
@@ -9795,7 +14098,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** 放款（本机构；已授信 → 已放款）：金额不超过授信金额 */
+        /** 放款（本机构；已授信 → 已放款）：金额不超过授信金额；还款方式须为产品提供的一种，可标明续贷 */
         post: {
             parameters: {
                 query?: never;
@@ -9810,7 +14113,9 @@ export interface paths {
                     /**
                      * @example {
                      *       "amount": 100,
-                     *       "disbursed_on": "2026-11-30"
+                     *       "disbursed_on": "2026-11-30",
+                     *       "renewal": false,
+                     *       "repayment_method": "equal_installment"
                      *     }
                      */
                     "application/json": components["schemas"]["Disburse"];
@@ -9934,7 +14239,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description 参数或业务校验失败：`validation_error` 参数校验失败：`errors` 按字段列出原因 */
+                /** @description 参数或业务校验失败：`validation_error` 参数校验失败：`errors` 按字段列出原因；`repayment_method_not_offered` 放款所选的还款方式不在产品提供的还款方式中 */
                 422: {
                     headers: {
                         [name: string]: unknown;
@@ -9953,7 +14258,7 @@ export interface paths {
                          */
                         "application/json": components["schemas"]["Error"] & {
                             /** @enum {string} */
-                            code?: "validation_error";
+                            code?: "validation_error" | "repayment_method_not_offered";
                         };
                     };
                 };
@@ -10187,6 +14492,410 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/orders/{order_id}/resubmit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                order_id: number;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 补正后重新提交（申请企业；待补正的订单 → 待受理，受理期限重新计算） */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    order_id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    /**
+                     * @example {
+                     *       "note": "已补充营业执照副本和 2025 年度财务报表"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Resubmit"];
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Order"];
+                    };
+                };
+                /** @description 请求无法解析：`bad_request` 请求体不是合法的 JSON，或嵌套过深、编码错误 */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "bad_request",
+                         *       "message": "请求体不是合法的 JSON，或嵌套过深、编码错误"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "bad_request";
+                        };
+                    };
+                };
+                /** @description 未认证：`unauthorized` 未登录、令牌无效或已失效：重新登录（或用刷新令牌换新） */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "unauthorized",
+                         *       "message": "未登录、令牌无效或已失效：重新登录（或用刷新令牌换新）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "unauthorized";
+                        };
+                    };
+                };
+                /** @description 无权限：`password_change_required` 首次登录或密码被重置：先修改密码（POST /auth/password）；`forbidden` 已登录，但当前角色或账号无权做此事 */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "password_change_required",
+                         *       "message": "首次登录或密码被重置：先修改密码（POST /auth/password）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "password_change_required" | "forbidden";
+                        };
+                    };
+                };
+                /** @description 不存在：`not_found` 资源不存在，或不属于当前用户（他人的订单、产品等一律答 404） */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "not_found",
+                         *       "message": "资源不存在，或不属于当前用户（他人的订单、产品等一律答 404）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "not_found";
+                        };
+                    };
+                };
+                /** @description 状态冲突：`invalid_transition` 当前状态不允许此操作（如已受理的订单不能再次受理） */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "invalid_transition",
+                         *       "message": "当前状态不允许此操作（如已受理的订单不能再次受理）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "invalid_transition";
+                        };
+                    };
+                };
+                /** @description 请求体过大：`payload_too_large` 请求体过大（JSON 1 MB，上传文件 5 MB） */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "payload_too_large",
+                         *       "message": "请求体过大（JSON 1 MB，上传文件 5 MB）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "payload_too_large";
+                        };
+                    };
+                };
+                /** @description 参数或业务校验失败：`validation_error` 参数校验失败：`errors` 按字段列出原因 */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "validation_error",
+                         *       "errors": {
+                         *         "phone": [
+                         *           "手机号格式不正确"
+                         *         ]
+                         *       },
+                         *       "message": "参数校验失败：`errors` 按字段列出原因"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "validation_error";
+                        };
+                    };
+                };
+                /** @description 请求过于频繁：`throttled` 请求过于频繁（Retry-After 秒后再试） */
+                429: {
+                    headers: {
+                        /** @description 多少秒后可以再试（向上取整） */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "throttled",
+                         *       "message": "请求过于频繁（Retry-After 秒后再试）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "throttled";
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orders/{order_id}/return": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                order_id: number;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 退回补正（本机构；待受理或已受理的订单）：写明原因与需补充的材料，等企业补正后重新提交 */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    order_id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         "营业执照副本",
+                     *         "近一年财务报表"
+                     *       ],
+                     *       "reason": "申请材料不全，请补充后重新提交"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Return"];
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Order"];
+                    };
+                };
+                /** @description 请求无法解析：`bad_request` 请求体不是合法的 JSON，或嵌套过深、编码错误 */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "bad_request",
+                         *       "message": "请求体不是合法的 JSON，或嵌套过深、编码错误"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "bad_request";
+                        };
+                    };
+                };
+                /** @description 未认证：`unauthorized` 未登录、令牌无效或已失效：重新登录（或用刷新令牌换新） */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "unauthorized",
+                         *       "message": "未登录、令牌无效或已失效：重新登录（或用刷新令牌换新）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "unauthorized";
+                        };
+                    };
+                };
+                /** @description 无权限：`password_change_required` 首次登录或密码被重置：先修改密码（POST /auth/password）；`forbidden` 已登录，但当前角色或账号无权做此事 */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "password_change_required",
+                         *       "message": "首次登录或密码被重置：先修改密码（POST /auth/password）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "password_change_required" | "forbidden";
+                        };
+                    };
+                };
+                /** @description 不存在：`not_found` 资源不存在，或不属于当前用户（他人的订单、产品等一律答 404） */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "not_found",
+                         *       "message": "资源不存在，或不属于当前用户（他人的订单、产品等一律答 404）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "not_found";
+                        };
+                    };
+                };
+                /** @description 状态冲突：`invalid_transition` 当前状态不允许此操作（如已受理的订单不能再次受理） */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "invalid_transition",
+                         *       "message": "当前状态不允许此操作（如已受理的订单不能再次受理）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "invalid_transition";
+                        };
+                    };
+                };
+                /** @description 请求体过大：`payload_too_large` 请求体过大（JSON 1 MB，上传文件 5 MB） */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "payload_too_large",
+                         *       "message": "请求体过大（JSON 1 MB，上传文件 5 MB）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "payload_too_large";
+                        };
+                    };
+                };
+                /** @description 参数或业务校验失败：`validation_error` 参数校验失败：`errors` 按字段列出原因 */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "validation_error",
+                         *       "errors": {
+                         *         "phone": [
+                         *           "手机号格式不正确"
+                         *         ]
+                         *       },
+                         *       "message": "参数校验失败：`errors` 按字段列出原因"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "validation_error";
+                        };
+                    };
+                };
+                /** @description 请求过于频繁：`throttled` 请求过于频繁（Retry-After 秒后再试） */
+                429: {
+                    headers: {
+                        /** @description 多少秒后可以再试（向上取整） */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "throttled",
+                         *       "message": "请求过于频繁（Retry-After 秒后再试）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "throttled";
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/orders/{order_id}/terminate": {
         parameters: {
             query?: never;
@@ -10198,7 +14907,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** 终止（本机构；待受理、已受理或已授信的订单），须填写原因 */
+        /** 终止（本机构；待受理、已受理、待补正或已授信的订单），须填写原因 */
         post: {
             parameters: {
                 query?: never;
@@ -10598,7 +15307,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** 撤回申请（申请企业；待受理或已受理的订单） */
+        /** 撤回申请（申请企业；待受理、已受理或待补正的订单） */
         post: {
             parameters: {
                 query?: never;
@@ -10756,6 +15465,961 @@ export interface paths {
                         "application/json": components["schemas"]["Error"] & {
                             /** @enum {string} */
                             code?: "validation_error";
+                        };
+                    };
+                };
+                /** @description 请求过于频繁：`throttled` 请求过于频繁（Retry-After 秒后再试） */
+                429: {
+                    headers: {
+                        /** @description 多少秒后可以再试（向上取整） */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "throttled",
+                         *       "message": "请求过于频繁（Retry-After 秒后再试）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "throttled";
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/policies": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 政策资讯：已发布且在有效期内的政策，按发布日期倒序；可按适用区域、行业、关键词筛选 */
+        get: {
+            parameters: {
+                query?: {
+                    page?: number;
+                    per_page?: number;
+                    after?: string | null;
+                    /** @description 适用于该区域的政策（该区域及其上级区域发布的） */
+                    region_code?: string;
+                    /** @description 按标题、正文、发布单位搜索 */
+                    q?: string;
+                    /** @description 适用于该行业的政策（含不限行业的） */
+                    industry?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PolicyPage"];
+                    };
+                };
+                /** @description 未认证：`unauthorized` 未登录、令牌无效或已失效：重新登录（或用刷新令牌换新） */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "unauthorized",
+                         *       "message": "未登录、令牌无效或已失效：重新登录（或用刷新令牌换新）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "unauthorized";
+                        };
+                    };
+                };
+                /** @description 无权限：`password_change_required` 首次登录或密码被重置：先修改密码（POST /auth/password） */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "password_change_required",
+                         *       "message": "首次登录或密码被重置：先修改密码（POST /auth/password）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "password_change_required";
+                        };
+                    };
+                };
+                /** @description 参数或业务校验失败：`validation_error` 参数校验失败：`errors` 按字段列出原因；`invalid_cursor` 翻页游标无效（请使用上一页返回的 next_cursor） */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "validation_error",
+                         *       "errors": {
+                         *         "phone": [
+                         *           "手机号格式不正确"
+                         *         ]
+                         *       },
+                         *       "message": "参数校验失败：`errors` 按字段列出原因"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "validation_error" | "invalid_cursor";
+                        };
+                    };
+                };
+                /** @description 请求过于频繁：`throttled` 请求过于频繁（Retry-After 秒后再试） */
+                429: {
+                    headers: {
+                        /** @description 多少秒后可以再试（向上取整） */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "throttled",
+                         *       "message": "请求过于频繁（Retry-After 秒后再试）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "throttled";
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** 发布政策（本辖区或下级区域）；发布日期晚于今天则定时发布 */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "body": "对首次获得银行贷款的小微企业，按实际支付利息的 50% 给予贴息。\n\n申请时间：贷款发放后一年内。",
+                     *       "issuer": "许昌市财政局",
+                     *       "links": [],
+                     *       "published_on": "2026-12-01",
+                     *       "region_code": "411000",
+                     *       "tags": {
+                     *         "first_loan_only": true,
+                     *         "industries": [
+                     *           "通用设备制造业"
+                     *         ],
+                     *         "whitelisted_only": false
+                     *       },
+                     *       "title": "许昌市首贷企业贷款贴息政策",
+                     *       "valid_until": "2027-12-31"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["PolicyCreate"];
+                };
+            };
+            responses: {
+                /** @description Created */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Policy"];
+                    };
+                };
+                /** @description 请求无法解析：`bad_request` 请求体不是合法的 JSON，或嵌套过深、编码错误 */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "bad_request",
+                         *       "message": "请求体不是合法的 JSON，或嵌套过深、编码错误"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "bad_request";
+                        };
+                    };
+                };
+                /** @description 未认证：`unauthorized` 未登录、令牌无效或已失效：重新登录（或用刷新令牌换新） */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "unauthorized",
+                         *       "message": "未登录、令牌无效或已失效：重新登录（或用刷新令牌换新）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "unauthorized";
+                        };
+                    };
+                };
+                /** @description 无权限：`password_change_required` 首次登录或密码被重置：先修改密码（POST /auth/password）；`forbidden` 已登录，但当前角色或账号无权做此事 */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "password_change_required",
+                         *       "message": "首次登录或密码被重置：先修改密码（POST /auth/password）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "password_change_required" | "forbidden";
+                        };
+                    };
+                };
+                /** @description 请求体过大：`payload_too_large` 请求体过大（JSON 1 MB，上传文件 5 MB） */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "payload_too_large",
+                         *       "message": "请求体过大（JSON 1 MB，上传文件 5 MB）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "payload_too_large";
+                        };
+                    };
+                };
+                /** @description 参数或业务校验失败：`validation_error` 参数校验失败：`errors` 按字段列出原因 */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "validation_error",
+                         *       "errors": {
+                         *         "phone": [
+                         *           "手机号格式不正确"
+                         *         ]
+                         *       },
+                         *       "message": "参数校验失败：`errors` 按字段列出原因"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "validation_error";
+                        };
+                    };
+                };
+                /** @description 请求过于频繁：`throttled` 请求过于频繁（Retry-After 秒后再试） */
+                429: {
+                    headers: {
+                        /** @description 多少秒后可以再试（向上取整） */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "throttled",
+                         *       "message": "请求过于频繁（Retry-After 秒后再试）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "throttled";
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/policies/managed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 政策发布：本辖区及下级区域的全部政策（含定时、已撤回、已过期），按发布日期倒序 */
+        get: {
+            parameters: {
+                query?: {
+                    page?: number;
+                    per_page?: number;
+                    after?: string | null;
+                    /** @description 适用于该区域的政策（该区域及其上级区域发布的） */
+                    region_code?: string;
+                    /** @description 按标题、正文、发布单位搜索 */
+                    q?: string;
+                    /** @description 适用于该行业的政策（含不限行业的） */
+                    industry?: string;
+                    status?: "scheduled" | "published" | "withdrawn" | "expired";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PolicyPage"];
+                    };
+                };
+                /** @description 未认证：`unauthorized` 未登录、令牌无效或已失效：重新登录（或用刷新令牌换新） */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "unauthorized",
+                         *       "message": "未登录、令牌无效或已失效：重新登录（或用刷新令牌换新）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "unauthorized";
+                        };
+                    };
+                };
+                /** @description 无权限：`password_change_required` 首次登录或密码被重置：先修改密码（POST /auth/password）；`forbidden` 已登录，但当前角色或账号无权做此事 */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "password_change_required",
+                         *       "message": "首次登录或密码被重置：先修改密码（POST /auth/password）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "password_change_required" | "forbidden";
+                        };
+                    };
+                };
+                /** @description 参数或业务校验失败：`validation_error` 参数校验失败：`errors` 按字段列出原因；`invalid_cursor` 翻页游标无效（请使用上一页返回的 next_cursor） */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "validation_error",
+                         *       "errors": {
+                         *         "phone": [
+                         *           "手机号格式不正确"
+                         *         ]
+                         *       },
+                         *       "message": "参数校验失败：`errors` 按字段列出原因"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "validation_error" | "invalid_cursor";
+                        };
+                    };
+                };
+                /** @description 请求过于频繁：`throttled` 请求过于频繁（Retry-After 秒后再试） */
+                429: {
+                    headers: {
+                        /** @description 多少秒后可以再试（向上取整） */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "throttled",
+                         *       "message": "请求过于频繁（Retry-After 秒后再试）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "throttled";
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/policies/recommended": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 为我推荐·政策：与本企业所在地区、行业、白名单与首贷情况相符的已发布政策，附推荐理由 */
+        get: {
+            parameters: {
+                query?: {
+                    page?: number;
+                    per_page?: number;
+                    after?: string | null;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PolicyRecommendationPage"];
+                    };
+                };
+                /** @description 未认证：`unauthorized` 未登录、令牌无效或已失效：重新登录（或用刷新令牌换新） */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "unauthorized",
+                         *       "message": "未登录、令牌无效或已失效：重新登录（或用刷新令牌换新）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "unauthorized";
+                        };
+                    };
+                };
+                /** @description 无权限：`password_change_required` 首次登录或密码被重置：先修改密码（POST /auth/password）；`forbidden` 已登录，但当前角色或账号无权做此事；`enterprise_unverified` 企业尚未通过企业认证，暂不能申请、发布需求或查看本企业信用 */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "password_change_required",
+                         *       "message": "首次登录或密码被重置：先修改密码（POST /auth/password）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "password_change_required" | "forbidden" | "enterprise_unverified";
+                        };
+                    };
+                };
+                /** @description 参数或业务校验失败：`validation_error` 参数校验失败：`errors` 按字段列出原因；`invalid_cursor` 翻页游标无效（请使用上一页返回的 next_cursor） */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "validation_error",
+                         *       "errors": {
+                         *         "phone": [
+                         *           "手机号格式不正确"
+                         *         ]
+                         *       },
+                         *       "message": "参数校验失败：`errors` 按字段列出原因"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "validation_error" | "invalid_cursor";
+                        };
+                    };
+                };
+                /** @description 请求过于频繁：`throttled` 请求过于频繁（Retry-After 秒后再试） */
+                429: {
+                    headers: {
+                        /** @description 多少秒后可以再试（向上取整） */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "throttled",
+                         *       "message": "请求过于频繁（Retry-After 秒后再试）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "throttled";
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/policies/{policy_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                policy_id: number;
+            };
+            cookie?: never;
+        };
+        /** 政策详情：公开可见已发布的政策；管理者可见任何状态 */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    policy_id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Policy"];
+                    };
+                };
+                /** @description 未认证：`unauthorized` 未登录、令牌无效或已失效：重新登录（或用刷新令牌换新） */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "unauthorized",
+                         *       "message": "未登录、令牌无效或已失效：重新登录（或用刷新令牌换新）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "unauthorized";
+                        };
+                    };
+                };
+                /** @description 无权限：`password_change_required` 首次登录或密码被重置：先修改密码（POST /auth/password） */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "password_change_required",
+                         *       "message": "首次登录或密码被重置：先修改密码（POST /auth/password）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "password_change_required";
+                        };
+                    };
+                };
+                /** @description 不存在：`not_found` 资源不存在，或不属于当前用户（他人的订单、产品等一律答 404） */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "not_found",
+                         *       "message": "资源不存在，或不属于当前用户（他人的订单、产品等一律答 404）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "not_found";
+                        };
+                    };
+                };
+                /** @description 请求过于频繁：`throttled` 请求过于频繁（Retry-After 秒后再试） */
+                429: {
+                    headers: {
+                        /** @description 多少秒后可以再试（向上取整） */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "throttled",
+                         *       "message": "请求过于频繁（Retry-After 秒后再试）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "throttled";
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** 编辑政策（部分字段）；已撤回的不能再改 */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    policy_id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "valid_until": "2028-06-30"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["PolicyUpdate"];
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Policy"];
+                    };
+                };
+                /** @description 请求无法解析：`bad_request` 请求体不是合法的 JSON，或嵌套过深、编码错误 */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "bad_request",
+                         *       "message": "请求体不是合法的 JSON，或嵌套过深、编码错误"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "bad_request";
+                        };
+                    };
+                };
+                /** @description 未认证：`unauthorized` 未登录、令牌无效或已失效：重新登录（或用刷新令牌换新） */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "unauthorized",
+                         *       "message": "未登录、令牌无效或已失效：重新登录（或用刷新令牌换新）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "unauthorized";
+                        };
+                    };
+                };
+                /** @description 无权限：`password_change_required` 首次登录或密码被重置：先修改密码（POST /auth/password）；`forbidden` 已登录，但当前角色或账号无权做此事 */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "password_change_required",
+                         *       "message": "首次登录或密码被重置：先修改密码（POST /auth/password）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "password_change_required" | "forbidden";
+                        };
+                    };
+                };
+                /** @description 不存在：`not_found` 资源不存在，或不属于当前用户（他人的订单、产品等一律答 404） */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "not_found",
+                         *       "message": "资源不存在，或不属于当前用户（他人的订单、产品等一律答 404）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "not_found";
+                        };
+                    };
+                };
+                /** @description 状态冲突：`invalid_transition` 当前状态不允许此操作（如已受理的订单不能再次受理） */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "invalid_transition",
+                         *       "message": "当前状态不允许此操作（如已受理的订单不能再次受理）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "invalid_transition";
+                        };
+                    };
+                };
+                /** @description 请求体过大：`payload_too_large` 请求体过大（JSON 1 MB，上传文件 5 MB） */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "payload_too_large",
+                         *       "message": "请求体过大（JSON 1 MB，上传文件 5 MB）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "payload_too_large";
+                        };
+                    };
+                };
+                /** @description 参数或业务校验失败：`validation_error` 参数校验失败：`errors` 按字段列出原因 */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "validation_error",
+                         *       "errors": {
+                         *         "phone": [
+                         *           "手机号格式不正确"
+                         *         ]
+                         *       },
+                         *       "message": "参数校验失败：`errors` 按字段列出原因"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "validation_error";
+                        };
+                    };
+                };
+                /** @description 请求过于频繁：`throttled` 请求过于频繁（Retry-After 秒后再试） */
+                429: {
+                    headers: {
+                        /** @description 多少秒后可以再试（向上取整） */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "throttled",
+                         *       "message": "请求过于频繁（Retry-After 秒后再试）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "throttled";
+                        };
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/api/v1/policies/{policy_id}/withdraw": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                policy_id: number;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 撤回政策：从政策资讯与推荐中消失 */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    policy_id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Policy"];
+                    };
+                };
+                /** @description 未认证：`unauthorized` 未登录、令牌无效或已失效：重新登录（或用刷新令牌换新） */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "unauthorized",
+                         *       "message": "未登录、令牌无效或已失效：重新登录（或用刷新令牌换新）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "unauthorized";
+                        };
+                    };
+                };
+                /** @description 无权限：`password_change_required` 首次登录或密码被重置：先修改密码（POST /auth/password）；`forbidden` 已登录，但当前角色或账号无权做此事 */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "password_change_required",
+                         *       "message": "首次登录或密码被重置：先修改密码（POST /auth/password）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "password_change_required" | "forbidden";
+                        };
+                    };
+                };
+                /** @description 不存在：`not_found` 资源不存在，或不属于当前用户（他人的订单、产品等一律答 404） */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "not_found",
+                         *       "message": "资源不存在，或不属于当前用户（他人的订单、产品等一律答 404）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "not_found";
+                        };
+                    };
+                };
+                /** @description 状态冲突：`invalid_transition` 当前状态不允许此操作（如已受理的订单不能再次受理） */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "invalid_transition",
+                         *       "message": "当前状态不允许此操作（如已受理的订单不能再次受理）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "invalid_transition";
                         };
                     };
                 };
@@ -11783,6 +17447,1975 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/subsidy-applications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 贴息申请列表：企业看本企业的，政府看本区域项目（及上级项目，只读）的，管理员看全部 */
+        get: {
+            parameters: {
+                query?: {
+                    page?: number;
+                    per_page?: number;
+                    after?: string | null;
+                    status?: "submitted" | "approved" | "rejected" | "paid";
+                    loan_id?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["SubsidyApplicationPage"];
+                    };
+                };
+                /** @description 未认证：`unauthorized` 未登录、令牌无效或已失效：重新登录（或用刷新令牌换新） */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "unauthorized",
+                         *       "message": "未登录、令牌无效或已失效：重新登录（或用刷新令牌换新）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "unauthorized";
+                        };
+                    };
+                };
+                /** @description 无权限：`password_change_required` 首次登录或密码被重置：先修改密码（POST /auth/password）；`forbidden` 已登录，但当前角色或账号无权做此事；`enterprise_unverified` 企业尚未通过企业认证，暂不能申请、发布需求或查看本企业信用 */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "password_change_required",
+                         *       "message": "首次登录或密码被重置：先修改密码（POST /auth/password）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "password_change_required" | "forbidden" | "enterprise_unverified";
+                        };
+                    };
+                };
+                /** @description 参数或业务校验失败：`validation_error` 参数校验失败：`errors` 按字段列出原因；`invalid_cursor` 翻页游标无效（请使用上一页返回的 next_cursor） */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "validation_error",
+                         *       "errors": {
+                         *         "phone": [
+                         *           "手机号格式不正确"
+                         *         ]
+                         *       },
+                         *       "message": "参数校验失败：`errors` 按字段列出原因"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "validation_error" | "invalid_cursor";
+                        };
+                    };
+                };
+                /** @description 请求过于频繁：`throttled` 请求过于频繁（Retry-After 秒后再试） */
+                429: {
+                    headers: {
+                        /** @description 多少秒后可以再试（向上取整） */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "throttled",
+                         *       "message": "请求过于频繁（Retry-After 秒后再试）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "throttled";
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/subsidy-applications/{application_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                application_id: number;
+            };
+            cookie?: never;
+        };
+        /** 贴息申请详情 */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    application_id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Application"];
+                    };
+                };
+                /** @description 未认证：`unauthorized` 未登录、令牌无效或已失效：重新登录（或用刷新令牌换新） */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "unauthorized",
+                         *       "message": "未登录、令牌无效或已失效：重新登录（或用刷新令牌换新）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "unauthorized";
+                        };
+                    };
+                };
+                /** @description 无权限：`password_change_required` 首次登录或密码被重置：先修改密码（POST /auth/password）；`forbidden` 已登录，但当前角色或账号无权做此事；`enterprise_unverified` 企业尚未通过企业认证，暂不能申请、发布需求或查看本企业信用 */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "password_change_required",
+                         *       "message": "首次登录或密码被重置：先修改密码（POST /auth/password）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "password_change_required" | "forbidden" | "enterprise_unverified";
+                        };
+                    };
+                };
+                /** @description 不存在：`not_found` 资源不存在，或不属于当前用户（他人的订单、产品等一律答 404） */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "not_found",
+                         *       "message": "资源不存在，或不属于当前用户（他人的订单、产品等一律答 404）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "not_found";
+                        };
+                    };
+                };
+                /** @description 请求过于频繁：`throttled` 请求过于频繁（Retry-After 秒后再试） */
+                429: {
+                    headers: {
+                        /** @description 多少秒后可以再试（向上取整） */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "throttled",
+                         *       "message": "请求过于频繁（Retry-After 秒后再试）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "throttled";
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/subsidy-applications/{application_id}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                application_id: number;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 核准贴息（管理方）：默认测算金额；超过测算金额或项目剩余预算 → 422 over_budget */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    application_id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "amount": 0.3
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ApplicationApprove"];
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Application"];
+                    };
+                };
+                /** @description 请求无法解析：`bad_request` 请求体不是合法的 JSON，或嵌套过深、编码错误 */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "bad_request",
+                         *       "message": "请求体不是合法的 JSON，或嵌套过深、编码错误"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "bad_request";
+                        };
+                    };
+                };
+                /** @description 未认证：`unauthorized` 未登录、令牌无效或已失效：重新登录（或用刷新令牌换新） */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "unauthorized",
+                         *       "message": "未登录、令牌无效或已失效：重新登录（或用刷新令牌换新）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "unauthorized";
+                        };
+                    };
+                };
+                /** @description 无权限：`password_change_required` 首次登录或密码被重置：先修改密码（POST /auth/password）；`forbidden` 已登录，但当前角色或账号无权做此事 */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "password_change_required",
+                         *       "message": "首次登录或密码被重置：先修改密码（POST /auth/password）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "password_change_required" | "forbidden";
+                        };
+                    };
+                };
+                /** @description 不存在：`not_found` 资源不存在，或不属于当前用户（他人的订单、产品等一律答 404） */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "not_found",
+                         *       "message": "资源不存在，或不属于当前用户（他人的订单、产品等一律答 404）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "not_found";
+                        };
+                    };
+                };
+                /** @description 状态冲突：`invalid_transition` 当前状态不允许此操作（如已受理的订单不能再次受理） */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "invalid_transition",
+                         *       "message": "当前状态不允许此操作（如已受理的订单不能再次受理）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "invalid_transition";
+                        };
+                    };
+                };
+                /** @description 请求体过大：`payload_too_large` 请求体过大（JSON 1 MB，上传文件 5 MB） */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "payload_too_large",
+                         *       "message": "请求体过大（JSON 1 MB，上传文件 5 MB）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "payload_too_large";
+                        };
+                    };
+                };
+                /** @description 参数或业务校验失败：`validation_error` 参数校验失败：`errors` 按字段列出原因；`over_budget` 核准金额超过测算金额或项目剩余预算 */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "validation_error",
+                         *       "errors": {
+                         *         "phone": [
+                         *           "手机号格式不正确"
+                         *         ]
+                         *       },
+                         *       "message": "参数校验失败：`errors` 按字段列出原因"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "validation_error" | "over_budget";
+                        };
+                    };
+                };
+                /** @description 请求过于频繁：`throttled` 请求过于频繁（Retry-After 秒后再试） */
+                429: {
+                    headers: {
+                        /** @description 多少秒后可以再试（向上取整） */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "throttled",
+                         *       "message": "请求过于频繁（Retry-After 秒后再试）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "throttled";
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/subsidy-applications/{application_id}/pay": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                application_id: number;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 拨付贴息（管理方，已核准的申请） */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    application_id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "paid_on": "2027-06-30",
+                     *       "reference": "CZ20270630001"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Payment"];
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Application"];
+                    };
+                };
+                /** @description 请求无法解析：`bad_request` 请求体不是合法的 JSON，或嵌套过深、编码错误 */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "bad_request",
+                         *       "message": "请求体不是合法的 JSON，或嵌套过深、编码错误"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "bad_request";
+                        };
+                    };
+                };
+                /** @description 未认证：`unauthorized` 未登录、令牌无效或已失效：重新登录（或用刷新令牌换新） */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "unauthorized",
+                         *       "message": "未登录、令牌无效或已失效：重新登录（或用刷新令牌换新）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "unauthorized";
+                        };
+                    };
+                };
+                /** @description 无权限：`password_change_required` 首次登录或密码被重置：先修改密码（POST /auth/password）；`forbidden` 已登录，但当前角色或账号无权做此事 */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "password_change_required",
+                         *       "message": "首次登录或密码被重置：先修改密码（POST /auth/password）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "password_change_required" | "forbidden";
+                        };
+                    };
+                };
+                /** @description 不存在：`not_found` 资源不存在，或不属于当前用户（他人的订单、产品等一律答 404） */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "not_found",
+                         *       "message": "资源不存在，或不属于当前用户（他人的订单、产品等一律答 404）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "not_found";
+                        };
+                    };
+                };
+                /** @description 状态冲突：`invalid_transition` 当前状态不允许此操作（如已受理的订单不能再次受理） */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "invalid_transition",
+                         *       "message": "当前状态不允许此操作（如已受理的订单不能再次受理）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "invalid_transition";
+                        };
+                    };
+                };
+                /** @description 请求体过大：`payload_too_large` 请求体过大（JSON 1 MB，上传文件 5 MB） */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "payload_too_large",
+                         *       "message": "请求体过大（JSON 1 MB，上传文件 5 MB）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "payload_too_large";
+                        };
+                    };
+                };
+                /** @description 参数或业务校验失败：`validation_error` 参数校验失败：`errors` 按字段列出原因 */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "validation_error",
+                         *       "errors": {
+                         *         "phone": [
+                         *           "手机号格式不正确"
+                         *         ]
+                         *       },
+                         *       "message": "参数校验失败：`errors` 按字段列出原因"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "validation_error";
+                        };
+                    };
+                };
+                /** @description 请求过于频繁：`throttled` 请求过于频繁（Retry-After 秒后再试） */
+                429: {
+                    headers: {
+                        /** @description 多少秒后可以再试（向上取整） */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "throttled",
+                         *       "message": "请求过于频繁（Retry-After 秒后再试）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "throttled";
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/subsidy-applications/{application_id}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                application_id: number;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 驳回贴息申请（管理方，须填写原因） */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    application_id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "reason": "证明材料不全，请补充法院判决书后重新申请"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Reason"];
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Application"];
+                    };
+                };
+                /** @description 请求无法解析：`bad_request` 请求体不是合法的 JSON，或嵌套过深、编码错误 */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "bad_request",
+                         *       "message": "请求体不是合法的 JSON，或嵌套过深、编码错误"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "bad_request";
+                        };
+                    };
+                };
+                /** @description 未认证：`unauthorized` 未登录、令牌无效或已失效：重新登录（或用刷新令牌换新） */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "unauthorized",
+                         *       "message": "未登录、令牌无效或已失效：重新登录（或用刷新令牌换新）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "unauthorized";
+                        };
+                    };
+                };
+                /** @description 无权限：`password_change_required` 首次登录或密码被重置：先修改密码（POST /auth/password）；`forbidden` 已登录，但当前角色或账号无权做此事 */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "password_change_required",
+                         *       "message": "首次登录或密码被重置：先修改密码（POST /auth/password）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "password_change_required" | "forbidden";
+                        };
+                    };
+                };
+                /** @description 不存在：`not_found` 资源不存在，或不属于当前用户（他人的订单、产品等一律答 404） */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "not_found",
+                         *       "message": "资源不存在，或不属于当前用户（他人的订单、产品等一律答 404）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "not_found";
+                        };
+                    };
+                };
+                /** @description 状态冲突：`invalid_transition` 当前状态不允许此操作（如已受理的订单不能再次受理） */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "invalid_transition",
+                         *       "message": "当前状态不允许此操作（如已受理的订单不能再次受理）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "invalid_transition";
+                        };
+                    };
+                };
+                /** @description 请求体过大：`payload_too_large` 请求体过大（JSON 1 MB，上传文件 5 MB） */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "payload_too_large",
+                         *       "message": "请求体过大（JSON 1 MB，上传文件 5 MB）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "payload_too_large";
+                        };
+                    };
+                };
+                /** @description 参数或业务校验失败：`validation_error` 参数校验失败：`errors` 按字段列出原因 */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "validation_error",
+                         *       "errors": {
+                         *         "phone": [
+                         *           "手机号格式不正确"
+                         *         ]
+                         *       },
+                         *       "message": "参数校验失败：`errors` 按字段列出原因"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "validation_error";
+                        };
+                    };
+                };
+                /** @description 请求过于频繁：`throttled` 请求过于频繁（Retry-After 秒后再试） */
+                429: {
+                    headers: {
+                        /** @description 多少秒后可以再试（向上取整） */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "throttled",
+                         *       "message": "请求过于频繁（Retry-After 秒后再试）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "throttled";
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/subsidy-programs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 贴息项目列表：政府看本区域、下级及上级区域的，企业看全部，管理员看全部 */
+        get: {
+            parameters: {
+                query?: {
+                    page?: number;
+                    per_page?: number;
+                    after?: string | null;
+                    /** @description 行政区代码（GB/T 2260，如 411002 魏都区） */
+                    region_code?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["SubsidyProgramPage"];
+                    };
+                };
+                /** @description 未认证：`unauthorized` 未登录、令牌无效或已失效：重新登录（或用刷新令牌换新） */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "unauthorized",
+                         *       "message": "未登录、令牌无效或已失效：重新登录（或用刷新令牌换新）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "unauthorized";
+                        };
+                    };
+                };
+                /** @description 无权限：`password_change_required` 首次登录或密码被重置：先修改密码（POST /auth/password）；`forbidden` 已登录，但当前角色或账号无权做此事 */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "password_change_required",
+                         *       "message": "首次登录或密码被重置：先修改密码（POST /auth/password）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "password_change_required" | "forbidden";
+                        };
+                    };
+                };
+                /** @description 参数或业务校验失败：`validation_error` 参数校验失败：`errors` 按字段列出原因；`invalid_cursor` 翻页游标无效（请使用上一页返回的 next_cursor） */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "validation_error",
+                         *       "errors": {
+                         *         "phone": [
+                         *           "手机号格式不正确"
+                         *         ]
+                         *       },
+                         *       "message": "参数校验失败：`errors` 按字段列出原因"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "validation_error" | "invalid_cursor";
+                        };
+                    };
+                };
+                /** @description 请求过于频繁：`throttled` 请求过于频繁（Retry-After 秒后再试） */
+                429: {
+                    headers: {
+                        /** @description 多少秒后可以再试（向上取整） */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "throttled",
+                         *       "message": "请求过于频繁（Retry-After 秒后再试）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "throttled";
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** 设立贴息项目（政府：本区域或下级区域；管理员）：rate_points 与 share_percent 二选一 */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "apply_until": "2028-06-30",
+                     *       "budget": 500,
+                     *       "cap_per_enterprise": 10,
+                     *       "first_loan_only": true,
+                     *       "loans_from": "2026-01-01",
+                     *       "loans_to": "2027-12-31",
+                     *       "name": "许昌市首贷贴息",
+                     *       "region_code": "411000",
+                     *       "share_percent": 50,
+                     *       "whitelisted_only": false
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ProgramCreate"];
+                };
+            };
+            responses: {
+                /** @description Created */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Program"];
+                    };
+                };
+                /** @description 请求无法解析：`bad_request` 请求体不是合法的 JSON，或嵌套过深、编码错误 */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "bad_request",
+                         *       "message": "请求体不是合法的 JSON，或嵌套过深、编码错误"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "bad_request";
+                        };
+                    };
+                };
+                /** @description 未认证：`unauthorized` 未登录、令牌无效或已失效：重新登录（或用刷新令牌换新） */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "unauthorized",
+                         *       "message": "未登录、令牌无效或已失效：重新登录（或用刷新令牌换新）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "unauthorized";
+                        };
+                    };
+                };
+                /** @description 无权限：`password_change_required` 首次登录或密码被重置：先修改密码（POST /auth/password）；`forbidden` 已登录，但当前角色或账号无权做此事 */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "password_change_required",
+                         *       "message": "首次登录或密码被重置：先修改密码（POST /auth/password）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "password_change_required" | "forbidden";
+                        };
+                    };
+                };
+                /** @description 请求体过大：`payload_too_large` 请求体过大（JSON 1 MB，上传文件 5 MB） */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "payload_too_large",
+                         *       "message": "请求体过大（JSON 1 MB，上传文件 5 MB）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "payload_too_large";
+                        };
+                    };
+                };
+                /** @description 参数或业务校验失败：`validation_error` 参数校验失败：`errors` 按字段列出原因 */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "validation_error",
+                         *       "errors": {
+                         *         "phone": [
+                         *           "手机号格式不正确"
+                         *         ]
+                         *       },
+                         *       "message": "参数校验失败：`errors` 按字段列出原因"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "validation_error";
+                        };
+                    };
+                };
+                /** @description 请求过于频繁：`throttled` 请求过于频繁（Retry-After 秒后再试） */
+                429: {
+                    headers: {
+                        /** @description 多少秒后可以再试（向上取整） */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "throttled",
+                         *       "message": "请求过于频繁（Retry-After 秒后再试）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "throttled";
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/subsidy-programs/{program_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                program_id: number;
+            };
+            cookie?: never;
+        };
+        /** 贴息项目详情：预算、已核准、已拨付、剩余预算 */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    program_id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Program"];
+                    };
+                };
+                /** @description 未认证：`unauthorized` 未登录、令牌无效或已失效：重新登录（或用刷新令牌换新） */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "unauthorized",
+                         *       "message": "未登录、令牌无效或已失效：重新登录（或用刷新令牌换新）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "unauthorized";
+                        };
+                    };
+                };
+                /** @description 无权限：`password_change_required` 首次登录或密码被重置：先修改密码（POST /auth/password）；`forbidden` 已登录，但当前角色或账号无权做此事 */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "password_change_required",
+                         *       "message": "首次登录或密码被重置：先修改密码（POST /auth/password）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "password_change_required" | "forbidden";
+                        };
+                    };
+                };
+                /** @description 不存在：`not_found` 资源不存在，或不属于当前用户（他人的订单、产品等一律答 404） */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "not_found",
+                         *       "message": "资源不存在，或不属于当前用户（他人的订单、产品等一律答 404）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "not_found";
+                        };
+                    };
+                };
+                /** @description 请求过于频繁：`throttled` 请求过于频繁（Retry-After 秒后再试） */
+                429: {
+                    headers: {
+                        /** @description 多少秒后可以再试（向上取整） */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "throttled",
+                         *       "message": "请求过于频繁（Retry-After 秒后再试）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "throttled";
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/subsidy-programs/{program_id}/applications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                program_id: number;
+            };
+            cookie?: never;
+        };
+        /** 贴息项目的申请列表（政府、管理员） */
+        get: {
+            parameters: {
+                query?: {
+                    page?: number;
+                    per_page?: number;
+                    after?: string | null;
+                    status?: "submitted" | "approved" | "rejected" | "paid";
+                    loan_id?: number;
+                };
+                header?: never;
+                path: {
+                    program_id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["SubsidyApplicationPage"];
+                    };
+                };
+                /** @description 未认证：`unauthorized` 未登录、令牌无效或已失效：重新登录（或用刷新令牌换新） */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "unauthorized",
+                         *       "message": "未登录、令牌无效或已失效：重新登录（或用刷新令牌换新）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "unauthorized";
+                        };
+                    };
+                };
+                /** @description 无权限：`password_change_required` 首次登录或密码被重置：先修改密码（POST /auth/password）；`forbidden` 已登录，但当前角色或账号无权做此事 */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "password_change_required",
+                         *       "message": "首次登录或密码被重置：先修改密码（POST /auth/password）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "password_change_required" | "forbidden";
+                        };
+                    };
+                };
+                /** @description 不存在：`not_found` 资源不存在，或不属于当前用户（他人的订单、产品等一律答 404） */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "not_found",
+                         *       "message": "资源不存在，或不属于当前用户（他人的订单、产品等一律答 404）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "not_found";
+                        };
+                    };
+                };
+                /** @description 参数或业务校验失败：`validation_error` 参数校验失败：`errors` 按字段列出原因；`invalid_cursor` 翻页游标无效（请使用上一页返回的 next_cursor） */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "validation_error",
+                         *       "errors": {
+                         *         "phone": [
+                         *           "手机号格式不正确"
+                         *         ]
+                         *       },
+                         *       "message": "参数校验失败：`errors` 按字段列出原因"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "validation_error" | "invalid_cursor";
+                        };
+                    };
+                };
+                /** @description 请求过于频繁：`throttled` 请求过于频繁（Retry-After 秒后再试） */
+                429: {
+                    headers: {
+                        /** @description 多少秒后可以再试（向上取整） */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "throttled",
+                         *       "message": "请求过于频繁（Retry-After 秒后再试）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "throttled";
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** 申请贴息（企业，本企业的贷款）：按申请时已付利息测算贴息金额 */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    program_id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "loan_id": 1
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ApplicationCreate"];
+                };
+            };
+            responses: {
+                /** @description Created */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Application"];
+                    };
+                };
+                /** @description 请求无法解析：`bad_request` 请求体不是合法的 JSON，或嵌套过深、编码错误 */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "bad_request",
+                         *       "message": "请求体不是合法的 JSON，或嵌套过深、编码错误"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "bad_request";
+                        };
+                    };
+                };
+                /** @description 未认证：`unauthorized` 未登录、令牌无效或已失效：重新登录（或用刷新令牌换新） */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "unauthorized",
+                         *       "message": "未登录、令牌无效或已失效：重新登录（或用刷新令牌换新）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "unauthorized";
+                        };
+                    };
+                };
+                /** @description 无权限：`password_change_required` 首次登录或密码被重置：先修改密码（POST /auth/password）；`forbidden` 已登录，但当前角色或账号无权做此事；`enterprise_unverified` 企业尚未通过企业认证，暂不能申请、发布需求或查看本企业信用 */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "password_change_required",
+                         *       "message": "首次登录或密码被重置：先修改密码（POST /auth/password）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "password_change_required" | "forbidden" | "enterprise_unverified";
+                        };
+                    };
+                };
+                /** @description 不存在：`not_found` 资源不存在，或不属于当前用户（他人的订单、产品等一律答 404） */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "not_found",
+                         *       "message": "资源不存在，或不属于当前用户（他人的订单、产品等一律答 404）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "not_found";
+                        };
+                    };
+                };
+                /** @description 状态冲突：`subsidy_exists` 该贷款已申请过此贴息项目 */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "subsidy_exists",
+                         *       "message": "该贷款已申请过此贴息项目"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "subsidy_exists";
+                        };
+                    };
+                };
+                /** @description 请求体过大：`payload_too_large` 请求体过大（JSON 1 MB，上传文件 5 MB） */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "payload_too_large",
+                         *       "message": "请求体过大（JSON 1 MB，上传文件 5 MB）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "payload_too_large";
+                        };
+                    };
+                };
+                /** @description 参数或业务校验失败：`validation_error` 参数校验失败：`errors` 按字段列出原因；`not_eligible` 该贷款不符合贴息项目的条件 */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "validation_error",
+                         *       "errors": {
+                         *         "phone": [
+                         *           "手机号格式不正确"
+                         *         ]
+                         *       },
+                         *       "message": "参数校验失败：`errors` 按字段列出原因"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "validation_error" | "not_eligible";
+                        };
+                    };
+                };
+                /** @description 请求过于频繁：`throttled` 请求过于频繁（Retry-After 秒后再试） */
+                429: {
+                    headers: {
+                        /** @description 多少秒后可以再试（向上取整） */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "throttled",
+                         *       "message": "请求过于频繁（Retry-After 秒后再试）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "throttled";
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/visits": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 走访记录（政府：本区域及下级区域；管理员：全部），按走访日期倒序 */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description 该区域及其下级区域（须在本人可见范围内） */
+                    region_code?: string;
+                    /** @description 走访日期起（含） */
+                    from?: string;
+                    /** @description 走访日期止（含） */
+                    to?: string;
+                    /** @description 统一社会信用代码或企业名称 */
+                    q?: string;
+                    page?: number;
+                    per_page?: number;
+                    after?: string | null;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["VisitPage"];
+                    };
+                };
+                /** @description 未认证：`unauthorized` 未登录、令牌无效或已失效：重新登录（或用刷新令牌换新） */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "unauthorized",
+                         *       "message": "未登录、令牌无效或已失效：重新登录（或用刷新令牌换新）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "unauthorized";
+                        };
+                    };
+                };
+                /** @description 无权限：`password_change_required` 首次登录或密码被重置：先修改密码（POST /auth/password）；`forbidden` 已登录，但当前角色或账号无权做此事 */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "password_change_required",
+                         *       "message": "首次登录或密码被重置：先修改密码（POST /auth/password）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "password_change_required" | "forbidden";
+                        };
+                    };
+                };
+                /** @description 参数或业务校验失败：`validation_error` 参数校验失败：`errors` 按字段列出原因；`invalid_cursor` 翻页游标无效（请使用上一页返回的 next_cursor） */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "validation_error",
+                         *       "errors": {
+                         *         "phone": [
+                         *           "手机号格式不正确"
+                         *         ]
+                         *       },
+                         *       "message": "参数校验失败：`errors` 按字段列出原因"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "validation_error" | "invalid_cursor";
+                        };
+                    };
+                };
+                /** @description 请求过于频繁：`throttled` 请求过于频繁（Retry-After 秒后再试） */
+                429: {
+                    headers: {
+                        /** @description 多少秒后可以再试（向上取整） */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "throttled",
+                         *       "message": "请求过于频繁（Retry-After 秒后再试）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "throttled";
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** 登记走访（政府：本区域及下级区域的企业；管理员） */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "enterprise_name": "许昌魏都制造有限公司",
+                     *       "findings": "企业新签订单 300 万元，原材料采购资金缺口约 200 万元，希望申请信用贷款",
+                     *       "uscc": "91411002MA45XC001Y",
+                     *       "visited_on": "2026-11-30",
+                     *       "visitors": "市发改委 王强、魏都区金融办 李娜"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["VisitCreate"];
+                };
+            };
+            responses: {
+                /** @description Created */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Visit"];
+                    };
+                };
+                /** @description 请求无法解析：`bad_request` 请求体不是合法的 JSON，或嵌套过深、编码错误 */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "bad_request",
+                         *       "message": "请求体不是合法的 JSON，或嵌套过深、编码错误"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "bad_request";
+                        };
+                    };
+                };
+                /** @description 未认证：`unauthorized` 未登录、令牌无效或已失效：重新登录（或用刷新令牌换新） */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "unauthorized",
+                         *       "message": "未登录、令牌无效或已失效：重新登录（或用刷新令牌换新）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "unauthorized";
+                        };
+                    };
+                };
+                /** @description 无权限：`password_change_required` 首次登录或密码被重置：先修改密码（POST /auth/password）；`forbidden` 已登录，但当前角色或账号无权做此事 */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "password_change_required",
+                         *       "message": "首次登录或密码被重置：先修改密码（POST /auth/password）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "password_change_required" | "forbidden";
+                        };
+                    };
+                };
+                /** @description 不存在：`not_found` 资源不存在，或不属于当前用户（他人的订单、产品等一律答 404） */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "not_found",
+                         *       "message": "资源不存在，或不属于当前用户（他人的订单、产品等一律答 404）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "not_found";
+                        };
+                    };
+                };
+                /** @description 请求体过大：`payload_too_large` 请求体过大（JSON 1 MB，上传文件 5 MB） */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "payload_too_large",
+                         *       "message": "请求体过大（JSON 1 MB，上传文件 5 MB）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "payload_too_large";
+                        };
+                    };
+                };
+                /** @description 参数或业务校验失败：`validation_error` 参数校验失败：`errors` 按字段列出原因 */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "validation_error",
+                         *       "errors": {
+                         *         "phone": [
+                         *           "手机号格式不正确"
+                         *         ]
+                         *       },
+                         *       "message": "参数校验失败：`errors` 按字段列出原因"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "validation_error";
+                        };
+                    };
+                };
+                /** @description 请求过于频繁：`throttled` 请求过于频繁（Retry-After 秒后再试） */
+                429: {
+                    headers: {
+                        /** @description 多少秒后可以再试（向上取整） */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "throttled",
+                         *       "message": "请求过于频繁（Retry-After 秒后再试）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "throttled";
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/visits/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 导出走访记录（筛选条件同走访列表） */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description 该区域及其下级区域（须在本人可见范围内） */
+                    region_code?: string;
+                    /** @description 走访日期起（含） */
+                    from?: string;
+                    /** @description 走访日期止（含） */
+                    to?: string;
+                    /** @description 统一社会信用代码或企业名称 */
+                    q?: string;
+                    /** @description xlsx（默认）或 csv（UTF-8，带 BOM） */
+                    format?: "xlsx" | "csv";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description 表格文件（Content-Disposition: attachment） */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                        "text/csv": string;
+                    };
+                };
+                /** @description 未认证：`unauthorized` 未登录、令牌无效或已失效：重新登录（或用刷新令牌换新） */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "unauthorized",
+                         *       "message": "未登录、令牌无效或已失效：重新登录（或用刷新令牌换新）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "unauthorized";
+                        };
+                    };
+                };
+                /** @description 无权限：`password_change_required` 首次登录或密码被重置：先修改密码（POST /auth/password）；`forbidden` 已登录，但当前角色或账号无权做此事 */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "password_change_required",
+                         *       "message": "首次登录或密码被重置：先修改密码（POST /auth/password）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "password_change_required" | "forbidden";
+                        };
+                    };
+                };
+                /** @description 参数或业务校验失败：`validation_error` 参数校验失败：`errors` 按字段列出原因 */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "validation_error",
+                         *       "errors": {
+                         *         "phone": [
+                         *           "手机号格式不正确"
+                         *         ]
+                         *       },
+                         *       "message": "参数校验失败：`errors` 按字段列出原因"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "validation_error";
+                        };
+                    };
+                };
+                /** @description 请求过于频繁：`throttled` 请求过于频繁（Retry-After 秒后再试） */
+                429: {
+                    headers: {
+                        /** @description 多少秒后可以再试（向上取整） */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "throttled",
+                         *       "message": "请求过于频繁（Retry-After 秒后再试）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "throttled";
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/webhooks": {
         parameters: {
             query?: never;
@@ -12479,6 +20112,50 @@ export interface components {
             total?: number;
             total_is_estimate?: boolean;
         };
+        Application: {
+            /**
+             * Format: decimal
+             * @description 最多 4 位小数
+             */
+            approved_amount?: number | null;
+            /** @description 测算过程（中文），如“已付利息 0.3333 万元 × 50%，四舍五入至 0.0001 万元 = 0.1667 万元” */
+            readonly calculation?: string;
+            /**
+             * Format: decimal
+             * @description 按项目规则测算的贴息金额（万元）（最多 4 位小数）
+             */
+            computed_amount?: number;
+            /** Format: date-time */
+            created_at?: string;
+            /** @example 91411002MA45L8XK1L */
+            enterprise_uscc?: string;
+            id?: number;
+            /**
+             * Format: decimal
+             * @description 申请时该贷款已付利息（万元，申请后不再变化）（最多 4 位小数）
+             */
+            interest_paid?: number;
+            loan_id?: number;
+            /** Format: date */
+            paid_on?: string | null;
+            program_id?: number;
+            /** @example 企业近半年纳税异常，暂不符合授信条件 */
+            reason?: string | null;
+            /** @enum {string} */
+            status?: "submitted" | "approved" | "rejected" | "paid";
+        };
+        ApplicationApprove: {
+            /**
+             * Format: decimal
+             * @description 核准金额（万元），默认测算金额；不超过测算金额与剩余预算（最多 4 位小数）
+             * @default null
+             */
+            amount: number | null;
+        };
+        ApplicationCreate: {
+            /** @description 本企业的贷款 */
+            loan_id: number;
+        };
         AuditLog: {
             action?: string;
             actor_id?: number | null;
@@ -12558,6 +20235,19 @@ export interface components {
             total?: number;
             total_is_estimate?: boolean;
         };
+        BusinessDate: {
+            /**
+             * Format: date
+             * @description 新的业务日期（只能向后调整）
+             */
+            date: string;
+        };
+        BusinessDateAnswer: {
+            /** Format: date */
+            business_date?: string;
+            /** @description LOAN_BUSINESS_DATE_ENABLED：是否允许管理员调整 */
+            enabled?: boolean;
+        };
         ChangePassword: {
             /**
              * Format: password
@@ -12569,6 +20259,29 @@ export interface components {
         };
         Claim: {
             product_id: number;
+        };
+        ClaimApprove: {
+            /**
+             * Format: decimal
+             * @description 核准金额（万元）：不超过 分担比例×损失本金、单笔上限减去该贷款在本资金池已核准的、可用余额 三者的最小值（最多 4 位小数）
+             */
+            amount: number;
+        };
+        ClaimFile: {
+            content_type?: string;
+            id?: number;
+            /** @example 王建国 */
+            name?: string;
+            size?: number;
+        };
+        ClaimPage: {
+            items?: components["schemas"]["LoanClaim"][];
+            /** @example WyIyMDI2LTExLTI3VDA4OjAwOjAwWiIsIDQyXQ */
+            next_cursor?: string | null;
+            page?: number;
+            per_page?: number;
+            total?: number;
+            total_is_estimate?: boolean;
         };
         Consent: {
             version: number;
@@ -12599,7 +20312,7 @@ export interface components {
              *       "行政处罚"
              *     ]
              */
-            tags?: ("dishonest_debtor" | "equity_frozen" | "license_revoked" | "consumption_restricted" | "administrative_penalty" | "abnormal_operation" | "tax_arrears" | "litigation")[];
+            tags?: ("dishonest_debtor" | "equity_frozen" | "license_revoked" | "consumption_restricted" | "administrative_penalty" | "abnormal_operation" | "tax_arrears" | "litigation" | "loan_default")[];
         };
         Delivery: {
             attempts?: number;
@@ -12646,6 +20359,17 @@ export interface components {
              * @description 放款日期（北京时间），不晚于今天
              */
             disbursed_on: string;
+            /**
+             * @description 是否为续贷（JSON true/false，默认否）
+             * @default false
+             */
+            renewal: boolean;
+            /**
+             * @description 还款方式：须为产品提供的还款方式之一（默认产品的第一种）；其他 → 422 repayment_method_not_offered
+             * @default null
+             * @enum {string|null}
+             */
+            repayment_method: "equal_installment" | "equal_principal" | "interest_first" | "bullet" | "flexible" | null;
         };
         Dispute: {
             /** @example 王建国 13912345678 */
@@ -12697,7 +20421,7 @@ export interface components {
             /** @example 许昌市工业和信息化局 */
             authority?: string | null;
             /** @enum {string} */
-            category?: "administrative_license" | "administrative_penalty" | "dishonest_debtor" | "abnormal_operation" | "tax_arrears" | "commendation";
+            category?: "administrative_license" | "administrative_penalty" | "dishonest_debtor" | "abnormal_operation" | "tax_arrears" | "commendation" | "loan_default";
             /** @example 认定为 2025 年度许昌市专精特新中小企业 */
             content?: string | null;
             /** Format: date */
@@ -12779,7 +20503,7 @@ export interface components {
              * @description 供程序判断的错误码（含义见文档开头的错误码表）
              * @enum {string}
              */
-            code: "bad_request" | "unauthorized" | "invalid_credentials" | "forbidden" | "password_change_required" | "enterprise_unverified" | "not_found" | "method_not_allowed" | "conflict" | "invalid_transition" | "duplicate_open_order" | "duplicate_product" | "duplicate_region" | "duplicate_institution" | "institution_exists" | "duplicate_application" | "phone_registered" | "phone_in_use" | "enterprise_registered" | "verification_pending" | "already_verified" | "institution_disabled" | "unknown_institution" | "need_taken" | "too_many_open_needs" | "already_urged" | "already_revoked" | "authorization_ended" | "dispute_open" | "webhook_limit_reached" | "payload_too_large" | "unsupported_media_type" | "validation_error" | "invalid_cursor" | "invalid_sms_code" | "weak_password" | "wrong_password" | "invalid_target" | "product_unavailable" | "amount_out_of_range" | "term_out_of_range" | "region_not_served" | "credit_authorization_required" | "whitelist_required" | "idempotency_key_reused" | "export_too_large" | "account_locked" | "throttled" | "internal_error" | "bad_gateway" | "service_unavailable" | "gateway_timeout";
+            code: "bad_request" | "unauthorized" | "invalid_credentials" | "forbidden" | "password_change_required" | "enterprise_unverified" | "not_found" | "method_not_allowed" | "conflict" | "invalid_transition" | "duplicate_open_order" | "duplicate_product" | "duplicate_region" | "duplicate_institution" | "institution_exists" | "duplicate_application" | "phone_registered" | "phone_in_use" | "enterprise_registered" | "verification_pending" | "already_verified" | "institution_disabled" | "unknown_institution" | "need_taken" | "too_many_open_needs" | "already_pushed" | "already_urged" | "already_revoked" | "authorization_ended" | "dispute_open" | "webhook_limit_reached" | "duplicate_reference" | "claim_exists" | "subsidy_exists" | "payload_too_large" | "unsupported_media_type" | "validation_error" | "invalid_cursor" | "invalid_sms_code" | "weak_password" | "wrong_password" | "invalid_target" | "product_unavailable" | "amount_out_of_range" | "term_out_of_range" | "region_not_served" | "credit_authorization_required" | "institution_unavailable" | "whitelist_required" | "repayment_method_not_offered" | "idempotency_key_reused" | "export_too_large" | "overpayment" | "not_covered" | "over_fund_limit" | "not_eligible" | "over_budget" | "account_locked" | "throttled" | "internal_error" | "bad_gateway" | "service_unavailable" | "gateway_timeout";
             /** @description 字段校验失败时：{字段: [原因]}（嵌套字段以点连接） */
             errors?: {
                 [key: string]: string[];
@@ -12795,13 +20519,120 @@ export interface components {
             /** Format: date */
             detected_on?: string;
             /** @enum {string} */
-            indicator?: "dishonest_debtor" | "equity_frozen" | "license_revoked" | "consumption_restricted" | "administrative_penalty" | "abnormal_operation" | "tax_arrears" | "litigation";
+            indicator?: "dishonest_debtor" | "equity_frozen" | "license_revoked" | "consumption_restricted" | "administrative_penalty" | "abnormal_operation" | "tax_arrears" | "litigation" | "loan_default";
             /**
              * @description 该标记的风险等级（未单独指定时为指标的默认等级）
              * @enum {string}
              */
             level?: "low" | "medium" | "high";
             source?: string;
+        };
+        Fund: {
+            /**
+             * Format: decimal
+             * @description 已核准、尚未拨付（万元）（最多 4 位小数）
+             */
+            approved?: number;
+            /**
+             * Format: decimal
+             * @description 可用余额 = 资金规模 − 已核准 − 已拨付（万元）（最多 4 位小数）
+             */
+            available?: number;
+            /**
+             * Format: decimal
+             * @description 最多 4 位小数
+             */
+            budget?: number;
+            /**
+             * Format: decimal
+             * @description 最多 4 位小数
+             */
+            cap_per_loan?: number;
+            /** Format: date */
+            claims_until?: string;
+            /** Format: date-time */
+            created_at?: string;
+            id?: number;
+            institution_types?: ("bank" | "guarantee" | "microloan" | "leasing" | "insurance" | "other")[];
+            /** Format: date */
+            loans_from?: string;
+            /** Format: date */
+            loans_to?: string;
+            /** @example 王建国 */
+            name?: string;
+            /**
+             * Format: decimal
+             * @description 已拨付（万元）（最多 4 位小数）
+             */
+            paid?: number;
+            /** @example 411002 */
+            region_code?: string;
+            /**
+             * Format: decimal
+             * @description 最多 2 位小数
+             */
+            share_percent?: number;
+            /** @enum {string} */
+            status?: "open" | "closed";
+            whitelisted_only?: boolean;
+        };
+        FundCreate: {
+            /**
+             * Format: decimal
+             * @description 资金规模（万元）（最多 4 位小数）
+             */
+            budget: number;
+            /**
+             * Format: decimal
+             * @description 单笔贷款补偿上限（万元）（最多 4 位小数）
+             */
+            cap_per_loan: number;
+            /**
+             * Format: date
+             * @description 代偿申请截止日期
+             */
+            claims_until: string;
+            /** @description 覆盖的机构类型 */
+            institution_types: ("bank" | "guarantee" | "microloan" | "leasing" | "insurance" | "other")[];
+            /**
+             * Format: date
+             * @description 覆盖的放款日期起
+             */
+            loans_from: string;
+            /**
+             * Format: date
+             * @description 覆盖的放款日期止
+             */
+            loans_to: string;
+            /**
+             * @description 资金池名称
+             * @example 王建国
+             */
+            name: string;
+            /**
+             * @description 所属区域（本区域或下级区域）
+             * @example 411002
+             */
+            region_code: string;
+            /**
+             * Format: decimal
+             * @description 分担比例（%，损失本金的）（最多 2 位小数）
+             */
+            share_percent: number;
+            /**
+             * @description 仅覆盖放款时在白名单内的企业
+             * @default false
+             */
+            whitelisted_only: boolean;
+        };
+        FundPage: {
+            items?: components["schemas"]["Fund"][];
+            /** @example WyIyMDI2LTExLTI3VDA4OjAwOjAwWiIsIDQyXQ */
+            next_cursor?: string | null;
+            page?: number;
+            per_page?: number;
+            total?: number;
+            total_is_estimate?: boolean;
         };
         GovernmentUserCreate: {
             /** @example 王建国 */
@@ -12838,11 +20669,11 @@ export interface components {
             /** Format: date-time */
             at?: string;
             /** @enum {string|null} */
-            from_status?: "submitted" | "accepted" | "credit_granted" | "disbursed" | "terminated" | "withdrawn" | null;
+            from_status?: "submitted" | "accepted" | "credit_granted" | "disbursed" | "terminated" | "withdrawn" | "returned" | null;
             /** @example 材料齐全，已安排客户经理对接 */
             remark?: string | null;
             /** @enum {string} */
-            to_status?: "submitted" | "accepted" | "credit_granted" | "disbursed" | "terminated" | "withdrawn";
+            to_status?: "submitted" | "accepted" | "credit_granted" | "disbursed" | "terminated" | "withdrawn" | "returned";
         };
         ImportBatchDoc: {
             /** @description 企业登记信息 */
@@ -12879,6 +20710,33 @@ export interface components {
             errors?: components["schemas"]["ImportError"][];
             /** @description 校验通过并已写入（或本已一致）的行数 */
             imported?: components["schemas"]["ImportCounts"];
+        };
+        Instalment: {
+            /** Format: date */
+            due_on?: string;
+            /**
+             * Format: decimal
+             * @description 最多 4 位小数
+             */
+            interest?: number;
+            no?: number;
+            /**
+             * Format: decimal
+             * @description 最多 4 位小数
+             */
+            paid_interest?: number;
+            /**
+             * Format: decimal
+             * @description 最多 4 位小数
+             */
+            paid_principal?: number;
+            /**
+             * Format: decimal
+             * @description 最多 4 位小数
+             */
+            principal?: number;
+            /** @enum {string} */
+            status?: "due" | "partly_paid" | "paid" | "overdue";
         };
         Institution: {
             /** @example 王建国 */
@@ -13116,6 +20974,259 @@ export interface components {
              */
             uscc?: string | null;
         };
+        Loan: {
+            days_past_due?: number;
+            /** Format: date */
+            disbursed_on?: string;
+            /** @example 许昌魏都精密制造有限公司 */
+            enterprise_name?: string;
+            /** @example 91411002MA45L8XK1L */
+            enterprise_uscc?: string;
+            first_loan?: boolean;
+            id?: number;
+            institution_id?: number;
+            /** @example 中原银行许昌分行 */
+            institution_name?: string;
+            institution_type?: string | null;
+            /**
+             * Format: decimal
+             * @description 该期未还本息（万元）（最多 4 位小数）
+             */
+            next_due_amount?: number | null;
+            /**
+             * Format: date
+             * @description 最早未还清期次的到期日
+             */
+            next_due_on?: string | null;
+            order_id?: number;
+            /** @example XYD202611270001 */
+            order_no?: string;
+            /**
+             * Format: decimal
+             * @description 最多 4 位小数
+             */
+            outstanding_principal?: number;
+            /** @enum {string} */
+            overdue_bucket?: "none" | "1-30" | "31-90" | "91+";
+            /**
+             * Format: decimal
+             * @description 最多 4 位小数
+             */
+            principal?: number;
+            product_id?: number;
+            /**
+             * Format: decimal
+             * @description 最多 2 位小数
+             */
+            rate?: number;
+            /** @example 411002 */
+            region_code?: string;
+            renewal?: boolean;
+            repayment_method?: string;
+            schedule?: components["schemas"]["Instalment"][];
+            /** Format: date */
+            settled_on?: string | null;
+            /** @enum {string} */
+            status?: "repaying" | "overdue" | "non_performing" | "settled" | "written_off";
+            /** Format: date-time */
+            submitted_at?: string | null;
+            term_months?: number;
+            whitelisted?: boolean;
+            /**
+             * Format: decimal
+             * @description 最多 4 位小数
+             */
+            written_off_amount?: number | null;
+        };
+        LoanAuditLogPage: {
+            items?: components["schemas"]["AuditLog"][];
+            /** @example WyIyMDI2LTExLTI3VDA4OjAwOjAwWiIsIDQyXQ */
+            next_cursor?: string | null;
+            page?: number;
+            per_page?: number;
+            total?: number;
+            total_is_estimate?: boolean;
+        };
+        LoanClaim: {
+            /**
+             * Format: decimal
+             * @description 最多 4 位小数
+             */
+            approved_amount?: number | null;
+            /** Format: date-time */
+            created_at?: string;
+            files?: components["schemas"]["ClaimFile"][];
+            fund_id?: number;
+            id?: number;
+            institution_id?: number;
+            loan_id?: number;
+            /**
+             * Format: decimal
+             * @description 最多 4 位小数
+             */
+            loss_principal?: number;
+            /** @example 经核实，处罚已修复，记录不再向机构展示 */
+            note?: string | null;
+            /** Format: date */
+            paid_on?: string | null;
+            /** @example 企业近半年纳税异常，暂不符合授信条件 */
+            reason?: string | null;
+            /** @enum {string} */
+            status?: "submitted" | "approved" | "rejected" | "paid" | "withdrawn";
+        };
+        LoanImportError: {
+            /** @description 数据行序号（从 0 起） */
+            index?: number;
+            /** @description 文件中的行号（表头为第 1 行） */
+            line?: number;
+            /** @example 该企业为市重点扶持项目，请于 2 个工作日内受理 */
+            message?: string;
+        };
+        LoanImportResult: {
+            errors?: components["schemas"]["LoanImportError"][];
+            imported?: number;
+        };
+        LoanPage: {
+            items?: components["schemas"]["Loan"][];
+            /** @example WyIyMDI2LTExLTI3VDA4OjAwOjAwWiIsIDQyXQ */
+            next_cursor?: string | null;
+            page?: number;
+            per_page?: number;
+            total?: number;
+            total_is_estimate?: boolean;
+        };
+        LoanStats: {
+            /**
+             * Format: decimal
+             * @description 从申请到放款的平均天数（有申请时间的贷款）；无此类贷款时为 null（最多 1 位小数）
+             */
+            avg_days_apply_to_disburse?: number | null;
+            /**
+             * Format: decimal
+             * @description 按放款金额加权的平均年利率（%，4 位小数）；无贷款时为 null（最多 4 位小数）
+             */
+            avg_rate?: number | null;
+            /**
+             * Format: date
+             * @description 余额截至的业务日期
+             */
+            business_date?: string;
+            /**
+             * Format: decimal
+             * @description 首贷金额（万元）（最多 4 位小数）
+             */
+            first_loan_principal?: number;
+            /** @description 首贷笔数（该企业在平台的第一笔贷款） */
+            first_loans?: number;
+            /** Format: date */
+            from?: string | null;
+            /**
+             * @description 请求了 group_by 时才有
+             * @enum {string}
+             */
+            group_by?: "day" | "week" | "month" | "region";
+            /** @description 各组的同样统计（请求了 group_by 时才有），按时间或区域代码排序 */
+            groups?: components["schemas"]["LoanStatsGroup"][];
+            institution_id?: number | null;
+            /** @description 贷款笔数 */
+            loans?: number;
+            /**
+             * Format: decimal
+             * @description 不良贷款余额（万元）（最多 4 位小数）
+             */
+            npl_outstanding?: number;
+            /**
+             * Format: decimal
+             * @description 不良率：不良贷款余额 ÷ 贷款余额（小数，4 位）；余额为 0 时为 null（最多 4 位小数）
+             */
+            npl_ratio?: number | null;
+            /**
+             * Format: decimal
+             * @description 贷款余额（万元）：正常、逾期、不良贷款的未还本金，截至业务日期（最多 4 位小数）
+             */
+            outstanding?: number;
+            /**
+             * Format: decimal
+             * @description 逾期贷款余额（万元，逾期与不良贷款的未还本金）（最多 4 位小数）
+             */
+            overdue_outstanding?: number;
+            /**
+             * Format: decimal
+             * @description 放款金额合计（万元）（最多 4 位小数）
+             */
+            principal?: number;
+            /** @example 411002 */
+            region_code?: string | null;
+            /** @description 续贷笔数 */
+            renewals?: number;
+            /** Format: date */
+            to?: string | null;
+            /**
+             * Format: decimal
+             * @description 核销金额（万元）（最多 4 位小数）
+             */
+            written_off?: number;
+        };
+        LoanStatsGroup: {
+            /**
+             * Format: decimal
+             * @description 从申请到放款的平均天数（有申请时间的贷款）；无此类贷款时为 null（最多 1 位小数）
+             */
+            avg_days_apply_to_disburse?: number | null;
+            /**
+             * Format: decimal
+             * @description 按放款金额加权的平均年利率（%，4 位小数）；无贷款时为 null（最多 4 位小数）
+             */
+            avg_rate?: number | null;
+            /**
+             * Format: decimal
+             * @description 首贷金额（万元）（最多 4 位小数）
+             */
+            first_loan_principal?: number;
+            /** @description 首贷笔数（该企业在平台的第一笔贷款） */
+            first_loans?: number;
+            /** @description 日期（YYYY-MM-DD；按周为周一）、月份（YYYY-MM）或行政区代码 */
+            key?: string;
+            /** @description 贷款笔数 */
+            loans?: number;
+            /**
+             * @description 组名，如“2026年11月”“魏都区”
+             * @example 王建国
+             */
+            name?: string;
+            /**
+             * Format: decimal
+             * @description 不良贷款余额（万元）（最多 4 位小数）
+             */
+            npl_outstanding?: number;
+            /**
+             * Format: decimal
+             * @description 不良率：不良贷款余额 ÷ 贷款余额（小数，4 位）；余额为 0 时为 null（最多 4 位小数）
+             */
+            npl_ratio?: number | null;
+            /**
+             * Format: decimal
+             * @description 贷款余额（万元）：正常、逾期、不良贷款的未还本金，截至业务日期（最多 4 位小数）
+             */
+            outstanding?: number;
+            /**
+             * Format: decimal
+             * @description 逾期贷款余额（万元，逾期与不良贷款的未还本金）（最多 4 位小数）
+             */
+            overdue_outstanding?: number;
+            /**
+             * Format: decimal
+             * @description 放款金额合计（万元）（最多 4 位小数）
+             */
+            principal?: number;
+            /** @description 续贷笔数 */
+            renewals?: number;
+            /**
+             * Format: decimal
+             * @description 核销金额（万元）（最多 4 位小数）
+             */
+            written_off?: number;
+        };
         Login: {
             password: string;
             /**
@@ -13288,7 +21399,7 @@ export interface components {
                 [key: string]: unknown;
             };
             id?: number;
-            /** @description order_submitted、order_accept_overdue、order_accepted、order_credit_granted、order_disbursed、order_terminated、order_withdrawn、risk_changed */
+            /** @description order_submitted、order_accept_overdue、order_accepted、order_credit_granted、order_disbursed、order_terminated、order_withdrawn、order_returned、order_resubmitted、risk_changed、policy_published */
             kind?: string;
             read?: boolean;
             /** Format: date-time */
@@ -13368,18 +21479,34 @@ export interface components {
              * @example 411002
              */
             region_code?: string;
+            /** @description 是否为续贷（未放款为 null） */
+            renewal?: boolean | null;
+            /**
+             * @description 放款时选定的还款方式（未放款为 null）
+             * @enum {string|null}
+             */
+            repayment_method?: "equal_installment" | "equal_principal" | "interest_first" | "bullet" | "flexible" | null;
+            /** @description 退回补正时要求补充的材料（最近一次退回） */
+            return_items?: string[] | null;
+            /** @description 退回补正的原因（最近一次退回） */
+            return_reason?: string | null;
+            /**
+             * Format: date-time
+             * @description 最近一次退回补正的时间
+             */
+            returned_at?: string | null;
             /** @description 风险等级与标签 */
             readonly risk?: components["schemas"]["Risk"];
             /**
-             * @description application 企业申请；need 机构受理融资需求生成
+             * @description application 企业申请；need 机构受理融资需求生成；push 机构接受政府推送的融资需求（推荐清单）生成
              * @enum {string}
              */
-            source?: "application" | "need";
+            source?: "application" | "need" | "push";
             /**
              * @description 订单状态
              * @enum {string}
              */
-            status?: "submitted" | "accepted" | "credit_granted" | "disbursed" | "terminated" | "withdrawn";
+            status?: "submitted" | "accepted" | "credit_granted" | "disbursed" | "terminated" | "withdrawn" | "returned";
             term_months?: number;
             /** Format: date-time */
             updated_at?: string;
@@ -13509,18 +21636,34 @@ export interface components {
              * @example 411002
              */
             region_code?: string;
+            /** @description 是否为续贷（未放款为 null） */
+            renewal?: boolean | null;
+            /**
+             * @description 放款时选定的还款方式（未放款为 null）
+             * @enum {string|null}
+             */
+            repayment_method?: "equal_installment" | "equal_principal" | "interest_first" | "bullet" | "flexible" | null;
+            /** @description 退回补正时要求补充的材料（最近一次退回） */
+            return_items?: string[] | null;
+            /** @description 退回补正的原因（最近一次退回） */
+            return_reason?: string | null;
+            /**
+             * Format: date-time
+             * @description 最近一次退回补正的时间
+             */
+            returned_at?: string | null;
             /** @description 风险等级与标签 */
             readonly risk?: components["schemas"]["Risk"];
             /**
-             * @description application 企业申请；need 机构受理融资需求生成
+             * @description application 企业申请；need 机构受理融资需求生成；push 机构接受政府推送的融资需求（推荐清单）生成
              * @enum {string}
              */
-            source?: "application" | "need";
+            source?: "application" | "need" | "push";
             /**
              * @description 订单状态
              * @enum {string}
              */
-            status?: "submitted" | "accepted" | "credit_granted" | "disbursed" | "terminated" | "withdrawn";
+            status?: "submitted" | "accepted" | "credit_granted" | "disbursed" | "terminated" | "withdrawn" | "returned";
             term_months?: number;
             /** Format: date-time */
             updated_at?: string;
@@ -13564,6 +21707,156 @@ export interface components {
             min_length?: number;
             /** @description zxcvbn 强度评分（0–4）的最低要求 */
             min_score?: number;
+        };
+        Payment: {
+            /**
+             * Format: date
+             * @description 拨付日期（不晚于业务日期）
+             */
+            paid_on: string;
+            /** @description 拨付凭证号 */
+            reference: string;
+        };
+        Policy: {
+            body?: string;
+            /** Format: date-time */
+            created_at?: string;
+            id?: number;
+            issuer?: string;
+            links?: components["schemas"]["PolicyLinkOut"][];
+            /** Format: date */
+            published_on?: string;
+            /** @example 411002 */
+            region_code?: string;
+            region_name?: string | null;
+            /** @enum {string} */
+            status?: "scheduled" | "published" | "withdrawn" | "expired";
+            tags?: components["schemas"]["PolicyTagsOut"];
+            /** @example 许昌市专精特新中小企业 */
+            title?: string;
+            /** Format: date-time */
+            updated_at?: string;
+            /** Format: date */
+            valid_until?: string | null;
+            /** Format: date-time */
+            withdrawn_at?: string | null;
+        };
+        PolicyCreate: {
+            /** @description 正文（纯文本，空行分段） */
+            body: string;
+            /** @description 发布单位 */
+            issuer: string;
+            /** @description 关联的风险补偿资金池、贴息项目或金融产品 */
+            links?: components["schemas"]["PolicyLink"][];
+            /**
+             * Format: date
+             * @description 发布日期；晚于今天则定时发布
+             */
+            published_on: string;
+            /**
+             * @description 行政区代码（GB/T 2260，如 411002 魏都区）
+             * @example 411002
+             */
+            region_code: string;
+            tags?: components["schemas"]["PolicyTags"];
+            /** @example 许昌市专精特新中小企业 */
+            title: string;
+            /**
+             * Format: date
+             * @description 有效期至；空：长期有效
+             * @default null
+             */
+            valid_until: string | null;
+        };
+        PolicyLink: {
+            id: number;
+            /** @enum {string} */
+            type: "fund" | "subsidy_program" | "product";
+        };
+        PolicyLinkOut: {
+            id?: number;
+            /**
+             * @description 产品名称（仅 product）
+             * @example 王建国
+             */
+            name?: string | null;
+            /** @enum {string} */
+            type?: "fund" | "subsidy_program" | "product";
+        };
+        PolicyPage: {
+            items?: components["schemas"]["Policy"][];
+            /** @example WyIyMDI2LTExLTI3VDA4OjAwOjAwWiIsIDQyXQ */
+            next_cursor?: string | null;
+            page?: number;
+            per_page?: number;
+            total?: number;
+            total_is_estimate?: boolean;
+        };
+        PolicyRecommendation: {
+            policy?: components["schemas"]["Policy"];
+            /**
+             * @description 推荐理由
+             * @example [
+             *       "金额、期限均在产品范围内",
+             *       "本地区白名单企业专属产品"
+             *     ]
+             */
+            reasons?: string[];
+        };
+        PolicyRecommendationPage: {
+            items?: components["schemas"]["PolicyRecommendation"][];
+            /** @example WyIyMDI2LTExLTI3VDA4OjAwOjAwWiIsIDQyXQ */
+            next_cursor?: string | null;
+            page?: number;
+            per_page?: number;
+            total?: number;
+            total_is_estimate?: boolean;
+        };
+        PolicyTags: {
+            /**
+             * @description 仅首贷企业（尚无放款记录）
+             * @default false
+             */
+            first_loan_only: boolean;
+            /** @description 适用行业（信用档案的行业名称）；空：不限行业 */
+            industries?: string[];
+            /**
+             * @description 仅白名单企业
+             * @default false
+             */
+            whitelisted_only: boolean;
+        };
+        PolicyTagsOut: {
+            first_loan_only?: boolean;
+            industries?: string[];
+            whitelisted_only?: boolean;
+        };
+        PolicyUpdate: {
+            /** @description 正文（纯文本，空行分段） */
+            body?: string;
+            /** @description 发布单位 */
+            issuer?: string;
+            /** @description 关联的风险补偿资金池、贴息项目或金融产品 */
+            links?: components["schemas"]["PolicyLink"][];
+            /**
+             * Format: date
+             * @description 发布日期；晚于今天则定时发布
+             */
+            published_on?: string;
+            /**
+             * @description 行政区代码（GB/T 2260，如 411002 魏都区）
+             * @example 411002
+             */
+            region_code?: string;
+            tags?: components["schemas"]["PolicyTags"];
+            /** @example 许昌市专精特新中小企业 */
+            title?: string;
+            /**
+             * Format: date
+             * @description 有效期至；空：长期有效
+             * @default null
+             */
+            valid_until: string | null;
         };
         PortalFigures: {
             /**
@@ -13834,9 +22127,197 @@ export interface components {
             /** @example 王建国 */
             name?: string;
         };
+        Program: {
+            /** Format: date */
+            apply_until?: string;
+            /**
+             * Format: decimal
+             * @description 已核准、尚未拨付（万元）（最多 4 位小数）
+             */
+            approved?: number;
+            /**
+             * Format: decimal
+             * @description 剩余预算 = 预算 − 已核准 − 已拨付（万元）（最多 4 位小数）
+             */
+            available?: number;
+            /**
+             * Format: decimal
+             * @description 最多 4 位小数
+             */
+            budget?: number;
+            /**
+             * Format: decimal
+             * @description 最多 4 位小数
+             */
+            cap_per_enterprise?: number;
+            /** Format: date-time */
+            created_at?: string;
+            first_loan_only?: boolean;
+            id?: number;
+            /** Format: date */
+            loans_from?: string;
+            /** Format: date */
+            loans_to?: string;
+            /** @example 王建国 */
+            name?: string;
+            /**
+             * Format: decimal
+             * @description 最多 4 位小数
+             */
+            paid?: number;
+            /**
+             * Format: decimal
+             * @description 最多 2 位小数
+             */
+            rate_points?: number | null;
+            /** @example 411002 */
+            region_code?: string;
+            /**
+             * Format: decimal
+             * @description 最多 2 位小数
+             */
+            share_percent?: number | null;
+            whitelisted_only?: boolean;
+        };
+        ProgramCreate: {
+            /**
+             * Format: date
+             * @description 申请截止日期
+             */
+            apply_until: string;
+            /**
+             * Format: decimal
+             * @description 项目预算（万元）（最多 4 位小数）
+             */
+            budget: number;
+            /**
+             * Format: decimal
+             * @description 每户贴息上限（万元）（最多 4 位小数）
+             */
+            cap_per_enterprise: number;
+            /**
+             * @description 仅限首贷
+             * @default false
+             */
+            first_loan_only: boolean;
+            /** Format: date */
+            loans_from: string;
+            /** Format: date */
+            loans_to: string;
+            /**
+             * @description 贴息项目名称
+             * @example 王建国
+             */
+            name: string;
+            /**
+             * Format: decimal
+             * @description 按年化百分点贴息（与 share_percent 二选一）（最多 2 位小数）
+             * @default null
+             */
+            rate_points: number | null;
+            /**
+             * @description 所属区域（本区域或下级区域）
+             * @example 411002
+             */
+            region_code: string;
+            /**
+             * Format: decimal
+             * @description 按已付利息的百分比贴息（与 rate_points 二选一）（最多 2 位小数）
+             * @default null
+             */
+            share_percent: number | null;
+            /**
+             * @description 仅限申请时在白名单内的企业
+             * @default false
+             */
+            whitelisted_only: boolean;
+        };
+        Push: {
+            /** @description 是否在截止日前答复 */
+            answered_in_time?: boolean | null;
+            /** @description 企业信用记录（仅机构、依需求的授权书，推送后至拒绝前可见；同 GET /credit/enterprises/{uscc}） */
+            readonly credit_record?: components["schemas"]["CreditRecord"] | (Record<string, never> | null);
+            /**
+             * @description 信用记录不可得时的原因
+             * @example 信用服务暂不可用
+             */
+            credit_record_error?: string | null;
+            /** Format: date-time */
+            decided_at?: string | null;
+            /**
+             * Format: date
+             * @description 答复截止日（北京时间，含当日）
+             */
+            due_on?: string;
+            id?: number;
+            institution_id?: number;
+            /** @example 中原银行许昌分行 */
+            institution_name?: string;
+            /** @description 推送的融资需求（列表中给出） */
+            need?: components["schemas"]["Need"];
+            need_id?: number;
+            /** @example 经核实，处罚已修复，记录不再向机构展示 */
+            note?: string | null;
+            /** @description 接受后生成的订单 */
+            order_id?: number | null;
+            product_id?: number | null;
+            /** Format: date-time */
+            pushed_at?: string;
+            /**
+             * @description 拒绝的原因
+             * @example 企业近半年纳税异常，暂不符合授信条件
+             */
+            reason?: string | null;
+            /**
+             * @description pending 待答复；accepted 已接受；declined 已拒绝；overdue 超期未答复（仍可答复）
+             * @enum {string}
+             */
+            status?: "pending" | "accepted" | "declined" | "overdue";
+        };
+        PushAccept: {
+            /** @description 用本机构哪个在售产品受理 */
+            product_id: number;
+        };
+        PushBatch: {
+            /** @description 每家机构一条推送 */
+            items?: components["schemas"]["Push"][];
+        };
+        PushCreate: {
+            /** @description 推送给哪些机构（须已入驻、启用，且有服务该企业所在地区的在售产品） */
+            institution_ids: number[];
+            /**
+             * @description 推荐说明
+             * @default null
+             * @example 经核实，处罚已修复，记录不再向机构展示
+             */
+            note: string | null;
+        };
+        PushDecline: {
+            /**
+             * @description 不予受理的原因
+             * @example 企业近半年纳税异常，暂不符合授信条件
+             */
+            reason: string;
+        };
+        PushPage: {
+            items?: components["schemas"]["Push"][];
+            /** @example WyIyMDI2LTExLTI3VDA4OjAwOjAwWiIsIDQyXQ */
+            next_cursor?: string | null;
+            page?: number;
+            per_page?: number;
+            total?: number;
+            total_is_estimate?: boolean;
+        };
         ReadAll: {
             /** @description 本次标记为已读的条数 */
             updated?: number;
+        };
+        Reason: {
+            /**
+             * @description 驳回原因
+             * @example 企业近半年纳税异常，暂不符合授信条件
+             */
+            reason: string;
         };
         Recommendation: {
             product?: components["schemas"]["Product"];
@@ -13861,7 +22342,7 @@ export interface components {
             /** @example 许昌市工业和信息化局 */
             authority?: string | null;
             /** @enum {string} */
-            category?: "administrative_license" | "administrative_penalty" | "dishonest_debtor" | "abnormal_operation" | "tax_arrears" | "commendation";
+            category?: "administrative_license" | "administrative_penalty" | "dishonest_debtor" | "abnormal_operation" | "tax_arrears" | "commendation" | "loan_default";
             /** @example 认定为 2025 年度许昌市专精特新中小企业 */
             content?: string | null;
             /** Format: date */
@@ -13986,6 +22467,25 @@ export interface components {
              */
             remark: string | null;
         };
+        Repayment: {
+            /**
+             * Format: decimal
+             * @description 归还利息（万元），依次冲抵最早未还期次的利息（最多 4 位小数）
+             */
+            interest: number;
+            /**
+             * Format: date
+             * @description 还款日（不晚于业务日期、不早于放款日）
+             */
+            paid_on: string;
+            /**
+             * Format: decimal
+             * @description 归还本金（万元），依次冲抵最早未还期次的本金（最多 4 位小数）
+             */
+            principal: number;
+            /** @description 还款流水号：同一机构内唯一，重复提交同一笔不会重复入账 */
+            reference: string;
+        };
         ResetPassword: {
             /**
              * Format: password
@@ -13999,6 +22499,23 @@ export interface components {
              */
             phone: string;
             sms_code: string;
+        };
+        Resubmit: {
+            /**
+             * @description 补正说明（给受理机构）
+             * @default null
+             * @example 经核实，处罚已修复，记录不再向机构展示
+             */
+            note: string | null;
+        };
+        Return: {
+            /** @description 需补充的材料，如“营业执照副本” */
+            items: string[];
+            /**
+             * @description 退回原因
+             * @example 企业近半年纳税异常，暂不符合授信条件
+             */
+            reason: string;
         };
         Risk: {
             /**
@@ -14037,6 +22554,13 @@ export interface components {
             avg_hours_to_accept?: number | null;
             /**
              * Format: decimal
+             * @description 已放款订单按放款金额加权的平均年利率（%；无放款为 null）（最多 2 位小数）
+             */
+            avg_rate?: number | null;
+            /** @description 就这些订单的贷款向风险补偿资金池提出的代偿申请数 */
+            claims?: number;
+            /**
+             * Format: decimal
              * @description 最多 4 位小数
              */
             disbursed_amount?: number;
@@ -14051,11 +22575,25 @@ export interface components {
             /** @example 中原银行许昌分行 */
             institution_name?: string;
             needs_claimed?: number;
+            /**
+             * Format: decimal
+             * @description 不良率：不良贷款余额 ÷ 贷款余额（0–1，4 位小数；据贷款服务的 loan.* 事件；无余额为 null）（最多 4 位小数）
+             */
+            npl_ratio?: number | null;
             /** @description 超期仍未受理 */
             overdue_open?: number;
             p90_hours_to_accept?: number | null;
+            /**
+             * Format: decimal
+             * @description 推送按期答复率：截止日前接受或拒绝的 ÷ 收到的推送（0–1，4 位小数；无推送为 null）（最多 4 位小数）
+             */
+            pushes_answered_in_time_rate?: number | null;
+            /** @description 收到的推送（推荐清单，推送时间在统计期内） */
+            pushes_received?: number;
             /** @description 收到的申请（含抢单生成的订单） */
             received?: number;
+            /** @description 退回补正、等待企业补正的订单数 */
+            returned?: number;
             terminated?: number;
             /** @description 被督办次数 */
             urged?: number;
@@ -14092,10 +22630,15 @@ export interface components {
             phone: string;
         };
         Stats: {
-            /** @description 各状态订单数（六种状态都在） */
+            /** @description 各状态订单数（七种状态都在，含待补正 returned） */
             by_status?: {
                 [key: string]: number;
             };
+            /**
+             * Format: decimal
+             * @description 信用贷款占比：产品担保方式仅为信用的放款金额 ÷ 放款金额（0–1，4 位小数；无放款为 null）（最多 4 位小数）
+             */
+            credit_loan_share?: number | null;
             /**
              * Format: decimal
              * @description 放款金额合计（最多 4 位小数）
@@ -14116,8 +22659,18 @@ export interface components {
             /** @description 各组的同样统计（请求了 group_by 时才有），按时间或区域代码排序 */
             groups?: components["schemas"]["StatsGroup"][];
             institutions?: components["schemas"]["InstitutionStats"][];
+            /** @description 发布的融资需求数 */
+            needs_posted?: number;
+            /** @description 被推送（推荐清单）的融资需求数（推送时间在统计期内） */
+            needs_pushed?: number;
             /** @description 被标记为超期未受理的订单数（含其后已办理的） */
             overdue?: number;
+            /** @description 推送中机构已接受的 */
+            pushes_accepted?: number;
+            /** @description 推送中机构已拒绝的 */
+            pushes_declined?: number;
+            /** @description 推送中曾超期未答复的（含其后已答复的） */
+            pushes_overdue?: number;
             /** @example 411002 */
             region_code?: string | null;
             /**
@@ -14129,9 +22682,11 @@ export interface components {
             to?: string | null;
             /** @description 订单总数 */
             total?: number;
+            /** @description 走访次数（走访日期在统计期内） */
+            visits?: number;
         };
         StatsGroup: {
-            /** @description 各状态订单数（六种状态都在） */
+            /** @description 各状态订单数（七种状态都在，含待补正 returned） */
             by_status?: {
                 [key: string]: number;
             };
@@ -14162,6 +22717,24 @@ export interface components {
             /** @description 订单总数 */
             total?: number;
         };
+        SubsidyApplicationPage: {
+            items?: components["schemas"]["Application"][];
+            /** @example WyIyMDI2LTExLTI3VDA4OjAwOjAwWiIsIDQyXQ */
+            next_cursor?: string | null;
+            page?: number;
+            per_page?: number;
+            total?: number;
+            total_is_estimate?: boolean;
+        };
+        SubsidyProgramPage: {
+            items?: components["schemas"]["Program"][];
+            /** @example WyIyMDI2LTExLTI3VDA4OjAwOjAwWiIsIDQyXQ */
+            next_cursor?: string | null;
+            page?: number;
+            per_page?: number;
+            total?: number;
+            total_is_estimate?: boolean;
+        };
         Terminate: {
             /**
              * @description 终止原因
@@ -14178,6 +22751,18 @@ export interface components {
             /** @example Bearer */
             token_type?: string;
             user?: components["schemas"]["User"];
+        };
+        TopUp: {
+            /**
+             * Format: decimal
+             * @description 追加金额（万元）（最多 4 位小数）
+             */
+            amount: number;
+            /**
+             * @default null
+             * @example 经核实，处罚已修复，记录不再向机构展示
+             */
+            note: string | null;
         };
         UnreadCount: {
             unread?: number;
@@ -14259,6 +22844,55 @@ export interface components {
             /** @example 企业近半年纳税异常，暂不符合授信条件 */
             reason: string;
         };
+        Visit: {
+            /** Format: date-time */
+            created_at?: string;
+            /** @example 许昌魏都精密制造有限公司 */
+            enterprise_name?: string;
+            findings?: string;
+            id?: number;
+            recorded_by?: number | null;
+            /** @example 411002 */
+            region_code?: string;
+            /** @example 91411002MA45L8XK1L */
+            uscc?: string;
+            /** Format: date */
+            visited_on?: string;
+            visitors?: string;
+        };
+        VisitCreate: {
+            /** @example 许昌魏都精密制造有限公司 */
+            enterprise_name: string;
+            /** @description 走访情况：经营状况、融资需求、存在困难等 */
+            findings: string;
+            /**
+             * @description 企业所在行政区（平台已认证的企业以其注册地为准；不填为登记人所辖区域）
+             * @default null
+             * @example 411002
+             */
+            region_code: string | null;
+            /**
+             * @description 被走访企业的统一社会信用代码
+             * @example 91350100M000100Y43
+             */
+            uscc: string;
+            /**
+             * Format: date
+             * @description 走访日期（北京时间），不晚于今天
+             */
+            visited_on: string;
+            /** @description 走访人员 */
+            visitors: string;
+        };
+        VisitPage: {
+            items?: components["schemas"]["Visit"][];
+            /** @example WyIyMDI2LTExLTI3VDA4OjAwOjAwWiIsIDQyXQ */
+            next_cursor?: string | null;
+            page?: number;
+            per_page?: number;
+            total?: number;
+            total_is_estimate?: boolean;
+        };
         Webhook: {
             /** Format: date-time */
             created_at?: string;
@@ -14281,7 +22915,7 @@ export interface components {
              * @example 面向科技型中小企业的纯信用贷款
              */
             description: string;
-            /** @description 订阅的事件：order.*、need.* 或具体的订单、融资需求事件类型 */
+            /** @description 订阅的事件：order.*、need.*、loan.*、fund.*、subsidy.* 或具体的订单、融资需求、贷款、风险补偿、贴息事件类型 */
             event_types: string[];
             /**
              * @description 接收事件的 http(s) 地址
@@ -14385,6 +23019,13 @@ export interface components {
             uscc: string;
             /** Format: date */
             valid_until?: string | null;
+        };
+        WriteOff: {
+            /**
+             * @description 核销原因
+             * @example 企业近半年纳税异常，暂不符合授信条件
+             */
+            reason: string;
         };
     };
     responses: never;

@@ -103,9 +103,19 @@ export interface Order {
   granted_term_months: number | null
   disbursed_amount: number | null
   disbursed_on: string | null
+  /** Chosen at 放款 (null before). */
+  repayment_method?: string | null
+  /** 续贷 (null before 放款). */
+  renewal?: boolean | null
   reason: string | null
   risk: { level: RiskLevel; tags: string[] }
   whitelisted: boolean
+  /** application 企业申请, need 抢单, push 推荐清单. */
+  source?: 'application' | 'need' | 'push'
+  /** 退回补正 (the latest return): why, the documents to add, when. */
+  return_reason?: string | null
+  return_items?: string[] | null
+  returned_at?: string | null
 }
 
 export interface OrderHistory {

@@ -38,10 +38,20 @@ export function usePagedList<T, F extends object>(fetchPage: (query: F & { page:
     return load()
   }
 
+  /** Shows page `page` (the pager's choice). */
+  function turn(page: number): Promise<void> {
+    paging.page = page
+    return load()
+  }
+
   /** Puts a changed row in place (an action answers with the whole updated object). */
   function replace(match: (item: T) => boolean, next: T): void {
     items.value = items.value.map((item) => (match(item) ? next : item))
   }
 
-  return { items, total, loading, paging, error, load, search, replace }
+  return { items, total, loading, paging, error, load, search, turn, replace }
 }
+
+/** What usePagedList gives a view, as ListPage takes it. */
+export type PagedList<T> = ReturnType<typeof usePagedList<T, object>>
+

@@ -9,6 +9,7 @@ import { adminRoutes } from './admin'
 import { governmentRoutes } from './government'
 import { enterpriseRoutes } from './enterprise'
 import { institutionRoutes } from './institution'
+import type { MenuMeta } from './menu'
 import { portalRoutes } from './portal'
 
 declare module 'vue-router' {
@@ -16,6 +17,10 @@ declare module 'vue-router' {
     title?: string
     /** Signed-in users of these roles only; absent: a public page. */
     roles?: Role[]
+    /** A console menu item (see router/menu.ts). */
+    menu?: MenuMeta
+    /** The list a detail page belongs to (its breadcrumb), by route name. */
+    parent?: string
   }
 }
 

@@ -1,5 +1,8 @@
 // The Chinese names of the API's codes, in one place.
 
+/** An Element Plus tag colour. */
+export type TagType = 'success' | 'info' | 'warning' | 'danger' | 'primary'
+
 export const PRODUCT_CATEGORIES: Record<string, string> = {
   loan: '贷款',
   guarantee: '担保',
@@ -33,6 +36,7 @@ export const ORDER_STATUSES: Record<string, string> = {
   disbursed: '已放款',
   terminated: '已终止',
   withdrawn: '已撤回',
+  returned: '待补正',
 }
 
 export const RISK_LEVELS: Record<string, string> = {
@@ -44,7 +48,7 @@ export const RISK_LEVELS: Record<string, string> = {
 }
 
 /** Element Plus tag type per risk level. */
-export const RISK_TAG_TYPES: Record<string, 'success' | 'info' | 'warning' | 'danger' | 'primary'> = {
+export const RISK_TAG_TYPES: Record<string, TagType> = {
   none: 'success',
   low: 'primary',
   medium: 'warning',
@@ -70,6 +74,7 @@ export const CREDIT_CATEGORIES: Record<string, string> = {
   abnormal_operation: '经营异常',
   tax_arrears: '欠税',
   commendation: '表彰荣誉',
+  loan_default: '贷款违约',
 }
 
 export const ROLES: Record<string, string> = {
@@ -84,16 +89,6 @@ export const ACTOR_ROLES: Record<string, string> = { ...ROLES, system: '系统' 
 export function label(map: Record<string, string>, code: string | null | undefined): string {
   if (!code) return '—'
   return map[code] ?? code
-}
-
-/** A UTC timestamp of the API in China time, as people here read it. */
-export function dateTime(value: string | null | undefined): string {
-  if (!value) return '—'
-  return new Date(value).toLocaleString('zh-CN', { timeZone: 'Asia/Shanghai', hour12: false })
-}
-
-export function money(value: number | null | undefined): string {
-  return value === null || value === undefined ? '—' : `${value} 万元`
 }
 
 // --- the portal, enterprises, institutions applying to join -------------------------------------------
@@ -155,6 +150,18 @@ export const AUDIT_ACTIONS: Record<string, string> = {
   'enterprise_verification.approved': '企业认证通过',
   'enterprise_verification.rejected': '企业认证驳回',
   'enterprise_verification.claim_closed': '关闭重复认领',
+  'institution_application.submitted': '提交入驻申请',
+  'institution_application.approved': '通过入驻申请',
+  'institution_application.rejected': '驳回入驻申请',
+}
+
+/** What an audit entry was done to. */
+export const AUDIT_TARGETS: Record<string, string> = {
+  region: '行政区',
+  institution: '机构',
+  user: '用户',
+  enterprise_verification: '企业认证',
+  institution_application: '入驻申请',
 }
 
 export const EVENT_TYPES: Record<string, string> = {
@@ -165,6 +172,8 @@ export const EVENT_TYPES: Record<string, string> = {
   'order.disbursed': '放款',
   'order.terminated': '订单终止',
   'order.withdrawn': '订单撤回',
+  'order.returned': '退回补正',
+  'order.resubmitted': '补正后重新提交',
   'order.accept_overdue': '超期未受理',
   'order.urged': '督办',
   'need.*': '全部融资需求事件',
@@ -172,6 +181,19 @@ export const EVENT_TYPES: Record<string, string> = {
   'need.claimed': '融资需求被受理',
   'need.expired': '融资需求过期',
   'need.cancelled': '融资需求取消',
+  'need.pushed': '推送融资需求',
+  'need.push_accepted': '推送被接受',
+  'need.push_declined': '推送被拒绝',
+  'need.push_overdue': '推送超期未答复',
+  'loan.*': '全部贷款事件',
+  'loan.opened': '贷款开立',
+  'loan.repayment_recorded': '登记还款',
+  'loan.instalment_due_soon': '还款即将到期',
+  'loan.overdue': '贷款逾期',
+  'loan.recovered': '逾期已还清',
+  'loan.non_performing': '转为不良',
+  'loan.settled': '贷款结清',
+  'loan.written_off': '贷款核销',
 }
 
 export const MARKET_SORTS: Record<string, string> = {
@@ -199,10 +221,11 @@ export const ORDER_STATUS_MEANINGS: Record<string, string> = {
   disbursed: '贷款已发放，订单完成。',
   terminated: '金融机构终止了办理，原因见订单详情。',
   withdrawn: '您已撤回申请。',
+  returned: '金融机构退回补正：请按订单详情中列出的材料补充后重新提交，也可以撤回申请。',
 }
 
 /** Orders the enterprise may still withdraw (the API's own rule: before the grant). */
-export const WITHDRAWABLE_STATUSES = ['submitted', 'accepted']
+export const WITHDRAWABLE_STATUSES = ['submitted', 'accepted', 'returned']
 
 // --- financing needs (融资需求) and the institution's scorecard (我的考核) --------------------------------
 
@@ -211,6 +234,22 @@ export const NEED_STATUSES: Record<string, string> = {
   claimed: '已被受理',
   expired: '已过期',
   cancelled: '已撤销',
+}
+
+/** Where an order came from: the enterprise applied, an institution claimed its need (抢单), or accepted
+ * it pushed by the government (推荐清单). */
+export const ORDER_SOURCES: Record<string, string> = {
+  application: '企业申请',
+  need: '机构抢单',
+  push: '政府推荐',
+}
+
+/** A need pushed to one institution (推荐清单). */
+export const PUSH_STATUSES: Record<string, string> = {
+  pending: '待答复',
+  accepted: '已接受',
+  declined: '已拒绝',
+  overdue: '超期未答复',
 }
 
 /** What each need status means for the enterprise that posted it (我的需求). */
@@ -278,3 +317,85 @@ export const DATA_CATEGORIES: Record<string, string> = {
   whitelist: '白名单状态',
   risk_flags: '风险提示',
 }
+
+// --- policies (政策资讯) ---------------------------------------------------------------------------------
+
+export const POLICY_STATUSES: Record<string, string> = { scheduled: '定时发布', published: '已发布', withdrawn: '已撤回', expired: '已过期' }
+
+/** What a policy links to: loan-service's funds and subsidy programmes, and products. */
+export const POLICY_LINK_TYPES: Record<string, string> = { fund: '风险补偿资金池', subsidy_program: '贴息项目', product: '金融产品' }
+
+// --- loans after disbursement (贷后管理, 我的贷款, 贷款监测) --------------------------------------------
+
+export const LOAN_STATUSES: Record<string, string> = {
+  repaying: '正常还款',
+  overdue: '逾期',
+  non_performing: '不良',
+  settled: '已结清',
+  written_off: '已核销',
+}
+
+/** How long the oldest unpaid instalment is past due (the API's overdue_bucket). */
+export const OVERDUE_BUCKETS: Record<string, string> = {
+  none: '未逾期',
+  '1-30': '逾期 1–30 天',
+  '31-90': '逾期 31–90 天',
+  '91+': '逾期 91 天以上',
+}
+
+export const INSTALMENT_STATUSES: Record<string, string> = {
+  due: '待还',
+  partly_paid: '部分已还',
+  paid: '已还清',
+  overdue: '逾期',
+}
+
+/** What each loan status means for the borrowing enterprise (我的贷款). */
+export const LOAN_STATUS_MEANINGS: Record<string, string> = {
+  repaying: '贷款正常还款中，请按还款计划按时还款。',
+  overdue: '有到期未还清的期次，请尽快联系放款机构还款，逾期会影响企业信用。',
+  non_performing: '逾期已超过 90 天，贷款已转为不良，并计入企业信用记录，请尽快联系放款机构。',
+  settled: '贷款已全部还清。',
+  written_off: '放款机构已核销该笔贷款。',
+}
+
+// --- statuses: every status on a page is a coloured tag, named and coloured here ----------------------
+
+/** Each kind of status: its Chinese names and its tag colour per code (StatusTag shows them). */
+export const STATUSES = {
+  order: {
+    labels: ORDER_STATUSES,
+    tags: { submitted: 'warning', accepted: 'primary', credit_granted: 'success', disbursed: 'success', terminated: 'danger', withdrawn: 'info', returned: 'warning' },
+  },
+  product: { labels: PRODUCT_STATUSES, tags: { active: 'success', disabled: 'info' } },
+  account: { labels: ACCOUNT_STATUSES, tags: { active: 'success', disabled: 'info' } },
+  review: { labels: VERIFICATION_REQUEST_STATUSES, tags: { pending: 'warning', approved: 'success', rejected: 'danger' } },
+  application: { labels: APPLICATION_STATUSES, tags: { pending: 'warning', approved: 'success', rejected: 'danger' } },
+  verification: {
+    labels: VERIFICATION_STATUSES,
+    tags: { unverified: 'info', pending: 'warning', verified: 'success', rejected: 'danger', approved: 'success' },
+  },
+  need: { labels: NEED_STATUSES, tags: { open: 'warning', claimed: 'success', expired: 'info', cancelled: 'info' } },
+  push: { labels: PUSH_STATUSES, tags: { pending: 'warning', accepted: 'success', declined: 'info', overdue: 'danger' } },
+  dispute: { labels: DISPUTE_STATUSES, tags: DISPUTE_STATUS_TAGS },
+  policy: { labels: POLICY_STATUSES, tags: { scheduled: 'warning', published: 'success', withdrawn: 'info', expired: 'info' } },
+  authorization: { labels: AUTHORIZATION_STATUSES, tags: AUTHORIZATION_STATUS_TAGS },
+  delivery: { labels: DELIVERY_STATUSES, tags: { pending: 'warning', delivered: 'success', failed: 'danger' } },
+  login: {
+    labels: LOGIN_RESULTS,
+    tags: { success: 'success', invalid_code: 'danger', unknown_phone: 'danger', wrong_password: 'danger', locked: 'danger', disabled: 'danger' },
+  },
+  risk: { labels: RISK_LEVELS, tags: RISK_TAG_TYPES },
+  loan: {
+    labels: LOAN_STATUSES,
+    tags: { repaying: 'primary', overdue: 'warning', non_performing: 'danger', settled: 'success', written_off: 'info' },
+  },
+  instalment: { labels: INSTALMENT_STATUSES, tags: { due: 'info', partly_paid: 'primary', paid: 'success', overdue: 'danger' } },
+  bucket: { labels: OVERDUE_BUCKETS, tags: { none: 'success', '1-30': 'warning', '31-90': 'danger', '91+': 'danger' } },
+  precheck: {
+    labels: { match: '一致', mismatch: '不一致', unknown: '无法核验' } as Record<string, string>,
+    tags: { match: 'success', mismatch: 'danger', unknown: 'info' },
+  },
+} satisfies Record<string, { labels: Record<string, string>; tags: Record<string, TagType> }>
+
+export type StatusKind = keyof typeof STATUSES

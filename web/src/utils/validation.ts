@@ -32,6 +32,15 @@ export const checkAmount: Check = (value) => {
   return null
 }
 
+/** An amount repaid (万元): 0 allowed (a repayment may be principal or interest only). */
+export const checkRepaidAmount: Check = (value) => {
+  if (isBlank(value)) return '请输入金额（没有则填 0）'
+  const amount = Number(value)
+  if (!Number.isFinite(amount) || amount < 0 || amount > AMOUNT_LIMIT) return `金额应在 0 到 ${AMOUNT_LIMIT} 万元之间`
+  if (decimals(amount) > 4) return '金额最多 4 位小数（精确到元）'
+  return null
+}
+
 export const checkTerm: Check = (value) => {
   if (isBlank(value)) return '请输入期限'
   const term = Number(value)

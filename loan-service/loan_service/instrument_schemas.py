@@ -1,0 +1,230 @@
+"""What the government instruments take in and give out (funds, claims, subsidy programmes and
+applications; also the source of their part of the OpenAPI document)."""
+
+from decimal import Decimal
+
+import marshmallow as ma
+from marshmallow import validate
+
+from xyd_common.audit import AuditLogSchema
+from xyd_common.pagination import PageArgsSchema, page_schema
+from xyd_common.schemas import ExactNumber, StrictSchema
+from xyd_common.validators import RegionCode
+
+from . import subsidies
+from .instrument_models import APPLICATION_STATUSES, CLAIM_STATUSES, FUND_STATUSES
+from .schemas import AMOUNT_LIMIT, Amount, StrippedString
+
+# auth-service's institution types (institution.* events carry one of them).
+INSTITUTION_TYPES = ("bank", "guarantee", "microloan", "leasing", "insurance", "other")
+POSITIVE = validate.Range(min=Decimal("0.0001"), max=AMOUNT_LIMIT)
+PERCENT = validate.Range(min=Decimal("0.01"), max=Decimal(100))
+
+
+def Percent(**kwargs) -> ExactNumber:  # noqa: N802 - a field factory, read like a field class
+    return ExactNumber(2, **kwargs)
+
+
+class Name(StrippedString):
+    def __init__(self, **kwargs):
+        super().__init__(required=True, validate=validate.Length(min=2, max=200), **kwargs)
+
+
+class Reason(StrictSchema):
+    reason = StrippedString(required=True, validate=validate.Length(min=2, max=500),
+                            metadata={"description": "驳回原因"})
+
+
+class Payment(StrictSchema):
+    paid_on = ma.fields.Date(required=True, metadata={"description": "拨付日期（不晚于业务日期）"})
+    reference = StrippedString(required=True, validate=validate.Length(min=1, max=64),
+                               metadata={"description": "拨付凭证号"})
+
+
+# --- funds -------------------------------------------------------------------------------------------
+
+class FundCreateSchema(StrictSchema):
+    name = Name(metadata={"description": "资金池名称"})
+    region_code = RegionCode(required=True, metadata={"description": "所属区域（本区域或下级区域）"})
+    budget = Amount(required=True, validate=POSITIVE, metadata={"description": "资金规模（万元）"})
+    share_percent = Percent(required=True, validate=PERCENT, metadata={"description": "分担比例（%，损失本金的）"})
+    cap_per_loan = Amount(required=True, validate=POSITIVE, metadata={"description": "单笔贷款补偿上限（万元）"})
+    institution_types = ma.fields.List(ma.fields.String(validate=validate.OneOf(INSTITUTION_TYPES)), required=True,
+                                       validate=validate.Length(min=1, max=len(INSTITUTION_TYPES)),
+                                       metadata={"description": "覆盖的机构类型"})
+    whitelisted_only = ma.fields.Boolean(load_default=False, metadata={"description": "仅覆盖放款时在白名单内的企业"})
+    loans_from = ma.fields.Date(required=True, metadata={"description": "覆盖的放款日期起"})
+    loans_to = ma.fields.Date(required=True, metadata={"description": "覆盖的放款日期止"})
+    claims_until = ma.fields.Date(required=True, metadata={"description": "代偿申请截止日期"})
+
+
+class TopUpSchema(StrictSchema):
+    amount = Amount(required=True, validate=POSITIVE, metadata={"description": "追加金额（万元）"})
+    note = StrippedString(load_default=None, allow_none=True, validate=validate.Length(max=500))
+
+
+class FundListArgs(PageArgsSchema):
+    status = ma.fields.String(validate=validate.OneOf(FUND_STATUSES))
+    region_code = RegionCode()
+
+
+class FundSchema(ma.Schema):
+    id = ma.fields.Integer()
+    name = ma.fields.String()
+    region_code = ma.fields.String()
+    status = ma.fields.String(metadata={"enum": list(FUND_STATUSES)})
+    budget = Amount()
+    approved = Amount(metadata={"description": "已核准、尚未拨付（万元）"})
+    paid = Amount(metadata={"description": "已拨付（万元）"})
+    available = Amount(metadata={"description": "可用余额 = 资金规模 − 已核准 − 已拨付（万元）"})
+    share_percent = Percent()
+    cap_per_loan = Amount()
+    institution_types = ma.fields.List(ma.fields.String(metadata={"enum": list(INSTITUTION_TYPES)}))
+    whitelisted_only = ma.fields.Boolean()
+    loans_from = ma.fields.Date()
+    loans_to = ma.fields.Date()
+    claims_until = ma.fields.Date()
+    created_at = ma.fields.DateTime()
+
+
+FundPageSchema = page_schema(FundSchema, "FundPage")
+
+
+# --- claims ------------------------------------------------------------------------------------------
+
+class ClaimFormSchema(StrictSchema):
+    """The text fields of the multipart claim (the files come as `evidence`)."""
+
+    loan_id = ma.fields.Integer(required=True, validate=validate.Range(min=1, max=2**63 - 1))
+    loss_principal = Amount(required=True, validate=POSITIVE,
+                            metadata={"description": "损失本金（万元，不超过贷款未还本金）"})
+    note = StrippedString(load_default=None, allow_none=True, validate=validate.Length(max=1000))
+
+
+class ClaimApproveSchema(StrictSchema):
+    amount = Amount(required=True, validate=POSITIVE, metadata={
+        "description": "核准金额（万元）：不超过 分担比例×损失本金、单笔上限减去该贷款在本资金池已核准的、"
+                       "可用余额 三者的最小值"})
+
+
+class ClaimListArgs(PageArgsSchema):
+    fund_id = ma.fields.Integer(validate=validate.Range(min=1, max=2**63 - 1))
+    loan_id = ma.fields.Integer(validate=validate.Range(min=1, max=2**63 - 1))
+    status = ma.fields.String(validate=validate.OneOf(CLAIM_STATUSES))
+
+
+class ClaimFileSchema(ma.Schema):
+    id = ma.fields.Integer()
+    name = ma.fields.String()
+    content_type = ma.fields.String()
+    size = ma.fields.Integer()
+
+
+class ClaimSchema(ma.Schema):
+    id = ma.fields.Integer()
+    fund_id = ma.fields.Integer()
+    loan_id = ma.fields.Integer()
+    institution_id = ma.fields.Integer()
+    loss_principal = Amount()
+    note = ma.fields.String(allow_none=True)
+    status = ma.fields.String(metadata={"enum": list(CLAIM_STATUSES)})
+    approved_amount = Amount(allow_none=True)
+    paid_on = ma.fields.Date(allow_none=True)
+    reason = ma.fields.String(allow_none=True)
+    created_at = ma.fields.DateTime()
+    files = ma.fields.List(ma.fields.Nested(ClaimFileSchema))
+
+
+ClaimPageSchema = page_schema(ClaimSchema, "ClaimPage")
+
+
+# --- subsidies ---------------------------------------------------------------------------------------
+
+class ProgramCreateSchema(StrictSchema):
+    name = Name(metadata={"description": "贴息项目名称"})
+    region_code = RegionCode(required=True, metadata={"description": "所属区域（本区域或下级区域）"})
+    rate_points = Percent(load_default=None, allow_none=True,
+                          validate=validate.Range(min=Decimal("0.01"), max=Decimal(36)),
+                          metadata={"description": "按年化百分点贴息（与 share_percent 二选一）"})
+    share_percent = Percent(load_default=None, allow_none=True, validate=PERCENT,
+                            metadata={"description": "按已付利息的百分比贴息（与 rate_points 二选一）"})
+    first_loan_only = ma.fields.Boolean(load_default=False, metadata={"description": "仅限首贷"})
+    whitelisted_only = ma.fields.Boolean(load_default=False, metadata={"description": "仅限申请时在白名单内的企业"})
+    cap_per_enterprise = Amount(required=True, validate=POSITIVE, metadata={"description": "每户贴息上限（万元）"})
+    budget = Amount(required=True, validate=POSITIVE, metadata={"description": "项目预算（万元）"})
+    loans_from = ma.fields.Date(required=True)
+    loans_to = ma.fields.Date(required=True)
+    apply_until = ma.fields.Date(required=True, metadata={"description": "申请截止日期"})
+
+
+class ProgramListArgs(PageArgsSchema):
+    region_code = RegionCode()
+
+
+class ProgramSchema(ma.Schema):
+    id = ma.fields.Integer()
+    name = ma.fields.String()
+    region_code = ma.fields.String()
+    rate_points = Percent(allow_none=True)
+    share_percent = Percent(allow_none=True)
+    first_loan_only = ma.fields.Boolean()
+    whitelisted_only = ma.fields.Boolean()
+    cap_per_enterprise = Amount()
+    budget = Amount()
+    approved = Amount(metadata={"description": "已核准、尚未拨付（万元）"})
+    paid = Amount()
+    available = Amount(metadata={"description": "剩余预算 = 预算 − 已核准 − 已拨付（万元）"})
+    loans_from = ma.fields.Date()
+    loans_to = ma.fields.Date()
+    apply_until = ma.fields.Date()
+    created_at = ma.fields.DateTime()
+
+
+ProgramPageSchema = page_schema(ProgramSchema, "SubsidyProgramPage")
+
+
+class ApplicationCreateSchema(StrictSchema):
+    loan_id = ma.fields.Integer(required=True, validate=validate.Range(min=1, max=2**63 - 1),
+                                metadata={"description": "本企业的贷款"})
+
+
+class ApplicationApproveSchema(StrictSchema):
+    amount = Amount(load_default=None, allow_none=True, validate=POSITIVE,
+                    metadata={"description": "核准金额（万元），默认测算金额；不超过测算金额与剩余预算"})
+
+
+class ApplicationListArgs(PageArgsSchema):
+    status = ma.fields.String(validate=validate.OneOf(APPLICATION_STATUSES))
+    loan_id = ma.fields.Integer(validate=validate.Range(min=1, max=2**63 - 1))
+
+
+class ApplicationSchema(ma.Schema):
+    id = ma.fields.Integer()
+    program_id = ma.fields.Integer()
+    loan_id = ma.fields.Integer()
+    enterprise_uscc = ma.fields.String()
+    status = ma.fields.String(metadata={"enum": list(APPLICATION_STATUSES)})
+    interest_paid = Amount(metadata={"description": "申请时该贷款已付利息（万元，申请后不再变化）"})
+    computed_amount = Amount(metadata={"description": "按项目规则测算的贴息金额（万元）"})
+    calculation = ma.fields.Function(lambda application: subsidies.calculation(application), metadata={
+        "type": "string",
+        "description": "测算过程（中文），如“已付利息 0.3333 万元 × 50%，四舍五入至 0.0001 万元 = 0.1667 万元”"})
+    approved_amount = Amount(allow_none=True)
+    paid_on = ma.fields.Date(allow_none=True)
+    reason = ma.fields.String(allow_none=True)
+    created_at = ma.fields.DateTime()
+
+
+ApplicationPageSchema = page_schema(ApplicationSchema, "SubsidyApplicationPage")
+
+
+# --- the audit log -----------------------------------------------------------------------------------
+
+class AuditLogArgs(PageArgsSchema):
+    action = ma.fields.String(validate=validate.Length(max=60))
+    target_type = ma.fields.String(validate=validate.OneOf(("fund", "claim", "subsidy_program",
+                                                            "subsidy_application")))
+    target_id = ma.fields.String(validate=validate.Length(max=40))
+
+
+AuditLogPageSchema = page_schema(AuditLogSchema, "LoanAuditLogPage")

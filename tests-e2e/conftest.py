@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 from api_client import Api
 from bus_recorder import BusRecorder
-from harness import running_platform
+from harness import running_platform, share
 
 # The browser fixtures (Chromium through Playwright) for the tests of the web console.
 pytest_plugins = ["browser"]
@@ -14,6 +14,7 @@ pytest_plugins = ["browser"]
 def platform():
     with tempfile.TemporaryDirectory(prefix="xyd-e2e-") as workdir:
         with running_platform(Path(workdir)) as running:
+            share(running)
             recorder = running.bus_recorder = BusRecorder(running.vhost).start()
             yield running
             recorder.stop()

@@ -73,7 +73,8 @@ class Platform:
         return self.env["CORS_ALLOWED_ORIGINS"]
 
     def start(self, name: str, command: str, replica: int = 0, env: dict | None = None) -> None:
-        log = open(self.workdir / f"{name}-{replica}.log", "wb")  # noqa: SIM115 - closed at stop
+        # Appended to: a process restarted (killed by a test, a paused platform resumed) keeps its history.
+        log = open(self.workdir / f"{name}-{replica}.log", "ab")  # noqa: SIM115 - closed at stop
         env = {**self.env, **(env or {})}
         if "--bind" not in command:  # relays, consumers, workers: metrics and health on a port of their own
             port = self.metrics_ports[f"{name}-{replica}"] = free_port()
@@ -95,6 +96,33 @@ class Platform:
         """Start a killed process ("order-relay-0") again with its Procfile command."""
         process, _, replica = name.rpartition("-")
         self.start(process, read_procfile()[process], int(replica))
+
+    def pause(self) -> list[str]:
+        """Stop every process (their databases, vhost and ports stay) and return their names for
+        `resume`: a module that needs a platform of its own pauses the shared one meanwhile, so that two
+        platforms per pytest-xdist worker never hold a stock PostgreSQL's 100 connections between them."""
+        names = list(self.processes)
+        self.stop()
+        self.processes.clear()
+        return names
+
+    def resume(self, names: list[str]) -> None:
+        for name in names:
+            self.restart(name)
+        self.wait_healthy()
+
+    def wait_healthy(self) -> None:
+        def healthy():
+            dead = self.dead_processes()
+            if dead:
+                raise RuntimeError(f"processes died at start: {dead}\n" + "\n".join(
+                    f"--- {n}\n{self.log_tail(n)}" for n in dead))
+            return requests.get(self.gateway + "/health", timeout=2).status_code == 200
+
+        try:
+            wait_until(healthy, timeout=60, interval=0.3, message="the platform to be healthy")
+        except RuntimeError as exc:
+            raise AssertionError(str(exc)) from None
 
     def stop(self) -> None:
         for proc, _ in self.processes.values():
@@ -191,6 +219,9 @@ def running_platform(workdir: Path, cuttable: tuple[str, ...] = (), settings: di
             # The loan tests move loan-service's business date forward instead of waiting months.
             "LOAN_BUSINESS_DATE_ENABLED": "true",
             "WEB_CONCURRENCY": "1",
+            # Two platforms side by side (E2E_JOBS) and the tests' own extra processes stay within a stock
+            # PostgreSQL's 100 connections: few idle ones per process (more open while busy).
+            "DATABASE_POOL_SIZE": "2",
             "WEB_THREADS": "8",
             "LOG_LEVEL": "INFO",
             "BIND_HOST": "127.0.0.1",
@@ -219,16 +250,25 @@ def running_platform(workdir: Path, cuttable: tuple[str, ...] = (), settings: di
         for name, command in read_procfile().items():
             for replica in range(REPLICAS_PER_WORKER if is_worker(name) else 1):
                 platform.start(name, command, replica)
-
-        def healthy():
-            dead = platform.dead_processes()
-            if dead:
-                raise RuntimeError(f"processes died at start: {dead}\n" + "\n".join(
-                    f"--- {n}\n{platform.log_tail(n)}" for n in dead))
-            return requests.get(platform.gateway + "/health", timeout=2).status_code == 200
-
-        try:
-            wait_until(healthy, timeout=60, interval=0.3, message="the platform to be healthy")
-        except RuntimeError as exc:
-            raise AssertionError(str(exc)) from None
+        platform.wait_healthy()
         yield platform
+
+
+# The platform this pytest process shares between its modules (conftest's `platform`), once started.
+_shared: list[Platform] = []
+
+
+def share(platform: Platform) -> None:
+    _shared.append(platform)
+
+
+@contextlib.contextmanager
+def shared_platform_paused():
+    """For a module with a platform of its own (the fault tests): the shared one, if this process has
+    started it, is paused meanwhile and resumed afterwards."""
+    paused = [(platform, platform.pause()) for platform in _shared]
+    try:
+        yield
+    finally:
+        for platform, names in paused:
+            platform.resume(names)

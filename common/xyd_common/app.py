@@ -93,6 +93,10 @@ def create_service_app(import_name: str, settings: dict, db, migrations_dir: str
         # applies): measured up to 100x slower on the market's queries. Plan each with its values.
         options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
         options["connect_args"] = {**options.get("connect_args", {}), "prepare_threshold": None}
+        # Each process keeps at most DATABASE_POOL_SIZE idle connections (up to DATABASE_MAX_OVERFLOW
+        # more while busy): what replicas × processes cost PostgreSQL's max_connections.
+        options.setdefault("pool_size", app.config.get("DATABASE_POOL_SIZE", 5))
+        options.setdefault("max_overflow", app.config.get("DATABASE_MAX_OVERFLOW", 10))
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     configure_logging(app.config["SERVICE_NAME"], app.config["LOG_LEVEL"])
     # Only the gateway names the client (its X-Forwarded-For, signed): nobody else on the host or in the

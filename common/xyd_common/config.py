@@ -106,6 +106,8 @@ def common_settings(service: str, database_env: str) -> dict:
         "SERVICE_NAME": service,
         "SQLALCHEMY_DATABASE_URI": database_url(database_env, service),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "DATABASE_POOL_SIZE": env_int("DATABASE_POOL_SIZE", 5),
+        "DATABASE_MAX_OVERFLOW": env_int("DATABASE_MAX_OVERFLOW", 10),
         "AMQP_URL": env_secret("AMQP_URL", DEFAULT_AMQP_URL),
         "EVENTS_EXCHANGE": env_str("EVENTS_EXCHANGE", "xyd.events"),
         "REDIS_URL": env_secret("REDIS_URL", DEFAULT_REDIS_URL),

@@ -54,6 +54,11 @@ def run_periodic(app: Flask, job: Callable[[], object], interval_setting: str, o
                 db.session.rollback()
                 log.exception("%s failed; retrying in the next round", name)
                 return False
+            finally:
+                # A job that sleeps most of the time holds no connection meanwhile: a dozen periodic
+                # processes per platform would otherwise keep a dozen idle PostgreSQL connections.
+                db.session.remove()
+                db.engine.dispose()
 
     if once:
         if not run_once():

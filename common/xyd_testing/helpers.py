@@ -40,6 +40,9 @@ def _xdist_worker() -> tuple[int, int]:
     return 0, 1
 
 
+_handed_out: set[int] = set()
+
+
 def free_port() -> int:
     """A port nothing listens on, chosen below the kernel's ephemeral range: a port the kernel hands out
     (bind to 0) can be taken by any outgoing connection before the process it is meant for binds it
@@ -53,11 +56,15 @@ def free_port() -> int:
     low, high = low + worker * width, low + (worker + 1) * width - 1
     for _ in range(200):
         port = random.randint(low, high)
+        # A port handed out earlier may not be bound yet (its process still starting): never again.
+        if port in _handed_out:
+            continue
         with socket.socket() as s:
             try:
                 s.bind(("127.0.0.1", port))
             except OSError:
                 continue
+            _handed_out.add(port)
             return port
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

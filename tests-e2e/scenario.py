@@ -166,6 +166,23 @@ def post_need(enterprise: Api, valid_days: int = 30) -> dict:
     return wait_until(attempt, timeout=20, interval=0.3, message="order-service to know the enterprise")
 
 
+def published_policy(government: Api, events: "EventSubscriber", body: dict, audience_includes: str) -> dict:
+    """A policy published today whose announced audience includes the enterprise `audience_includes`
+    (a USCC). product-service learns an enterprise's region and industry from auth.enterprise_verified, a
+    moment after the approval: a policy published before that misses it; withdraw it and publish again."""
+    def attempt():
+        resp = government.post("/policies", json=body)
+        assert resp.status_code == 201, resp.text
+        policy = resp.json()
+        event = events.wait_for(lambda e: e["event_type"] == "policy.published" and e["data"]["id"] == policy["id"])
+        if audience_includes in event["data"]["audience"]:
+            return policy
+        government.post(f"/policies/{policy['id']}/withdraw")  # too early: try again with a fresh policy
+        return None
+
+    return wait_until(attempt, timeout=30, interval=0.5, message="product-service to know the enterprise")
+
+
 class EventSubscriber:
     """A subscriber of the platform's events, as a government system would be: its own queue in the
     platform's vhost bound to `binding` (e.g. `order.#`), deduplicating on event_id."""

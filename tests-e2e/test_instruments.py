@@ -1,5 +1,6 @@
 """Government instruments end to end: the city's government sets up a risk compensation fund and a 首贷贴息
-programme; an enterprise's first loan is disbursed and repaid in part, it applies for the subsidy and
+programme and publishes a policy linking both, which reaches the enterprise without a loan yet (in-app
+notice, 为我推荐); that enterprise's first loan is disbursed and repaid in part, it applies for the subsidy and
 sees the computed amount, the government approves and pays it; another enterprise's loan goes
 non-performing as the admin moves the business date; its bank claims with an evidence file, the
 government approves within the share and the cap and pays. At each step the fund's or programme's
@@ -16,6 +17,7 @@ from scenario import (
     admin_with_regions,
     institution_user,
     new_institution,
+    published_policy,
     published_product,
     random_uscc,
     staff_user,
@@ -36,20 +38,23 @@ PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 def world(platform):
     admin = admin_with_regions(platform, REGIONS)
     funds, subsidies = EventSubscriber(platform, "fund.#"), EventSubscriber(platform, "subsidy.#")
+    policies = EventSubscriber(platform, "policy.#")
     bank = institution_user(platform, admin, new_institution(admin, "许昌补偿银行"))
     other_bank = institution_user(platform, admin, new_institution(admin, "他行补偿银行"))
     government, district, elsewhere = (
         staff_user(platform, admin, "/admin/government-users", {"name": name, "region_code": code})[0]
         for name, code in (("许昌市财政局", "411000"), ("魏都区金融办", "411002"), ("建安区金融办", "411003")))
     product = published_product(bank, {**PRODUCT, "name": "补偿贴息测试贷"})
-    first, _ = verified_enterprise(platform, admin, random_uscc(), "许昌首贷电子有限公司", STAFF_PASSWORD)
+    first_uscc = random_uscc()
+    first, _ = verified_enterprise(platform, admin, first_uscc, "许昌首贷电子有限公司", STAFF_PASSWORD)
     second, _ = verified_enterprise(platform, admin, random_uscc(), "许昌不良机械有限公司", STAFF_PASSWORD)
     third, _ = verified_enterprise(platform, admin, random_uscc(), "许昌旁观商贸有限公司", STAFF_PASSWORD)
     yield {"admin": admin, "bank": bank, "other_bank": other_bank, "government": government, "district": district,
            "elsewhere": elsewhere, "product": product, "first": first, "second": second, "third": third,
-           "fund_events": funds, "subsidy_events": subsidies}
+           "first_uscc": first_uscc, "fund_events": funds, "subsidy_events": subsidies, "policy_events": policies}
     funds.close()
     subsidies.close()
+    policies.close()
 
 
 def created(api, path: str, body: dict) -> dict:
@@ -96,6 +101,25 @@ def test_a_fund_and_a_first_loan_subsidy_from_set_up_to_payment(world):
     assert queued(world["fund_events"], "fund.created", "fund_id", fund["id"])["data"]["available"] == 100
     queued(world["subsidy_events"], "subsidy.program_created", "program_id", program["id"])
     assert [r["action"] for r in audit(world, "fund", fund["id"])] == ["fund.created"]
+
+    # --- 政策: the city publishes a policy linking both; the enterprise without a loan yet is told -------
+    policy = published_policy(government, world["policy_events"], {
+        "title": "许昌市小微企业首贷贴息和风险补偿政策", "issuer": "许昌市财政局", "region_code": "411000",
+        "body": "首次获得银行贷款的小微企业，按实际支付利息的 50% 给予贴息。\n\n"
+                "合作银行的不良贷款由资金池分担 40% 的本金损失。",
+        "published_on": china_today().isoformat(), "valid_until": None,
+        "tags": {"industries": [], "whitelisted_only": False, "first_loan_only": True},
+        "links": [{"type": "fund", "id": fund["id"]}, {"type": "subsidy_program", "id": program["id"]}]},
+        audience_includes=world["first_uscc"])
+    wait_until(lambda: [n for n in world["first"].get("/notifications").json()["items"]
+                        if n["kind"] == "policy_published" and n["data"]["policy_id"] == policy["id"]],
+               timeout=20, message="the enterprise told of the policy in the app")
+    recommended = world["first"].get("/policies/recommended").json()["items"]
+    (item,) = [i for i in recommended if i["policy"]["id"] == policy["id"]]
+    assert "首贷企业适用（尚无放款记录）" in item["reasons"]
+    # The portal's page names what it links to (product-service heard fund.created, program_created).
+    wait_until(lambda: [link["name"] for link in world["third"].get(f"/policies/{policy['id']}").json()["links"]]
+               == [fund["name"], program["name"]], timeout=20, message="the policy's links named")
 
     # --- 首贷贴息: the first enterprise's first loan, repaid in part --------------------------------------
     loan = loan_of(world, world["first"])

@@ -13,7 +13,15 @@ from sqlalchemy import update
 from xyd_common.events.envelope import occurred_at
 
 from . import reference
-from .models import EnterpriseProfile, EnterpriseWhitelist, InstitutionPerformance, OrderTiming, Product, db
+from .models import (
+    EnterpriseProfile,
+    EnterpriseWhitelist,
+    InstitutionPerformance,
+    Instrument,
+    OrderTiming,
+    Product,
+    db,
+)
 
 log = logging.getLogger(__name__)
 
@@ -100,6 +108,24 @@ def on_order_disbursed(event: dict) -> None:
         profile.first_disbursed_on = day
 
 
+def _instrument(kind: str, instrument_id: int, data: dict) -> Instrument:
+    row = db.session.get(Instrument, (kind, instrument_id))
+    if row is None:
+        row = Instrument(kind=kind, id=instrument_id)
+        db.session.add(row)
+    row.name, row.region_code = data["name"], data["region_code"]
+    return row
+
+
+def on_fund_created(event: dict) -> None:
+    """A fund a policy may link to: its name for the policy's page."""
+    _instrument("fund", int(event["data"]["fund_id"]), event["data"])
+
+
+def on_subsidy_program_created(event: dict) -> None:
+    _instrument("subsidy_program", int(event["data"]["program_id"]), event["data"])
+
+
 HANDLERS = {
     **reference.HANDLERS,  # the copies of regions and institutions
     "order.submitted": on_order_submitted,
@@ -107,4 +133,6 @@ HANDLERS = {
     "credit.whitelist_changed": on_whitelist_changed,
     "auth.enterprise_verified": on_enterprise_verified,
     "order.disbursed": on_order_disbursed,
+    "fund.created": on_fund_created,
+    "subsidy.program_created": on_subsidy_program_created,
 }

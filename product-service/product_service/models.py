@@ -196,6 +196,18 @@ class OrderTiming(db.Model):
     accepted: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
 
 
+class Instrument(db.Model):
+    """The government instruments policies link to: loan-service's funds and subsidy programmes, their
+    names as `fund.created` and `subsidy.program_created` announced them."""
+
+    __tablename__ = "instruments"
+
+    kind: Mapped[str] = mapped_column(String(20), primary_key=True)  # "fund" | "subsidy_program"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    name: Mapped[str] = mapped_column(String(200), nullable=False)
+    region_code: Mapped[str] = mapped_column(String(12), nullable=False)
+
+
 class EnterpriseProfile(db.Model):
     """What policy matching knows of an enterprise, from events: its verified owner's region and the
     credit record's industry (`auth.enterprise_verified`), and whether a loan of it was disbursed yet
@@ -239,7 +251,7 @@ class Policy(db.Model):
     whitelisted_only: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     first_loan_only: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     # [{"type": "fund"|"subsidy_program"|"product", "id": N}]: products checked here, the others are
-    # loan-service's ids, kept as given.
+    # loan-service's ids, kept as given (named from `instruments` once their events arrived).
     links: Mapped[list] = mapped_column(JSON, nullable=False, default=list)
     withdrawn_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     announced_at: Mapped[datetime | None] = mapped_column(UtcDateTime())

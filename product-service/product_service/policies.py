@@ -18,7 +18,7 @@ credit record's, from `auth.enterprise_verified`); whitelisted_only needs the en
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import exists, false, or_, select, true
+from sqlalchemy import exists, false, or_, select, true, tuple_
 
 from xyd_common.errors import Conflict, NotFound, ValidationFailed
 from xyd_common.events.outbox import record_event, utcnow
@@ -28,6 +28,7 @@ from xyd_common.tokens import Identity, require_verified_enterprise
 from .models import (
     EnterpriseProfile,
     EnterpriseWhitelist,
+    Instrument,
     OutboxMessage,
     Policy,
     PolicyIndustry,
@@ -100,18 +101,29 @@ def _managed(identity: Identity, policy_id: int) -> Policy:
 
 # --- what the API shows, also the data of policy.* events -------------------------------------------------
 
+def link_names(links: list[dict]) -> dict[tuple[str, int], str]:
+    """(type, id) -> name of what a policy links to: its products, and the funds and programmes whose
+    events have arrived (a link announced before its fund reads without a name until then)."""
+    product_ids = [link["id"] for link in links if link["type"] == "product"]
+    instruments = [(link["type"], link["id"]) for link in links if link["type"] != "product"]
+    names = {("product", pid): name for pid, name in db.session.execute(
+        select(Product.id, Product.name).where(Product.id.in_(product_ids))).all()} if product_ids else {}
+    if instruments:
+        names.update({(kind, iid): name for kind, iid, name in db.session.execute(
+            select(Instrument.kind, Instrument.id, Instrument.name)
+            .where(tuple_(Instrument.kind, Instrument.id).in_(instruments))).all()})
+    return names
+
+
 def policy_view(policy: Policy, today: date | None = None) -> dict:
-    product_ids = [link["id"] for link in policy.links if link["type"] == "product"]
-    names = dict(db.session.execute(select(Product.id, Product.name).where(Product.id.in_(product_ids))).all()) \
-        if product_ids else {}
+    names = link_names(policy.links)
     region = db.session.get(Region, policy.region_code)
     return {
         "id": policy.id, "title": policy.title, "body": policy.body, "issuer": policy.issuer,
         "region_code": policy.region_code, "region_name": region.name if region else None,
         "published_on": policy.published_on, "valid_until": policy.valid_until,
         "status": status_of(policy, today or china_today()), "tags": policy.tags,
-        "links": [{**link, "name": names.get(link["id"]) if link["type"] == "product" else None}
-                  for link in policy.links],
+        "links": [{**link, "name": names.get((link["type"], link["id"]))} for link in policy.links],
         "withdrawn_at": policy.withdrawn_at, "created_at": policy.created_at, "updated_at": policy.updated_at,
     }
 

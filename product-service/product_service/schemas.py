@@ -217,7 +217,8 @@ class PolicyUpdateSchema(PolicyCreateSchema):
 class PolicyLinkOutSchema(ma.Schema):
     type = ma.fields.String(metadata={"enum": list(POLICY_LINK_TYPES)})
     id = ma.fields.Integer()
-    name = ma.fields.String(allow_none=True, metadata={"description": "产品名称（仅 product）"})
+    name = ma.fields.String(allow_none=True, metadata={
+        "description": "所链接产品、资金池或贴息项目的名称（资金池、项目在其创建事件到达前为 null）"})
 
 
 class PolicyTagsOutSchema(ma.Schema):

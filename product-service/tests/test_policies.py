@@ -148,13 +148,24 @@ def test_an_edit_keeps_each_link_whole_and_tags_partial(client, create, city):
     assert resp.status_code == 200 and resp.get_json()["tags"]["first_loan_only"] is True
 
 
-def test_links_keep_loan_service_ids_and_name_products(client, create, publish):
+def test_links_keep_loan_service_ids_and_are_named_once_the_instruments_are_announced(client, app, create,
+                                                                                      publish):
     product = publish()
     policy = create(links=[{"type": "fund", "id": 3}, {"type": "subsidy_program", "id": 5},
                            {"type": "product", "id": product["id"]}, {"type": "fund", "id": 3}])
     assert policy["links"] == [{"type": "fund", "id": 3, "name": None},
                                {"type": "subsidy_program", "id": 5, "name": None},
                                {"type": "product", "id": product["id"], "name": product["name"]}]
+    # loan-service announces the fund and the programme (again, as a redelivery would): now named.
+    for _ in range(2):
+        assert deliver(app, "fund.created", {"fund_id": 3, "name": "许昌市风险补偿资金池",
+                                             "region_code": "411000"}) == "ack"
+    assert deliver(app, "subsidy.program_created", {"program_id": 5, "name": "许昌市首贷贴息",
+                                                    "region_code": "411000"}) == "ack"
+    # A fund numbered like the programme is another thing: names are per kind.
+    assert deliver(app, "fund.created", {"fund_id": 5, "name": "另一个资金池", "region_code": "411000"}) == "ack"
+    shown = client.get(f"{POLICIES}/{policy['id']}").get_json()
+    assert [link["name"] for link in shown["links"]] == ["许昌市风险补偿资金池", "许昌市首贷贴息", product["name"]]
 
 
 def test_an_edit_is_announced_and_a_withdrawn_policy_leaves_the_portal_and_cannot_change(client, app, create, city):

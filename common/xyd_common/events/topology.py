@@ -67,7 +67,7 @@ LOAN_BALANCE_EVENTS = tuple(e for e in LOAN_EVENTS if e != "loan.instalment_due_
 QUEUES: dict[str, QueueSpec] = {
     "product-service": QueueSpec("product-service.events", (
         "region.created", *INSTITUTION_EVENTS, "order.submitted", "order.accepted", "credit.whitelist_changed",
-        "auth.enterprise_verified", "order.disbursed",
+        "auth.enterprise_verified", "order.disbursed", "fund.created", "subsidy.program_created",
     )),
     "order-service": QueueSpec("order-service.events", (
         "region.created", *INSTITUTION_EVENTS, *PRODUCT_EVENTS, *USER_EVENTS, "auth.enterprise_verified",

@@ -21776,7 +21776,7 @@ export interface components {
         PolicyLinkOut: {
             id?: number;
             /**
-             * @description 产品名称（仅 product）
+             * @description 所链接产品、资金池或贴息项目的名称（资金池、项目在其创建事件到达前为 null）
              * @example 王建国
              */
             name?: string | null;

@@ -76,9 +76,11 @@ bench-loans: install
 	cd loan-service && ../$(BIN)/python bench/bench_loans.py $(BENCH_ARGS)
 
 # The web console (web/, Vue + Vite): built into web/dist when missing or its sources changed (a content
-# hash, so a fresh clone builds once and a rerun with nothing changed skips it; `npm ci` likewise by the lock).
+# hash, so a fresh clone builds once and a rerun with nothing changed skips it; `npm ci` likewise by the lock),
+# then the JavaScript the portal's first page costs, printed and held to ≤ 250 KB gzipped (scripts/bundle_size.py).
 web: install
 	@$(BIN)/python scripts/build_web.py --strict
+	@$(BIN)/python scripts/bundle_size.py --check
 
 # Type check + eslint, and the unit tests of the API client and the forms (vitest); docs/openapi.json
 # and the TypeScript types generated from it (web/src/api/schema.d.ts) must match the code: after

@@ -1,8 +1,6 @@
 import 'element-plus/dist/index.css'
 import './styles.css'
 
-import ElementPlus from 'element-plus'
-import zhCn from 'element-plus/es/locale/lang/zh-cn'
 import { createPinia } from 'pinia'
 import { createApp } from 'vue'
 
@@ -13,7 +11,6 @@ import { useSessionStore } from './stores/session'
 
 const app = createApp(App)
 app.use(createPinia())
-app.use(ElementPlus, { locale: zhCn })
 app.use(router)
 
 api.onSessionEnded = () => {

@@ -21,8 +21,9 @@ whose SMS provider is `console`, so codes are read from GET /api/v1/dev/sms), it
   orders to different states (submitted, accepted, credit granted, disbursed, terminated);
 - on a demo platform (first started with DEMO_DATA=true), writes what the public API cannot through
   each service's own command, which refuses on any other database: a year of orders in the past from
-  a few hundred enterprises of every district (`flask --app order_service seed-demo-history`), so the
-  dashboards' charts have a shape;
+  a few hundred enterprises of every district (`flask --app order_service seed-demo-history`) and the
+  loans of its disbursed orders, repaid month by month, a few overdue and one or two non-performing
+  (`flask --app loan_service seed-demo-history`), so the dashboards' charts have a shape;
 - prints every demo login in one table.
 
 Run it again and it only reports what exists already (409s are expected and ignored; the credit
@@ -52,17 +53,16 @@ CREDIT_SAMPLE_DATA = Path(__file__).resolve().parent.parent / "credit-service" /
 CREDIT_KINDS = {"enterprises": "企业", "records": "信用记录", "whitelist": "白名单", "risk_flags": "风险标记"}
 
 
-def _local_admin_password() -> str | None:
-    """`make run` keeps the local admin password in var/dev-secrets.env."""
-    from pathlib import Path
-
+def _local_secrets() -> dict[str, str]:
+    """What `make run` keeps in var/dev-secrets.env (the local admin password, the service token secret)."""
     secrets_file = Path(__file__).resolve().parent.parent / "var" / "dev-secrets.env"
-    if secrets_file.exists():
-        for line in secrets_file.read_text().splitlines():
-            name, _, value = line.partition("=")
-            if name == "BOOTSTRAP_ADMIN_PASSWORD":
-                return value
-    return None
+    if not secrets_file.exists():
+        return {}
+    return dict(line.partition("=")[::2] for line in secrets_file.read_text().splitlines() if "=" in line)
+
+
+def _local_admin_password() -> str | None:
+    return _local_secrets().get("BOOTSTRAP_ADMIN_PASSWORD")
 
 
 ADMIN_PASSWORD = os.environ.get("BOOTSTRAP_ADMIN_PASSWORD") or _local_admin_password()
@@ -466,9 +466,10 @@ def seed_history(package: str, *args: str) -> str:
     """Run `flask --app <package> seed-demo-history` (the service's settings from this environment, as
     `make run` gives them); what it printed, or why it did not run."""
     deadline = time.monotonic() + WAIT_SECONDS
+    env = {**_local_secrets(), **os.environ}
     while True:
         result = subprocess.run([str(FLASK), "--app", package, "seed-demo-history", *args], capture_output=True,
-                                text=True, timeout=600)
+                                text=True, timeout=600, env=env)
         if result.returncode == 0:
             return result.stdout.strip().splitlines()[-1]
         if result.returncode == NOT_A_DEMO_DATABASE:
@@ -529,6 +530,7 @@ def main() -> int:
         history = seed_history("order_service", "--expect-products", str(products),
                                "--enterprises", os.environ.get("DEMO_ENTERPRISES", "240"),
                                "--orders-per-month", os.environ.get("DEMO_ORDERS_PER_MONTH", "40"))
+        loans = seed_history("loan_service")
     except DemoError as exc:
         print(f"\n演示数据未能完成：{exc}", file=sys.stderr)
         return 1
@@ -539,7 +541,7 @@ def main() -> int:
     print(f"\n{DEMO_ENTERPRISE['enterprise_name']}的融资订单：")
     for institution, name, state in orders:
         print(f"  {institution:　<14} {name:　<10} {state}")
-    print(f"\n历史数据：{history}")
+    print(f"\n历史数据：{history}；{loans}")
     print_logins()
     print(f"\n金融超市：{API}/market/products")
     return 0

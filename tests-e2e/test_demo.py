@@ -56,10 +56,20 @@ def test_the_government_dashboard_spans_a_year_and_every_district(platform, demo
     assert by_status["disbursed"] > by_status["terminated"] > 0 and by_status["submitted"], by_status
     assert months.json()["overdue"] > 0
     # A second run adds nothing: the history is there once.
-    env = {**platform.env, "DEMO_PASSWORD": DEMO_PASSWORD}
-    again = subprocess.run([str(BIN / "flask"), "--app", "order_service", "seed-demo-history"], cwd=ROOT, env=env,
-                           capture_output=True, text=True, timeout=120)
+    again = subprocess.run([str(BIN / "flask"), "--app", "order_service", "seed-demo-history"], cwd=ROOT,
+                           env=platform.env, capture_output=True, text=True, timeout=120)
     assert again.returncode == 0 and "已存在" in again.stdout, again.stdout + again.stderr
+
+
+def test_the_loans_of_the_year_have_a_shape(platform, demo_output):
+    """贷款监测: loans disbursed over the year, most repaid as due, a few overdue and one or two non-performing."""
+    government = Api(platform.gateway)
+    government.login("13937400201", DEMO_PASSWORD)
+    stats = government.get("/loans/stats", params={"group_by": "month"})
+    assert stats.status_code == 200, stats.text
+    figures = stats.json()
+    assert figures["loans"] >= 20 and len([g for g in figures["groups"] if g["loans"]]) >= 10, figures
+    assert 0 < figures["overdue_outstanding"] and 0 < figures["npl_outstanding"] < figures["outstanding"], figures
 
 
 def test_a_seed_command_refuses_a_database_without_the_demo_marker(platform):

@@ -70,6 +70,12 @@ def test_the_loans_of_the_year_have_a_shape(platform, demo_output):
     figures = stats.json()
     assert figures["loans"] >= 20 and len([g for g in figures["groups"] if g["loans"]]) >= 10, figures
     assert 0 < figures["overdue_outstanding"] and 0 < figures["npl_outstanding"] < figures["outstanding"], figures
+    funds = government.get("/funds").json()["items"]
+    assert "许昌市普惠小微风险补偿资金池" in {fund["name"] for fund in funds}
+    programs = government.get("/subsidy-programs").json()["items"]
+    assert "许昌市小微企业首贷贴息" in {program["name"] for program in programs}
+    titles = {policy["title"] for policy in Api(platform.gateway).get("/policies").json()["items"]}
+    assert {"许昌市支持小微企业融资若干措施", "许昌市发制品产业链金融服务指引"} <= titles
 
 
 def test_a_seed_command_refuses_a_database_without_the_demo_marker(platform):

@@ -27,6 +27,9 @@ from .workdays import china_date
 DEMO_APPLICANT = 0  # the applicant of seeded orders: no account of auth-service
 DISTRICTS = {"411002": "魏都区", "411003": "建安区", "411024": "鄢陵县", "411025": "襄城县", "411081": "禹州市",
              "411082": "长葛市"}
+# A company's name starts with its place: 许昌 in the city's districts, the county's or county-level city's own.
+PLACE = {"411002": "许昌", "411003": "许昌", "411024": "鄢陵", "411025": "襄城", "411081": "禹州", "411082": "长葛"}
+USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 # Name stems and the industries of 许昌: hair products, ceramics (钧瓷), machinery, food, tobacco supply,
 # flowers and seedlings, building materials, electrical equipment.
 STEMS = ("瑞祥", "恒达", "宏昌", "金鼎", "华隆", "万通", "鑫源", "永盛", "德润", "嘉和", "中联", "福临", "天成",
@@ -46,17 +49,16 @@ SEASON = (1.3, 0.7, 1.4, 1.3, 1.1, 0.9, 0.8, 0.8, 1.1, 1.2, 1.1, 1.3)
 
 
 def enterprises(rng: random.Random, count: int) -> list[dict]:
-    made, names = [], set()
+    made, names, codes = [], set(), set()
     while len(made) < count:
         region = rng.choice(list(DISTRICTS))
         industry, purpose = rng.choice(INDUSTRIES)
-        name = f"许昌{rng.choice(STEMS)}{industry}"
-        if name in names:
-            name = f"{DISTRICTS[region][:2]}{rng.choice(STEMS)}{industry}"
-        if name in names:
+        name = f"{PLACE[region]}{rng.choice(STEMS)}{industry}"
+        body = f"91{region}MA" + "".join(rng.choice(USCC_CHARS) for _ in range(7))
+        if name in names or body in codes:
             continue
         names.add(name)
-        body = f"91{region}MA{len(made):07d}"
+        codes.add(body)
         made.append({"uscc": body + uscc_check_char(body), "name": name, "region": region, "purpose": purpose,
                      "contact": rng.choice(CONTACTS), "phone": f"139{rng.randrange(10**8):08d}"})
     return made

@@ -19,6 +19,11 @@ whose SMS provider is `console`, so codes are read from GET /api/v1/dev/sms), it
   DEMO_PASSWORD too);
 - has the enterprise apply for one product of each institution, and the institutions take those
   orders to different states (submitted, accepted, credit granted, disbursed, terminated);
+- on a demo platform (first started with DEMO_DATA=true), writes what the public API cannot through
+  each service's own command, which refuses on any other database: a year of orders in the past from
+  a few hundred enterprises of every district (`flask --app order_service seed-demo-history`) and the
+  loans of its disbursed orders, repaid month by month, a few overdue and one or two non-performing
+  (`flask --app loan_service seed-demo-history`), so the dashboards' charts have a shape;
 - prints every demo login in one table.
 
 Run it again and it only reports what exists already (409s are expected and ignored; the credit
@@ -31,6 +36,7 @@ product-service to have heard of the regions and institutions (events through Ra
 
 import os
 import re
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -47,17 +53,16 @@ CREDIT_SAMPLE_DATA = Path(__file__).resolve().parent.parent / "credit-service" /
 CREDIT_KINDS = {"enterprises": "企业", "records": "信用记录", "whitelist": "白名单", "risk_flags": "风险标记"}
 
 
-def _local_admin_password() -> str | None:
-    """`make run` keeps the local admin password in var/dev-secrets.env."""
-    from pathlib import Path
-
+def _local_secrets() -> dict[str, str]:
+    """What `make run` keeps in var/dev-secrets.env (the local admin password, the service token secret)."""
     secrets_file = Path(__file__).resolve().parent.parent / "var" / "dev-secrets.env"
-    if secrets_file.exists():
-        for line in secrets_file.read_text().splitlines():
-            name, _, value = line.partition("=")
-            if name == "BOOTSTRAP_ADMIN_PASSWORD":
-                return value
-    return None
+    if not secrets_file.exists():
+        return {}
+    return dict(line.partition("=")[::2] for line in secrets_file.read_text().splitlines() if "=" in line)
+
+
+def _local_admin_password() -> str | None:
+    return _local_secrets().get("BOOTSTRAP_ADMIN_PASSWORD")
 
 
 ADMIN_PASSWORD = os.environ.get("BOOTSTRAP_ADMIN_PASSWORD") or _local_admin_password()
@@ -451,6 +456,74 @@ def demo_orders(api: Client, enterprise_token: str, staff_tokens: dict[str, str]
     return made
 
 
+# What the 许昌市 government runs (贷款监测's instruments and 政策资讯), created unless one of that name exists.
+def _year(offset: int) -> str:
+    return f"{time.gmtime().tm_year + offset}"
+
+
+INSTRUMENTS = [
+    ("/funds", "name", {"name": "许昌市普惠小微风险补偿资金池", "region_code": "411000", "budget": 2000,
+                        "share_percent": 40, "cap_per_loan": 100, "institution_types": ["bank"],
+                        "loans_from": f"{_year(-1)}-01-01", "loans_to": f"{_year(1)}-12-31",
+                        "claims_until": f"{_year(2)}-12-31"}),
+    ("/subsidy-programs", "name", {"name": "许昌市小微企业首贷贴息", "region_code": "411000", "share_percent": 50,
+                                   "cap_per_enterprise": 5, "budget": 500, "loans_from": f"{_year(-1)}-01-01",
+                                   "loans_to": f"{_year(1)}-12-31", "apply_until": f"{_year(2)}-12-31"}),
+    ("/policies", "title", {"title": "许昌市支持小微企业融资若干措施", "issuer": "许昌市发展和改革委员会",
+                            "region_code": "411000", "published_on": f"{_year(0)}-01-05", "valid_until": None,
+                            "body": "对首次获得银行贷款的小微企业给予贷款利息 50% 的贴息，单户每年最高 5 万元；"
+                                    "设立普惠小微风险补偿资金池，对合作银行的小微企业贷款损失给予 40% 的补偿。"}),
+    ("/policies", "title", {"title": "许昌市发制品产业链金融服务指引", "issuer": "许昌市地方金融监督管理局",
+                            "region_code": "411000", "published_on": f"{_year(0)}-03-18", "valid_until": None,
+                            "body": "鼓励银行机构围绕发制品产业链开发仓单质押、出口订单融资等产品，"
+                                    "对链上小微企业优先受理、限时办结。"}),
+]
+
+
+def create_instruments(api: Client, government_token: str) -> list[tuple[str, str]]:
+    """The risk compensation fund, the 首贷贴息 programme and two policies, as the 许昌市 government."""
+    api.token = government_token
+    made = []
+    for path, key, body in INSTRUMENTS:
+        listing = path + ("/managed" if path == "/policies" else "")
+        items = api.expect(api.call("GET", listing, params={"per_page": 100}), 200).json()["items"]
+        if any(item.get(key) == body[key] for item in items):
+            made.append((body[key], "已存在"))
+            continue
+        deadline = time.monotonic() + WAIT_SECONDS
+        while True:  # loan-service learns of the regions through events, as product-service does
+            resp = api.call("POST", path, json=body)
+            if resp.status_code != 422 or time.monotonic() > deadline:
+                break
+            time.sleep(1)
+        api.expect(resp, 201)
+        made.append((body[key], "已创建"))
+    return made
+
+
+# `flask seed-demo-history`'s exit statuses: no demo marker (xyd_common.demo_data), and "try again".
+NOT_A_DEMO_DATABASE = 3
+TRY_AGAIN = 75
+FLASK = Path(sys.executable).with_name("flask")
+
+
+def seed_history(package: str, *args: str) -> str:
+    """Run `flask --app <package> seed-demo-history` (the service's settings from this environment, as
+    `make run` gives them); what it printed, or why it did not run."""
+    deadline = time.monotonic() + WAIT_SECONDS
+    env = {**_local_secrets(), **os.environ}
+    while True:
+        result = subprocess.run([str(FLASK), "--app", package, "seed-demo-history", *args], capture_output=True,
+                                text=True, timeout=600, env=env)
+        if result.returncode == 0:
+            return result.stdout.strip().splitlines()[-1]
+        if result.returncode == NOT_A_DEMO_DATABASE:
+            return "未写入（不是演示数据库：首次启动平台时设置 DEMO_DATA=true 才能写入一年的历史数据）"
+        if result.returncode != TRY_AGAIN or time.monotonic() > deadline:
+            raise DemoError(f"{package} seed-demo-history 失败：{result.stdout}{result.stderr}")
+        time.sleep(1)
+
+
 def print_logins() -> None:
     """Every demo login, in one table."""
     rows = [("平台管理员", "平台管理员", ADMIN_PHONE, "BOOTSTRAP_ADMIN_PASSWORD 的值")]
@@ -494,10 +567,19 @@ def main() -> int:
             staff_tokens[phone] = log_in_staff(api, phone, phone in new_staff)
             for name, outcome in publish_products(api, spec["products"]):
                 published.append((spec["institution"]["name"], name, outcome))
-        for spec in GOVERNMENT_USERS:
-            log_in_staff(api, spec["phone"], spec["phone"] in new_staff)
+        government_tokens = [log_in_staff(api, spec["phone"], spec["phone"] in new_staff)
+                             for spec in GOVERNMENT_USERS]
+        instruments = create_instruments(api, government_tokens[0])
         orders = demo_orders(api, enterprise_token, staff_tokens)
         api.token = admin_token
+        products = sum(len(spec["products"]) for spec in INSTITUTIONS)
+        history = seed_history("order_service", "--expect-products", str(products),
+                               "--enterprises", os.environ.get("DEMO_ENTERPRISES", "240"),
+                               "--orders-per-month", os.environ.get("DEMO_ORDERS_PER_MONTH", "40"))
+        loans = seed_history("loan_service")
+        # The history's events (loans opened, repaid, overdue) reach notification-service before any
+        # sign-in code asked for after them: wait until one gets through, so the demo logins work at once.
+        api.sms_code(ADMIN_PHONE)
     except DemoError as exc:
         print(f"\n演示数据未能完成：{exc}", file=sys.stderr)
         return 1
@@ -508,6 +590,8 @@ def main() -> int:
     print(f"\n{DEMO_ENTERPRISE['enterprise_name']}的融资订单：")
     for institution, name, state in orders:
         print(f"  {institution:　<14} {name:　<10} {state}")
+    print("\n风险补偿、贴息与政策：" + "；".join(f"{name} {outcome}" for name, outcome in instruments))
+    print(f"\n历史数据：{history}；{loans}")
     print_logins()
     print(f"\n金融超市：{API}/market/products")
     return 0

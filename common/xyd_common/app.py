@@ -133,7 +133,11 @@ def create_service_app(import_name: str, settings: dict, db, migrations_dir: str
 
     @app.cli.command("migrate-locked")
     def migrate_locked():
-        """Upgrade the database to the latest migration, one replica at a time on PostgreSQL."""
+        """Upgrade the database to the latest migration, one replica at a time on PostgreSQL; with
+        DEMO_DATA=true on a fresh database, record that it is a demo database (demo_data.py)."""
+        from .demo_data import mark_if_requested, service_tables
+
+        fresh = not service_tables(db.engine)
         if db.engine.dialect.name == "postgresql":
             with db.engine.connect() as conn:
                 conn.execute(text("SELECT pg_advisory_lock(727100)"))
@@ -143,7 +147,8 @@ def create_service_app(import_name: str, settings: dict, db, migrations_dir: str
                     conn.execute(text("SELECT pg_advisory_unlock(727100)"))
         else:
             upgrade(directory=migrations_dir)
-        click.echo(f"{app.config['SERVICE_NAME']}: database is up to date")
+        demo = mark_if_requested(db.engine, fresh)
+        click.echo(f"{app.config['SERVICE_NAME']}: database is up to date" + (" (demo database)" if demo else ""))
 
     return app, api
 

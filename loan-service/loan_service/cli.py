@@ -4,6 +4,7 @@ import logging
 
 import click
 
+from xyd_common.demo_data import register_demo_command
 from xyd_common.figures import register_rebuild_command
 from xyd_common.processes import run_periodic
 from xyd_common.reference import register_sync_command
@@ -34,3 +35,14 @@ def register_cli(app):
         run_periodic(app, age_loans_now, "LOAN_AGING_CHECK_SECONDS", once)
 
     register_rebuild_command(app, db.session, rebuild, "loan figures")
+
+    @register_demo_command(app, db, "seed-demo-history", options=[
+        click.option("--seed", "seed_value", type=int, default=2026, help="random seed (same seed, same history)")])
+    def seed_demo_history(seed_value):
+        """The loans of the demo's disbursed orders, repaid over the past year, for a demo database only
+        (DEMO_DATA=true at first start)."""
+        from .demo_history import seed
+
+        done = seed(seed_value)
+        click.echo(f"演示贷款：新开 {done['opened']} 笔，补记还款 {done['repaid']} 笔贷款，"
+                   f"逾期 {done['overdue']} 笔，不良 {done['non_performing']} 笔")

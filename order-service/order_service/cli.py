@@ -4,6 +4,7 @@ import logging
 
 import click
 
+from xyd_common.demo_data import register_demo_command
 from xyd_common.figures import register_rebuild_command
 from xyd_common.processes import run_periodic
 from xyd_common.reference import register_sync_command
@@ -41,6 +42,23 @@ def register_cli(app):
         run_periodic(app, mark_overdue_orders_now, "ORDER_OVERDUE_CHECK_SECONDS", once)
 
     register_rebuild_command(app, db.session, rebuild, "order figures")
+
+    @register_demo_command(app, db, "seed-demo-history", options=[
+        click.option("--seed", "seed_value", type=int, default=2026, help="random seed (same seed, same history)"),
+        click.option("--enterprises", type=int, default=240, help="synthetic enterprises of 许昌's districts"),
+        click.option("--orders-per-month", type=int, default=40, help="orders in an average month"),
+        click.option("--expect-products", type=int, default=1,
+                     help="exit with status 75 (try again) while fewer products have reached order-service")])
+    def seed_demo_history(seed_value, enterprises, orders_per_month, expect_products):
+        """A year of orders in the past, for a demo database only (DEMO_DATA=true at first start)."""
+        from .demo_history import known_products, seed
+
+        if (known := known_products()) < expect_products:
+            click.echo(f"order-service knows {known} of {expect_products} products yet; try again", err=True)
+            raise SystemExit(75)
+        done = seed(seed_value, enterprises, orders_per_month)
+        click.echo("演示历史订单已存在，未改动" if done["skipped"] else
+                   f"演示历史订单：{done['orders']} 笔，{done['enterprises']} 家企业")
 
     @app.cli.command("reconcile-credit")
     @click.option("--once", is_flag=True, help="Reconcile once and exit (for cron) instead of looping.")

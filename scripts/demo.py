@@ -34,6 +34,7 @@ product-service to have heard of the regions and institutions (events through Ra
     make demo          (or: BOOTSTRAP_ADMIN_PASSWORD=... .venv/bin/python scripts/demo.py)
 """
 
+import datetime
 import os
 import re
 import subprocess
@@ -461,6 +462,11 @@ def _year(offset: int) -> str:
     return f"{time.gmtime().tm_year + offset}"
 
 
+def _days_ago(days: int) -> str:
+    """A day in the demo's past year: a policy dated so is published, whatever day the demo runs."""
+    return (datetime.date.today() - datetime.timedelta(days=days)).isoformat()
+
+
 INSTRUMENTS = [
     ("/funds", "name", {"name": "许昌市普惠小微风险补偿资金池", "region_code": "411000", "budget": 2000,
                         "share_percent": 40, "cap_per_loan": 100, "institution_types": ["bank"],
@@ -470,11 +476,11 @@ INSTRUMENTS = [
                                    "cap_per_enterprise": 5, "budget": 500, "loans_from": f"{_year(-1)}-01-01",
                                    "loans_to": f"{_year(1)}-12-31", "apply_until": f"{_year(2)}-12-31"}),
     ("/policies", "title", {"title": "许昌市支持小微企业融资若干措施", "issuer": "许昌市发展和改革委员会",
-                            "region_code": "411000", "published_on": f"{_year(0)}-01-05", "valid_until": None,
+                            "region_code": "411000", "published_on": _days_ago(330), "valid_until": None,
                             "body": "对首次获得银行贷款的小微企业给予贷款利息 50% 的贴息，单户每年最高 5 万元；"
                                     "设立普惠小微风险补偿资金池，对合作银行的小微企业贷款损失给予 40% 的补偿。"}),
     ("/policies", "title", {"title": "许昌市发制品产业链金融服务指引", "issuer": "许昌市地方金融监督管理局",
-                            "region_code": "411000", "published_on": f"{_year(0)}-03-18", "valid_until": None,
+                            "region_code": "411000", "published_on": _days_ago(260), "valid_until": None,
                             "body": "鼓励银行机构围绕发制品产业链开发仓单质押、出口订单融资等产品，"
                                     "对链上小微企业优先受理、限时办结。"}),
 ]

@@ -3,7 +3,7 @@
 import { api } from './client'
 import type {
   AuditLog, EnterpriseVerification, Institution, InstitutionInput, LoginLog, ManagedUser, Page, Region,
-} from './types'
+} from './models'
 
 export interface PageQuery {
   page?: number

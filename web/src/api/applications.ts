@@ -1,6 +1,6 @@
 // 申请入驻: institutions not yet on the platform apply (public); the admin and government review.
 import { api } from './client'
-import type { InstitutionApplication, Me, Page } from './types'
+import type { InstitutionApplication, Me, Page } from './models'
 
 export interface ApplicationInput {
   sms_code: string

@@ -2,7 +2,7 @@ import { api } from './client'
 import type {
   AuthorizationText, AuthorizationTextInput, CreditAuthorization, CreditRecord, Dispute, DisputeStatus, OwnAccessLog,
   Page, PublishedAuthorizationText, WhitelistEntry,
-} from './types'
+} from './models'
 
 export interface PageQuery {
   page?: number

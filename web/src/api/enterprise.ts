@@ -1,6 +1,6 @@
 // What an enterprise does with its account: register, and 企业认证 (verification with the licence).
 import { api } from './client'
-import type { User, VerificationRequest } from './types'
+import type { User, VerificationRequest } from './models'
 
 export interface RegisterInput {
   phone: string

@@ -1,5 +1,5 @@
 import { api } from './client'
-import type { Order, OrderDetails, Page } from './types'
+import type { Order, OrderDetails, Page } from './models'
 
 export interface OrderQuery {
   status?: string

@@ -1,6 +1,6 @@
 // 政策资讯: the portal's policies, the enterprise's recommended ones, and the government's 政策发布.
 import { api } from './client'
-import type { Page } from './types'
+import type { Page } from './models'
 
 type Schemas = import('./schema').components['schemas']
 type Full<T> = { [K in keyof T]-?: T[K] }

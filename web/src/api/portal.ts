@@ -1,6 +1,6 @@
 // The public portal: headline figures, the financial supermarket (金融超市) and product details.
 import { api } from './client'
-import type { MarketProduct, Page, PortalFigures } from './types'
+import type { MarketProduct, Page, PortalFigures } from './models'
 
 export type MarketSort = 'newest' | 'rate_asc' | 'amount_desc' | 'popular'
 

@@ -1,5 +1,5 @@
 import { api } from './client'
-import type { Page, Product, ProductInput, ProductStatus } from './types'
+import type { Page, Product, ProductInput, ProductStatus } from './models'
 
 export interface MineQuery {
   status?: ProductStatus | ''

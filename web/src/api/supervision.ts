@@ -3,7 +3,7 @@
 import { api } from './client'
 import type {
   CreditAccessLog, CreditRecord, ImportResult, Order, OrderStats, Page, Scorecard,
-} from './types'
+} from './models'
 
 export interface StatsQuery {
   region_code?: string

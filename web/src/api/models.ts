@@ -1,7 +1,7 @@
 // The platform's API shapes, every one derived from the generated OpenAPI types (schema.d.ts, made by
 // `npm run api-types`); nothing here is written by hand. The generated types mark output fields
 // optional; `Sent<T>` states what the services always send: every field present (deeply).
-import type { components } from './schema'
+import type { components, paths } from './schema'
 
 type Schemas = components['schemas']
 
@@ -95,3 +95,21 @@ export type LoanStatus = Code<Schemas['Loan']['status']>
 export type OverdueBucket = Code<Schemas['Loan']['overdue_bucket']>
 export type InstalmentStatus = Code<Schemas['Instalment']['status']>
 export type DocumentKind = Code<Schemas['VerificationDocument']['kind']>
+
+// --- queries: the parameters of a GET path, as the generated `paths` declare them ---------------------
+
+/** The query parameters of `GET path`. */
+export type QueryOf<P extends keyof paths> = paths[P] extends { get: { parameters: { query?: infer Q } } }
+  ? NonNullable<Q>
+  : never
+
+/** A filter form's value for one parameter: '' is "not filtered" (the client drops it); a form's
+ * select holds booleans and numbers as the text the query string carries. */
+type Param<V> =
+  | V
+  | ''
+  | (NonNullable<V> extends boolean ? 'true' | 'false' : never)
+  | (NonNullable<V> extends number ? `${number}` : never)
+
+/** A list's filter form: the query's parameters, as a form holds them. */
+export type Filters<Q> = { [K in keyof Q]?: Param<Q[K]> }

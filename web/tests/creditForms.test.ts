@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 
-import type { AuthorizationText } from '../src/api/types'
+import type { AuthorizationText } from '../src/api/models'
 import {
   authorizationTextBody, checkValidDays, decisionBody, decisionNoteProblem, disputeBody, draftFrom, sameAsCurrent,
 } from '../src/views/credit/creditForms'
@@ -11,6 +11,8 @@ const CURRENT: AuthorizationText = {
   data_categories: ['registration', 'credit_records'],
   purpose: '融资申请审核',
   valid_days: 365,
+  digest: 'sha256:0f3a',
+  published_at: '2026-03-01T08:00:00+08:00',
 }
 
 describe('提出异议', () => {

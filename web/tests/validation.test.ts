@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 
-import type { Product } from '../src/api/types'
+import type { Product } from '../src/api/models'
 import { changesOf, emptyProduct, modelOf } from '../src/views/institution/productForm'
 import {
   checkAmount, checkLength, checkPassword, checkPhone, checkRange, checkRate, checkSmsCode, checkTerm,

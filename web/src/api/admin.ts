@@ -1,52 +1,17 @@
 // The administration console's API (auth-service's /admin/*): regions, institutions and their users,
 // government users, logs, enterprise verification.
 import { api } from './client'
+import type { Filters, QueryOf } from './models'
 import type {
   AuditLog, EnterpriseVerification, Institution, InstitutionInput, LoginLog, ManagedUser, Page, Region,
-} from './types'
+} from './models'
 
-export interface PageQuery {
-  page?: number
-  per_page?: number
-}
-
-export interface InstitutionQuery extends PageQuery {
-  region_code?: string
-  type?: string
-  status?: string
-  q?: string
-}
-
-export interface UserQuery extends PageQuery {
-  role?: string
-  status?: string
-  institution_id?: number
-  region_code?: string
-  q?: string
-}
-
-export interface LogQuery extends PageQuery {
-  since?: string
-  until?: string
-}
-
-export interface AuditLogQuery extends LogQuery {
-  actor_id?: string
-  action?: string
-  target_type?: string
-  target_id?: string
-}
-
-export interface LoginLogQuery extends LogQuery {
-  phone?: string
-  user_id?: string
-  result?: string
-}
-
-export interface VerificationQuery extends PageQuery {
-  status?: string
-  uscc?: string
-}
+export type PageQuery = Pick<QueryOf<'/api/v1/admin/users'>, 'page' | 'per_page'>
+export type InstitutionQuery = Filters<QueryOf<'/api/v1/admin/institutions'>>
+export type UserQuery = Filters<QueryOf<'/api/v1/admin/users'>>
+export type AuditLogQuery = Filters<QueryOf<'/api/v1/admin/audit-logs'>>
+export type LoginLogQuery = Filters<QueryOf<'/api/v1/admin/login-logs'>>
+export type VerificationQuery = Filters<QueryOf<'/api/v1/admin/enterprise-verifications'>>
 
 export const adminApi = {
   createRegion: (body: { code: string; name: string; parent_code: string | null }) =>

@@ -1,19 +1,11 @@
 // 申请入驻: institutions not yet on the platform apply (public); the admin and government review.
 import { api } from './client'
-import type { InstitutionApplication, Me, Page } from './types'
+import type { components } from './schema'
+import type { Filters, QueryOf } from './models'
+import type { InstitutionApplication, Me, Page } from './models'
 
-export interface ApplicationInput {
-  sms_code: string
-  name: string
-  type: string
-  uscc: string
-  region_code: string
-  address: string
-  contact_name: string
-  contact_phone: string
-  licence_no?: string | null
-  description?: string | null
-}
+export type ApplicationQuery = Filters<QueryOf<'/api/v1/admin/institution-applications'>>
+export type ApplicationInput = components['schemas']['InstitutionApplicationCreate']
 
 export interface ApplicationDecision {
   application: InstitutionApplication
@@ -27,7 +19,7 @@ export const applicationsApi = {
   status: (uscc: string, smsCode: string) =>
     api.request<Pick<InstitutionApplication, 'id' | 'name' | 'status' | 'reason' | 'created_at' | 'decided_at'>>(
       'GET', '/institution-applications/status', { query: { uscc, sms_code: smsCode }, auth: false }),
-  list: (query: { status?: string; q?: string; page?: number; per_page?: number }) =>
+  list: (query: ApplicationQuery) =>
     api.get<Page<InstitutionApplication>>('/admin/institution-applications', { ...query }),
   approve: (id: number) => api.post<ApplicationDecision>(`/admin/institution-applications/${id}/approve`, {}),
   reject: (id: number, reason: string) =>

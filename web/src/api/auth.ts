@@ -1,5 +1,5 @@
 import { api } from './client'
-import type { Me, Region, TokenPair } from './types'
+import type { Me, Region, TokenPair } from './models'
 
 export type SmsPurpose = 'login' | 'register' | 'reset_password' | 'apply'
 

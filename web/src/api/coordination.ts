@@ -4,7 +4,7 @@
 import { api } from './client'
 import type { Need } from './needs'
 import type { components, paths } from './schema'
-import type { CreditRecord, Page } from './types'
+import type { CreditRecord, Page } from './models'
 
 type Schemas = components['schemas']
 

@@ -1,23 +1,21 @@
 import { api } from './client'
+import type { Filters, QueryOf } from './models'
 import type {
-  AuthorizationText, AuthorizationTextInput, CreditAuthorization, CreditRecord, Dispute, DisputeStatus, OwnAccessLog,
+  AuthorizationText, AuthorizationTextInput, CreditAuthorization, CreditRecord, Dispute, OwnAccessLog,
   Page, PublishedAuthorizationText, WhitelistEntry,
-} from './types'
+} from './models'
 
-export interface PageQuery {
-  page?: number
-  per_page?: number
-}
+export type PageQuery = Pick<QueryOf<'/api/v1/credit/disputes'>, 'page' | 'per_page'>
 
 export const creditApi = {
-  whitelist: (query: { region_code?: string; q?: string; page?: number; per_page?: number }) =>
+  whitelist: (query: Filters<QueryOf<'/api/v1/credit/whitelist'>>) =>
     api.get<Page<WhitelistEntry>>('/credit/whitelist', { ...query }),
   /** The current credit-data authorization (授权书) an application consents to (public). */
   authorizationText: () => api.request<AuthorizationText>('GET', '/credit/authorization-text', { auth: false }),
 
   // --- the enterprise's own credit and its rights (403 enterprise_unverified until verified)
   myRecord: () => api.get<CreditRecord>('/credit/me'),
-  myDisputes: (query: PageQuery & { status?: DisputeStatus | '' }) => api.get<Page<Dispute>>('/credit/me/disputes', { ...query }),
+  myDisputes: (query: Filters<QueryOf<'/api/v1/credit/me/disputes'>>) => api.get<Page<Dispute>>('/credit/me/disputes', { ...query }),
   openDispute: (body: { record_id: number; reason: string; contact: string }) => api.post<Dispute>('/credit/me/disputes', body),
   myAuthorizations: (query: PageQuery) => api.get<Page<CreditAuthorization>>('/credit/me/authorizations', { ...query }),
   revokeAuthorization: (id: string) =>
@@ -25,7 +23,7 @@ export const creditApi = {
   myAccessLogs: (query: PageQuery) => api.get<Page<OwnAccessLog>>('/credit/me/access-logs', { ...query }),
 
   // --- reviewers (admin: all; government: its region and below)
-  disputes: (query: PageQuery & { status?: DisputeStatus | '' }) => api.get<Page<Dispute>>('/credit/disputes', { ...query }),
+  disputes: (query: Filters<QueryOf<'/api/v1/credit/disputes'>>) => api.get<Page<Dispute>>('/credit/disputes', { ...query }),
   decideDispute: (id: number, body: { decision: 'uphold' | 'reject'; note: string | null }) =>
     api.post<Dispute>(`/credit/disputes/${id}/decide`, body),
 

@@ -1,16 +1,9 @@
 // What an enterprise does with its account: register, and 企业认证 (verification with the licence).
 import { api } from './client'
-import type { User, VerificationRequest } from './types'
+import type { components } from './schema'
+import type { User, VerificationRequest } from './models'
 
-export interface RegisterInput {
-  phone: string
-  sms_code: string
-  password: string
-  contact_name: string
-  enterprise_name: string
-  uscc: string
-  region_code: string
-}
+export type RegisterInput = components['schemas']['Register']
 
 export const enterpriseApi = {
   register: (body: RegisterInput) => api.request<User>('POST', '/auth/register', { body, auth: false }),

@@ -8,7 +8,7 @@
 // Every failure becomes an ApiError carrying the contract's `code`, its Chinese `message` and, for 422,
 // the field errors.
 
-import type { TokenPair, User } from './types'
+import type { TokenPair, User } from './models'
 
 export interface ErrorBody {
   code: string

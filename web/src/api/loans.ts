@@ -3,7 +3,7 @@
 // its schedule, 登记还款, the CSV import of repayments, 核销, the export and the figures.
 import { api } from './client'
 import type { components, paths } from './schema'
-import type { Page } from './types'
+import type { Page } from './models'
 
 type Schemas = components['schemas']
 

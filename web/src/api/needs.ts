@@ -1,7 +1,7 @@
 // Financing needs (融资需求发布 / 抢单) and recommendations (为我推荐), typed from the OpenAPI document.
 import { api } from './client'
 import type { components, paths } from './schema'
-import type { MarketProduct, Order, Page, RiskLevel } from './types'
+import type { MarketProduct, Order, Page, RiskLevel } from './models'
 
 type Schemas = components['schemas']
 

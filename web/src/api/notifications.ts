@@ -1,5 +1,5 @@
 import { api } from './client'
-import type { Notification, Page } from './types'
+import type { Notification, Page } from './models'
 
 export const notificationsApi = {
   list: (query: { unread?: boolean; page?: number; per_page?: number }) =>

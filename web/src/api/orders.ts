@@ -1,25 +1,21 @@
 import { api } from './client'
-import type { Order, OrderDetails, Page } from './types'
+import type { components } from './schema'
 
-export interface OrderQuery {
-  status?: string
-  risk_level?: string
-  whitelisted?: string
-  overdue?: string
-  q?: string
-  page?: number
-  per_page?: number
-}
+type Schemas = components['schemas']
+import type { Filters, QueryOf } from './models'
+import type { Order, OrderDetails, Page } from './models'
+
+export type OrderQuery = Filters<QueryOf<'/api/v1/orders'>>
 
 export const ordersApi = {
   list: (query: OrderQuery) => api.get<Page<Order>>('/orders', { ...query }),
   get: (id: number) => api.get<OrderDetails>(`/orders/${id}`),
   accept: (id: number) => api.post<Order>(`/orders/${id}/accept`, {}),
   terminate: (id: number, reason: string) => api.post<Order>(`/orders/${id}/terminate`, { reason }),
-  grant: (id: number, body: { amount: number; rate: number; term_months: number }) =>
+  grant: (id: number, body: Schemas['Grant']) =>
     api.post<Order>(`/orders/${id}/grant`, body),
   /** `repayment_method`: one the product offers (default its first); `renewal`: 续贷. */
-  disburse: (id: number, body: { amount: number; disbursed_on: string; repayment_method?: string; renewal?: boolean }) =>
+  disburse: (id: number, body: Schemas['Disburse']) =>
     api.post<Order>(`/orders/${id}/disburse`, body),
   /** 退回补正: the institution names what is missing; the order waits for the enterprise. */
   returnOrder: (id: number, body: { reason: string; items: string[] }) => api.post<Order>(`/orders/${id}/return`, body),
@@ -30,12 +26,5 @@ export const ordersApi = {
   withdraw: (id: number) => api.post<Order>(`/orders/${id}/withdraw`, {}),
 }
 
-export interface OrderInput {
-  product_id: number
-  amount: number
-  term_months: number
-  purpose: string
-  contact_name?: string
-  contact_phone?: string
-  credit_authorization: { version: number }
-}
+/** An application; `credit_authorized` is the older form of `credit_authorization` (the server defaults it). */
+export type OrderInput = Omit<Schemas['OrderCreate'], 'credit_authorized'> & Partial<Pick<Schemas['OrderCreate'], 'credit_authorized'>>

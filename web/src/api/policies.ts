@@ -1,6 +1,7 @@
 // 政策资讯: the portal's policies, the enterprise's recommended ones, and the government's 政策发布.
 import { api } from './client'
-import type { Page } from './types'
+import type { Filters, QueryOf } from './models'
+import type { Page } from './models'
 
 type Schemas = import('./schema').components['schemas']
 type Full<T> = { [K in keyof T]-?: T[K] }
@@ -16,14 +17,7 @@ export interface PolicyRecommendation {
   reasons: string[]
 }
 
-export interface PolicyQuery {
-  region_code?: string
-  q?: string
-  industry?: string
-  status?: PolicyStatus | ''
-  page?: number
-  per_page?: number
-}
+export type PolicyQuery = Filters<QueryOf<'/api/v1/policies/managed'>>
 
 export const policiesApi = {
   // The portal's: public, asked without a session (a visitor has none).

@@ -1,12 +1,8 @@
 import { api } from './client'
-import type { Page, Product, ProductInput, ProductStatus } from './types'
+import type { Filters, QueryOf } from './models'
+import type { Page, Product, ProductInput } from './models'
 
-export interface MineQuery {
-  status?: ProductStatus | ''
-  q?: string
-  page?: number
-  per_page?: number
-}
+export type MineQuery = Filters<QueryOf<'/api/v1/products/mine'>>
 
 export const productsApi = {
   mine: (query: MineQuery) => api.get<Page<Product>>('/products/mine', { ...query }),

@@ -1,41 +1,14 @@
 // Supervision (government and admin): statistics, scorecards, exports, 督办, credit data and its
 // access log.
 import { api } from './client'
+import type { Filters, QueryOf } from './models'
 import type {
   CreditAccessLog, CreditRecord, ImportResult, Order, OrderStats, Page, Scorecard,
-} from './types'
+} from './models'
 
-export interface StatsQuery {
-  region_code?: string
-  from?: string
-  to?: string
-  group_by?: 'day' | 'week' | 'month' | 'region' | ''
-}
-
-export interface SupervisedOrderQuery {
-  status?: string
-  risk_level?: string
-  whitelisted?: string
-  overdue?: string
-  region_code?: string
-  from?: string
-  to?: string
-  q?: string
-  page?: number
-  per_page?: number
-}
-
-export interface AccessLogQuery {
-  uscc?: string
-  viewer_role?: string
-  institution_id?: string
-  order_id?: string
-  granted?: string
-  from?: string
-  to?: string
-  page?: number
-  per_page?: number
-}
+export type StatsQuery = Filters<QueryOf<'/api/v1/orders/stats'>>
+export type SupervisedOrderQuery = Filters<QueryOf<'/api/v1/orders'>>
+export type AccessLogQuery = Filters<QueryOf<'/api/v1/credit/access-logs'>>
 
 export const supervisionApi = {
   stats: (query: StatsQuery) => api.get<OrderStats>('/orders/stats', { ...query }),

@@ -1,6 +1,6 @@
 // 事件订阅: a government user's or an admin's webhooks (notification-service).
 import { api } from './client'
-import type { Page, Webhook, WebhookDelivery } from './types'
+import type { Page, Webhook, WebhookDelivery } from './models'
 
 export const webhooksApi = {
   list: (query: { page?: number; per_page?: number }) => api.get<Page<Webhook>>('/webhooks', { ...query }),

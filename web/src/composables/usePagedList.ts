@@ -1,7 +1,7 @@
 // A paged list behind a filter form: load, page, search from page 1.
 import { reactive, ref, type Ref } from 'vue'
 
-import type { Page } from '@/api/types'
+import type { Page } from '@/api/models'
 
 import { showError } from './useFormErrors'
 

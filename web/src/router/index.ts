@@ -2,7 +2,7 @@
 // reaches nothing but the forced password change.
 import { createRouter, createWebHistory, type RouteRecordRaw } from 'vue-router'
 
-import type { Role } from '@/api/types'
+import type { Role } from '@/api/models'
 import { useSessionStore } from '@/stores/session'
 
 import { adminRoutes } from './admin'

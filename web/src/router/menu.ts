@@ -4,7 +4,7 @@ import { Bell, Key, User } from '@element-plus/icons-vue'
 import type { Component } from 'vue'
 import type { RouteRecordRaw } from 'vue-router'
 
-import type { Role } from '@/api/types'
+import type { Role } from '@/api/models'
 
 export interface MenuMeta {
   /** The menu group the item stands in. */

@@ -3,7 +3,7 @@ import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
 
 import { authApi } from '@/api/auth'
-import type { Region } from '@/api/types'
+import type { Region } from '@/api/models'
 
 export interface RegionNode {
   value: string

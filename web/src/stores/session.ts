@@ -4,7 +4,7 @@ import { computed, ref } from 'vue'
 
 import { authApi } from '@/api/auth'
 import { api } from '@/api/client'
-import type { User } from '@/api/types'
+import type { User } from '@/api/models'
 
 export const useSessionStore = defineStore('session', () => {
   const user = ref<User | null>(null)

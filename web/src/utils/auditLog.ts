@@ -1,6 +1,6 @@
 // An audit entry in words: who did what to which named object, and its before/after values as
 // labelled fields (never the stored JSON).
-import type { AuditLog } from '@/api/types'
+import type { AuditLog } from '@/api/models'
 import { dateTime } from '@/utils/format'
 
 import {

@@ -1,9 +1,14 @@
-// The Chinese names of the API's codes, in one place.
+// The Chinese names of the API's codes, in one place. Each map is keyed by the generated code type
+// (api/models.ts), so a code the API adds fails vue-tsc until it has a name here.
+
+import type {
+  AuthorizationStatus, CreditCategory, DataCategory, DisputeStatus, GuaranteeMethodCode, ImportKind, InstalmentStatus, InstitutionType, LoanStatus, NeedStatusCode, OrderSource, OrderStatus, OverdueBucket, PolicyLinkType, PolicyStatus, Precheck, ProductCategory, ProductStatus, PushStatus, RecordHiddenReason, RepaymentMethod, ReviewStatus, RiskIndicator, RiskLevel, Role,
+} from '@/api/models'
 
 /** An Element Plus tag colour. */
 export type TagType = 'success' | 'info' | 'warning' | 'danger' | 'primary'
 
-export const PRODUCT_CATEGORIES: Record<string, string> = {
+export const PRODUCT_CATEGORIES: Record<ProductCategory, string> = {
   loan: '贷款',
   guarantee: '担保',
   leasing: '融资租赁',
@@ -12,14 +17,14 @@ export const PRODUCT_CATEGORIES: Record<string, string> = {
   other: '其他',
 }
 
-export const GUARANTEE_METHODS: Record<string, string> = {
+export const GUARANTEE_METHODS: Record<GuaranteeMethodCode, string> = {
   credit: '信用',
   guarantee: '保证',
   mortgage: '抵押',
   pledge: '质押',
 }
 
-export const REPAYMENT_METHODS: Record<string, string> = {
+export const REPAYMENT_METHODS: Record<RepaymentMethod, string> = {
   equal_installment: '等额本息',
   equal_principal: '等额本金',
   interest_first: '先息后本',
@@ -27,9 +32,9 @@ export const REPAYMENT_METHODS: Record<string, string> = {
   flexible: '随借随还',
 }
 
-export const PRODUCT_STATUSES: Record<string, string> = { active: '已启用', disabled: '已禁用' }
+export const PRODUCT_STATUSES: Record<ProductStatus, string> = { active: '已启用', disabled: '已禁用' }
 
-export const ORDER_STATUSES: Record<string, string> = {
+export const ORDER_STATUSES: Record<OrderStatus, string> = {
   submitted: '待受理',
   accepted: '已受理',
   credit_granted: '已授信',
@@ -39,7 +44,7 @@ export const ORDER_STATUSES: Record<string, string> = {
   returned: '待补正',
 }
 
-export const RISK_LEVELS: Record<string, string> = {
+export const RISK_LEVELS: Record<RiskLevel, string> = {
   none: '无风险',
   low: '低风险',
   medium: '中风险',
@@ -48,7 +53,7 @@ export const RISK_LEVELS: Record<string, string> = {
 }
 
 /** Element Plus tag type per risk level. */
-export const RISK_TAG_TYPES: Record<string, TagType> = {
+export const RISK_TAG_TYPES: Record<RiskLevel, TagType> = {
   none: 'success',
   low: 'primary',
   medium: 'warning',
@@ -56,7 +61,7 @@ export const RISK_TAG_TYPES: Record<string, TagType> = {
   unknown: 'info',
 }
 
-export const RISK_INDICATORS: Record<string, string> = {
+export const RISK_INDICATORS: Record<RiskIndicator, string> = {
   dishonest_debtor: '失信被执行人',
   equity_frozen: '股权冻结',
   license_revoked: '吊销营业执照',
@@ -65,9 +70,10 @@ export const RISK_INDICATORS: Record<string, string> = {
   abnormal_operation: '经营异常',
   tax_arrears: '欠税',
   litigation: '涉诉',
+  loan_default: '贷款违约',
 }
 
-export const CREDIT_CATEGORIES: Record<string, string> = {
+export const CREDIT_CATEGORIES: Record<CreditCategory, string> = {
   administrative_license: '行政许可',
   administrative_penalty: '行政处罚',
   dishonest_debtor: '失信被执行人',
@@ -77,7 +83,7 @@ export const CREDIT_CATEGORIES: Record<string, string> = {
   loan_default: '贷款违约',
 }
 
-export const ROLES: Record<string, string> = {
+export const ROLES: Record<Role, string> = {
   admin: '平台管理员',
   institution: '金融机构',
   government: '政府部门',
@@ -93,7 +99,7 @@ export function label(map: Record<string, string>, code: string | null | undefin
 
 // --- the portal, enterprises, institutions applying to join -------------------------------------------
 
-export const INSTITUTION_TYPES: Record<string, string> = {
+export const INSTITUTION_TYPES: Record<InstitutionType, string> = {
   bank: '银行',
   guarantee: '担保公司',
   microloan: '小额贷款公司',
@@ -105,15 +111,15 @@ export const INSTITUTION_TYPES: Record<string, string> = {
 export const ACCOUNT_STATUSES: Record<string, string> = { active: '正常', disabled: '已停用' }
 
 /** A verification request's status (企业认证审核), as reviewers see it. */
-export const VERIFICATION_REQUEST_STATUSES: Record<string, string> = { pending: '待审核', approved: '已通过', rejected: '已驳回' }
+export const VERIFICATION_REQUEST_STATUSES: Record<ReviewStatus, string> = { pending: '待审核', approved: '已通过', rejected: '已驳回' }
 
-export const PRECHECKS: Record<string, string> = {
+export const PRECHECKS: Record<Precheck, string> = {
   match: '一致（信用库中企业名称与法定代表人相符）',
   mismatch: '不一致（与信用库登记信息不符）',
   unknown: '无法核验（信用库中暂无该企业）',
 }
 
-export const IMPORT_KINDS: Record<string, string> = {
+export const IMPORT_KINDS: Record<ImportKind, string> = {
   enterprises: '企业登记信息',
   records: '信用记录',
   whitelist: '白名单',
@@ -211,10 +217,10 @@ export const VERIFICATION_STATUSES: Record<string, string> = {
   approved: '已通过',
 }
 
-export const APPLICATION_STATUSES: Record<string, string> = { pending: '待审核', approved: '已通过', rejected: '未通过' }
+export const APPLICATION_STATUSES: Record<ReviewStatus, string> = { pending: '待审核', approved: '已通过', rejected: '未通过' }
 
 /** What each order status means for the applying enterprise (我的订单). */
-export const ORDER_STATUS_MEANINGS: Record<string, string> = {
+export const ORDER_STATUS_MEANINGS: Record<OrderStatus, string> = {
   submitted: '申请已提交，等待金融机构受理；受理期限内未受理的订单会被标记为逾期并督办。',
   accepted: '金融机构已受理，正在审查，可能会电话联系您补充资料。',
   credit_granted: '金融机构已批准授信，额度、利率和期限见订单详情，等待放款。',
@@ -229,7 +235,7 @@ export const WITHDRAWABLE_STATUSES = ['submitted', 'accepted', 'returned']
 
 // --- financing needs (融资需求) and the institution's scorecard (我的考核) --------------------------------
 
-export const NEED_STATUSES: Record<string, string> = {
+export const NEED_STATUSES: Record<NeedStatusCode, string> = {
   open: '待抢单',
   claimed: '已被受理',
   expired: '已过期',
@@ -238,14 +244,14 @@ export const NEED_STATUSES: Record<string, string> = {
 
 /** Where an order came from: the enterprise applied, an institution claimed its need (抢单), or accepted
  * it pushed by the government (推荐清单). */
-export const ORDER_SOURCES: Record<string, string> = {
+export const ORDER_SOURCES: Record<OrderSource, string> = {
   application: '企业申请',
   need: '机构抢单',
   push: '政府推荐',
 }
 
 /** A need pushed to one institution (推荐清单). */
-export const PUSH_STATUSES: Record<string, string> = {
+export const PUSH_STATUSES: Record<PushStatus, string> = {
   pending: '待答复',
   accepted: '已接受',
   declined: '已拒绝',
@@ -253,7 +259,7 @@ export const PUSH_STATUSES: Record<string, string> = {
 }
 
 /** What each need status means for the enterprise that posted it (我的需求). */
-export const NEED_STATUS_MEANINGS: Record<string, string> = {
+export const NEED_STATUS_MEANINGS: Record<NeedStatusCode, string> = {
   open: '需求已发布，服务本地区的金融机构可以抢单受理。',
   claimed: '金融机构已抢单受理，需求已转为订单，进度见订单详情。',
   expired: '有效期内无机构受理，需求已过期，可重新发布。',
@@ -284,25 +290,25 @@ export function guaranteeMethods(codes: string[]): string {
 
 // --- credit rights: disputes (异议), authorizations (授权书), who read the record -----------------------
 
-export const DISPUTE_STATUSES: Record<string, string> = { open: '待处理', upheld: '异议成立', rejected: '已驳回' }
+export const DISPUTE_STATUSES: Record<DisputeStatus, string> = { open: '待处理', upheld: '异议成立', rejected: '已驳回' }
 
-export const DISPUTE_STATUS_TAGS: Record<string, 'warning' | 'success' | 'info'> = { open: 'warning', upheld: 'success', rejected: 'info' }
+export const DISPUTE_STATUS_TAGS: Record<DisputeStatus, 'warning' | 'success' | 'info'> = { open: 'warning', upheld: 'success', rejected: 'info' }
 
 /** Why a record is not shown to institutions (GET /credit/me). */
-export const HIDDEN_REASONS: Record<string, string> = {
+export const HIDDEN_REASONS: Record<RecordHiddenReason, string> = {
   disputed_upheld: '异议成立，已不再展示',
   expired: '公示期满，已不再展示',
   repaired: '已完成信用修复，已不再展示',
 }
 
-export const AUTHORIZATION_STATUSES: Record<string, string> = {
+export const AUTHORIZATION_STATUSES: Record<AuthorizationStatus, string> = {
   active: '有效',
   post_loan: '贷后管理期',
   ended: '已结束',
   revoked: '已撤回',
 }
 
-export const AUTHORIZATION_STATUS_TAGS: Record<string, 'success' | 'primary' | 'info' | 'danger'> = {
+export const AUTHORIZATION_STATUS_TAGS: Record<AuthorizationStatus, 'success' | 'primary' | 'info' | 'danger'> = {
   active: 'success', post_loan: 'primary', ended: 'info', revoked: 'danger',
 }
 
@@ -310,7 +316,7 @@ export const AUTHORIZATION_STATUS_TAGS: Record<string, 'success' | 'primary' | '
 export const REVOCABLE_AUTHORIZATIONS = ['active', 'post_loan']
 
 /** What an authorization text lets institutions see (授权书 data_categories). */
-export const DATA_CATEGORIES: Record<string, string> = {
+export const DATA_CATEGORIES: Record<DataCategory, string> = {
   registration: '企业登记信息',
   tax_credit_rating: '纳税信用等级',
   credit_records: '信用记录',
@@ -320,14 +326,14 @@ export const DATA_CATEGORIES: Record<string, string> = {
 
 // --- policies (政策资讯) ---------------------------------------------------------------------------------
 
-export const POLICY_STATUSES: Record<string, string> = { scheduled: '定时发布', published: '已发布', withdrawn: '已撤回', expired: '已过期' }
+export const POLICY_STATUSES: Record<PolicyStatus, string> = { scheduled: '定时发布', published: '已发布', withdrawn: '已撤回', expired: '已过期' }
 
 /** What a policy links to: loan-service's funds and subsidy programmes, and products. */
-export const POLICY_LINK_TYPES: Record<string, string> = { fund: '风险补偿资金池', subsidy_program: '贴息项目', product: '金融产品' }
+export const POLICY_LINK_TYPES: Record<PolicyLinkType, string> = { fund: '风险补偿资金池', subsidy_program: '贴息项目', product: '金融产品' }
 
 // --- loans after disbursement (贷后管理, 我的贷款, 贷款监测) --------------------------------------------
 
-export const LOAN_STATUSES: Record<string, string> = {
+export const LOAN_STATUSES: Record<LoanStatus, string> = {
   repaying: '正常还款',
   overdue: '逾期',
   non_performing: '不良',
@@ -336,14 +342,14 @@ export const LOAN_STATUSES: Record<string, string> = {
 }
 
 /** How long the oldest unpaid instalment is past due (the API's overdue_bucket). */
-export const OVERDUE_BUCKETS: Record<string, string> = {
+export const OVERDUE_BUCKETS: Record<OverdueBucket, string> = {
   none: '未逾期',
   '1-30': '逾期 1–30 天',
   '31-90': '逾期 31–90 天',
   '91+': '逾期 91 天以上',
 }
 
-export const INSTALMENT_STATUSES: Record<string, string> = {
+export const INSTALMENT_STATUSES: Record<InstalmentStatus, string> = {
   due: '待还',
   partly_paid: '部分已还',
   paid: '已还清',
@@ -351,7 +357,7 @@ export const INSTALMENT_STATUSES: Record<string, string> = {
 }
 
 /** What each loan status means for the borrowing enterprise (我的贷款). */
-export const LOAN_STATUS_MEANINGS: Record<string, string> = {
+export const LOAN_STATUS_MEANINGS: Record<LoanStatus, string> = {
   repaying: '贷款正常还款中，请按还款计划按时还款。',
   overdue: '有到期未还清的期次，请尽快联系放款机构还款，逾期会影响企业信用。',
   non_performing: '逾期已超过 90 天，贷款已转为不良，并计入企业信用记录，请尽快联系放款机构。',

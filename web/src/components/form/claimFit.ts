@@ -3,7 +3,7 @@
 // for a whitelisted enterprise. The server decides; these hints only order the choice and say why a
 // product would be refused before the user tries.
 import type { Need } from '@/api/needs'
-import type { MarketProduct } from '@/api/types'
+import type { MarketProduct } from '@/api/models'
 
 export type ClaimProduct = Pick<MarketProduct, 'id' | 'name' | 'amount_min' | 'amount_max' | 'term_min_months' |
   'term_max_months' | 'region_codes' | 'whitelist_only'>

@@ -1,7 +1,7 @@
 // 推荐清单 (the government's side): which institutions a need may be pushed to — those with a product
 // on offer serving the enterprise's region, as the financial supermarket lists them — and the checks
 // of the choice. The server decides (422 institution_unavailable, 409 already_pushed); this only offers.
-import type { MarketProduct } from '@/api/types'
+import type { MarketProduct } from '@/api/models'
 
 export const MAX_PUSH_INSTITUTIONS = 20
 

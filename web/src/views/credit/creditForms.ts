@@ -3,7 +3,7 @@
 // server stays the judge and its 422 field errors are shown under the same fields.
 import type { FormRules } from 'element-plus'
 
-import type { AuthorizationText, AuthorizationTextInput } from '@/api/types'
+import type { AuthorizationText, AuthorizationTextInput } from '@/api/models'
 import { type Check, checkChosen, checkLength, rule } from '@/utils/validation'
 
 // --- 提出异议 ------------------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 // The product form's model, rules and the change set a PATCH sends (only what the user changed).
 import type { FormRules } from 'element-plus'
 
-import type { Product, ProductInput } from '@/api/types'
+import type { Product, ProductInput } from '@/api/models'
 import { checkAmount, checkChosen, checkLength, checkRange, checkRate, checkTerm, rule } from '@/utils/validation'
 
 export interface ProductModel {

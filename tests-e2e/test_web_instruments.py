@@ -139,7 +139,7 @@ def test_the_bank_claims_on_its_non_performing_loan_with_evidence(platform, worl
     expect(page.get_by_text("请上传证明材料")).to_be_visible()
     evidence = tmp_path / "催收记录.png"
     evidence.write_bytes(png())
-    page.get_by_label("证明材料").set_input_files(str(evidence))
+    page.get_by_role("button", name="证明材料").set_input_files(str(evidence))
     expect(page.get_by_text("催收记录.png")).to_be_visible()
     page.get_by_label("说明（选填）").fill("企业已停产，经多次催收未果")
     shot(page, "instruments-01-new-claim", "institution")

@@ -130,6 +130,7 @@ def test_the_bank_claims_on_its_non_performing_loan_with_evidence(platform, worl
     expect(page.get_by_text("暂无代偿申请")).to_be_visible()
     page.get_by_role("button", name="申请代偿").click()
     expect(page.get_by_role("heading", name="申请代偿")).to_be_visible()
+    expect(page.locator(".el-loading-mask")).to_have_count(0)
     page.get_by_role("combobox", name="贷款").click(force=True)
     page.get_by_role("option", name=re.compile(loan["order_no"])).click()
     page.get_by_role("combobox", name="资金池").click(force=True)

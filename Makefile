@@ -106,6 +106,7 @@ manual: install web browser
 	XYD_MANUAL_SCREENSHOTS=1 $(BIN)/pytest -q tests-e2e/test_web_enterprise.py tests-e2e/test_web_portal.py tests-e2e/test_web_credit_rights.py
 	XYD_MANUAL_SCREENSHOTS=1 $(BIN)/pytest -q tests-e2e/test_web_admin.py tests-e2e/test_web_government.py
 	XYD_MANUAL_SCREENSHOTS=1 $(BIN)/pytest -q tests-e2e/test_web_loans.py
+	XYD_MANUAL_SCREENSHOTS=1 $(BIN)/pytest -q tests-e2e/test_web_instruments.py
 
 # The image for real (deploy/image_test.py): builds deploy/Dockerfile on a base made from Debian's
 # packages, runs the platform in containers against this host's PostgreSQL, RabbitMQ and Redis with two

@@ -27,7 +27,7 @@ from xyd_common.audit import AuditLogMixin
 from xyd_common.db_types import Id, Money, Rate, UtcDateTime
 from xyd_common.events.outbox import utcnow
 
-from .models import db
+from .models import Loan, db
 
 OPEN, CLOSED = "open", "closed"
 FUND_STATUSES = (OPEN, CLOSED)
@@ -102,6 +102,9 @@ class Claim(db.Model):
 
     files: Mapped[list["ClaimFile"]] = relationship(lazy="selectin", order_by="ClaimFile.id",
                                                     cascade="all, delete-orphan")
+    # Read-only: the fund's and the loan's names, which the claim's pages show.
+    fund: Mapped["Fund"] = relationship(lazy="selectin", viewonly=True)
+    loan: Mapped[Loan] = relationship(lazy="selectin", viewonly=True)
 
     __table_args__ = (
         Index("ix_claims_fund", "fund_id", "id"),

@@ -123,8 +123,12 @@ class ClaimFileSchema(ma.Schema):
 class ClaimSchema(ma.Schema):
     id = ma.fields.Integer()
     fund_id = ma.fields.Integer()
+    fund_name = ma.fields.String(attribute="fund.name", metadata={"description": "资金池名称"})
     loan_id = ma.fields.Integer()
+    order_no = ma.fields.String(attribute="loan.order_no", metadata={"description": "贷款的订单号"})
+    enterprise_name = ma.fields.String(attribute="loan.enterprise_name", metadata={"description": "借款企业"})
     institution_id = ma.fields.Integer()
+    institution_name = ma.fields.String(attribute="loan.institution_name", metadata={"description": "申请机构"})
     loss_principal = Amount()
     note = ma.fields.String(allow_none=True)
     status = ma.fields.String(metadata={"enum": list(CLAIM_STATUSES)})

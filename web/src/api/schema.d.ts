@@ -21055,10 +21055,22 @@ export interface components {
             approved_amount?: number | null;
             /** Format: date-time */
             created_at?: string;
+            /**
+             * @description 借款企业
+             * @example 许昌魏都精密制造有限公司
+             */
+            enterprise_name?: string;
             files?: components["schemas"]["ClaimFile"][];
             fund_id?: number;
+            /** @description 资金池名称 */
+            fund_name?: string;
             id?: number;
             institution_id?: number;
+            /**
+             * @description 申请机构
+             * @example 中原银行许昌分行
+             */
+            institution_name?: string;
             loan_id?: number;
             /**
              * Format: decimal
@@ -21067,6 +21079,11 @@ export interface components {
             loss_principal?: number;
             /** @example 经核实，处罚已修复，记录不再向机构展示 */
             note?: string | null;
+            /**
+             * @description 贷款的订单号
+             * @example XYD202611270001
+             */
+            order_no?: string;
             /** Format: date */
             paid_on?: string | null;
             /** @example 企业近半年纳税异常，暂不符合授信条件 */

@@ -1,5 +1,5 @@
 // The institution console: every section of the 金融机构操作手册 and 贷后管理. Its menu is `meta.menu` of these routes.
-import { Collection, Goods, List, Plus, Promotion, Tickets, Trophy, Upload, Wallet } from '@element-plus/icons-vue'
+import { Collection, DocumentAdd, Goods, List, Plus, Promotion, Tickets, Trophy, Upload, Wallet } from '@element-plus/icons-vue'
 import type { RouteRecordRaw } from 'vue-router'
 
 import { accountRoutes } from './menu'
@@ -24,6 +24,9 @@ export const institutionRoutes: RouteRecordRaw = {
     { path: 'loans', name: 'loans', component: () => import('@/views/loans/LoanListView.vue'), meta: { title: '贷后管理', roles, menu: { group: '贷后', icon: Wallet } } },
     { path: 'loans/import', name: 'loan-import', component: () => import('@/views/loans/RepaymentImportView.vue'), meta: { title: '还款导入', roles, menu: { group: '贷后', icon: Upload } } },
     { path: 'loans/:id(\\d+)', name: 'loan', component: () => import('@/views/loans/LoanDetailView.vue'), meta: { title: '贷款详情', roles, parent: 'loans' } },
+    { path: 'claims', name: 'claims', component: () => import('@/views/instruments/ClaimListView.vue'), meta: { title: '代偿申请', roles, menu: { group: '贷后', icon: DocumentAdd } } },
+    { path: 'claims/new', name: 'claim-new', component: () => import('@/views/instruments/ClaimNewView.vue'), meta: { title: '申请代偿', roles, parent: 'claims' } },
+    { path: 'claims/:id(\\d+)', name: 'claim', component: () => import('@/views/instruments/ClaimDetailView.vue'), meta: { title: '代偿申请详情', roles, parent: 'claims' } },
     ...accountRoutes('', roles),
   ],
 }

@@ -365,6 +365,18 @@ export const LOAN_STATUS_MEANINGS: Record<LoanStatus, string> = {
   written_off: '放款机构已核销该笔贷款。',
 }
 
+// --- government instruments (风险补偿资金池, 代偿) -------------------------------------------------------
+
+export const FUND_STATUSES: Record<string, string> = { open: '受理中', closed: '已关闭' }
+
+export const CLAIM_STATUSES: Record<string, string> = {
+  submitted: '待审核',
+  approved: '已核准',
+  rejected: '已驳回',
+  paid: '已拨付',
+  withdrawn: '已撤销',
+}
+
 // --- statuses: every status on a page is a coloured tag, named and coloured here ----------------------
 
 /** Each kind of status: its Chinese names and its tag colour per code (StatusTag shows them). */
@@ -397,6 +409,8 @@ export const STATUSES = {
     tags: { repaying: 'primary', overdue: 'warning', non_performing: 'danger', settled: 'success', written_off: 'info' },
   },
   instalment: { labels: INSTALMENT_STATUSES, tags: { due: 'info', partly_paid: 'primary', paid: 'success', overdue: 'danger' } },
+  fund: { labels: FUND_STATUSES, tags: { open: 'success', closed: 'info' } },
+  claim: { labels: CLAIM_STATUSES, tags: { submitted: 'warning', approved: 'primary', rejected: 'danger', paid: 'success', withdrawn: 'info' } },
   bucket: { labels: OVERDUE_BUCKETS, tags: { none: 'success', '1-30': 'warning', '31-90': 'danger', '91+': 'danger' } },
   precheck: {
     labels: { match: '一致', mismatch: '不一致', unknown: '无法核验' } as Record<string, string>,

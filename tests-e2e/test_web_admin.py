@@ -179,7 +179,10 @@ def test_admin_console_sets_up_the_platform(platform, desktop):
     expect(page.get_by_text(re.compile(r"错误报告（\d+ 行）"))).to_be_visible()
     with page.expect_download() as download:
         page.get_by_role("button", name="下载错误报告").click()
-    assert "统一社会信用代码" in download.value.path().read_text(encoding="utf-8-sig")
+    report = download.value.path().read_text(encoding="utf-8-sig")
+    # Each problem once, under its column's Chinese header, never the API's field name.
+    assert "统一社会信用代码：" in report and "uscc" not in report, report
+    assert report.count("统一社会信用代码：") == report.count("\n") - 1, report
     shot(page, "06-credit-import")
     uscc = (SAMPLES / "enterprises.csv").read_text(encoding="utf-8").splitlines()[1].split(",")[0]
     assert admin.get(f"/credit/enterprises/{uscc}").status_code == 200

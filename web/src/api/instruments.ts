@@ -1,18 +1,11 @@
 // Government instruments (loan-service, issue 28), typed from the OpenAPI document: risk compensation
 // funds (资金池, 追加资金, 关闭) and their claims (代偿申请, 核准, 驳回, 拨付, evidence files).
 import { api } from './client'
+import type { Page } from './models'
 import type { components, paths } from './schema'
 
 type Schemas = components['schemas']
 
-/** A page of a list as the API answers it. */
-export interface PageOf<T> {
-  items: T[]
-  total: number
-  page: number
-  per_page: number
-  next_cursor?: string | null
-}
 
 export type FundStatus = NonNullable<Schemas['Fund']['status']>
 export type ClaimStatus = NonNullable<Schemas['LoanClaim']['status']>
@@ -31,7 +24,7 @@ export type FundQuery = Filters<paths['/api/v1/funds']['get']['parameters']['que
 export type ClaimQuery = Filters<paths['/api/v1/claims']['get']['parameters']['query']>
 
 export const fundsApi = {
-  list: (query: FundQuery) => api.get<PageOf<Fund>>('/funds', { ...query }),
+  list: (query: FundQuery) => api.get<Page<Fund>>('/funds', { ...query }),
   get: (id: number) => api.get<Fund>(`/funds/${id}`),
   create: (body: FundInput) => api.post<Fund>('/funds', body),
   topUp: (id: number, amount: number, note: string | null) => api.post<Fund>(`/funds/${id}/top-up`, { amount, note }),
@@ -39,7 +32,7 @@ export const fundsApi = {
 }
 
 export const claimsApi = {
-  list: (query: ClaimQuery) => api.get<PageOf<Claim>>('/claims', { ...query }),
+  list: (query: ClaimQuery) => api.get<Page<Claim>>('/claims', { ...query }),
   get: (id: number) => api.get<Claim>(`/claims/${id}`),
   /** Multipart: loan_id, loss_principal, note and the evidence files (field `evidence`, repeated). */
   submit: (fundId: number, body: FormData) => api.post<Claim>(`/funds/${fundId}/claims`, body),

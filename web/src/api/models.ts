@@ -16,8 +16,12 @@ export type Sent<T> = T extends (infer U)[]
       : { -readonly [K in keyof T]-?: Sent<T[K]> }
     : T
 
-/** One page of a list (the shape every `…Page` schema shares). */
-export type Page<T> = Omit<Sent<Schemas['OrderPage']>, 'items'> & { items: T[] }
+/** One page of a list (the shape every `…Page` schema shares); `total_is_estimate` only on the lists whose
+ * count is estimated past a bound. */
+export type Page<T> = Omit<Sent<Schemas['OrderPage']>, 'items' | 'total_is_estimate'> & {
+  items: T[]
+  total_is_estimate?: boolean
+}
 
 export type User = Sent<Schemas['User']>
 export type Role = User['role']

@@ -126,6 +126,17 @@ export const IMPORT_KINDS: Record<ImportKind, string> = {
   risk_flags: '风险标记',
 }
 
+/** The columns of a credit import, as the sample files' Chinese headers name them (credit-service's
+ * imports.COLUMNS): a row's problems are shown under these names, never the field names. */
+export const IMPORT_FIELDS: Record<string, string> = {
+  uscc: '统一社会信用代码', name: '企业名称', legal_representative: '法定代表人', registered_capital: '注册资本（万元）',
+  established_on: '成立日期', status: '登记状态', industry: '行业', region_code: '行政区代码',
+  tax_credit_rating: '纳税信用等级', category: '类别', title: '标题', authority: '决定机关', decided_on: '决定日期',
+  content: '内容', publish_until: '公示截止日期', repaired_on: '信用修复日期', batch: '批次', listed_on: '列入日期',
+  valid_until: '有效期至', indicator: '风险指标', level: '风险等级', source: '来源', detected_on: '发现日期',
+  active: '是否有效',
+}
+
 export const DELIVERY_STATUSES: Record<string, string> = { pending: '待投递', delivered: '已送达', failed: '已放弃' }
 
 export const LOGIN_RESULTS: Record<string, string> = {

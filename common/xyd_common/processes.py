@@ -57,8 +57,10 @@ def run_periodic(app: Flask, job: Callable[[], object], interval_setting: str, o
             finally:
                 # A job that sleeps most of the time holds no connection meanwhile: a dozen periodic
                 # processes per platform would otherwise keep a dozen idle PostgreSQL connections.
+                # (SQLite has no server to spare; an in-memory database lives in its one connection.)
                 db.session.remove()
-                db.engine.dispose()
+                if db.engine.dialect.name == "postgresql":
+                    db.engine.dispose()
 
     if once:
         if not run_once():

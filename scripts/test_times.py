@@ -29,7 +29,8 @@ def timed(label: str, args: list[str], cwd: Path = ROOT, env: dict | None = None
 
 
 def minutes(seconds: float) -> str:
-    return f"{int(seconds // 60)} min {seconds % 60:.0f} s" if seconds >= 60 else f"{seconds:.0f} s"
+    whole = round(seconds)  # rounded first: 119.6 s is "2 min 0 s", never "1 min 60 s"
+    return f"{whole // 60} min {whole % 60} s" if whole >= 60 else f"{whole} s"
 
 
 def merged_e2e_times(e2e_file: Path) -> dict:

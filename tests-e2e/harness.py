@@ -101,7 +101,10 @@ class Platform:
         """Stop every process (their databases, vhost and ports stay) and return their names for
         `resume`: a module that needs a platform of its own pauses the shared one meanwhile, so that two
         platforms per pytest-xdist worker never hold a stock PostgreSQL's 100 connections between them."""
-        names = list(self.processes)
+        # Processes a finished module started for itself (an extra gateway, a replica) are not the
+        # platform's: they stop with it and are not started again.
+        procfile = read_procfile()
+        names = [name for name in self.processes if name.rpartition("-")[0] in procfile]
         self.stop()
         self.processes.clear()
         return names

@@ -142,7 +142,7 @@ def test_an_upheld_dispute_hides_the_record_and_lowers_the_risk(platform, world)
         order = apply(enterprise, world["products"][3]["id"], version)
         wait_until(lambda: reads(bank, uscc) == 200, timeout=10, message="the bank's access")
         listed = wait_until(lambda: next((o for o in bank.get("/orders").json()["items"] if o["id"] == order["id"]
-                                          and o["risk"]["level"] == "medium"), None), timeout=10,
+                                          and o["risk"]["level"] == "medium"), None), timeout=30,
                             message="the order with its medium risk")
         assert "administrative_penalty" in listed["risk"]["tags"]
         record = next(r for r in enterprise.get("/credit/me").json()["records"] if r["title"] == PENALTY["title"])

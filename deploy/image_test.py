@@ -60,7 +60,7 @@ from scenario import (  # noqa: E402
 from xyd_common.config import DEFAULT_REDIS_URL  # noqa: E402
 from xyd_common.sealed import new_key  # noqa: E402
 from xyd_testing.helpers import (  # noqa: E402
-    PG_ADMIN_URL,
+    pg_admin_url,
     RABBITMQ_HOST,
     RABBITMQ_PORT,
     TcpProxy,
@@ -552,7 +552,7 @@ def main() -> int:
 
         with timed("databases, vhost, network"):
             network, gateway_ip = stack.enter_context(bridge_network(run_id))
-            pg = urlsplit(PG_ADMIN_URL)
+            pg = urlsplit(pg_admin_url())
             redis_url = urlsplit(os.environ.get("REDIS_URL", DEFAULT_REDIS_URL))
             proxies = {name: stack.enter_context(TcpProxy(host, port, listen_host=gateway_ip))
                        for name, host, port in (("postgres", pg.hostname, pg.port or 5432),

@@ -1,20 +1,41 @@
+import contextlib
+import os
 import tempfile
 from pathlib import Path
 
 import pytest
 from api_client import Api
 from bus_recorder import BusRecorder
-from harness import running_platform, share
+from harness import running_platform
+from postgres_server import private_postgres
 
 # The browser fixtures (Chromium through Playwright) for the tests of the web console.
 pytest_plugins = ["browser"]
+
+
+_postgres = contextlib.ExitStack()
+
+
+def pytest_configure(config):
+    """The suite's own PostgreSQL server (postgres_server.py), started once by the process that runs
+    the session (pytest-xdist's controller, or pytest alone) before any worker starts: the workers
+    inherit its address in TEST_PG_ADMIN_URL."""
+    if hasattr(config, "workerinput") or os.environ.get("TEST_PG_ADMIN_URL"):
+        return
+    url = _postgres.enter_context(private_postgres())
+    if url is not None:
+        os.environ["TEST_PG_ADMIN_URL"] = url
+        _postgres.callback(os.environ.pop, "TEST_PG_ADMIN_URL", None)
+
+
+def pytest_unconfigure(config):
+    _postgres.close()
 
 
 @pytest.fixture(scope="session")
 def platform():
     with tempfile.TemporaryDirectory(prefix="xyd-e2e-") as workdir:
         with running_platform(Path(workdir)) as running:
-            share(running)
             recorder = running.bus_recorder = BusRecorder(running.vhost).start()
             yield running
             recorder.stop()

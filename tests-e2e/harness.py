@@ -1,9 +1,10 @@
-"""Starts the whole platform for the end-to-end tests: its own PostgreSQL databases, its own RabbitMQ
-vhost reached through a TCP proxy that tests can cut, its own Redis key prefix, free ports, test
-settings, one web worker per service and two replicas of every relay and consumer.
+"""Starts the whole platform for the end-to-end tests: its own PostgreSQL databases (on the suite's own
+server, postgres_server.py), its own RabbitMQ vhost reached through a TCP proxy that tests can cut, its
+own Redis key prefix, free ports, test settings, one web worker per service and two replicas of every
+relay and consumer.
 
 The fault tests ask for PostgreSQL and Redis behind cuttable proxies as well (`cuttable`): an outage of
-the servers every engineer on the machine shares, for this platform alone, without stopping them."""
+the servers for this platform alone, without stopping them (the broker is the machine's, shared)."""
 
 import contextlib
 import os
@@ -73,7 +74,7 @@ class Platform:
         return self.env["CORS_ALLOWED_ORIGINS"]
 
     def start(self, name: str, command: str, replica: int = 0, env: dict | None = None) -> None:
-        # Appended to: a process restarted (killed by a test, a paused platform resumed) keeps its history.
+        # Appended to: a process a test killed and restarted keeps its history.
         log = open(self.workdir / f"{name}-{replica}.log", "ab")  # noqa: SIM115 - closed at stop
         env = {**self.env, **(env or {})}
         if "--bind" not in command:  # relays, consumers, workers: metrics and health on a port of their own
@@ -96,23 +97,6 @@ class Platform:
         """Start a killed process ("order-relay-0") again with its Procfile command."""
         process, _, replica = name.rpartition("-")
         self.start(process, read_procfile()[process], int(replica))
-
-    def pause(self) -> list[str]:
-        """Stop every process (their databases, vhost and ports stay) and return their names for
-        `resume`: a module that needs a platform of its own pauses the shared one meanwhile, so that two
-        platforms per pytest-xdist worker never hold a stock PostgreSQL's 100 connections between them."""
-        # Processes a finished module started for itself (an extra gateway, a replica) are not the
-        # platform's: they stop with it and are not started again.
-        procfile = read_procfile()
-        names = [name for name in self.processes if name.rpartition("-")[0] in procfile]
-        self.stop()
-        self.processes.clear()
-        return names
-
-    def resume(self, names: list[str]) -> None:
-        for name in names:
-            self.restart(name)
-        self.wait_healthy()
 
     def wait_healthy(self) -> None:
         def healthy():
@@ -222,8 +206,8 @@ def running_platform(workdir: Path, cuttable: tuple[str, ...] = (), settings: di
             # The loan tests move loan-service's business date forward instead of waiting months.
             "LOAN_BUSINESS_DATE_ENABLED": "true",
             "WEB_CONCURRENCY": "1",
-            # Two platforms side by side (E2E_JOBS) and the tests' own extra processes stay within a stock
-            # PostgreSQL's 100 connections: few idle ones per process (more open while busy).
+            # Few idle connections per process (more open while busy): two platforms side by side (E2E_JOBS)
+            # and the tests' extra processes, each connection a server process of its own.
             "DATABASE_POOL_SIZE": "2",
             "WEB_THREADS": "8",
             "LOG_LEVEL": "INFO",
@@ -255,23 +239,3 @@ def running_platform(workdir: Path, cuttable: tuple[str, ...] = (), settings: di
                 platform.start(name, command, replica)
         platform.wait_healthy()
         yield platform
-
-
-# The platform this pytest process shares between its modules (conftest's `platform`), once started.
-_shared: list[Platform] = []
-
-
-def share(platform: Platform) -> None:
-    _shared.append(platform)
-
-
-@contextlib.contextmanager
-def shared_platform_paused():
-    """For a module with a platform of its own (the fault tests): the shared one, if this process has
-    started it, is paused meanwhile and resumed afterwards."""
-    paused = [(platform, platform.pause()) for platform in _shared]
-    try:
-        yield
-    finally:
-        for platform, names in paused:
-            platform.resume(names)

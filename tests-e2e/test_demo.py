@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from api_client import Api
-from harness import ADMIN_PASSWORD, ADMIN_PHONE, BIN, ROOT, running_platform, shared_platform_paused
+from harness import ADMIN_PASSWORD, ADMIN_PHONE, BIN, ROOT, running_platform
 
 from xyd_testing.helpers import postgres_database
 
@@ -24,7 +24,7 @@ DISTRICTS = {"411002", "411003", "411024", "411025", "411081", "411082"}
 @pytest.fixture(scope="module")
 def platform():
     """A platform of its own, first started with DEMO_DATA=true (the suite's shared one is not a demo)."""
-    with shared_platform_paused(), tempfile.TemporaryDirectory(prefix="xyd-e2e-demo-") as workdir:
+    with tempfile.TemporaryDirectory(prefix="xyd-e2e-demo-") as workdir:
         with running_platform(Path(workdir), settings={"DEMO_DATA": "true"}) as running:
             yield running
 

@@ -24,7 +24,7 @@ import psycopg
 import pytest
 import requests
 from api_client import Api
-from harness import BIN, ROOT, running_platform, shared_platform_paused
+from harness import BIN, ROOT, running_platform
 from scenario import admin_with_xuchang, institution_user, new_institution, published_product, unique_phone
 from test_operations import total
 
@@ -46,7 +46,7 @@ CONSUMERS = ("product-service", "order-service", "credit-service", "notification
 @pytest.fixture(scope="module")
 def platform():
     """A platform of this module's own: these tests break things the other tests rely on."""
-    with shared_platform_paused(), tempfile.TemporaryDirectory(prefix="xyd-faults-") as workdir:
+    with tempfile.TemporaryDirectory(prefix="xyd-faults-") as workdir:
         with running_platform(Path(workdir), cuttable=("postgres", "redis")) as running:
             yield running
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import psycopg
 import pytest
 from api_client import Api
-from harness import running_platform, shared_platform_paused
+from harness import running_platform
 from scenario import (
     LOAN_PRODUCT,
     EventSubscriber,
@@ -33,7 +33,7 @@ pytestmark = [pytest.mark.fault, pytest.mark.fault_long]
 
 @pytest.fixture(scope="module")
 def platform():
-    with shared_platform_paused(), tempfile.TemporaryDirectory(prefix="xyd-faults-long-") as workdir:
+    with tempfile.TemporaryDirectory(prefix="xyd-faults-long-") as workdir:
         with running_platform(Path(workdir)) as running:
             yield running
 

@@ -15,9 +15,14 @@ from collections.abc import Callable, Iterator
 
 import psycopg
 
-PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 RABBITMQ_HOST = os.environ.get("TEST_RABBITMQ_HOST", "127.0.0.1")
 RABBITMQ_PORT = int(os.environ.get("TEST_RABBITMQ_PORT", "5672"))
+
+
+def pg_admin_url() -> str:
+    """The PostgreSQL server the tests create their databases on. Read at each call: the end-to-end
+    suite may start a server of its own after this module is imported (tests-e2e/postgres_server.py)."""
+    return os.environ.get("TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 
 def unique_name(prefix: str) -> str:
@@ -171,13 +176,13 @@ def close_connections(vhost: str, connection_name: str | None = None) -> int:
 @contextlib.contextmanager
 def postgres_database(prefix: str = "xyd_test") -> Iterator[str]:
     """A new, empty PostgreSQL database, dropped afterwards; yields its postgresql:// URL."""
-    name = unique_name(prefix)
-    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+    name, admin_url = unique_name(prefix), pg_admin_url()
+    with psycopg.connect(admin_url, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
     try:
-        yield PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+        yield admin_url.rsplit("/", 1)[0] + "/" + name
     finally:
-        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        with psycopg.connect(admin_url, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 

@@ -12,7 +12,7 @@ import pytest
 
 from xyd_common.config import sqlalchemy_url
 from xyd_common.sealed import new_key
-from xyd_testing.helpers import PG_ADMIN_URL, postgres_database
+from xyd_testing.helpers import pg_admin_url, postgres_database
 
 ROOT = Path(__file__).resolve().parents[2]
 BACKUP = ROOT / "deploy" / "backup"
@@ -55,7 +55,7 @@ def run(script: str, directory: Path, env: dict) -> str:
 
 def recreate(url: str) -> None:
     name = url.rsplit("/", 1)[1]
-    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+    with psycopg.connect(pg_admin_url(), autocommit=True) as conn:
         conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{name}"')
 

@@ -25,7 +25,7 @@ from sqlalchemy import text
 
 from order_service import create_app
 from order_service.models import db
-from xyd_testing.helpers import PG_ADMIN_URL, FakeAuthService, postgres_database
+from xyd_testing.helpers import pg_admin_url, FakeAuthService, postgres_database
 
 INSTITUTIONS = 20
 ENTERPRISES = 50_000
@@ -128,9 +128,9 @@ def main() -> None:
 
     with FakeAuthService() as auth, contextlib.ExitStack() as stack:
         if args.keep:
-            with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+            with psycopg.connect(pg_admin_url(), autocommit=True) as conn:
                 conn.execute(f'CREATE DATABASE "{args.keep}"')
-            url = PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + args.keep
+            url = pg_admin_url().rsplit("/", 1)[0] + "/" + args.keep
             print(f"seeding {url}; time it again with --reuse {url}")
         else:
             url = args.reuse or stack.enter_context(postgres_database("xyd_order_bench"))

@@ -60,11 +60,11 @@ from scenario import (  # noqa: E402
 from xyd_common.config import DEFAULT_REDIS_URL  # noqa: E402
 from xyd_common.sealed import new_key  # noqa: E402
 from xyd_testing.helpers import (  # noqa: E402
-    pg_admin_url,
     RABBITMQ_HOST,
     RABBITMQ_PORT,
     TcpProxy,
     amqp_url,
+    pg_admin_url,
     postgres_database,
     rabbitmq_vhost,
     wait_until,
@@ -533,7 +533,7 @@ def main() -> int:
     started = time.monotonic()
     # Under the gateway's own upstream read timeout (15 s) plus its time: a slow answer shows as the
     # gateway's 504, not as this client giving up first.
-    Api.timeout = 30
+    Api.timeout = 60
     run_id = uuid.uuid4().hex[:8]
     with tempfile.TemporaryDirectory(prefix="xyd-image-test-") as tmp, contextlib.ExitStack() as stack:
         workdir = Path(tmp)

@@ -16,6 +16,8 @@ import pytest
 import requests
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
+from xyd_testing.helpers import wait_until
+
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -109,6 +111,35 @@ def walk_at_phone_width(page: Page, pages, menu_item: str, manual: str = "instit
     page.get_by_role("button", name="打开菜单").click()
     page.get_by_role("dialog", name="菜单").get_by_role("menuitem", name=menu_item).click()
     expect(page.get_by_role("heading", name=menu_item, exact=True)).to_be_visible()
+
+
+# Records every label a disabled "N 秒后重新获取" button shows. The countdown lasts the server's resend
+# interval (2 s in the tests): on a loaded machine it can end before a poll for it comes round, so the page
+# itself notes each one as it is drawn (a MutationObserver fires on the change, whatever the load).
+_WATCH_COUNTDOWN = """() => {
+  window.__xydCountdownObserver?.disconnect();
+  const seen = window.__xydCountdowns = [];
+  const note = () => {
+    for (const button of document.querySelectorAll('button')) {
+      const label = button.textContent.trim();
+      if (button.disabled && /^\\d+ 秒后重新获取$/.test(label)) seen.push(label);
+    }
+  };
+  window.__xydCountdownObserver = new MutationObserver(note);
+  window.__xydCountdownObserver.observe(document.body,
+    {subtree: true, childList: true, characterData: true, attributes: true});
+}"""
+
+
+def watch_countdown(page: Page) -> None:
+    """From now on, note each countdown the page draws (`expect_countdown_shown`)."""
+    page.evaluate(_WATCH_COUNTDOWN)
+
+
+def expect_countdown_shown(page: Page) -> None:
+    """Since `watch_countdown`, a disabled button counted down to the next SMS code."""
+    wait_until(lambda: page.evaluate("() => (window.__xydCountdowns || []).length > 0"), timeout=15,
+               message="a disabled 「N 秒后重新获取」 button")
 
 
 def screenshot(page: Page, name: str, manual: str = "institution") -> None:

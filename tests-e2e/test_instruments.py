@@ -91,7 +91,7 @@ def business_date(world) -> date:
 def test_a_fund_and_a_first_loan_subsidy_from_set_up_to_payment(world):
     government, bank, admin = world["government"], world["bank"], world["admin"]
     fund = created(government, "/funds", {
-        "name": "许昌市普惠小微风险补偿资金池", "region_code": "411000", "budget": 100, "share_percent": 40,
+        "name": "许昌市科技型企业风险补偿资金池", "region_code": "411000", "budget": 100, "share_percent": 40,
         "cap_per_loan": 3, "institution_types": ["bank"], "loans_from": "2026-01-01", "loans_to": "2030-12-31",
         "claims_until": "2031-12-31"})
     program = created(government, "/subsidy-programs", {

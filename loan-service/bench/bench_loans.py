@@ -29,7 +29,7 @@ from sqlalchemy import text
 from loan_service import create_app
 from loan_service.business_date import beijing_today
 from loan_service.models import db
-from xyd_testing.helpers import pg_admin_url, FakeAuthService, postgres_database
+from xyd_testing.helpers import FakeAuthService, pg_admin_url, postgres_database
 
 INSTITUTIONS = 20
 ENTERPRISES = 50_000

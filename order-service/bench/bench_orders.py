@@ -25,7 +25,7 @@ from sqlalchemy import text
 
 from order_service import create_app
 from order_service.models import db
-from xyd_testing.helpers import pg_admin_url, FakeAuthService, postgres_database
+from xyd_testing.helpers import FakeAuthService, pg_admin_url, postgres_database
 
 INSTITUTIONS = 20
 ENTERPRISES = 50_000

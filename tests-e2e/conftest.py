@@ -58,11 +58,17 @@ def admin(platform):
     return client
 
 
-# loan-service's business date only moves forward, once per platform. test_loans.py walks a loan from
-# today's date; test_instruments.py and test_web_loans.py take the date as they find it. So test_loans.py
-# runs first (the Makefile hands xdist workers the modules in this order: --no-loadscope-reorder).
-FIRST_MODULES = ("test_loans.py",)
+# The Makefile hands xdist workers the modules in collection order (--no-loadscope-reorder), and this
+# order is chosen:
+# - loan-service's business date only moves forward, once per platform. test_loans.py walks a loan from
+#   today's date; test_instruments.py and test_web_loans.py take the date as they find it. So
+#   test_loans.py runs first.
+# - Then the longest modules (`make test-times`), so that no worker starts one of them while the other
+#   has nothing left to do: the longest first is what keeps two workers' finishing times close.
+FIRST_MODULES = ("test_loans.py", "test_api_documents.py", "test_demo.py", "test_faults.py",
+                 "test_authorization_matrix.py", "test_web_institution.py")
 
 
 def pytest_collection_modifyitems(items):
-    items.sort(key=lambda item: item.path.name not in FIRST_MODULES)
+    rank = {name: position for position, name in enumerate(FIRST_MODULES)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(FIRST_MODULES)))

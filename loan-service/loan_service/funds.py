@@ -326,12 +326,25 @@ def approved_for_loan(fund_id: int, loan_id: int) -> Decimal:
         Claim.fund_id == fund_id, Claim.loan_id == loan_id, Claim.status.in_((APPROVED, PAID)))) or Decimal(0)
 
 
+def _limits(fund: Fund, claim: Claim) -> dict[str, Decimal]:
+    share = rounded(fund.share_percent * claim.loss_principal / 100)
+    cap_left = fund.cap_per_loan - Decimal(approved_for_loan(fund.id, claim.loan_id))
+    return {"share": share, "cap_left": cap_left, "available": fund.available,
+            "approvable": max(Decimal(0), min(share, cap_left, fund.available))}
+
+
 def claim_limit(fund: Fund, claim: Claim) -> Decimal:
     """The most the fund may approve for the claim now: min(share × loss, what the per-loan cap leaves,
     what the fund has available), never below 0."""
-    share = rounded(fund.share_percent * claim.loss_principal / 100)
-    cap_left = fund.cap_per_loan - Decimal(approved_for_loan(fund.id, claim.loan_id))
-    return max(Decimal(0), min(share, cap_left, fund.available))
+    return _limits(fund, claim)["approvable"]
+
+
+def open_claim_limits(claim: Claim) -> dict[str, Decimal] | None:
+    """For a claim awaiting its decision, the three figures that bound its approval now and their
+    minimum (what `approve_claim` would accept at this moment); None once it is decided."""
+    if claim.status != SUBMITTED:
+        return None
+    return _limits(db.session.get(Fund, claim.fund_id), claim)
 
 
 def _decide(identity: Identity, actor: Actor, claim_id: int, status: str, message: str, event_type: str,

@@ -24,10 +24,10 @@ from .instrument_schemas import (
     AuditLogArgs,
     AuditLogPageSchema,
     ClaimApproveSchema,
+    ClaimDetailSchema,
     ClaimFormSchema,
     ClaimListArgs,
     ClaimPageSchema,
-    ClaimSchema,
     FundCreateSchema,
     FundListArgs,
     FundPageSchema,
@@ -135,7 +135,7 @@ def _claim_form() -> tuple[dict, list[funds.Evidence]]:
 @fund_bp.doc(requestBody={"required": True, "content": {"multipart/form-data": {
     "schema": CLAIM_UPLOAD, "example": examples.CLAIM_UPLOAD,
     "encoding": {"evidence": {"contentType": "image/jpeg, image/png, application/pdf"}}}}})
-@fund_bp.response(201, ClaimSchema)
+@fund_bp.response(201, ClaimDetailSchema)
 def submit_claim(fund_id):
     """申请代偿（机构，本机构的不良或已核销贷款）：同一贷款在同一资金池只能有一笔未结申请"""
     form, files = _claim_form()
@@ -155,7 +155,7 @@ def list_claims(args):
 
 @claim_bp.get("/<int:claim_id>")
 @require_auth(*FUND_READERS)
-@claim_bp.response(200, ClaimSchema)
+@claim_bp.response(200, ClaimDetailSchema)
 def get_claim(claim_id):
     """代偿申请详情（含证明材料清单）"""
     return funds.get_claim(current_identity(), claim_id)
@@ -176,7 +176,7 @@ def claim_file(claim_id, file_id):
 @errors("over_fund_limit", "invalid_transition")
 @require_auth(*MANAGERS)
 @claim_bp.arguments(ClaimApproveSchema, example=examples.CLAIM_APPROVE)
-@claim_bp.response(200, ClaimSchema)
+@claim_bp.response(200, ClaimDetailSchema)
 def approve_claim(body, claim_id):
     """核准代偿（管理方）：金额不超过 分担比例×损失本金、单笔上限余额、资金池可用余额 的最小值"""
     return funds.approve_claim(current_identity(), _actor(), claim_id, body["amount"])
@@ -186,7 +186,7 @@ def approve_claim(body, claim_id):
 @errors("invalid_transition")
 @require_auth(*MANAGERS)
 @claim_bp.arguments(Reason, example=examples.REJECT)
-@claim_bp.response(200, ClaimSchema)
+@claim_bp.response(200, ClaimDetailSchema)
 def reject_claim(body, claim_id):
     """驳回代偿申请（管理方，须填写原因）"""
     return funds.reject_claim(current_identity(), _actor(), claim_id, body["reason"])
@@ -196,7 +196,7 @@ def reject_claim(body, claim_id):
 @errors("invalid_transition")
 @require_auth(*MANAGERS)
 @claim_bp.arguments(Payment, example=examples.PAYMENT)
-@claim_bp.response(200, ClaimSchema)
+@claim_bp.response(200, ClaimDetailSchema)
 def pay_claim(body, claim_id):
     """拨付代偿（管理方，已核准的申请）"""
     return funds.pay_claim(current_identity(), _actor(), claim_id, body)

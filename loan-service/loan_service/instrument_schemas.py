@@ -11,7 +11,7 @@ from xyd_common.pagination import PageArgsSchema, page_schema
 from xyd_common.schemas import ExactNumber, StrictSchema
 from xyd_common.validators import RegionCode
 
-from . import subsidies
+from . import funds, subsidies
 from .instrument_models import APPLICATION_STATUSES, CLAIM_STATUSES, FUND_STATUSES
 from .schemas import AMOUNT_LIMIT, Amount, StrippedString
 
@@ -140,6 +140,27 @@ class ClaimSchema(ma.Schema):
 
 
 ClaimPageSchema = page_schema(ClaimSchema, "ClaimPage")
+
+
+class ClaimLimitsSchema(ma.Schema):
+    share = Amount(metadata={"description": "分担比例 × 损失本金（万元）"})
+    cap_left = Amount(metadata={"description": "单笔补偿上限减去本资金池已为该笔贷款核准的（万元）"})
+    available = Amount(metadata={"description": "资金池可用余额（万元）"})
+    approvable = Amount(metadata={"description": "可核准上限：以上三者的最小值，不小于 0（万元）"})
+
+
+class ClaimDetailSchema(ClaimSchema):
+    """One claim, and for one awaiting its decision what bounds its approval now (the server's figures:
+    the page shows them instead of working them out again)."""
+
+    limits = ma.fields.Nested(ClaimLimitsSchema, allow_none=True, metadata={
+        "description": "待审核的申请此刻的核准上限及其构成；已处理的申请为 null"})
+
+    @ma.pre_dump
+    def with_limits(self, claim, **_kwargs):
+        # A plain attribute on the loaded row, for this answer only (it is no column).
+        claim.limits = funds.open_claim_limits(claim)
+        return claim
 
 
 # --- subsidies ---------------------------------------------------------------------------------------

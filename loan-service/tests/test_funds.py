@@ -184,24 +184,33 @@ def test_claim_errors_change_nothing(seeded, client, who):
 
 # --- approval, rejection, payment --------------------------------------------------------------------
 
+def limits(client, who, claim) -> dict:
+    """The claim's approval limits as its detail shows them to the fund's manager."""
+    return client.get(f"/api/v1/claims/{claim['id']}", headers=who["xuchang"]).json["limits"]
+
+
 def test_approval_is_within_share_cap_and_available(seeded, client, who):
     fund = new_fund(client, who, budget=50, share_percent=40, cap_per_loan=30)
     loan, other = bad_loan(seeded), bad_loan(seeded, company=YANLING_CO)
     first = submitted(client, who, fund, loan, loss=50)  # 40 % → 20
+    assert limits(client, who, first) == {"share": 20, "cap_left": 30, "available": 50, "approvable": 20}
     over = approve(client, who, first["id"], 20.0001)
     assert over.status_code == 422 and over.json["code"] == "over_fund_limit"
     ok = approve(client, who, first["id"], 20)
     assert ok.status_code == 200 and (ok.json["status"], ok.json["approved_amount"]) == ("approved", 20)
+    assert ok.json["limits"] is None  # decided: nothing more to approve
     fund_now = client.get(f"/api/v1/funds/{fund['id']}", headers=who["bank"]).json
     assert (fund_now["approved"], fund_now["paid"], fund_now["available"]) == (20, 0, 30)
     # The same loan's next claim (after payment) only has what the cap leaves: 30 − 20.
     assert client.post(f"/api/v1/claims/{first['id']}/pay", json={"paid_on": TODAY.isoformat(), "reference": "P1"},
                        headers=who["xuchang"]).status_code == 200
     second = submitted(client, who, fund, loan, loss=100)
+    assert limits(client, who, second) == {"share": 40, "cap_left": 10, "available": 30, "approvable": 10}
     assert approve(client, who, second["id"], 10.0001).json["code"] == "over_fund_limit"
     assert approve(client, who, second["id"], 10).status_code == 200
     # Another loan: 40 % of 100 = 40 and the cap 30, but only 50 − 20 − 10 = 20 is left in the fund.
     third = submitted(client, who, fund, other, loss=100)
+    assert limits(client, who, third) == {"share": 40, "cap_left": 30, "available": 20, "approvable": 20}
     assert approve(client, who, third["id"], 20.0001).json["code"] == "over_fund_limit"
     assert approve(client, who, third["id"], 20).status_code == 200
     fund_now = client.get(f"/api/v1/funds/{fund['id']}", headers=who["admin"]).json

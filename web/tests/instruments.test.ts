@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 
-import { approvalProblem, claimLimit, emptyFund, evidenceProblem, fundBody, fundProblems } from '@/views/instruments/fundForm'
+import { approvalProblem, emptyFund, evidenceProblem, fundBody, fundProblems } from '@/views/instruments/fundForm'
 
 function filled() {
   return {
@@ -30,23 +30,6 @@ describe('fundProblems', () => {
   it('wants at least one institution type and a claims deadline not before the loans', () => {
     expect(fundProblems({ ...filled(), institution_types: [] }).institution_types).toBeTruthy()
     expect(fundProblems({ ...filled(), claims_until: '2025-12-31' }).claims_until).toContain('不能早于')
-  })
-})
-
-describe('claimLimit', () => {
-  const fund = { share_percent: 30, cap_per_loan: 5, available: 100 }
-
-  it('is the share of the loss when that is the smallest', () => {
-    expect(claimLimit(fund, 10)).toEqual({ share: 3, limit: 3, binding: 'share' })
-  })
-
-  it('is the cap per loan, or the balance, when smaller', () => {
-    expect(claimLimit(fund, 40)).toMatchObject({ share: 12, limit: 5, binding: 'cap' })
-    expect(claimLimit({ ...fund, available: 2 }, 10)).toMatchObject({ limit: 2, binding: 'available' })
-  })
-
-  it('rounds the share half up to 4 decimals', () => {
-    expect(claimLimit({ ...fund, share_percent: 33.33 }, 0.0015).share).toBe(0.0005)
   })
 })
 

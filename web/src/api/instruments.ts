@@ -17,6 +17,10 @@ export type FundInput = Schemas['FundCreate']
 export type ClaimFile = Required<Schemas['ClaimFile']>
 /** A claim as the API answers it, with its evidence files and the fund's and the loan's names. */
 export type Claim = Required<Omit<Schemas['LoanClaim'], 'status' | 'files'>> & { status: ClaimStatus; files: ClaimFile[] }
+/** What bounds a claim's approval now, as the server works it out (null once the claim is decided). */
+export type ClaimLimits = Required<Schemas['ClaimLimits']>
+/** One claim, as its page and the decisions answer it: with its limits. */
+export type ClaimDetail = Claim & { limits: ClaimLimits | null }
 export type Payment = Schemas['Payment']
 
 type Filters<Q> = { [K in keyof NonNullable<Q>]?: string | number | null }
@@ -33,11 +37,11 @@ export const fundsApi = {
 
 export const claimsApi = {
   list: (query: ClaimQuery) => api.get<Page<Claim>>('/claims', { ...query }),
-  get: (id: number) => api.get<Claim>(`/claims/${id}`),
+  get: (id: number) => api.get<ClaimDetail>(`/claims/${id}`),
   /** Multipart: loan_id, loss_principal, note and the evidence files (field `evidence`, repeated). */
-  submit: (fundId: number, body: FormData) => api.post<Claim>(`/funds/${fundId}/claims`, body),
+  submit: (fundId: number, body: FormData) => api.post<ClaimDetail>(`/funds/${fundId}/claims`, body),
   file: (id: number, fileId: number) => api.download(`/claims/${id}/files/${fileId}`),
-  approve: (id: number, amount: number) => api.post<Claim>(`/claims/${id}/approve`, { amount }),
-  reject: (id: number, reason: string) => api.post<Claim>(`/claims/${id}/reject`, { reason }),
-  pay: (id: number, body: Payment) => api.post<Claim>(`/claims/${id}/pay`, body),
+  approve: (id: number, amount: number) => api.post<ClaimDetail>(`/claims/${id}/approve`, { amount }),
+  reject: (id: number, reason: string) => api.post<ClaimDetail>(`/claims/${id}/reject`, { reason }),
+  pay: (id: number, body: Payment) => api.post<ClaimDetail>(`/claims/${id}/pay`, body),
 }

@@ -5756,7 +5756,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": components["schemas"]["LoanClaim"];
+                        "application/json": components["schemas"]["ClaimDetail"];
                     };
                 };
                 /** @description 未认证：`unauthorized` 未登录、令牌无效或已失效：重新登录（或用刷新令牌换新） */
@@ -5881,7 +5881,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": components["schemas"]["LoanClaim"];
+                        "application/json": components["schemas"]["ClaimDetail"];
                     };
                 };
                 /** @description 请求无法解析：`bad_request` 请求体不是合法的 JSON，或嵌套过深、编码错误 */
@@ -6200,7 +6200,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": components["schemas"]["LoanClaim"];
+                        "application/json": components["schemas"]["ClaimDetail"];
                     };
                 };
                 /** @description 请求无法解析：`bad_request` 请求体不是合法的 JSON，或嵌套过深、编码错误 */
@@ -6400,7 +6400,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": components["schemas"]["LoanClaim"];
+                        "application/json": components["schemas"]["ClaimDetail"];
                     };
                 };
                 /** @description 请求无法解析：`bad_request` 请求体不是合法的 JSON，或嵌套过深、编码错误 */
@@ -8856,7 +8856,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": components["schemas"]["LoanClaim"];
+                        "application/json": components["schemas"]["ClaimDetail"];
                     };
                 };
                 /** @description 请求无法解析：`bad_request` 请求体不是合法的 JSON，或嵌套过深、编码错误 */
@@ -20267,12 +20267,80 @@ export interface components {
              */
             amount: number;
         };
+        ClaimDetail: {
+            /**
+             * Format: decimal
+             * @description 最多 4 位小数
+             */
+            approved_amount?: number | null;
+            /** Format: date-time */
+            created_at?: string;
+            /**
+             * @description 借款企业
+             * @example 许昌魏都精密制造有限公司
+             */
+            enterprise_name?: string;
+            files?: components["schemas"]["ClaimFile"][];
+            fund_id?: number;
+            /** @description 资金池名称 */
+            fund_name?: string;
+            id?: number;
+            institution_id?: number;
+            /**
+             * @description 申请机构
+             * @example 中原银行许昌分行
+             */
+            institution_name?: string;
+            /** @description 待审核的申请此刻的核准上限及其构成；已处理的申请为 null */
+            limits?: components["schemas"]["ClaimLimits"] | (Record<string, never> | null);
+            loan_id?: number;
+            /**
+             * Format: decimal
+             * @description 最多 4 位小数
+             */
+            loss_principal?: number;
+            /** @example 经核实，处罚已修复，记录不再向机构展示 */
+            note?: string | null;
+            /**
+             * @description 贷款的订单号
+             * @example XYD202611270001
+             */
+            order_no?: string;
+            /** Format: date */
+            paid_on?: string | null;
+            /** @example 企业近半年纳税异常，暂不符合授信条件 */
+            reason?: string | null;
+            /** @enum {string} */
+            status?: "submitted" | "approved" | "rejected" | "paid" | "withdrawn";
+        };
         ClaimFile: {
             content_type?: string;
             id?: number;
             /** @example 王建国 */
             name?: string;
             size?: number;
+        };
+        ClaimLimits: {
+            /**
+             * Format: decimal
+             * @description 可核准上限：以上三者的最小值，不小于 0（万元）（最多 4 位小数）
+             */
+            approvable?: number;
+            /**
+             * Format: decimal
+             * @description 资金池可用余额（万元）（最多 4 位小数）
+             */
+            available?: number;
+            /**
+             * Format: decimal
+             * @description 单笔补偿上限减去本资金池已为该笔贷款核准的（万元）（最多 4 位小数）
+             */
+            cap_left?: number;
+            /**
+             * Format: decimal
+             * @description 分担比例 × 损失本金（万元）（最多 4 位小数）
+             */
+            share?: number;
         };
         ClaimPage: {
             items?: components["schemas"]["LoanClaim"][];

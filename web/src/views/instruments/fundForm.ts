@@ -64,25 +64,6 @@ export function fundBody(form: FundForm) {
   }
 }
 
-/** The most a claim may be approved for, as far as the page knows it: the fund's share of the loss,
- * within the per-loan cap and the fund's available balance (in 万元, 4 decimals). `binding` names the
- * figure that limits it. */
-export function claimLimit(fund: { share_percent: number; cap_per_loan: number; available: number }, lossPrincipal: number):
-  { share: number; limit: number; binding: 'share' | 'cap' | 'available' } {
-  const share = Math.round(Math.round(lossPrincipal * 10_000) * fund.share_percent / 100) / 10_000
-  let limit = share
-  let binding: 'share' | 'cap' | 'available' = 'share'
-  if (fund.cap_per_loan < limit) {
-    limit = fund.cap_per_loan
-    binding = 'cap'
-  }
-  if (fund.available < limit) {
-    limit = Math.max(fund.available, 0)
-    binding = 'available'
-  }
-  return { share, limit, binding }
-}
-
 /** Null when `amount` may be approved, else the Chinese message shown under the amount. */
 export function approvalProblem(amount: number | null, limit: number): string | null {
   if (amount === null || amount === undefined || Number.isNaN(amount) || amount <= 0) return '请填写核准金额'

@@ -107,6 +107,7 @@ manual: install web browser
 	XYD_MANUAL_SCREENSHOTS=1 $(BIN)/pytest -q tests-e2e/test_web_admin.py tests-e2e/test_web_government.py
 	XYD_MANUAL_SCREENSHOTS=1 $(BIN)/pytest -q tests-e2e/test_web_loans.py
 	XYD_MANUAL_SCREENSHOTS=1 $(BIN)/pytest -q tests-e2e/test_web_instruments.py
+	XYD_MANUAL_SCREENSHOTS=1 $(BIN)/pytest -q tests-e2e/test_web_subsidies.py
 
 # The image for real (deploy/image_test.py): builds deploy/Dockerfile on a base made from Debian's
 # packages, runs the platform in containers against this host's PostgreSQL, RabbitMQ and Redis with two

@@ -36,6 +36,10 @@ CLAIM_STATUSES = (SUBMITTED, APPROVED, REJECTED, PAID, WITHDRAWN)
 # A claim still waiting for its money: one per loan and fund at a time.
 OPEN_CLAIM_STATUSES = (SUBMITTED, APPROVED)
 APPLICATION_STATUSES = (SUBMITTED, APPROVED, REJECTED, PAID)
+# A subsidy programme's status is not stored: it takes applications until `apply_until` (the business
+# date's), then it has ended.
+ENDED = "ended"
+PROGRAM_STATUSES = (OPEN, ENDED)
 
 
 class Fund(db.Model):
@@ -177,6 +181,10 @@ class SubsidyApplication(db.Model):
     submitted_by: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), nullable=False, default=utcnow)
     decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+    # Read-only: the programme's and the loan's names, which the application's pages show.
+    program: Mapped["SubsidyProgram"] = relationship(lazy="selectin", viewonly=True)
+    loan: Mapped[Loan] = relationship(lazy="selectin", viewonly=True)
 
     __table_args__ = (
         UniqueConstraint("program_id", "loan_id", name="uq_subsidy_applications_loan"),

@@ -12,7 +12,7 @@ from xyd_common.schemas import ExactNumber, StrictSchema
 from xyd_common.validators import RegionCode
 
 from . import funds, subsidies
-from .instrument_models import APPLICATION_STATUSES, CLAIM_STATUSES, FUND_STATUSES
+from .instrument_models import APPLICATION_STATUSES, CLAIM_STATUSES, FUND_STATUSES, PROGRAM_STATUSES
 from .schemas import AMOUNT_LIMIT, Amount, StrippedString
 
 # auth-service's institution types (institution.* events carry one of them).
@@ -184,6 +184,8 @@ class ProgramCreateSchema(StrictSchema):
 
 class ProgramListArgs(PageArgsSchema):
     region_code = RegionCode()
+    status = ma.fields.String(validate=validate.OneOf(PROGRAM_STATUSES),
+                              metadata={"description": "open 受理中（未过申请截止日期），ended 已截止"})
 
 
 class ProgramSchema(ma.Schema):
@@ -202,6 +204,9 @@ class ProgramSchema(ma.Schema):
     loans_from = ma.fields.Date()
     loans_to = ma.fields.Date()
     apply_until = ma.fields.Date()
+    status = ma.fields.Function(lambda program: subsidies.program_status(program), metadata={
+        "type": "string", "enum": list(PROGRAM_STATUSES),
+        "description": "open 受理中，ended 已截止（业务日期已过申请截止日期）"})
     created_at = ma.fields.DateTime()
 
 
@@ -226,8 +231,12 @@ class ApplicationListArgs(PageArgsSchema):
 class ApplicationSchema(ma.Schema):
     id = ma.fields.Integer()
     program_id = ma.fields.Integer()
+    program_name = ma.fields.String(attribute="program.name", metadata={"description": "贴息项目名称"})
     loan_id = ma.fields.Integer()
+    order_no = ma.fields.String(attribute="loan.order_no", metadata={"description": "贷款的订单号"})
     enterprise_uscc = ma.fields.String()
+    enterprise_name = ma.fields.String(attribute="loan.enterprise_name", metadata={"description": "申请企业"})
+    institution_name = ma.fields.String(attribute="loan.institution_name", metadata={"description": "放款机构"})
     status = ma.fields.String(metadata={"enum": list(APPLICATION_STATUSES)})
     interest_paid = Amount(metadata={"description": "申请时该贷款已付利息（万元，申请后不再变化）"})
     computed_amount = Amount(metadata={"description": "按项目规则测算的贴息金额（万元）"})

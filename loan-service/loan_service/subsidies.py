@@ -38,6 +38,8 @@ from .instrument_access import (
 )
 from .instrument_models import (
     APPROVED,
+    ENDED,
+    OPEN,
     PAID,
     SUBMITTED,
     AuditLog,
@@ -120,6 +122,11 @@ def _visible_program(identity: Identity, program_id: int) -> SubsidyProgram:
     return program
 
 
+def program_status(program: SubsidyProgram) -> str:
+    """`open` while the programme takes applications (until `apply_until`), then `ended`."""
+    return OPEN if business_date() <= program.apply_until else ENDED
+
+
 def get_program(identity: Identity, program_id: int) -> SubsidyProgram:
     return _visible_program(identity, program_id)
 
@@ -132,6 +139,10 @@ def list_programs(identity: Identity, args: dict) -> dict:
             stmt = stmt.where(condition)
     if args.get("region_code"):
         stmt = stmt.where(SubsidyProgram.region_code == args["region_code"])
+    if args.get("status") == OPEN:
+        stmt = stmt.where(SubsidyProgram.apply_until >= business_date())
+    elif args.get("status") == ENDED:
+        stmt = stmt.where(SubsidyProgram.apply_until < business_date())
     return paginate(db.session, stmt, NEWEST_PROGRAMS, args)
 
 
@@ -196,8 +207,7 @@ def computed_amount(program: SubsidyProgram, loan_rate: Decimal, paid: Decimal, 
 
 def calculation(application: SubsidyApplication) -> str:
     """How the computed amount came about, in Chinese, for the enterprise and the officer to check."""
-    program = db.session.get(SubsidyProgram, application.program_id)
-    loan = db.session.get(Loan, application.loan_id)
+    program, loan = application.program, application.loan
     paid = json_number(application.interest_paid)
     if program.share_percent is not None:
         text = f"已付利息 {paid} 万元 × {json_number(program.share_percent)}%"

@@ -2,6 +2,7 @@
 eligibility rule, approval within the computed amount, the enterprise's cap and the budget, payment,
 who sees what, events and the audit log."""
 
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -76,6 +77,16 @@ def test_a_programme_takes_exactly_one_rule_and_the_callers_region(seeded, clien
     assert client.post("/api/v1/subsidy-programs", json=program_body(), headers=who["weidu"]).status_code == 403
 
 
+def test_a_programme_is_open_until_its_apply_until_then_ended(seeded, client, who):
+    open_ = new_program(client, who, apply_until=TODAY.isoformat())
+    ended = new_program(client, who, apply_until=(TODAY - timedelta(days=1)).isoformat(), loans_from="2020-01-01")
+    assert (open_["status"], ended["status"]) == ("open", "ended")
+    for status, program in (("open", open_), ("ended", ended)):
+        listed = client.get(f"/api/v1/subsidy-programs?status={status}", headers=who["weidu"]).json["items"]
+        assert [p["id"] for p in listed] == [program["id"]], status
+    assert client.get("/api/v1/subsidy-programs?status=closed", headers=who["weidu"]).status_code == 422
+
+
 def test_who_sees_a_programme(seeded, client, who):
     program = new_program(client, who, region_code="411002")
     for role in ("xuchang", "weidu_gov", "admin", "weidu", "yanling"):
@@ -96,6 +107,9 @@ def test_the_enterprise_applies_and_sees_the_computed_amount(seeded, client, who
     assert (made["status"], made["interest_paid"], made["computed_amount"], made["approved_amount"]) == (
         "submitted", 0.3333, 0.1667, None)
     assert made["calculation"] == "已付利息 0.3333 万元 × 50%，四舍五入至 0.0001 万元 = 0.1667 万元"
+    # The names its pages show: the programme's, the loan's order number, the borrower and the lender.
+    assert (made["program_name"], made["order_no"], made["enterprise_name"], made["institution_name"]) == (
+        program["name"], loan.order_no, WEIDU_CO[2], "许昌农商银行")
     # Interest paid later does not change it (frozen at submission).
     repay_interest(client, who["bank"], loan.id, 0.1, "LX-LATER")
     later = client.get(f"/api/v1/subsidy-applications/{made['id']}", headers=who["weidu"]).json

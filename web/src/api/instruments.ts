@@ -1,5 +1,6 @@
 // Government instruments (loan-service, issue 28), typed from the OpenAPI document: risk compensation
-// funds (资金池, 追加资金, 关闭) and their claims (代偿申请, 核准, 驳回, 拨付, evidence files).
+// funds (资金池, 追加资金, 关闭) and their claims (代偿申请, 核准, 驳回, 拨付, evidence files); interest
+// subsidy programmes (贴息项目) and their applications (贴息申请, 核准, 驳回, 拨付).
 import { api } from './client'
 import type { Page } from './models'
 import type { components, paths } from './schema'
@@ -23,9 +24,19 @@ export type ClaimLimits = Required<Schemas['ClaimLimits']>
 export type ClaimDetail = Claim & { limits: ClaimLimits | null }
 export type Payment = Schemas['Payment']
 
+export type ProgramStatus = NonNullable<Schemas['Program']['status']>
+export type SubsidyStatus = NonNullable<Schemas['Application']['status']>
+/** A subsidy programme as the API answers it: exactly one of `rate_points` and `share_percent`. */
+export type Program = Required<Omit<Schemas['Program'], 'status'>> & { status: ProgramStatus }
+export type ProgramInput = Schemas['ProgramCreate']
+/** A subsidy application as the API answers it, with the programme's and the loan's names. */
+export type SubsidyApplication = Required<Omit<Schemas['Application'], 'status'>> & { status: SubsidyStatus }
+
 type Filters<Q> = { [K in keyof NonNullable<Q>]?: string | number | null }
 export type FundQuery = Filters<paths['/api/v1/funds']['get']['parameters']['query']>
 export type ClaimQuery = Filters<paths['/api/v1/claims']['get']['parameters']['query']>
+export type ProgramQuery = Filters<paths['/api/v1/subsidy-programs']['get']['parameters']['query']>
+export type SubsidyQuery = Filters<paths['/api/v1/subsidy-applications']['get']['parameters']['query']>
 
 export const fundsApi = {
   list: (query: FundQuery) => api.get<Page<Fund>>('/funds', { ...query }),
@@ -44,4 +55,23 @@ export const claimsApi = {
   approve: (id: number, amount: number) => api.post<ClaimDetail>(`/claims/${id}/approve`, { amount }),
   reject: (id: number, reason: string) => api.post<ClaimDetail>(`/claims/${id}/reject`, { reason }),
   pay: (id: number, body: Payment) => api.post<ClaimDetail>(`/claims/${id}/pay`, body),
+}
+
+export const programsApi = {
+  list: (query: ProgramQuery) => api.get<Page<Program>>('/subsidy-programs', { ...query }),
+  get: (id: number) => api.get<Program>(`/subsidy-programs/${id}`),
+  create: (body: ProgramInput) => api.post<Program>('/subsidy-programs', body),
+  /** A programme's applications (the managing government, the admin). */
+  applications: (id: number, query: SubsidyQuery) => api.get<Page<SubsidyApplication>>(`/subsidy-programs/${id}/applications`, { ...query }),
+  /** An enterprise applies on one of its loans: the amount is computed from the interest paid so far. */
+  apply: (id: number, loanId: number) => api.post<SubsidyApplication>(`/subsidy-programs/${id}/applications`, { loan_id: loanId }),
+}
+
+export const subsidiesApi = {
+  /** The enterprise's own applications (government: its region's; admin: all). */
+  list: (query: SubsidyQuery) => api.get<Page<SubsidyApplication>>('/subsidy-applications', { ...query }),
+  /** `amount` null: the computed amount. */
+  approve: (id: number, amount: number | null) => api.post<SubsidyApplication>(`/subsidy-applications/${id}/approve`, { amount }),
+  reject: (id: number, reason: string) => api.post<SubsidyApplication>(`/subsidy-applications/${id}/reject`, { reason }),
+  pay: (id: number, body: Payment) => api.post<SubsidyApplication>(`/subsidy-applications/${id}/pay`, body),
 }

@@ -18299,6 +18299,8 @@ export interface paths {
                     after?: string | null;
                     /** @description 行政区代码（GB/T 2260，如 411002 魏都区） */
                     region_code?: string;
+                    /** @description open 受理中（未过申请截止日期），ended 已截止 */
+                    status?: "open" | "ended";
                 };
                 header?: never;
                 path?: never;
@@ -20127,18 +20129,35 @@ export interface components {
             computed_amount?: number;
             /** Format: date-time */
             created_at?: string;
+            /**
+             * @description 申请企业
+             * @example 许昌魏都精密制造有限公司
+             */
+            enterprise_name?: string;
             /** @example 91411002MA45L8XK1L */
             enterprise_uscc?: string;
             id?: number;
+            /**
+             * @description 放款机构
+             * @example 中原银行许昌分行
+             */
+            institution_name?: string;
             /**
              * Format: decimal
              * @description 申请时该贷款已付利息（万元，申请后不再变化）（最多 4 位小数）
              */
             interest_paid?: number;
             loan_id?: number;
+            /**
+             * @description 贷款的订单号
+             * @example XYD202611270001
+             */
+            order_no?: string;
             /** Format: date */
             paid_on?: string | null;
             program_id?: number;
+            /** @description 贴息项目名称 */
+            program_name?: string;
             /** @example 企业近半年纳税异常，暂不符合授信条件 */
             reason?: string | null;
             /** @enum {string} */
@@ -22262,6 +22281,11 @@ export interface components {
              * @description 最多 2 位小数
              */
             share_percent?: number | null;
+            /**
+             * @description open 受理中，ended 已截止（业务日期已过申请截止日期）
+             * @enum {string}
+             */
+            readonly status?: "open" | "ended";
             whitelisted_only?: boolean;
         };
         ProgramCreate: {

@@ -1,7 +1,7 @@
 // The server's 422 field errors, shown under their form fields (`<el-form-item :error="fieldErrors.x">`);
 // every other error as a message with the contract's Chinese text.
 import { ElMessage } from 'element-plus'
-import { reactive } from 'vue'
+import { reactive, watch } from 'vue'
 
 import { ApiError } from '@/api/http'
 
@@ -28,5 +28,13 @@ export function useFormErrors() {
     if (toast) showError(error)
   }
 
-  return { fieldErrors, clear, show }
+  /** Drops a field's error as soon as that field of `form` (keyed as the errors are) changes. */
+  function clearOnChange(form: object): void {
+    const snapshot = () => Object.fromEntries(Object.entries(form).map(([key, value]) => [key, JSON.stringify(value)]))
+    watch(snapshot, (now, before) => {
+      for (const key of Object.keys(now)) if (now[key] !== before[key]) delete fieldErrors[key]
+    })
+  }
+
+  return { fieldErrors, clear, show, clearOnChange }
 }

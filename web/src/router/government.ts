@@ -1,7 +1,7 @@
 // The government supervision console (政府监管操作手册): always the user's region and below. Its menu
 // is `meta.menu` of these routes.
 import {
-  Checked, Coin, Collection, Connection, DataAnalysis, DocumentChecked, List, MapLocation, Money, Notebook, Promotion, Search, Stamp,
+  Checked, Coin, Collection, Connection, DataAnalysis, Discount, DocumentChecked, List, MapLocation, Money, Notebook, Promotion, Search, Stamp,
   Tickets, Upload, Warning,
 } from '@element-plus/icons-vue'
 import type { RouteRecordRaw } from 'vue-router'
@@ -26,6 +26,8 @@ export const governmentRoutes: RouteRecordRaw = {
     { path: 'funds/:id(\\d+)', name: 'gov-fund', component: () => import('@/views/instruments/FundDetailView.vue'), meta: { title: '资金池详情', roles, parent: 'gov-funds' } },
     { path: 'claims', name: 'gov-claims', component: () => import('@/views/instruments/ClaimListView.vue'), meta: { title: '代偿审核', roles, menu: { group: '政府工具', icon: Checked } } },
     { path: 'claims/:id(\\d+)', name: 'gov-claim', component: () => import('@/views/instruments/ClaimDetailView.vue'), meta: { title: '代偿申请详情', roles, parent: 'gov-claims' } },
+    { path: 'subsidy-programs', name: 'gov-subsidy-programs', component: () => import('@/views/instruments/SubsidyProgramListView.vue'), meta: { title: '贴息项目', roles, menu: { group: '政府工具', icon: Discount } } },
+    { path: 'subsidy-programs/:id(\\d+)', name: 'gov-subsidy-program', component: () => import('@/views/instruments/SubsidyProgramDetailView.vue'), meta: { title: '贴息项目详情', roles, parent: 'gov-subsidy-programs' } },
     { path: 'needs', name: 'gov-needs', component: () => import('@/views/supervision/NeedSupervisionView.vue'), meta: { title: '融资需求', roles, menu: { group: '监管', icon: List } } },
     { path: 'visits', name: 'gov-visits', component: () => import('@/views/coordination/VisitListView.vue'), meta: { title: '走访登记', roles, menu: { group: '融资协调', icon: MapLocation } } },
     { path: 'pushes', name: 'gov-pushes', component: () => import('@/views/coordination/PushListView.vue'), meta: { title: '推荐清单', roles, menu: { group: '融资协调', icon: Promotion } } },

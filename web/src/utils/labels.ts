@@ -4,6 +4,7 @@
 import type {
   AuthorizationStatus, CreditCategory, DataCategory, DisputeStatus, GuaranteeMethodCode, ImportKind, InstalmentStatus, InstitutionType, LoanStatus, NeedStatusCode, OrderSource, OrderStatus, OverdueBucket, PolicyLinkType, PolicyStatus, Precheck, ProductCategory, ProductStatus, PushStatus, RecordHiddenReason, RepaymentMethod, ReviewStatus, RiskIndicator, RiskLevel, Role,
 } from '@/api/models'
+import type { ProgramStatus, SubsidyStatus } from '@/api/instruments'
 
 /** An Element Plus tag colour. */
 export type TagType = 'success' | 'info' | 'warning' | 'danger' | 'primary'
@@ -388,6 +389,17 @@ export const CLAIM_STATUSES: Record<string, string> = {
   withdrawn: '已撤销',
 }
 
+// --- interest subsidies (贴息) -------------------------------------------------------------------------
+
+export const PROGRAM_STATUSES: Record<ProgramStatus, string> = { open: '受理中', ended: '已截止' }
+
+export const SUBSIDY_STATUSES: Record<SubsidyStatus, string> = {
+  submitted: '待审核',
+  approved: '已核准',
+  rejected: '已驳回',
+  paid: '已拨付',
+}
+
 // --- statuses: every status on a page is a coloured tag, named and coloured here ----------------------
 
 /** Each kind of status: its Chinese names and its tag colour per code (StatusTag shows them). */
@@ -422,6 +434,8 @@ export const STATUSES = {
   instalment: { labels: INSTALMENT_STATUSES, tags: { due: 'info', partly_paid: 'primary', paid: 'success', overdue: 'danger' } },
   fund: { labels: FUND_STATUSES, tags: { open: 'success', closed: 'info' } },
   claim: { labels: CLAIM_STATUSES, tags: { submitted: 'warning', approved: 'primary', rejected: 'danger', paid: 'success', withdrawn: 'info' } },
+  program: { labels: PROGRAM_STATUSES, tags: { open: 'success', ended: 'info' } },
+  subsidy: { labels: SUBSIDY_STATUSES, tags: { submitted: 'warning', approved: 'primary', rejected: 'danger', paid: 'success' } },
   bucket: { labels: OVERDUE_BUCKETS, tags: { none: 'success', '1-30': 'warning', '31-90': 'danger', '91+': 'danger' } },
   precheck: {
     labels: { match: '一致', mismatch: '不一致', unknown: '无法核验' } as Record<string, string>,

@@ -1,6 +1,6 @@
 // The forms of the fund pages: the checks of a new fund (新建资金池) before it is sent, and the most a
-// claim may be approved for. The server decides (422 with field errors, over_fund_limit); this only
-// says early what it would say.
+// claim may be approved for; the amount and percentage checks serve the subsidy forms too. The server
+// decides (422 with field errors, over_fund_limit); this only says early what it would say.
 export interface FundForm {
   name: string
   region_code: string
@@ -26,10 +26,23 @@ function decimals(value: number): number {
   return fraction.length
 }
 
-function amountProblem(value: number | null, what: string): string | undefined {
-  if (value === null || value === undefined || Number.isNaN(value)) return `请填写${what}`
-  if (value <= 0) return `${what}须大于 0`
-  if (decimals(value) > 4) return `${what}最多 4 位小数`
+function missing(value: number | null): boolean {
+  return value === null || value === undefined || Number.isNaN(value)
+}
+
+/** An amount in 万元: above 0, at most 4 decimals. */
+export function amountProblem(value: number | null, what: string): string | undefined {
+  if (missing(value)) return `请填写${what}`
+  if (Number(value) <= 0) return `${what}须大于 0`
+  if (decimals(Number(value)) > 4) return `${what}最多 4 位小数`
+  return undefined
+}
+
+/** A percentage (or percentage points): above 0, at most `max`, at most 2 decimals. */
+export function percentProblem(value: number | null, what: string, max = 100): string | undefined {
+  if (missing(value)) return `请填写${what}`
+  if (Number(value) <= 0 || Number(value) > max) return `${what}须大于 0 且不超过 ${max}`
+  if (decimals(Number(value)) > 2) return `${what}最多 2 位小数`
   return undefined
 }
 
@@ -43,10 +56,7 @@ export function fundProblems(form: FundForm): Record<string, string> {
   if (!problems.budget && !problems.cap_per_loan && Number(form.cap_per_loan) > Number(form.budget)) {
     problems.cap_per_loan = '单笔补偿上限不能超过资金规模'
   }
-  const share = form.share_percent
-  if (share === null || share === undefined || Number.isNaN(share)) problems.share_percent = '请填写分担比例'
-  else if (share <= 0 || share > 100) problems.share_percent = '分担比例须大于 0 且不超过 100'
-  else if (decimals(share) > 2) problems.share_percent = '分担比例最多 2 位小数'
+  problems.share_percent = percentProblem(form.share_percent, '分担比例')
   if (!form.institution_types.length) problems.institution_types = '请至少选择一类机构'
   if (form.loans.length !== 2 || !form.loans[0] || !form.loans[1]) problems.loans = '请选择覆盖的放款日期范围'
   if (!form.claims_until) problems.claims_until = '请选择代偿申请截止日期'
@@ -64,11 +74,12 @@ export function fundBody(form: FundForm) {
   }
 }
 
-/** Null when `amount` may be approved, else the Chinese message shown under the amount. */
-export function approvalProblem(amount: number | null, limit: number): string | null {
+/** Null when `amount` may be approved, else the Chinese message shown under the amount (`limitName`
+ * names the limit in it). */
+export function approvalProblem(amount: number | null, limit: number, limitName = '可核准上限'): string | null {
   if (amount === null || amount === undefined || Number.isNaN(amount) || amount <= 0) return '请填写核准金额'
   if (decimals(amount) > 4) return '核准金额最多 4 位小数'
-  return amount > limit ? `核准金额不能超过可核准上限 ${limit} 万元` : null
+  return amount > limit ? `核准金额不能超过${limitName} ${limit} 万元` : null
 }
 
 export const EVIDENCE_TYPES = ['image/jpeg', 'image/png', 'application/pdf']

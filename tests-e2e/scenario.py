@@ -2,6 +2,7 @@
 changed their initial password, institutions, an event subscriber. Every test makes its own, so tests
 never collide."""
 
+import itertools
 import json
 import secrets
 import struct
@@ -57,8 +58,30 @@ def staff_user(platform, admin: Api, path: str, body: dict) -> tuple[Api, dict]:
     return api, created.json()
 
 
+# Branch names that make each institution's name unique on its platform (one per pytest process) and
+# read as a real one on a page and in the manual's screenshots.
+_STREETS = ("建安大道", "魏文路", "许继大道", "八一路", "七一路", "文峰路", "劳动路", "学院路", "瑞祥路", "莲城大道",
+            "天宝路", "颍昌大道", "魏武大道", "永昌大道", "新兴路", "延安路")
+_BRANCHES = ("支行", "营业部", "分理处", "社区支行")
+_NUMERALS = "一二三四五六七八九"
+_institutions = itertools.count()
+
+
+def _chinese(number: int) -> str:
+    """1–99 in Chinese numerals (二, 十一, 二十三)."""
+    tens, ones = divmod(number, 10)
+    return (("" if tens == 1 else _NUMERALS[tens - 1]) + "十" if tens else "") + (_NUMERALS[ones - 1] if ones else "")
+
+
+def _branch() -> str:
+    number = next(_institutions)
+    street, branch = _STREETS[number % len(_STREETS)], _BRANCHES[number // len(_STREETS) % len(_BRANCHES)]
+    lap = number // (len(_STREETS) * len(_BRANCHES))  # 64 names a lap; 第二, 第三 … on the later ones
+    return f"{street}{'' if lap == 0 else '第' + _chinese(lap + 1)}{branch}"
+
+
 def new_institution(admin: Api, name: str = "许昌银行", kind: str = "bank", region: str = "411000") -> dict:
-    resp = admin.post("/admin/institutions", json={"name": f"{name}{uuid.uuid4().hex[:6]}", "type": kind,
+    resp = admin.post("/admin/institutions", json={"name": f"{name}{_branch()}", "type": kind,
                                                    "region_code": region})
     assert resp.status_code == 201, resp.text
     return resp.json()

@@ -201,8 +201,10 @@ def running_platform(workdir: Path, cuttable: tuple[str, ...] = (), settings: di
             "APPLICATION_STATUS_GUESSES_PER_HOUR": "100000",
             "WEBHOOK_ALLOW_PRIVATE_NETWORKS": "true",
             "WEBHOOK_RETRY_BASE_SECONDS": "1",
-            "OUTBOX_POLL_SECONDS": "0.1",
-            "CREDIT_RECONCILE_SECONDS": "1",
+            # Relays wake on the commit's NOTIFY; their poll is only the safety net. Polling ten times a
+            # second made an idle platform burn a quarter of a core (measured: 0.24 cores, 0.09 at these).
+            "OUTBOX_POLL_SECONDS": "1",
+            "CREDIT_RECONCILE_SECONDS": "2",
             # The loan tests move loan-service's business date forward instead of waiting months.
             "LOAN_BUSINESS_DATE_ENABLED": "true",
             "WEB_CONCURRENCY": "1",

@@ -222,6 +222,9 @@ MANAGERS_OF_A = {"anonymous": 401, "government_a": 200, "admin": 200, "governmen
 NO_SUCH_DECISION = {"anonymous": 401, "government_a": 404, "government_b": 404, "admin": 404, "*": 403}
 NO_ENTERPRISES = {"anonymous": 401, "enterprise_a": 403, "enterprise_b": 403, "enterprise_unverified": 403}
 NO_INSTITUTIONS = {"anonymous": 401, "institution_a": 403, "institution_b": 403}
+SUPERVISORS = {"anonymous": 401, "government_a": 200, "government_b": 200, "admin": 200, "*": 403}
+# Side A's fund and programme must not show in 建安区's figures (nor their names in its CSV).
+NOT_FOR_B = {"fund": ("government_b",), "program": ("government_b",)}
 
 MATRIX = [
     # accounts (the public sign-in operations are covered by their own suites: they take no object)
@@ -467,6 +470,13 @@ MATRIX = [
         mutates=True),
     Row("post", "/subsidy-applications/987654321/pay", NO_SUCH_DECISION,
         body={"paid_on": "2026-12-01", "reference": "M1"}, mutates=True),
+    # 风险补偿与贴息统计 and its spreadsheet: supervisors over their region's line (side A's fund and programme
+    # are not 建安区's); a district asking for another district's figures is refused, never answered.
+    Row("get", "/instruments/figures", SUPERVISORS, hides=NOT_FOR_B),
+    Row("get", "/instruments/figures?region_code=411002", {**SUPERVISORS, "government_b": 403}),
+    Row("get", "/instruments/figures/export", SUPERVISORS),
+    Row("get", "/instruments/figures/export?format=csv", SUPERVISORS, hides=NOT_FOR_B),
+    Row("get", "/instruments/figures/export?format=csv&region_code=411002", {**SUPERVISORS, "government_b": 403}),
 ]
 
 

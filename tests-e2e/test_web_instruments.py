@@ -3,7 +3,8 @@
 许昌瑞祥机械有限公司 went non-performing as the admin moved the business date, files a claim with an
 evidence file in 代偿申请; the government opens it in 代偿审核, sees the file and the computed limit,
 tries an amount above the limit (the error under the amount), approves within it and records the
-payment. Each list shows the status; each effect is checked through the API too."""
+payment; the dashboard's 风险补偿与贴息 card then shows the fund's figures, links to the fund and
+downloads the workbook. Each list shows the status; each effect is checked through the API too."""
 
 import re
 import struct
@@ -26,9 +27,11 @@ from scenario import (
 )
 from test_loans import move_business_date
 from test_web_admin import menu, sign_in
-from test_web_loans import PRODUCT, disbursed_loan, phone_of
+from test_web_government import workbook
+from test_web_loans import PRODUCT, disbursed_loan, phone_of, wan
 
 FUND_NAME = "许昌市普惠小微风险补偿资金池"
+PROGRAM_NAME = "许昌市首贷贴息（2026 年）"
 ENTERPRISE = "许昌瑞祥机械有限公司"
 
 
@@ -199,3 +202,51 @@ def test_the_government_approves_within_the_limit_and_records_the_payment(platfo
         has_text=world["loan"]["order_no"])).to_contain_text("已拨付")
     shot(page, "instruments-06-claims", "government")
     assert world["bank"].get(f"/claims/{claim['id']}").json()["status"] == "paid"
+
+
+def test_the_dashboard_card_shows_the_funds_figures_after_the_payment(platform, world, desktop):
+    page, government = desktop, world["government"]
+    program = government.post("/subsidy-programs", json={
+        "name": PROGRAM_NAME, "region_code": "411000", "share_percent": 50, "cap_per_enterprise": 5, "budget": 200,
+        "loans_from": "2026-01-01", "loans_to": "2027-12-31", "apply_until": "2028-12-31"})
+    assert program.status_code == 201, program.text
+    sign_in(page, Api(platform.gateway), phone_of(government), STAFF_PASSWORD, "监管首页")
+    figures = government.get("/instruments/figures").json()
+    own = government.get(f"/funds/{world['fund']['id']}").json()
+    (fund,) = [f for f in figures["funds"] if f["id"] == own["id"]]
+    assert (fund["budget"], fund["approved"], fund["paid"], fund["available"]) == (
+        own["budget"], own["approved"], own["paid"], own["available"])
+    assert fund["claims"] == {"submitted": 0, "approved": 0, "rejected": 0, "paid": 1, "withdrawn": 0}
+    (bank,) = [i for i in figures["claims_by_institution"] if i["institution_id"] == world["claim"]["institution_id"]]
+    assert (bank["institution_name"], bank["claims"], bank["paid_amount"]) == (
+        world["claim"]["institution_name"], 1, own["paid"])
+    card = page.get_by_role("region", name="风险补偿与贴息")
+    for key in ("fund_budget", "fund_approved", "fund_paid", "fund_available", "subsidy_budget", "subsidy_approved",
+                "subsidy_paid"):
+        expect(card.get_by_test_id(key.replace("_", "-"))).to_have_text(wan(figures["totals"][key]))
+    for key in ("claims_open", "applications_open"):
+        expect(card.get_by_test_id(key.replace("_", "-"))).to_have_text(str(figures["totals"][key]))
+    row = card.get_by_label("各资金池", exact=True).locator(".el-table__body-wrapper").get_by_role("row").filter(
+        has_text=FUND_NAME)
+    expect(row).to_contain_text("受理中")
+    expect(row).to_contain_text(wan(own["available"]))
+    expect(row).to_contain_text("已拨付 1")
+    programs = card.get_by_label("各贴息项目", exact=True).locator(".el-table__body-wrapper").get_by_role("row")
+    expect(programs.filter(has_text=PROGRAM_NAME)).to_contain_text("暂无")
+    card.evaluate("section => section.scrollIntoView({ block: 'start' })")
+    shot(page, "instruments-07-dashboard", "government")
+
+    with page.expect_download() as download:
+        card.get_by_role("button", name="导出").click()
+    assert re.fullmatch(r"风险补偿与贴息-[\d-]+\.xlsx", download.value.suggested_filename)
+    book = workbook(download.value)
+    assert book.sheetnames == ["资金池", "代偿（按机构）", "贴息项目"]
+    (exported,) = [r for r in book["资金池"].iter_rows(values_only=True) if r[0] == FUND_NAME]
+    assert exported[2:7] == ("受理中", own["budget"], own["approved"], own["paid"], own["available"])
+    institutions = {r[0]: r for r in book["代偿（按机构）"].iter_rows(values_only=True)}
+    assert institutions[bank["institution_name"]][1:] == (1, 0, own["paid"])
+    (exported,) = [r for r in book["贴息项目"].iter_rows(values_only=True) if r[0] == PROGRAM_NAME]
+    assert exported[2:7] == ("受理中", 200, 0, 0, 200)
+
+    row.get_by_role("link", name=FUND_NAME).click()
+    expect(page.get_by_role("heading", name="资金池详情")).to_be_visible()

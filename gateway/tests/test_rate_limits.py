@@ -83,6 +83,14 @@ def test_groups_are_counted_apart(make_app, token):
     assert client.get("/api/v1/orders", headers=headers).status_code == 200
 
 
+@pytest.mark.parametrize("path", ["/api/v1/loans/export", "/api/v1/loans/stats/export",
+                                  "/api/v1/instruments/figures/export"])
+def test_every_spreadsheet_export_is_in_the_export_group(make_app, token, path):
+    client = make_app(RATE_LIMIT_EXPORT="1/minute", RATE_LIMIT_USER="100/minute").test_client()
+    headers = bearer(token(sub=str(uuid.uuid4().int % 10**9)))
+    assert [client.get(path, headers=headers).status_code for _ in range(2)] == [200, 429]
+
+
 def test_public_reads_are_limited_per_client_ip(make_app):
     client = make_app(RATE_LIMIT_PUBLIC="2/minute").test_client()
     address = ip()

@@ -21,6 +21,8 @@ from xyd_gateway.routes import TOKEN_IGNORED, TOKEN_OPTIONAL, TOKEN_REQUIRED, se
     ("/api/v1/loans", "loan-service"),
     ("/api/v1/loans/7/repayments", "loan-service"),
     ("/api/v1/admin/loans/business-date", "loan-service"),
+    ("/api/v1/funds/3/top-up", "loan-service"),
+    ("/api/v1/instruments/figures/export", "loan-service"),
 ])
 def test_each_public_path_goes_to_the_service_that_owns_it(path, service):
     assert service_for(path) == service

@@ -47,7 +47,8 @@ LIMIT_SETTINGS = {
     "export": ("RATE_LIMIT_EXPORT", "10/minute"),
 }
 # Answers that read a whole result set: their own, tighter group.
-EXPORT_PATHS = frozenset({"/api/v1/orders/export", "/api/v1/orders/stats/export", "/api/v1/loans/export"})
+EXPORT_PATHS = frozenset({"/api/v1/orders/export", "/api/v1/orders/stats/export", "/api/v1/loans/export",
+                          "/api/v1/loans/stats/export", "/api/v1/instruments/figures/export"})
 
 _PERIODS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
 _LIMIT = re.compile(r"\s*(\d+)\s*/\s*(\w+)\s*")

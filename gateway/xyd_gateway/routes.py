@@ -35,6 +35,7 @@ ROUTES = (
     ("/api/v1/claims**", "loan-service"),
     ("/api/v1/subsidy-programs**", "loan-service"),
     ("/api/v1/subsidy-applications**", "loan-service"),
+    ("/api/v1/instruments/**", "loan-service"),
 )
 
 # What a route asks of the caller's access token. Every route not listed below needs one.

@@ -22,7 +22,7 @@ def create_app(test_config: dict | None = None):
     api.register_blueprint(endpoints.loans)
     api.register_blueprint(endpoints.admin)
     for blueprint in (instrument_api.fund_bp, instrument_api.claim_bp, instrument_api.program_bp,
-                      instrument_api.application_bp, instrument_api.audit_bp):
+                      instrument_api.application_bp, instrument_api.figures_bp, instrument_api.audit_bp):
         api.register_blueprint(blueprint)
     register_event_commands(app, db, outbox_model=OutboxMessage, processed_model=ProcessedEvent,
                             handlers=HANDLERS)

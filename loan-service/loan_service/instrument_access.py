@@ -49,7 +49,7 @@ def check_new_region(identity: Identity, region_code: str) -> None:
         raise forbidden("只能为本区域或下级区域设立")
 
 
-def _regions_below(code: str) -> set[str]:
+def regions_below(code: str) -> set[str]:
     """`code` and every region below it. Regions are a few thousand at most: their paths are read whole
     rather than matched in SQL."""
     return {c for c, path in db.session.execute(select(Region.code, Region.path)) if code in (path or [])} | {code}
@@ -63,12 +63,12 @@ def visible_regions(identity: Identity, region_column):
         return None
     if identity.role != "government" or not identity.region_code:
         raise forbidden("没有权限")
-    return region_column.in_(sorted(_regions_below(identity.region_code) | set(region_path(identity.region_code))))
+    return region_column.in_(sorted(regions_below(identity.region_code) | set(region_path(identity.region_code))))
 
 
 def managed_regions(identity: Identity, region_column):
     """A condition on `region_column` for the objects a government user manages (its region and below)."""
-    return region_column.in_(sorted(_regions_below(identity.region_code)))
+    return region_column.in_(sorted(regions_below(identity.region_code)))
 
 
 def loan_in_region(identity: Identity, loan_id) -> bool:

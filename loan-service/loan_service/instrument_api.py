@@ -10,10 +10,11 @@ from xyd_common.api_docs import errors
 from xyd_common.audit import request_actor
 from xyd_common.errors import ApiError, ValidationFailed, flatten_errors
 from xyd_common.pagination import SortKey, paginate
+from xyd_common.spreadsheets import SPREADSHEET_RESPONSES
 from xyd_common.tokens import current_identity, require_auth
 from xyd_common.uploads import attachment_response
 
-from . import examples, funds, subsidies
+from . import examples, funds, instrument_figures, subsidies
 from .instrument_models import AuditLog
 from .instrument_schemas import (
     ApplicationApproveSchema,
@@ -28,10 +29,13 @@ from .instrument_schemas import (
     ClaimFormSchema,
     ClaimListArgs,
     ClaimPageSchema,
+    FiguresArgs,
+    FiguresExportArgs,
     FundCreateSchema,
     FundListArgs,
     FundPageSchema,
     FundSchema,
+    InstrumentFiguresSchema,
     Payment,
     ProgramCreateSchema,
     ProgramListArgs,
@@ -47,6 +51,8 @@ claim_bp = Blueprint("claims", __name__, url_prefix="/api/v1/claims", descriptio
 program_bp = Blueprint("subsidy_programs", __name__, url_prefix="/api/v1/subsidy-programs", description="贴息项目")
 application_bp = Blueprint("subsidy_applications", __name__, url_prefix="/api/v1/subsidy-applications",
                            description="贴息申请")
+figures_bp = Blueprint("instrument_figures", __name__, url_prefix="/api/v1/instruments",
+                       description="风险补偿与贴息统计")
 audit_bp = Blueprint("loan_audit", __name__, url_prefix="/api/v1/admin/loans", description="贷后管理（平台管理）")
 
 MANAGERS = ("government", "admin")
@@ -296,6 +302,29 @@ def reject_application(body, application_id):
 def pay_application(body, application_id):
     """拨付贴息（管理方，已核准的申请）"""
     return subsidies.pay(current_identity(), _actor(), application_id, body)
+
+
+# --- the figures -------------------------------------------------------------------------------------
+
+@figures_bp.get("/figures")
+@require_auth(*MANAGERS)
+@figures_bp.arguments(FiguresArgs, location="query")
+@figures_bp.response(200, InstrumentFiguresSchema)
+def figures(args):
+    """风险补偿与贴息统计（政府：本区域、下级及上级区域的资金池与贴息项目，上级的只读；管理员：全部）：各资金池的
+    资金规模、已核准、已拨付、可用余额与代偿申请按状态的笔数，代偿按机构汇总，各贴息项目的预算、已核准、已拨付、
+    剩余预算与申请按状态的笔数，以及合计"""
+    return instrument_figures.instrument_figures(current_identity(), args)
+
+
+@figures_bp.get("/figures/export")
+@require_auth(*MANAGERS)
+@figures_bp.arguments(FiguresExportArgs, location="query")
+@figures_bp.doc(responses=SPREADSHEET_RESPONSES)
+def export_figures(args):
+    """导出风险补偿与贴息统计（范围同 /instruments/figures）：资金池、代偿（按机构）、贴息项目三个工作表
+    （csv 只含第一个）"""
+    return instrument_figures.export_figures(current_identity(), args)
 
 
 # --- the audit log -----------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from xyd_common.validators import RegionCode
 
 from . import funds, subsidies
 from .instrument_models import APPLICATION_STATUSES, CLAIM_STATUSES, FUND_STATUSES, PROGRAM_STATUSES
-from .schemas import AMOUNT_LIMIT, Amount, StrippedString
+from .schemas import AMOUNT_LIMIT, EXPORT_FORMAT, Amount, StrippedString
 
 # auth-service's institution types (institution.* events carry one of them).
 INSTITUTION_TYPES = ("bank", "guarantee", "microloan", "leasing", "insurance", "other")
@@ -250,6 +250,96 @@ class ApplicationSchema(ma.Schema):
 
 
 ApplicationPageSchema = page_schema(ApplicationSchema, "SubsidyApplicationPage")
+
+
+# --- the figures (风险补偿与贴息统计) -----------------------------------------------------------------
+
+class FiguresArgs(ma.Schema):
+    class Meta:
+        unknown = ma.EXCLUDE
+
+    region_code = RegionCode(metadata={
+        "description": "只统计该区域及下级区域设立的资金池与贴息项目（政府用户：本区域或下级区域）；"
+                       "默认：政府用户为本区域、下级及上级区域的（上级的只读），管理员为全部"})
+
+
+class FiguresExportArgs(FiguresArgs):
+    format = ma.fields.String(**EXPORT_FORMAT)
+
+
+class ClaimCountsSchema(ma.Schema):
+    submitted = ma.fields.Integer(metadata={"description": "待审核（笔）"})
+    approved = ma.fields.Integer(metadata={"description": "已核准、尚未拨付（笔）"})
+    rejected = ma.fields.Integer(metadata={"description": "已驳回（笔）"})
+    paid = ma.fields.Integer(metadata={"description": "已拨付（笔）"})
+    withdrawn = ma.fields.Integer(metadata={"description": "贷款结清后自动撤回（笔）"})
+
+
+COUNTED = "计入的申请：调用方管理的资金池（项目）的全部申请；上级区域的（只读），仅本区域贷款的申请"
+
+
+class FundFiguresSchema(ma.Schema):
+    id = ma.fields.Integer()
+    name = ma.fields.String()
+    region_code = ma.fields.String()
+    status = ma.fields.String(metadata={"enum": list(FUND_STATUSES)})
+    budget = Amount(metadata={"description": "资金规模（万元）"})
+    approved = Amount(metadata={"description": "已核准、尚未拨付（万元）"})
+    paid = Amount(metadata={"description": "已拨付（万元）"})
+    available = Amount(metadata={"description": "可用余额 = 资金规模 − 已核准 − 已拨付（万元）"})
+    claims = ma.fields.Nested(ClaimCountsSchema, metadata={"description": f"代偿申请按状态的笔数。{COUNTED}"})
+
+
+class InstitutionClaimsSchema(ma.Schema):
+    institution_id = ma.fields.Integer()
+    institution_name = ma.fields.String()
+    claims = ma.fields.Integer(metadata={"description": "代偿申请笔数（各状态）"})
+    approved_amount = Amount(metadata={"description": "已核准、尚未拨付（万元）"})
+    paid_amount = Amount(metadata={"description": "已拨付（万元）"})
+
+
+class ApplicationCountsSchema(ma.Schema):
+    submitted = ma.fields.Integer(metadata={"description": "待审核（笔）"})
+    approved = ma.fields.Integer(metadata={"description": "已核准、尚未拨付（笔）"})
+    rejected = ma.fields.Integer(metadata={"description": "已驳回（笔）"})
+    paid = ma.fields.Integer(metadata={"description": "已拨付（笔）"})
+
+
+class ProgramFiguresSchema(ma.Schema):
+    id = ma.fields.Integer()
+    name = ma.fields.String()
+    region_code = ma.fields.String()
+    status = ma.fields.String(metadata={"enum": list(PROGRAM_STATUSES),
+                                        "description": "open 受理中，ended 已截止（业务日期已过申请截止日期）"})
+    budget = Amount(metadata={"description": "预算（万元）"})
+    approved = Amount(metadata={"description": "已核准、尚未拨付（万元）"})
+    paid = Amount(metadata={"description": "已拨付（万元）"})
+    left = Amount(metadata={"description": "剩余预算 = 预算 − 已核准 − 已拨付（万元）"})
+    applications = ma.fields.Nested(ApplicationCountsSchema,
+                                    metadata={"description": f"贴息申请按状态的笔数。{COUNTED}"})
+
+
+class FiguresTotalsSchema(ma.Schema):
+    fund_budget = Amount(metadata={"description": "资金池资金规模合计（万元）"})
+    fund_approved = Amount(metadata={"description": "资金池已核准、尚未拨付合计（万元）"})
+    fund_paid = Amount(metadata={"description": "资金池已拨付合计（万元）"})
+    fund_available = Amount(metadata={"description": "资金池可用余额合计（万元）"})
+    claims_open = ma.fields.Integer(metadata={"description": "待审核的代偿申请（笔）"})
+    subsidy_budget = Amount(metadata={"description": "贴息项目预算合计（万元）"})
+    subsidy_approved = Amount(metadata={"description": "贴息已核准、尚未拨付合计（万元）"})
+    subsidy_paid = Amount(metadata={"description": "贴息已拨付合计（万元）"})
+    applications_open = ma.fields.Integer(metadata={"description": "待审核的贴息申请（笔）"})
+
+
+class InstrumentFiguresSchema(ma.Schema):
+    region_code = ma.fields.String(allow_none=True, metadata={"description": "请求的区域；未指定时为 null"})
+    business_date = ma.fields.Date(metadata={"description": "判断贴息项目是否已截止的业务日期"})
+    funds = ma.fields.List(ma.fields.Nested(FundFiguresSchema), metadata={"description": "资金池，新设立的在前"})
+    claims_by_institution = ma.fields.List(ma.fields.Nested(InstitutionClaimsSchema), metadata={
+        "description": "以上资金池的代偿申请按申请机构汇总，笔数多的在前"})
+    programs = ma.fields.List(ma.fields.Nested(ProgramFiguresSchema),
+                              metadata={"description": "贴息项目，新设立的在前"})
+    totals = ma.fields.Nested(FiguresTotalsSchema)
 
 
 # --- the audit log -----------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ row lock, so two at once never pass the budget together.
 Every step is announced (subsidy.*) through the outbox and audited in the same transaction.
 """
 
+from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import func, or_, select
@@ -122,9 +123,10 @@ def _visible_program(identity: Identity, program_id: int) -> SubsidyProgram:
     return program
 
 
-def program_status(program: SubsidyProgram) -> str:
-    """`open` while the programme takes applications (until `apply_until`), then `ended`."""
-    return OPEN if business_date() <= program.apply_until else ENDED
+def program_status(program: SubsidyProgram, today: date | None = None) -> str:
+    """`open` while the programme takes applications (until `apply_until`), then `ended`; `today` is the
+    business date when the caller has it already (many programmes at once)."""
+    return OPEN if (today or business_date()) <= program.apply_until else ENDED
 
 
 def get_program(identity: Identity, program_id: int) -> SubsidyProgram:

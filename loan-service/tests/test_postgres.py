@@ -296,3 +296,20 @@ def test_concurrent_subsidy_approvals_never_pass_the_programmes_budget(pg_app, s
     assert {a.json()["code"] for a in answers if a.status_code == 422} == {"over_budget"}
     now = requests.get(f"{server}/api/v1/subsidy-programs/{program['id']}", headers=tokens["admin"], timeout=30).json()
     assert (now["approved"], now["available"]) == (0.9, 0.1)
+
+
+def test_the_instrument_figures_group_and_sum_exactly_on_postgresql(pg_app, server, tokens):
+    fund = requests.post(f"{server}/api/v1/funds", headers=tokens["xuchang"], timeout=30, json=fund_body()).json()
+    approved, rejected = _claims(server, tokens, fund["id"], _bad_loans(pg_app, 2), loss="33.3333")
+    assert requests.post(f"{server}/api/v1/claims/{approved}/approve", headers=tokens["xuchang"], timeout=30,
+                         json={"amount": 13.3333}).status_code == 200
+    assert requests.post(f"{server}/api/v1/claims/{rejected}/reject", headers=tokens["xuchang"], timeout=30,
+                         json={"reason": "材料不全"}).status_code == 200
+    answer = requests.get(f"{server}/api/v1/instruments/figures", headers=tokens["admin"], timeout=30).json()
+    (row,) = [f for f in answer["funds"] if f["id"] == fund["id"]]
+    assert (row["approved"], row["available"]) == (13.3333, 86.6667)
+    assert row["claims"] == {"submitted": 0, "approved": 1, "rejected": 1, "paid": 0, "withdrawn": 0}
+    # Every claim of this module is the bank's: its sums are the funds' own, to the yuan.
+    (bank,) = answer["claims_by_institution"]
+    for mine, funds in (("approved_amount", "approved"), ("paid_amount", "paid")):
+        assert Decimal(str(bank[mine])) == sum(Decimal(str(f[funds])) for f in answer["funds"]), mine

@@ -75,3 +75,27 @@ export const subsidiesApi = {
   reject: (id: number, reason: string) => api.post<SubsidyApplication>(`/subsidy-applications/${id}/reject`, { reason }),
   pay: (id: number, body: Payment) => api.post<SubsidyApplication>(`/subsidy-applications/${id}/pay`, body),
 }
+
+/** GET /instruments/figures (government: its region's line; admin: all): each fund's and programme's own
+ * money, the claims and applications the caller may list by status, the claims per institution, totals. */
+export type FundFigures = Required<Omit<Schemas['FundFigures'], 'status' | 'claims'>> & {
+  status: FundStatus
+  claims: Required<Schemas['ClaimCounts']>
+}
+export type ProgramFigures = Required<Omit<Schemas['ProgramFigures'], 'status' | 'applications'>> & {
+  status: ProgramStatus
+  applications: Required<Schemas['ApplicationCounts']>
+}
+export type InstrumentFigures = Required<Omit<Schemas['InstrumentFigures'], 'funds' | 'programs' | 'claims_by_institution' | 'totals'>> & {
+  funds: FundFigures[]
+  programs: ProgramFigures[]
+  claims_by_institution: Required<Schemas['InstitutionClaims']>[]
+  totals: Required<Schemas['FiguresTotals']>
+}
+export type FiguresQuery = Filters<paths['/api/v1/instruments/figures']['get']['parameters']['query']>
+
+export const instrumentFiguresApi = {
+  get: (query: FiguresQuery) => api.get<InstrumentFigures>('/instruments/figures', { ...query }),
+  /** The workbook: 资金池, 代偿（按机构）, 贴息项目 (a CSV would hold the first sheet only). */
+  export: (query: FiguresQuery) => api.download('/instruments/figures/export', { ...query, format: 'xlsx' }),
+}

@@ -9613,6 +9613,252 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/instruments/figures": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 风险补偿与贴息统计（政府：本区域、下级及上级区域的资金池与贴息项目，上级的只读；管理员：全部）：各资金池的
+         *     资金规模、已核准、已拨付、可用余额与代偿申请按状态的笔数，代偿按机构汇总，各贴息项目的预算、已核准、已拨付、
+         *     剩余预算与申请按状态的笔数，以及合计
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description 只统计该区域及下级区域设立的资金池与贴息项目（政府用户：本区域或下级区域）；默认：政府用户为本区域、下级及上级区域的（上级的只读），管理员为全部 */
+                    region_code?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["InstrumentFigures"];
+                    };
+                };
+                /** @description 未认证：`unauthorized` 未登录、令牌无效或已失效：重新登录（或用刷新令牌换新） */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "unauthorized",
+                         *       "message": "未登录、令牌无效或已失效：重新登录（或用刷新令牌换新）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "unauthorized";
+                        };
+                    };
+                };
+                /** @description 无权限：`password_change_required` 首次登录或密码被重置：先修改密码（POST /auth/password）；`forbidden` 已登录，但当前角色或账号无权做此事 */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "password_change_required",
+                         *       "message": "首次登录或密码被重置：先修改密码（POST /auth/password）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "password_change_required" | "forbidden";
+                        };
+                    };
+                };
+                /** @description 参数或业务校验失败：`validation_error` 参数校验失败：`errors` 按字段列出原因 */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "validation_error",
+                         *       "errors": {
+                         *         "phone": [
+                         *           "手机号格式不正确"
+                         *         ]
+                         *       },
+                         *       "message": "参数校验失败：`errors` 按字段列出原因"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "validation_error";
+                        };
+                    };
+                };
+                /** @description 请求过于频繁：`throttled` 请求过于频繁（Retry-After 秒后再试） */
+                429: {
+                    headers: {
+                        /** @description 多少秒后可以再试（向上取整） */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "throttled",
+                         *       "message": "请求过于频繁（Retry-After 秒后再试）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "throttled";
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/instruments/figures/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 导出风险补偿与贴息统计（范围同 /instruments/figures）：资金池、代偿（按机构）、贴息项目三个工作表
+         *     （csv 只含第一个）
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description 只统计该区域及下级区域设立的资金池与贴息项目（政府用户：本区域或下级区域）；默认：政府用户为本区域、下级及上级区域的（上级的只读），管理员为全部 */
+                    region_code?: string;
+                    /** @description xlsx（默认）或 csv（UTF-8，带 BOM） */
+                    format?: "xlsx" | "csv";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description 表格文件（Content-Disposition: attachment） */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                        "text/csv": string;
+                    };
+                };
+                /** @description 未认证：`unauthorized` 未登录、令牌无效或已失效：重新登录（或用刷新令牌换新） */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "unauthorized",
+                         *       "message": "未登录、令牌无效或已失效：重新登录（或用刷新令牌换新）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "unauthorized";
+                        };
+                    };
+                };
+                /** @description 无权限：`password_change_required` 首次登录或密码被重置：先修改密码（POST /auth/password）；`forbidden` 已登录，但当前角色或账号无权做此事 */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "password_change_required",
+                         *       "message": "首次登录或密码被重置：先修改密码（POST /auth/password）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "password_change_required" | "forbidden";
+                        };
+                    };
+                };
+                /** @description 参数或业务校验失败：`validation_error` 参数校验失败：`errors` 按字段列出原因 */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "validation_error",
+                         *       "errors": {
+                         *         "phone": [
+                         *           "手机号格式不正确"
+                         *         ]
+                         *       },
+                         *       "message": "参数校验失败：`errors` 按字段列出原因"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "validation_error";
+                        };
+                    };
+                };
+                /** @description 请求过于频繁：`throttled` 请求过于频繁（Retry-After 秒后再试） */
+                429: {
+                    headers: {
+                        /** @description 多少秒后可以再试（向上取整） */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "code": "throttled",
+                         *       "message": "请求过于频繁（Retry-After 秒后再试）"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"] & {
+                            /** @enum {string} */
+                            code?: "throttled";
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/loans": {
         parameters: {
             query?: never;
@@ -20171,6 +20417,16 @@ export interface components {
              */
             amount: number | null;
         };
+        ApplicationCounts: {
+            /** @description 已核准、尚未拨付（笔） */
+            approved?: number;
+            /** @description 已拨付（笔） */
+            paid?: number;
+            /** @description 已驳回（笔） */
+            rejected?: number;
+            /** @description 待审核（笔） */
+            submitted?: number;
+        };
         ApplicationCreate: {
             /** @description 本企业的贷款 */
             loan_id: number;
@@ -20285,6 +20541,18 @@ export interface components {
              * @description 核准金额（万元）：不超过 分担比例×损失本金、单笔上限减去该贷款在本资金池已核准的、可用余额 三者的最小值（最多 4 位小数）
              */
             amount: number;
+        };
+        ClaimCounts: {
+            /** @description 已核准、尚未拨付（笔） */
+            approved?: number;
+            /** @description 已拨付（笔） */
+            paid?: number;
+            /** @description 已驳回（笔） */
+            rejected?: number;
+            /** @description 待审核（笔） */
+            submitted?: number;
+            /** @description 贷款结清后自动撤回（笔） */
+            withdrawn?: number;
         };
         ClaimDetail: {
             /**
@@ -20601,6 +20869,47 @@ export interface components {
              */
             message: string;
         };
+        FiguresTotals: {
+            /** @description 待审核的贴息申请（笔） */
+            applications_open?: number;
+            /** @description 待审核的代偿申请（笔） */
+            claims_open?: number;
+            /**
+             * Format: decimal
+             * @description 资金池已核准、尚未拨付合计（万元）（最多 4 位小数）
+             */
+            fund_approved?: number;
+            /**
+             * Format: decimal
+             * @description 资金池可用余额合计（万元）（最多 4 位小数）
+             */
+            fund_available?: number;
+            /**
+             * Format: decimal
+             * @description 资金池资金规模合计（万元）（最多 4 位小数）
+             */
+            fund_budget?: number;
+            /**
+             * Format: decimal
+             * @description 资金池已拨付合计（万元）（最多 4 位小数）
+             */
+            fund_paid?: number;
+            /**
+             * Format: decimal
+             * @description 贴息已核准、尚未拨付合计（万元）（最多 4 位小数）
+             */
+            subsidy_approved?: number;
+            /**
+             * Format: decimal
+             * @description 贴息项目预算合计（万元）（最多 4 位小数）
+             */
+            subsidy_budget?: number;
+            /**
+             * Format: decimal
+             * @description 贴息已拨付合计（万元）（最多 4 位小数）
+             */
+            subsidy_paid?: number;
+        };
         Flag: {
             active?: boolean;
             /** Format: date */
@@ -20711,6 +21020,37 @@ export interface components {
              * @default false
              */
             whitelisted_only: boolean;
+        };
+        FundFigures: {
+            /**
+             * Format: decimal
+             * @description 已核准、尚未拨付（万元）（最多 4 位小数）
+             */
+            approved?: number;
+            /**
+             * Format: decimal
+             * @description 可用余额 = 资金规模 − 已核准 − 已拨付（万元）（最多 4 位小数）
+             */
+            available?: number;
+            /**
+             * Format: decimal
+             * @description 资金规模（万元）（最多 4 位小数）
+             */
+            budget?: number;
+            /** @description 代偿申请按状态的笔数。计入的申请：调用方管理的资金池（项目）的全部申请；上级区域的（只读），仅本区域贷款的申请 */
+            claims?: components["schemas"]["ClaimCounts"];
+            id?: number;
+            /** @example 王建国 */
+            name?: string;
+            /**
+             * Format: decimal
+             * @description 已拨付（万元）（最多 4 位小数）
+             */
+            paid?: number;
+            /** @example 411002 */
+            region_code?: string;
+            /** @enum {string} */
+            status?: "open" | "closed";
         };
         FundPage: {
             items?: components["schemas"]["Fund"][];
@@ -20968,6 +21308,23 @@ export interface components {
              */
             status?: "pending" | "approved" | "rejected";
         };
+        InstitutionClaims: {
+            /**
+             * Format: decimal
+             * @description 已核准、尚未拨付（万元）（最多 4 位小数）
+             */
+            approved_amount?: number;
+            /** @description 代偿申请笔数（各状态） */
+            claims?: number;
+            institution_id?: number;
+            /** @example 中原银行许昌分行 */
+            institution_name?: string;
+            /**
+             * Format: decimal
+             * @description 已拨付（万元）（最多 4 位小数）
+             */
+            paid_amount?: number;
+        };
         InstitutionCreate: {
             /**
              * @default null
@@ -21060,6 +21417,25 @@ export interface components {
              * @example 91350100M000100Y43
              */
             uscc?: string | null;
+        };
+        InstrumentFigures: {
+            /**
+             * Format: date
+             * @description 判断贴息项目是否已截止的业务日期
+             */
+            business_date?: string;
+            /** @description 以上资金池的代偿申请按申请机构汇总，笔数多的在前 */
+            claims_by_institution?: components["schemas"]["InstitutionClaims"][];
+            /** @description 资金池，新设立的在前 */
+            funds?: components["schemas"]["FundFigures"][];
+            /** @description 贴息项目，新设立的在前 */
+            programs?: components["schemas"]["ProgramFigures"][];
+            /**
+             * @description 请求的区域；未指定时为 null
+             * @example 411002
+             */
+            region_code?: string | null;
+            totals?: components["schemas"]["FiguresTotals"];
         };
         Loan: {
             days_past_due?: number;
@@ -22340,6 +22716,40 @@ export interface components {
              * @default false
              */
             whitelisted_only: boolean;
+        };
+        ProgramFigures: {
+            /** @description 贴息申请按状态的笔数。计入的申请：调用方管理的资金池（项目）的全部申请；上级区域的（只读），仅本区域贷款的申请 */
+            applications?: components["schemas"]["ApplicationCounts"];
+            /**
+             * Format: decimal
+             * @description 已核准、尚未拨付（万元）（最多 4 位小数）
+             */
+            approved?: number;
+            /**
+             * Format: decimal
+             * @description 预算（万元）（最多 4 位小数）
+             */
+            budget?: number;
+            id?: number;
+            /**
+             * Format: decimal
+             * @description 剩余预算 = 预算 − 已核准 − 已拨付（万元）（最多 4 位小数）
+             */
+            left?: number;
+            /** @example 王建国 */
+            name?: string;
+            /**
+             * Format: decimal
+             * @description 已拨付（万元）（最多 4 位小数）
+             */
+            paid?: number;
+            /** @example 411002 */
+            region_code?: string;
+            /**
+             * @description open 受理中，ended 已截止（业务日期已过申请截止日期）
+             * @enum {string}
+             */
+            status?: "open" | "ended";
         };
         Push: {
             /** @description 是否在截止日前答复 */

@@ -14,6 +14,7 @@ from datetime import date, timedelta
 import pytest
 from api_client import Api
 from browser import screenshot
+from harness import ADMIN_PASSWORD, ADMIN_PHONE
 from playwright.sync_api import Page, expect
 from scenario import (
     STAFF_PASSWORD,
@@ -250,3 +251,24 @@ def test_the_dashboard_card_shows_the_funds_figures_after_the_payment(platform, 
 
     row.get_by_role("link", name=FUND_NAME).click()
     expect(page.get_by_role("heading", name="资金池详情")).to_be_visible()
+
+
+def test_the_admin_sees_every_regions_instruments_in_its_console(platform, world, desktop):
+    """The admin's console has the government's instrument pages, for every region: its dashboard card
+    links to them, and 政府工具 in its menu leads to the funds, claims and programmes."""
+    page = desktop
+    sign_in(page, Api(platform.gateway), ADMIN_PHONE, ADMIN_PASSWORD, "机构管理")
+    menu(page, "监管首页")
+    card = page.get_by_role("region", name="风险补偿与贴息")
+    card.get_by_label("各资金池", exact=True).get_by_role("link", name=FUND_NAME).click()
+    expect(page.get_by_role("heading", name="资金池详情")).to_be_visible()
+    expect(page.get_by_text(FUND_NAME).first).to_be_visible()
+    menu(page, "代偿审核")
+    expect(page.locator(".el-table__body-wrapper").get_by_role("row").filter(
+        has_text=world["claim"]["order_no"])).to_contain_text("已拨付")
+    menu(page, "贴息项目")
+    page.locator(".el-table__body-wrapper").get_by_role("row").filter(has_text=PROGRAM_NAME).get_by_role(
+        "button", name="查看详情").click()
+    expect(page.get_by_role("heading", name="贴息项目详情")).to_be_visible()
+    page.get_by_role("button", name="返回").click()
+    expect(page.get_by_role("heading", name="贴息项目", exact=True)).to_be_visible()

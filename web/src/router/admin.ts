@@ -1,7 +1,7 @@
 // The platform administration console (平台管理员操作手册); its menu is `meta.menu` of these routes.
 import {
-  Connection, DataAnalysis, DocumentChecked, EditPen, Files, List, Location, Memo, Money, Monitor, OfficeBuilding,
-  Search, Stamp, Tickets, Upload, User, Warning,
+  Checked, Coin, Connection, DataAnalysis, Discount, DocumentChecked, EditPen, Files, List, Location, Memo, Money,
+  Monitor, OfficeBuilding, Search, Stamp, Tickets, Upload, User, Warning,
 } from '@element-plus/icons-vue'
 import type { RouteRecordRaw } from 'vue-router'
 
@@ -31,6 +31,14 @@ export const adminRoutes: RouteRecordRaw = {
     { path: 'loans', name: 'admin-loans', component: () => import('@/views/loans/LoanListView.vue'), meta: { title: '贷款监测', roles, menu: { group: '监管', icon: Money } } },
     { path: 'loans/:id(\\d+)', name: 'admin-loan', component: () => import('@/views/loans/LoanDetailView.vue'), meta: { title: '贷款详情', roles, parent: 'admin-loans' } },
     { path: 'needs', name: 'admin-needs', component: () => import('@/views/supervision/NeedSupervisionView.vue'), meta: { title: '融资需求', roles, menu: { group: '监管', icon: List } } },
+    // The government instruments of every region (the same pages as the government's, which name their
+    // routes by the role: FundListView, ClaimListView, SubsidyProgramListView…).
+    { path: 'funds', name: 'admin-funds', component: () => import('@/views/instruments/FundListView.vue'), meta: { title: '风险补偿资金池', roles, menu: { group: '政府工具', icon: Coin } } },
+    { path: 'funds/:id(\\d+)', name: 'admin-fund', component: () => import('@/views/instruments/FundDetailView.vue'), meta: { title: '资金池详情', roles, parent: 'admin-funds' } },
+    { path: 'claims', name: 'admin-claims', component: () => import('@/views/instruments/ClaimListView.vue'), meta: { title: '代偿审核', roles, menu: { group: '政府工具', icon: Checked } } },
+    { path: 'claims/:id(\\d+)', name: 'admin-claim', component: () => import('@/views/instruments/ClaimDetailView.vue'), meta: { title: '代偿申请详情', roles, parent: 'admin-claims' } },
+    { path: 'subsidy-programs', name: 'admin-subsidy-programs', component: () => import('@/views/instruments/SubsidyProgramListView.vue'), meta: { title: '贴息项目', roles, menu: { group: '政府工具', icon: Discount } } },
+    { path: 'subsidy-programs/:id(\\d+)', name: 'admin-subsidy-program', component: () => import('@/views/instruments/SubsidyProgramDetailView.vue'), meta: { title: '贴息项目详情', roles, parent: 'admin-subsidy-programs' } },
     { path: 'audit-logs', name: 'admin-audit-logs', component: () => import('@/views/admin/AuditLogsView.vue'), meta: { title: '审计日志', roles, menu: { group: '日志与对接', icon: Memo } } },
     { path: 'login-logs', name: 'admin-login-logs', component: () => import('@/views/admin/LoginLogsView.vue'), meta: { title: '登录日志', roles, menu: { group: '日志与对接', icon: Monitor } } },
     { path: 'webhooks', name: 'admin-webhooks', component: () => import('@/views/supervision/WebhooksView.vue'), meta: { title: '事件订阅', roles, menu: { group: '日志与对接', icon: Connection } } },

@@ -78,8 +78,8 @@ BASE_VENV = "/opt/python"
 BASE_CHANGES = (f"ENV PATH={BASE_VENV}/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
                 "ENV LANG=C.UTF-8", 'CMD ["python3"]')
 LABEL = "xyd-image-test"
-# The processes the walk needs: every web process and every relay and consumer. The periodic jobs
-# (retention, overdue marking, reconciliation) have no part in it and would only load a 2-core machine.
+# The processes the walk needs: every web process and every service's worker (its relay, consumer and
+# periodic jobs): the whole Procfile.
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text(encoding="utf-8"))
 COMPOSE_DEV = yaml.safe_load((ROOT / "docker-compose.dev.yml").read_text(encoding="utf-8"))
 WALK_PROCESSES = {name: command for name, command in read_procfile().items()

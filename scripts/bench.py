@@ -10,6 +10,7 @@ One entry point for every benchmark:
   subscriber's queue hands over `product.updated` (from the envelope's `occurred_at`, written inside
   the committing transaction), p50/p99, and whether any went missing;
 - memory: the resident size of every process of the platform, idle and while the gateway is loaded;
+  and the proportional set size of the whole platform `make run` starts, idle (scripts/bench_memory.py);
 - market: product-service/bench/bench_market.py (1,000 vs 100,000 products, per query shape);
 - order lists: order-service/bench/bench_orders.py (first vs deep page at 1,000,000 orders).
 
@@ -40,6 +41,7 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests-e2e"))
 from api_client import Api  # noqa: E402
+from bench_memory import make_run_memory  # noqa: E402
 from harness import running_platform  # noqa: E402
 from scenario import (  # noqa: E402
     LOAN_PRODUCT,
@@ -372,7 +374,8 @@ def machine() -> str:
             f"{host.python_version()}; load average at the end {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f}")
 
 
-def report(figures: dict, market: str | None, orders: str | None, seconds: int) -> str:
+def report(figures: dict, market: str | None, orders: str | None, seconds: int,
+           run_memory: dict | None = None) -> str:
     lines = [f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC by `make bench` (scripts/bench.py).", "",
              f"Machine: {machine()}.", ""]
     if figures:
@@ -412,11 +415,15 @@ def report(figures: dict, market: str | None, orders: str | None, seconds: int) 
                   "| announced twice (before dedup) |", "|---:|---:|---:|---:|---:|---:|---:|---:|",
                   f"| {sub['sent']} | **{sub['per_second']:.0f}** | {sub['p50']:.0f} | {sub['p99']:.0f} | "
                   f"{sub['not_201']} | {sub['listed']} | {sub['announced']} | {sub['announced_twice']} |"]
-        lines += ["", "## Memory (resident, every process of the platform: 6 web processes, 2 replicas of each "
-                  "relay and consumer, the periodic workers)", "",
+        lines += ["", "## Memory (resident, every process of the bench platform: 7 web processes, 2 replicas of "
+                  "each service's worker)", "",
                   f"- idle: {figures['rss_idle']:.0f} MB",
                   f"- peak while the gateway benchmark ran: {figures['rss_load']:.0f} MB" if figures["rss_load"]
                   else "- under load: not sampled"]
+    if run_memory:
+        lines += ["", "## Memory of `make run` (SQLite, one host; scripts/bench_memory.py)", "",
+                  f"- idle: {run_memory['processes']} processes, **{run_memory['pss_mb']:.0f} MB PSS** "
+                  "(proportional set size summed over the process tree)"]
     if market:
         lines += ["", "## Market at 1,000 and 100,000 products (product-service/bench/bench_market.py)", "", market]
     if orders:
@@ -427,7 +434,7 @@ def report(figures: dict, market: str | None, orders: str | None, seconds: int) 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=8, help="wrk time per run (each of 3 × 2 runs per route)")
-    parser.add_argument("--skip", nargs="*", default=[], choices=["platform", "market", "orders"])
+    parser.add_argument("--skip", nargs="*", default=[], choices=["platform", "memory", "market", "orders"])
     parser.add_argument("--market-repeat", type=int, default=60)
     parser.add_argument("--order-runs", type=int, default=50)
     parser.add_argument("--no-write", action="store_true", help="print only; leave docs/benchmarks.md alone")
@@ -435,11 +442,12 @@ def main() -> None:
     if "platform" not in args.skip and not shutil.which("wrk"):
         raise SystemExit("wrk is needed for the gateway figures: apt-get install -y wrk (or --skip platform)")
     figures = platform_figures(args.seconds) if "platform" not in args.skip else {}
+    run_memory = make_run_memory() if "memory" not in args.skip else None
     market = (run_script("product-service", "bench_market.py", "--repeat", str(args.market_repeat))
               if "market" not in args.skip else None)
     orders = (run_script("order-service", "bench_orders.py", "--runs", str(args.order_runs))
               if "orders" not in args.skip else None)
-    text = report(figures, market, orders, args.seconds)
+    text = report(figures, market, orders, args.seconds, run_memory)
     print(text)
     if not args.no_write:
         write_figures(ROOT / "docs" / "benchmarks.md", text)

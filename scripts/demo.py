@@ -29,7 +29,7 @@ whose SMS provider is `console`, so codes are read from GET /api/v1/dev/sms), it
 Run it again and it only reports what exists already (409s are expected and ignored; the credit
 import is an upsert, so a second run changes nothing). Products need
 product-service to have heard of the regions and institutions (events through RabbitMQ, handled by
-`product-consumer`); the script waits for that.
+`product-worker`); the script waits for that.
 
     make demo          (or: BOOTSTRAP_ADMIN_PASSWORD=... .venv/bin/python scripts/demo.py)
 """
@@ -266,7 +266,7 @@ class Client:
             if len(items) > before:
                 return re.search(r"\d{6}", items[0]["text"]).group(0)
             time.sleep(0.3)
-        raise DemoError(f"没有收到 {phone} 的验证码短信（notification-consumer 在运行吗？）")
+        raise DemoError(f"没有收到 {phone} 的验证码短信（notification-worker 在运行吗？）")
 
     def login(self, phone: str, *passwords: str) -> dict:
         """Log in with the first of `passwords` that works (one SMS code serves every try: a wrong
@@ -351,7 +351,7 @@ def publish_products(api: Client, products: list[dict]) -> list[tuple[str, str]]
             if not waiting:
                 break
             if time.monotonic() > deadline:
-                raise DemoError("产品服务迟迟没有收到机构或行政区信息：product-consumer 和 auth-relay 在运行吗？"
+                raise DemoError("产品服务迟迟没有收到机构或行政区信息：product-worker 和 auth-worker 在运行吗？"
                                 "（也可运行 flask --app product_service sync-reference-data）")
             time.sleep(1)
         api.expect(resp, 201, 409)

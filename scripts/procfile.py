@@ -51,8 +51,33 @@ def read_procfile(path: Path = ROOT / "Procfile") -> dict[str, str]:
 
 
 def is_worker(name: str) -> bool:
-    """Relays and consumers: the processes that talk to the broker, not HTTP."""
-    return name.endswith("-relay") or name.endswith("-consumer")
+    """A service's worker: the process running its relay, consumer and periodic jobs (`flask work`)."""
+    return name.endswith("-worker")
+
+
+# The looping commands a worker runs (`flask --app order_service work relay consume …`), each named as
+# the process Kubernetes runs it as alone ("order-relay", "order-consumer", …).
+LOOP_NAMES = {
+    "relay": "relay", "consume": "consumer", "purge-expired": "retention",
+    "publish-due-policies": "policies", "mark-overdue": "overdue", "reconcile-credit": "credit-sync",
+    "expire-needs": "needs-expiry", "refresh-credit-states": "daily-refresh",
+    "deliver-webhooks": "webhooks", "age-loans": "aging",
+}
+
+
+def one_process_per_loop(processes: dict[str, str]) -> dict[str, str]:
+    """The Procfile with each worker split into its loops, in place ("order-relay": "exec flask --app
+    order_service relay", …): what Kubernetes runs, each Deployment or CronJob scaled on its own. On one
+    host a worker runs them together; in a cluster each is its own pod."""
+    split = {}
+    for name, command in processes.items():
+        program, found, loops = command.partition(" work ")
+        if not (is_worker(name) and found):
+            split[name] = command
+            continue
+        for loop in loops.split():
+            split[f"{name.removesuffix('-worker')}-{LOOP_NAMES[loop]}"] = f"{program} {loop}"
+    return split
 
 
 # What shell scripts and the Makefile read: `python3 scripts/procfile.py directories` and so on, one word

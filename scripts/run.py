@@ -61,6 +61,10 @@ def main() -> int:
     env.setdefault("WEBHOOK_ALLOW_PRIVATE_NETWORKS", "true")
     # One developer, the web console, scripts and `make demo` all sign in from 127.0.0.1.
     env.setdefault("RATE_LIMIT_AUTH", "600/minute")
+    # One gunicorn process per web service (8 threads each) is plenty for one machine's users and halves
+    # the platform's memory (each process holds its own Flask and SQLAlchemy, ~70 MB); Compose and
+    # Kubernetes keep 2 per replica.
+    env.setdefault("WEB_CONCURRENCY", "1")
     for name, value in load_dev_secrets().items():
         env.setdefault(name, value)
     env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"

@@ -1,7 +1,7 @@
 """Starts the whole platform for the end-to-end tests: its own PostgreSQL databases (on the suite's own
 server, postgres_server.py), its own RabbitMQ vhost reached through a TCP proxy that tests can cut, its
 own Redis key prefix, free ports, test settings, one web worker per service and two replicas of every
-relay and consumer.
+service's worker (its relay, consumer and periodic jobs: two of each run side by side).
 
 The fault tests ask for PostgreSQL and Redis behind cuttable proxies as well (`cuttable`): an outage of
 the servers for this platform alone, without stopping them (the broker is the machine's, shared)."""
@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -77,7 +78,7 @@ class Platform:
         # Appended to: a process a test killed and restarted keeps its history.
         log = open(self.workdir / f"{name}-{replica}.log", "ab")  # noqa: SIM115 - closed at stop
         env = {**self.env, **(env or {})}
-        if "--bind" not in command:  # relays, consumers, workers: metrics and health on a port of their own
+        if "--bind" not in command:  # workers: metrics and health on a port of their own
             port = self.metrics_ports[f"{name}-{replica}"] = free_port()
             env = {**env, "METRICS_PORT": str(port)}
         proc = subprocess.Popen(["bash", "-c", command], cwd=ROOT, env=env, stdout=log,
@@ -85,7 +86,7 @@ class Platform:
         self.processes[f"{name}-{replica}"] = (proc, log)
 
     def kill(self, name: str, sig: int = signal.SIGKILL) -> None:
-        """Send `sig` to one process ("order-relay-0"), as an operator or the kernel would."""
+        """Send `sig` to one process ("order-worker-0"), as an operator or the kernel would."""
         proc, log = self.processes[name]
         with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, sig)
@@ -94,7 +95,7 @@ class Platform:
             log.close()
 
     def restart(self, name: str) -> None:
-        """Start a killed process ("order-relay-0") again with its Procfile command."""
+        """Start a killed process ("order-worker-0") again with its Procfile command."""
         process, _, replica = name.rpartition("-")
         self.start(process, read_procfile()[process], int(replica))
 
@@ -143,6 +144,13 @@ def run_checked(args: list[str], env: dict) -> None:
     result = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     if result.returncode != 0:
         raise RuntimeError(f"{' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
+
+
+def run_side_by_side(commands: list[list[str]], env: dict) -> None:
+    """`run_checked` for each command, all at once."""
+    with ThreadPoolExecutor(len(commands)) as pool:
+        for future in [pool.submit(run_checked, args, env) for args in commands]:
+            future.result()
 
 
 def through(url: str, proxy: TcpProxy) -> str:
@@ -229,8 +237,8 @@ def running_platform(workdir: Path, cuttable: tuple[str, ...] = (), settings: di
             if name != "gateway":
                 env[name.upper().replace("-", "_") + "_URL"] = f"http://127.0.0.1:{env[setting]}"
 
-        for package in SERVICES:
-            run_checked([str(BIN / "flask"), "--app", package, "migrate-locked"], env)
+        # Each service's own database: the migrations run side by side (a second each, mostly imports).
+        run_side_by_side([[str(BIN / "flask"), "--app", package, "migrate-locked"] for package in SERVICES], env)
         run_checked([str(BIN / "flask"), "--app", "auth_service", "bootstrap-admin"], env)
 
         platform = Platform(env=env, workdir=workdir, proxy=proxy, vhost=vhost, database_urls=database_urls,

@@ -222,11 +222,11 @@ def _credit_healthy(platform) -> bool:
 def test_applying_works_while_credit_service_is_down_and_the_risk_is_corrected_after(platform, world):
     admin, bank_a, product = world["admin"], world["bank_a"], world["product"]
     procfile = read_procfile()
-    relays = sorted(k for k in platform.processes if k.startswith("credit-relay-"))
+    relays = sorted(k for k in platform.processes if k.startswith("credit-worker-"))
     uscc, name = random_uscc("411002"), f"许昌断线测试{uuid.uuid4().hex[:4]}有限公司"
     enterprise = register_enterprise(platform, admin, uscc, name)
     try:
-        # Without its relays, credit-service's event about this enterprise stays in its outbox, so
+        # Without its workers (their relays), credit-service's event about this enterprise stays in its outbox, so
         # order-service cannot know the flag from an event: only asking credit-service can tell it.
         for key in relays:
             _stop(platform, key)
@@ -250,5 +250,5 @@ def test_applying_works_while_credit_service_is_down_and_the_risk_is_corrected_a
             platform.start("credit-service", procfile["credit-service"], 0)
         for key in relays:
             if not _running(platform, key):
-                platform.start("credit-relay", procfile["credit-relay"], int(key.rsplit("-", 1)[1]))
+                platform.start("credit-worker", procfile["credit-worker"], int(key.rsplit("-", 1)[1]))
         wait_until(lambda: _credit_healthy(platform), timeout=90, interval=0.3, message="credit-service back")

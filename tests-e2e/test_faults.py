@@ -160,7 +160,7 @@ def test_a_relay_killed_between_publish_and_mark_sent_publishes_again_with_the_s
             wait_until(lambda: conn.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = "
                                             "current_database() AND query LIKE 'UPDATE outbox%'").fetchone()[0],
                        timeout=15, message="the relay to be marking the row sent")
-        for replica in ("auth-relay-0", "auth-relay-1"):
+        for replica in ("auth-worker-0", "auth-worker-1"):
             platform.kill(replica, signal.SIGKILL)
         with psycopg.connect(auth_db, autocommit=True) as conn:
             # The killed relay's session ends as a crashed client's would once the server notices.
@@ -168,7 +168,7 @@ def test_a_relay_killed_between_publish_and_mark_sent_publishes_again_with_the_s
                          "current_database() AND query LIKE 'UPDATE outbox%'")
             conn.execute("DROP TRIGGER fault_hold_mark_sent ON outbox; DROP FUNCTION fault_hold_mark_sent()")
         assert pending_outbox_rows(platform) >= 1  # the row was never marked sent
-        for replica in ("auth-relay-0", "auth-relay-1"):
+        for replica in ("auth-worker-0", "auth-worker-1"):
             platform.restart(replica)
         wait_until(lambda: deliveries.poll()[event_ids[0]] >= 2, timeout=60,
                    message="the event published again")
@@ -182,7 +182,7 @@ def test_a_relay_killed_between_publish_and_mark_sent_publishes_again_with_the_s
         with psycopg.connect(auth_db, autocommit=True) as conn:
             conn.execute("DROP TRIGGER IF EXISTS fault_hold_mark_sent ON outbox; "
                          "DROP FUNCTION IF EXISTS fault_hold_mark_sent()")
-        for replica in ("auth-relay-0", "auth-relay-1"):
+        for replica in ("auth-worker-0", "auth-worker-1"):
             if replica in platform.dead_processes():
                 platform.restart(replica)
     assert_everything_alive(platform)
@@ -224,12 +224,12 @@ def test_a_poison_message_is_dead_lettered_the_queue_goes_on_and_dead_letters_re
     shown = dead_letters(platform, "show", poison_id)
     assert shown.returncode == 0 and json.loads(shown.stdout)["failure"].startswith("KeyError"), shown.stdout
 
-    dead_lettered = total(platform, "notification-consumer", "xyd_events_dead_lettered_total",
+    dead_lettered = total(platform, "notification-worker", "xyd_events_dead_lettered_total",
                           service="notification-service")
     replayed = dead_letters(platform, "replay", poison_id)
     assert replayed.returncode == 0, replayed.stderr
     # Replayed to the service's queue, it fails its deliveries again and comes back.
-    wait_until(lambda: total(platform, "notification-consumer", "xyd_events_dead_lettered_total",
+    wait_until(lambda: total(platform, "notification-worker", "xyd_events_dead_lettered_total",
                              service="notification-service") > dead_lettered,
                timeout=120, interval=2, message="the replayed message to fail and be dead-lettered again")
     wait_until(lambda: poison_id in listed(), timeout=30, interval=1, message="it back in the dead-letter queue")

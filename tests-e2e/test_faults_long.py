@@ -121,7 +121,7 @@ KILLS = 100
 def test_a_consumer_killed_after_its_commit_and_before_its_ack_100_times_has_exactly_100_effects(platform):
     api = Api(platform.gateway)
     database = platform.database_urls["NOTIFICATION_DATABASE_URL"]
-    platform.kill("notification-consumer-1", signal.SIGTERM)  # one consumer: the one the test stops
+    platform.kill("notification-worker-1", signal.SIGTERM)  # one consumer: the one the test stops
     phones = [unique_phone("133") for _ in range(KILLS)]
     kills = [0]
     with psycopg.connect(database, autocommit=True) as control:
@@ -143,19 +143,19 @@ def test_a_consumer_killed_after_its_commit_and_before_its_ack_100_times_has_exa
                                 token="").status_code == 202
                 wait_until(commit_waiting, timeout=60, interval=0.05, message="the consumer's commit under way")
                 # Frozen before the server confirms the commit: it cannot have acknowledged anything.
-                platform.kill("notification-consumer-0", signal.SIGSTOP)
+                platform.kill("notification-worker-0", signal.SIGSTOP)
                 control.execute(f"SELECT pg_advisory_unlock({LOCK_KEY})")
                 wait_until(lambda b=before: processed() == b + 1, timeout=30, message="the commit done")
-                platform.kill("notification-consumer-0", signal.SIGKILL)
-                platform.restart("notification-consumer-0")
+                platform.kill("notification-worker-0", signal.SIGKILL)
+                platform.restart("notification-worker-0")
                 kills[0] += 1
         finally:
             control.execute("SELECT pg_advisory_unlock_all()")
             control.execute("DROP TRIGGER IF EXISTS fault_hold_commit ON processed_events; "
                             "DROP FUNCTION IF EXISTS fault_hold_commit()")
-            if "notification-consumer-0" in platform.dead_processes():
-                platform.restart("notification-consumer-0")
-            platform.restart("notification-consumer-1")
+            if "notification-worker-0" in platform.dead_processes():
+                platform.restart("notification-worker-0")
+            platform.restart("notification-worker-1")
     print(f"{kills[0]} kills after the commit and before the ack")
     # Every message was redelivered after its kill and found already processed.
     wait_until(lambda: all(len(api.sms_texts(p)) >= 1 for p in phones), timeout=60, message="every code sent")

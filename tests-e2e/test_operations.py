@@ -34,15 +34,15 @@ def total(platform, process: str, name: str, **labels) -> float:
 
 def test_a_published_event_raises_the_relays_published_counter(platform):
     admin = admin_with_xuchang(platform)
-    before = total(platform, "auth-relay", "xyd_outbox_published_total", service="auth-service")
+    before = total(platform, "auth-worker", "xyd_outbox_published_total", service="auth-service")
     new_institution(admin)  # institution.created, through auth-service's outbox
-    wait_until(lambda: total(platform, "auth-relay", "xyd_outbox_published_total",
+    wait_until(lambda: total(platform, "auth-worker", "xyd_outbox_published_total",
                              service="auth-service") > before,
                timeout=30, interval=0.3, message="the published counter to rise")
 
 
 def test_a_dead_lettered_message_raises_the_dead_letter_counter_and_the_command_drops_it(platform):
-    before = total(platform, "order-consumer", "xyd_events_dead_lettered_total", service="order-service",
+    before = total(platform, "order-worker", "xyd_events_dead_lettered_total", service="order-service",
                    reason="malformed")
     connection = pika.BlockingConnection(pika.URLParameters(amqp_url(platform.vhost, RABBITMQ_HOST,
                                                                       RABBITMQ_PORT)))
@@ -51,16 +51,16 @@ def test_a_dead_lettered_message_raises_the_dead_letter_counter_and_the_command_
                                            pika.BasicProperties(message_id="e2e-malformed"))
     finally:
         connection.close()
-    wait_until(lambda: total(platform, "order-consumer", "xyd_events_dead_lettered_total",
+    wait_until(lambda: total(platform, "order-worker", "xyd_events_dead_lettered_total",
                              service="order-service", reason="malformed") == before + 1,
                timeout=30, interval=0.3, message="the dead-letter counter to rise")
     try:
-        wait_until(lambda: total(platform, "order-consumer", "xyd_dead_letter_messages",
+        wait_until(lambda: total(platform, "order-worker", "xyd_dead_letter_messages",
                                  queue="order-service.events.dlq") >= 2,  # each replica reports the queue
                    timeout=60, interval=0.5, message="the dead-letter queue gauge")
     except AssertionError:
         for key, port in platform.metrics_ports.items():
-            if key.startswith("order-consumer"):
+            if key.startswith("order-worker"):
                 print(key, [line for line in requests.get(f"http://127.0.0.1:{port}/metrics").text.splitlines()
                             if "dead" in line])
                 print(platform.log_tail(key, 30))
@@ -75,7 +75,7 @@ def test_a_dead_lettered_message_raises_the_dead_letter_counter_and_the_command_
     assert "e2e-malformed" in listed.stdout and "malformed: not an event envelope" in listed.stdout
     dropped = dead_letters("drop", "e2e-malformed")
     assert dropped.returncode == 0, dropped.stderr
-    wait_until(lambda: total(platform, "order-consumer", "xyd_dead_letter_messages",
+    wait_until(lambda: total(platform, "order-worker", "xyd_dead_letter_messages",
                              queue="order-service.events.dlq") == 0,
                timeout=30, interval=0.3, message="the dead-letter queue to be empty")
 

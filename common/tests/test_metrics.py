@@ -1,5 +1,6 @@
 """Prometheus metrics: `/metrics` of a web app, the outbox gauges, the workers' metrics and health port."""
 
+import threading
 from datetime import timedelta
 
 import requests
@@ -93,7 +94,7 @@ def test_worker_port_serves_metrics_and_a_health_that_fails_once_the_loop_stalls
         assert samples(scraped.text, "xyd_outbox_published_total")[labels(service="worker-port-test")] == 3
         assert requests.get(base + "/other", timeout=5).status_code == 404
 
-        metrics.HEARTBEAT.last -= 31  # the loop has not gone round for 31 s
+        metrics.HEARTBEAT.last[threading.get_ident()] -= 31  # the loop has not gone round for 31 s
         stalled = requests.get(base + "/health", timeout=5)
         assert stalled.status_code == 503
         assert stalled.json()["status"] == "stalled"

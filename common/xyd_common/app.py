@@ -29,7 +29,7 @@ from .errors import (
 )
 from .health import health_blueprint
 from .logs import configure_logging
-from .processes import run_until_signalled
+from .processes import register_work_command, run_until_signalled
 from .trusted_proxies import GatewayClient, proof_key
 
 log = logging.getLogger(__name__)
@@ -150,6 +150,7 @@ def create_service_app(import_name: str, settings: dict, db, migrations_dir: str
         demo = mark_if_requested(db.engine, fresh)
         click.echo(f"{app.config['SERVICE_NAME']}: database is up to date" + (" (demo database)" if demo else ""))
 
+    register_work_command(app)
     return app, api
 
 

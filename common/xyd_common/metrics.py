@@ -164,17 +164,26 @@ def register_metrics_endpoint(app) -> None:
 
 
 class Heartbeat:
-    """When the loop of a relay, consumer or worker last went round; its `/health` fails once that is
-    longer ago than `stall_seconds`, which is what a liveness probe needs to restart a stuck process."""
+    """When each loop of a relay, consumer or worker last went round; its `/health` fails once one of
+    them has not for `stall_seconds`, which is what a liveness probe needs to restart a stuck process.
+
+    Kept per thread: a service's worker process (`flask work`) runs several loops side by side, and one
+    stuck loop must fail the probe even while the others go round."""
 
     def __init__(self):
-        self.last = time.monotonic()
+        self.last: dict[int, float] = {}
 
     def beat(self) -> None:
-        self.last = time.monotonic()
+        self.last[threading.get_ident()] = time.monotonic()
+
+    def forget(self) -> None:
+        """The calling thread no longer runs a loop (the worker's main thread, once its loops started)."""
+        self.last.pop(threading.get_ident(), None)
 
     def age(self) -> float:
-        return time.monotonic() - self.last
+        """Seconds since the loop that went round longest ago last did (0 before any loop beat)."""
+        now = time.monotonic()
+        return max((now - beat for beat in list(self.last.values())), default=0.0)
 
 
 HEARTBEAT = Heartbeat()
@@ -186,7 +195,7 @@ class _QuietHandler(WSGIRequestHandler):
 
 
 def worker_http_app(collectors: Iterable, stall_seconds: float):
-    collectors = list(collectors)
+    # Not copied: a worker's loops add their collectors to the list as they start.
 
     def app(environ, start_response):
         path = environ.get("PATH_INFO", "")

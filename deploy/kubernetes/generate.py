@@ -1,5 +1,6 @@
 """Writes deploy/kubernetes/base/ from the root Procfile: one Deployment (or CronJob) per process, with
-the Procfile's command, so the cluster runs exactly what `make run`, the tests and Compose run.
+the Procfile's command, so the cluster runs exactly what `make run`, the tests and Compose run; a
+service's worker is split into its loops (`procfile.one_process_per_loop`), each scaled on its own.
 
     .venv/bin/python deploy/kubernetes/generate.py      # after changing the Procfile or this file
 
@@ -18,7 +19,7 @@ BASE = HERE / "base"
 SINGLE_NODE = HERE / "overlays" / "single-node"
 PRODUCTION = HERE / "overlays" / "production"
 sys.path.insert(0, str(ROOT / "scripts"))
-from procfile import SERVICES, read_procfile  # noqa: E402
+from procfile import SERVICES, one_process_per_loop, read_procfile  # noqa: E402
 
 IMAGE = "xyd-platform"
 PART_OF = {"app.kubernetes.io/part-of": "xyd"}
@@ -302,7 +303,7 @@ def network_policies() -> list[dict]:
 
 def documents() -> dict[str, list[dict]]:
     web, workers, cron = [], [], []
-    for name, command in read_procfile().items():
+    for name, command in one_process_per_loop(read_procfile()).items():
         if name in SCHEDULES:
             cron.append(cronjob(name, command))
         elif "--bind" in command:
@@ -392,7 +393,7 @@ def production_scaling() -> list[dict]:
     """A PodDisruptionBudget for every Deployment, a HorizontalPodAutoscaler for the gateway and the
     HTTP services."""
     docs = []
-    for name, command in read_procfile().items():
+    for name, command in one_process_per_loop(read_procfile()).items():
         if name in SCHEDULES:
             continue
         selector = {"matchLabels": {"app.kubernetes.io/name": name}}

@@ -382,7 +382,7 @@ def test_the_gateway_trusts_no_proxy_unless_the_operator_names_one():
 def test_token_signers_mount_the_jwt_key_their_setting_points_at():
     secret_name = environment("auth-service")["JWT_PRIVATE_KEY_FILE"].removeprefix("/run/secrets/")
     assert re.match(REQUIRED.format(name="XYD_SECRETS_DIR"), COMPOSE["secrets"][secret_name]["file"])
-    for name in ("auth-service", "auth-relay", "migrate"):
+    for name in ("auth-service", "auth-worker", "migrate"):
         mounted = [s if isinstance(s, str) else s["source"] for s in SERVICES[name].get("secrets", [])]
         assert secret_name in mounted, f"{name} cannot read JWT_PRIVATE_KEY_FILE"
 

@@ -46,10 +46,10 @@ def test_containers_get_composes_environment_pointed_at_the_run(image_test):
                for k in env), "secrets reach the containers as files only"
 
 
-def test_the_walk_runs_every_web_process_relay_and_consumer_with_its_procfile_command(image_test):
+def test_the_walk_runs_every_web_process_and_worker_with_its_procfile_command(image_test):
     procfile = image_test.read_procfile()
     web = {n for n, c in procfile.items() if "--bind" in c}
-    workers = {n for n in procfile if n.endswith(("-relay", "-consumer"))}
+    workers = {n for n in procfile if n.endswith("-worker")}
     assert set(image_test.WALK_PROCESSES) == web | workers
     assert all(image_test.WALK_PROCESSES[n] == procfile[n] for n in image_test.WALK_PROCESSES)
     assert "order-service" in web and image_test.ORDER_REPLICAS == 2

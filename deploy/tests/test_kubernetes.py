@@ -19,13 +19,14 @@ KUBERNETES = ROOT / "deploy" / "kubernetes"
 sys.path.insert(0, str(KUBERNETES))
 sys.path.insert(0, str(ROOT / "scripts"))
 import generate  # noqa: E402
-from procfile import SERVICES, read_procfile  # noqa: E402
+from procfile import SERVICES, one_process_per_loop, read_procfile  # noqa: E402
 
 from xyd_common.trusted_proxies import client_address, parse_trusted_proxies  # noqa: E402
 
 KUBERNETES_VERSION = "1.32.0"
 OVERLAYS = ["single-node", "production"]
-PROCFILE = read_procfile()
+# What the cluster runs: the Procfile with each service's worker split into its loops.
+PROCFILE = one_process_per_loop(read_procfile())
 WEB = sorted(name for name, command in PROCFILE.items() if "--bind" in command)
 
 
